@@ -1,0 +1,263 @@
+"""The `salescoach` command: the kit's public face. Command names and flags are a contract."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from salescoach.i18n import _
+from salescoach.importer import ImportResult, MappingError, validate_path
+from salescoach.settings import SettingsError
+from salescoach.workbook import Workbook, WorkbookError, init_workbook, resolve_root
+
+USER_ERRORS = (MappingError, SettingsError, WorkbookError)
+DEMO_COMPANY = "Northwind Widgets (sample)"
+
+
+def user_errors(fn):
+    """A user's mistake is one sentence and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except USER_ERRORS as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+class _Root(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence for users
+            if os.environ.get("SALESCOACH_DEBUG"):
+                raise
+            click.echo(
+                _(
+                    "error: {what} (set SALESCOACH_DEBUG=1 to see the traceback)",
+                    what=f"{type(exc).__name__}: {exc}",
+                ),
+                err=True,
+            )
+            ctx.exit(1)
+
+
+@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workbook",
+    "workbook",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SALESCOACH_WORKBOOK",
+    help="Workbook folder (default: $SALESCOACH_WORKBOOK, else the current folder).",
+)
+@click.version_option(package_name="salescoach")
+@click.pass_context
+def main(ctx: click.Context, workbook: Path | None) -> None:
+    """salescoach: a coaching workbook kit for sales managers."""
+    ctx.obj = {"workbook": workbook}
+
+
+def _workbook(ctx: click.Context) -> Workbook:
+    return Workbook.open(ctx.obj["workbook"])
+
+
+def _author() -> str:
+    from salescoach.store import default_author
+
+    return default_author()
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--company", help="Company name written into salescoach.toml.")
+@click.option("--force", is_flag=True, help="Overwrite an existing salescoach.toml.")
+@user_errors
+def init(directory: Path, company: str | None, force: bool) -> None:
+    """Create a new workbook in DIRECTORY with a commented salescoach.toml."""
+    path = init_workbook(directory, company, force)
+    click.echo(
+        _("Created {path}. Next: salescoach --workbook {dir} import DATA", path=path, dir=directory)
+    )
+
+
+def _print_counts(result: ImportResult) -> None:
+    counts = result.counts_frame()
+    if counts.empty:
+        return
+    width = max(len(t) for t in counts["table"])
+    click.echo(
+        f"{_('table'):<{width}}  {_('read'):>9}  {_('stored'):>9}  {_('merged'):>7}  {_('rejected'):>9}  {_('file')}"
+    )
+    for c in result.counts:
+        enc = f" ({c.encoding})" if c.encoding and c.encoding not in ("utf-8", "utf-8-sig") else ""
+        click.echo(
+            f"{c.table:<{width}}  {c.read:>9,}  {c.stored:>9,}  {c.merged:>7,}  {c.rejected:>9,}  {c.file}{enc}"
+        )
+    for note in result.notes:
+        click.echo(_("note: {note}", note=note))
+
+
+def _print_rejects(result: ImportResult, limit: int = 10) -> None:
+    if result.rejects.empty:
+        return
+    click.echo(_("First rejected rows (file, row, column, value: reason):"))
+    for r in result.rejects.head(limit).itertuples():
+        value = r.value if len(r.value) <= 60 else r.value[:57] + "..."
+        click.echo(f"  {r.file}, row {r.row}, {r.column}, {value!r}: {r.reason}")
+    if len(result.rejects) > limit:
+        click.echo(_("  ... and {n} more", n=f"{len(result.rejects) - limit:,}"))
+
+
+def _run_validation(path: Path, existing) -> ImportResult:
+    from tqdm import tqdm
+
+    with tqdm(total=None, desc=_("validating"), unit=" table", disable=None, leave=False) as bar:
+
+        def step(table: str) -> None:
+            bar.set_postfix_str(table)
+            bar.update(1)
+
+        return validate_path(path, existing=existing, progress=step)
+
+
+def _import(wb: Workbook, path: Path, who: str) -> tuple[ImportResult, Path]:
+    existing = wb.facts().all()
+    result = _run_validation(path, existing)
+    snapshot = wb.save_import(result, str(path), who) if result.usable else None
+    return result, snapshot
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+@user_errors
+def import_(ctx: click.Context, path: Path) -> None:
+    """Import PATH: a data folder in the contract's layout, or a mapping YAML.
+
+    Good rows are stored; every bad row goes to a rejects file with its file, row, column,
+    value and reason. Exits non-zero only when the mapping is wrong or nothing usable remains.
+    """
+    wb = _workbook(ctx)
+    result, snapshot = _import(wb, path, _author())
+    _print_counts(result)
+    _print_rejects(result)
+    if snapshot is None:
+        raise click.ClickException(
+            _("nothing usable remains: the kit needs reps and one of orders or deals")
+        )
+    click.echo(_("Stored in {path}", path=snapshot))
+    if not result.rejects.empty:
+        click.echo(_("Rejected rows with reasons: {path}", path=snapshot / "rejects.csv"))
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rejected rows to this CSV.",
+)
+@click.pass_context
+@user_errors
+def validate(ctx: click.Context, path: Path, rejects_path: Path | None) -> None:
+    """Check PATH (a data folder or mapping YAML) as import would, storing nothing."""
+    root = resolve_root(ctx.obj["workbook"])
+    try:
+        existing = Workbook.open(root).facts().all()
+    except WorkbookError:
+        existing = {}
+    result = _run_validation(path, existing)
+    _print_counts(result)
+    _print_rejects(result)
+    if rejects_path is not None:
+        result.rejects.to_csv(rejects_path, index=False)
+        click.echo(_("Rejected rows with reasons: {path}", path=rejects_path))
+    if not result.usable:
+        raise click.ClickException(
+            _("nothing usable remains: the kit needs reps and one of orders or deals")
+        )
+
+
+@main.command()
+@click.option(
+    "--seed", default=7, show_default=True, help="Random seed of the sample organisation."
+)
+@click.option(
+    "--scale", default=1.0, show_default=True, help="1 = about 60 reps and 150k order lines."
+)
+@click.option(
+    "--lang", default="en", show_default=True, help="Language of names and comments (en, el)."
+)
+@click.pass_context
+@user_errors
+def demo(ctx: click.Context, seed: int, scale: float, lang: str) -> None:
+    """Build the sample organisation into the workbook and run the cycle on it."""
+    from salescoach import monitoring, sample
+    from salescoach.fmt import Formatter
+
+    root = resolve_root(ctx.obj["workbook"])
+    from salescoach.settings import SETTINGS_FILE
+
+    if not (root / SETTINGS_FILE).exists():
+        init_workbook(root, DEMO_COMPANY)
+    wb = Workbook.open(root)
+    folder = wb.data_dir / "sample"
+    click.echo(
+        _(
+            "Building the sample organisation (seed {seed}, scale {scale})...",
+            seed=seed,
+            scale=scale,
+        )
+    )
+    sample.write_sample(folder, seed=seed, scale=scale, lang=lang)
+    result, snapshot = _import(wb, folder, "salescoach demo")
+    _print_counts(result)
+    facts = wb.facts()
+    f = Formatter.for_settings(wb.settings)
+    reps = facts["reps"]
+    click.echo("")
+    click.echo(_("Sample organisation: {company}", company=wb.settings.company_name))
+    click.echo(
+        _(
+            "  {reps} staff ({sellers} sellers, {support} support) in {teams} teams and {departments} departments",
+            reps=len(reps),
+            sellers=int((reps["role"] == "seller").sum()),
+            support=int((reps["role"] == "support").sum()),
+            teams=reps["team"].nunique(),
+            departments=reps["department"].nunique(),
+        )
+    )
+    if facts.has("orders") or facts.has("deals"):
+        by_dept = monitoring.revenue_by(facts.all(), "department", last_months=12)
+        click.echo(_("  Revenue by department, last 12 months:"))
+        for dept, value in by_dept.items():
+            click.echo(f"    {dept:<24} {f.money(value):>16}")
+        click.echo(f"    {_('Total'):<24} {f.money(by_dept.sum()):>16}")
+    rejected = int(result.counts_frame()["rejected"].sum())
+    click.echo(_("  Rows rejected at import: {n}", n=f"{rejected:,}"))
+    click.echo("")
+    click.echo(_("Settings:    {path}", path=wb.root / SETTINGS_FILE))
+    click.echo(
+        _(
+            "Sample data: {path} (ground truth of its planted problems: ground_truth.json)",
+            path=folder,
+        )
+    )
+    click.echo(_("Facts:       {path}", path=snapshot))
+    click.echo(_("Decisions:   {path}", path=wb.data_dir / "decisions.sqlite"))
+    click.echo(_("Reports:     {path}", path=wb.reports_dir))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The one place that turns numbers, money, percentages, dates and periods into text.
+
+Tables, chart labels, the CLI, packs and letters all format through a `Formatter`, so a
+percentage reads the same everywhere and follows the workbook's locale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+from babel import Locale
+from babel import numbers as bn
+from babel.dates import format_date
+
+MISSING = "–"
+
+
+def _missing(x) -> bool:
+    if x is None or x is pd.NA or x is pd.NaT:
+        return True
+    try:
+        return math.isnan(x)
+    except TypeError:
+        return False
+
+
+@dataclass(frozen=True)
+class Formatter:
+    locale: str = "en_IE"
+    currency: str = "EUR"
+
+    @classmethod
+    def for_settings(cls, settings) -> Formatter:
+        return cls(settings.locale, settings.currency)
+
+    def number(self, x, digits: int = 0) -> str:
+        if _missing(x):
+            return MISSING
+        return bn.format_decimal(
+            round(float(x), digits),
+            format=f"#,##0{'.' + '0' * digits if digits else ''}",
+            locale=self.locale,
+        )
+
+    def money(self, x, digits: int = 0) -> str:
+        if _missing(x):
+            return MISSING
+        # Keep the locale's own placement of the symbol (before in en, after in el).
+        std = Locale.parse(self.locale).currency_formats["standard"].pattern.split(";")[0]
+        pattern = std.replace("#,##0.00", f"#,##0{'.' + '0' * digits if digits else ''}")
+        return bn.format_currency(
+            x, self.currency, format=pattern, locale=self.locale, currency_digits=False
+        )
+
+    def money_compact(self, x) -> str:
+        """1.2M-style amounts for chart labels and headlines."""
+        if _missing(x):
+            return MISSING
+        return bn.format_compact_currency(x, self.currency, locale=self.locale, fraction_digits=1)
+
+    def pct(self, x, digits: int = 0, signed: bool = False) -> str:
+        """A fraction as a percentage: 0.034 -> 3%; `signed` adds + to gains."""
+        if _missing(x):
+            return MISSING
+        fmt = f"#,##0{'.' + '0' * digits if digits else ''}%"
+        text = bn.format_percent(x, format=fmt, locale=self.locale)
+        return f"+{text}" if signed and x > 0 else text
+
+    def date(self, d) -> str:
+        if _missing(d):
+            return MISSING
+        if isinstance(d, str):
+            d = date.fromisoformat(d[:10])
+        if isinstance(d, (pd.Timestamp, datetime)):
+            d = d.date()
+        return format_date(d, format="medium", locale=self.locale)
+
+    def iso(self, d) -> str:
+        if _missing(d):
+            return MISSING
+        return pd.Timestamp(d).strftime("%Y-%m-%d")

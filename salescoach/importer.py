@@ -1,0 +1,672 @@
+"""Import a data folder or a mapped CRM export: parse, validate, and split good rows from rejects.
+
+Nothing is dropped silently. Every row read is either stored, merged into an identical row
+(`distinct: true` dimensions read from fact files), or rejected with the file, row, column,
+value and reason. For every table: read = stored + merged + rejected.
+
+The flow per table is: read raw strings -> rename columns by the mapping -> translate codes ->
+parse each column by its kind -> pandera schema (lazy, every failure collected) -> rules across
+rows (duplicates, date order) -> references to the other tables.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from salescoach import contract
+from salescoach.contract import CHOICE, DATE, MONEY, NUMBER, PERIOD, TABLES, Table
+from salescoach.readers import READABLE_SUFFIXES, RawTable, SourceError, read_raw
+from salescoach.schemas import readable_reason, schema
+
+REJECT_COLUMNS = ["table", "file", "row", "column", "value", "reason"]
+_SOURCE_KEYS = {
+    "file",
+    "columns",
+    "values",
+    "date_format",
+    "distinct",
+    "encoding",
+    "delimiter",
+    "sheet",
+    "header_row",
+    "decimal",
+}
+
+
+class MappingError(ValueError):
+    """The mapping or the files do not fit the contract: nothing can be imported."""
+
+
+@dataclass(frozen=True)
+class TableSource:
+    """Where one contract table comes from and how its columns and codes translate."""
+
+    table: str
+    file: Path
+    columns: Mapping[str, str] | None = None  # canonical -> source column; None = same names
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    date_format: str | Mapping[str, str] | None = None
+    distinct: bool = False
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | int | None = None
+    header_row: int = 1
+    decimal: str = "."
+
+    def date_format_for(self, column: str) -> str | None:
+        if isinstance(self.date_format, Mapping):
+            return self.date_format.get(column)
+        return self.date_format
+
+
+@dataclass(frozen=True)
+class TableCount:
+    table: str
+    file: str
+    read: int
+    stored: int
+    merged: int
+    rejected: int
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    tables: dict[str, pd.DataFrame]
+    counts: tuple[TableCount, ...]
+    rejects: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    @property
+    def usable(self) -> bool:
+        """The minimum the kit needs: reps and one of orders/deals with rows."""
+        have = {name for name, frame in self.tables.items() if len(frame)}
+        return set(contract.REQUIRED_TABLES) <= have and bool(
+            have & set(contract.REQUIRED_ONE_OF_TABLES)
+        )
+
+    def counts_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([c.__dict__ for c in self.counts])
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def load_mapping(path: Path | str) -> list[TableSource]:
+    """Read a mapping YAML; file paths are relative to the mapping file."""
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{path.name}: not valid YAML: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("tables"), dict):
+        raise MappingError(f"{path.name}: expected a `tables:` section naming contract tables")
+    sources = []
+    for name, spec in doc["tables"].items():
+        where = f"{path.name}: tables.{name}"
+        if name not in TABLES:
+            raise MappingError(f"{where}: {name!r} is not a contract table ({', '.join(TABLES)})")
+        if not isinstance(spec, dict) or "file" not in spec:
+            raise MappingError(f"{where}: needs a `file:`")
+        unknown = set(spec) - _SOURCE_KEYS
+        if unknown:
+            raise MappingError(
+                f"{where}: unknown key {sorted(unknown)[0]!r} ({', '.join(sorted(_SOURCE_KEYS))})"
+            )
+        columns = spec.get("columns")
+        if columns is not None:
+            if not isinstance(columns, dict):
+                raise MappingError(f"{where}.columns: expected canonical: Source Column pairs")
+            for canonical in columns:
+                if canonical not in TABLES[name].by_name:
+                    raise MappingError(
+                        f"{where}.columns: {canonical!r} is not a column of {name} "
+                        f"({', '.join(TABLES[name].names)})"
+                    )
+            columns = {str(k): str(v) for k, v in columns.items()}
+        values = spec.get("values") or {}
+        if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+            raise MappingError(
+                f"{where}.values: expected column: {{source value: canonical value}}"
+            )
+        sources.append(
+            TableSource(
+                table=name,
+                file=(path.parent / spec["file"]).resolve(),
+                columns=columns,
+                values={str(k): {str(a): str(b) for a, b in v.items()} for k, v in values.items()},
+                date_format=spec.get("date_format"),
+                distinct=bool(spec.get("distinct", False)),
+                encoding=spec.get("encoding"),
+                delimiter=spec.get("delimiter"),
+                sheet=spec.get("sheet"),
+                header_row=int(spec.get("header_row", 1)),
+                decimal=str(spec.get("decimal", ".")),
+            )
+        )
+    return sources
+
+
+def folder_sources(folder: Path | str) -> list[TableSource]:
+    """A data folder in the contract's layout: one file per table, named after it."""
+    folder = Path(folder)
+    sources = []
+    for name in contract.TABLE_ORDER:
+        found = [
+            folder / f"{name}{s}" for s in READABLE_SUFFIXES if (folder / f"{name}{s}").exists()
+        ]
+        if len(found) > 1:
+            raise MappingError(
+                f"{folder}: more than one file for {name}: {', '.join(p.name for p in found)}"
+            )
+        if found:
+            sources.append(TableSource(table=name, file=found[0]))
+    if not sources:
+        raise MappingError(
+            f"{folder}: no contract tables found (expected files such as reps.csv, deals.csv, orders.csv)"
+        )
+    return sources
+
+
+def sources_for(path: Path | str) -> list[TableSource]:
+    path = Path(path)
+    if path.is_dir():
+        return folder_sources(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return load_mapping(path)
+    if not path.exists():
+        raise MappingError(f"{path}: no such file or folder")
+    raise MappingError(f"{path.name}: expected a data folder or a mapping .yaml")
+
+
+# --------------------------------------------------------------------------- parsing
+
+_CURRENCY = re.compile(r"[\s\u00a0\u202f€$£¥]|[A-Z]{3}$|^[A-Z]{3}")
+_THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+_THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+_PERIOD_LOOSE = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$|^[Qq]([1-4])\s*[- ]?\s*(\d{4})$")
+
+
+def _blank_to_na(s: pd.Series) -> pd.Series:
+    s = s.astype("str").str.strip()
+    return s.mask(s == "")
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(s) and s.dropna().eq(s.dropna().round()).all():
+        s = s.astype("Int64")
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        out = s.astype("str").mask(s.isna())
+        return out
+    if s.dtype == object:
+        s = s.map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    return _blank_to_na(s)
+
+
+def _parse_numbers(s: pd.Series, decimal: str) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    text = _as_text(s)
+    out = pd.to_numeric(text, errors="coerce")
+    retry = out.isna() & text.notna()
+    if retry.any():
+        t = text[retry].str.replace(_CURRENCY, "", regex=True)
+        percent = t.str.endswith("%")
+        t = t.str.rstrip("%")
+        if decimal == ",":
+            t = t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            t = t.where(~t.str.match(_THOUSANDS_COMMA), t.str.replace(",", "", regex=False))
+        fixed = pd.to_numeric(t, errors="coerce")
+        fixed = fixed.where(~percent, fixed / 100)
+        out = out.astype("float64")
+        out[retry] = fixed
+    return out.astype("float64")
+
+
+def _parse_dates(s: pd.Series, date_format: str | None) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.tz_localize(None).dt.normalize() if s.dt.tz is not None else s.dt.normalize()
+    if s.dtype == object:
+        # Excel cells arrive as datetime objects; keep them and parse only the text cells.
+        is_dt = s.map(lambda v: hasattr(v, "year"))
+        if is_dt.any():
+            out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+            out[is_dt] = pd.to_datetime(s[is_dt], errors="coerce")
+            rest = _parse_dates(_as_text(s[~is_dt]), date_format)
+            out[~is_dt] = rest
+            return out.dt.normalize()
+    text = _as_text(s)
+    out = pd.to_datetime(text, format=date_format or "%Y-%m-%d", errors="coerce")
+    if date_format is None:
+        # Exports often carry a time of day ("2026-03-01 00:00:00", ISO with T).
+        retry = out.isna() & text.notna()
+        if retry.any():
+            out[retry] = pd.to_datetime(text[retry], format="ISO8601", errors="coerce")
+    return out.astype("datetime64[ns]").dt.normalize()
+
+
+def _parse_choice(s: pd.Series, choices: tuple[str, ...]) -> pd.Series:
+    text = _as_text(s)
+    folded = text.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    return text.where(~folded.isin(choices), folded)
+
+
+def _parse_period(s: pd.Series) -> pd.Series:
+    text = _as_text(s)
+    m = text.str.extract(_PERIOD_LOOSE)
+    loose = m[0].notna() | m[2].notna()
+    if loose.any():
+        year = m[0].fillna(m[3])
+        quarter = m[1].fillna(m[2])
+        text = text.where(~loose, year + "-Q" + quarter)
+    return text
+
+
+def parse_column(
+    s: pd.Series, kind: str, *, date_format: str | None = None, decimal: str = ".", choices=None
+):
+    """Raw values -> typed values; a value that cannot be parsed becomes missing (see `parse_failures`)."""
+    if kind == DATE:
+        return _parse_dates(s, date_format)
+    if kind in (MONEY, NUMBER):
+        return _parse_numbers(s, decimal)
+    if kind == CHOICE:
+        return _parse_choice(s, choices or ())
+    if kind == PERIOD:
+        return _parse_period(s)
+    return _as_text(s)
+
+
+_KIND_REASON = {
+    DATE: "not a date",
+    MONEY: "not an amount",
+    NUMBER: "not a number",
+}
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@dataclass
+class _Work:
+    """One table on its way through validation."""
+
+    source: TableSource
+    raw: pd.DataFrame  # renamed to canonical columns, raw values (for the rejects file)
+    frame: pd.DataFrame  # parsed
+    failures: list[pd.DataFrame] = field(default_factory=list)
+    merged: int = 0
+    encoding: str | None = None
+
+    @property
+    def spec(self) -> Table:
+        return TABLES[self.source.table]
+
+    def fail(self, mask_or_index, column: str, reason) -> None:
+        """Record a reason for the rows selected (a boolean mask or an index of row numbers)."""
+        if isinstance(mask_or_index, pd.Series):
+            rows = mask_or_index.index[mask_or_index.to_numpy(dtype=bool)]
+        else:
+            rows = pd.Index(mask_or_index)
+        if len(rows) == 0:
+            return
+        if isinstance(reason, pd.Series):
+            reasons = reason.reindex(rows).astype(str).to_numpy()
+        else:
+            reasons = np.full(len(rows), reason, dtype=object)
+        self.failures.append(pd.DataFrame({"row": rows, "column": column, "reason": reasons}))
+
+    def rejected_rows(self) -> pd.Index:
+        if not self.failures:
+            return pd.Index([])
+        return pd.Index(pd.concat([f["row"] for f in self.failures]).unique())
+
+
+def _rename(raw: RawTable, source: TableSource) -> pd.DataFrame:
+    t = TABLES[source.table]
+    frame = raw.frame
+    if source.columns is None:
+        mapping = {c: c for c in t.names if c in frame.columns}
+        missing = [c for c in t.required if c not in frame.columns]
+        if missing:
+            raise MappingError(
+                f"{raw.path.name}: required column {missing[0]!r} of {t.name} not found; "
+                f"the file's columns are: {', '.join(map(str, frame.columns))}"
+            )
+    else:
+        mapping = dict(source.columns)
+        for canonical, src in mapping.items():
+            if src not in frame.columns:
+                raise MappingError(
+                    f"{raw.path.name}: column {src!r} (mapped to {t.name}.{canonical}) not found; "
+                    f"the file's columns are: {', '.join(map(str, frame.columns))}"
+                )
+        missing = [c for c in t.required if c not in mapping]
+        if missing:
+            raise MappingError(
+                f"{raw.path.name}: the mapping gives no column for {t.name}.{missing[0]}, which is required"
+            )
+    for group in t.one_of:
+        if not any(c in mapping for c in group):
+            raise MappingError(
+                f"{raw.path.name}: {t.name} needs a column for one of {', '.join(group)}"
+            )
+    # One source column may feed several canonical ones, so build column by column.
+    return pd.DataFrame(
+        {canonical: frame[src] for canonical, src in mapping.items()}, index=frame.index
+    )
+
+
+def _translate_values(raw: pd.DataFrame, source: TableSource) -> pd.DataFrame:
+    if not source.values:
+        return raw
+    out = raw.copy()
+    for column, codes in source.values.items():
+        if column not in out.columns:
+            raise MappingError(
+                f"{source.file.name}: `values` names {column!r}, which is not mapped"
+            )
+        text = _as_text(out[column])
+        out[column] = text.map(lambda v, codes=codes: codes.get(v, v) if isinstance(v, str) else v)
+    return out
+
+
+def _parse(work: _Work) -> None:
+    spec, src = work.spec, work.source
+    parsed = {}
+    for name in work.raw.columns:
+        col = spec.by_name[name]
+        values = parse_column(
+            work.raw[name],
+            col.kind,
+            date_format=src.date_format_for(name),
+            decimal=src.decimal,
+            choices=col.choices,
+        )
+        reason = _KIND_REASON.get(col.kind)
+        if reason:
+            had_value = _as_text(work.raw[name]).notna()
+            bad = had_value & values.isna()
+            if bad.any():
+                hint = (
+                    f" (expected {src.date_format_for(name) or 'YYYY-MM-DD'})"
+                    if col.kind == DATE
+                    else ""
+                )
+                work.fail(bad, name, reason + hint)
+        parsed[name] = values
+    frame = pd.DataFrame(parsed, index=work.raw.index)
+    for col in spec.columns:
+        if col.default is not None:
+            frame[col.name] = (
+                frame[col.name].fillna(col.default) if col.name in frame else col.default
+            )
+    if spec.name == "orders":
+        if "line" not in frame:
+            # Exports without line numbers: lines of one order are numbered in file order.
+            frame["line"] = frame.groupby("order_id", sort=False).cumcount().astype("float64") + 1
+    work.frame = frame
+
+
+def _derive_order_amounts(frame: pd.DataFrame) -> None:
+    """Fill whichever of unit_price and amount (the line total) the export left out."""
+    qty = frame["quantity"]
+    if "amount" not in frame:
+        frame["amount"] = qty * frame["unit_price"]
+    elif "unit_price" not in frame:
+        frame["unit_price"] = frame["amount"] / qty.where(qty != 0)
+    else:
+        frame["amount"] = frame["amount"].fillna(qty * frame["unit_price"])
+        frame["unit_price"] = frame["unit_price"].fillna(frame["amount"] / qty.where(qty != 0))
+
+
+def _check_schema(work: _Work) -> None:
+    try:
+        schema(work.spec.name).validate(work.frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna() & cases["column"].isin(work.frame.columns)]
+        for (column, check), group in cases.groupby(["column", "check"], sort=False):
+            work.fail(
+                pd.Index(group["index"].astype("int64").unique()), column, readable_reason(check)
+            )
+
+
+def _check_rows(work: _Work) -> None:
+    """Rules that read several columns of one row."""
+    frame, name = work.frame, work.spec.name
+    for earlier, later in work.spec.date_order:
+        if earlier in frame and later in frame:
+            bad = frame[later] < frame[earlier]
+            if bad.any():
+                reason = (
+                    later
+                    + " "
+                    + frame[later].dt.strftime("%Y-%m-%d")
+                    + " is before "
+                    + earlier
+                    + " "
+                    + frame[earlier].dt.strftime("%Y-%m-%d")
+                )
+                work.fail(bad, later, reason)
+    for group in work.spec.one_of:
+        present = [c for c in group if c in frame]
+        bad = frame[present].isna().all(axis=1)
+        work.fail(bad, present[0], f"needs {' or '.join(group)}")
+    if name == "deals":
+        closed = frame["stage"].isin(["won", "lost"])
+        if "close_date" in frame:
+            work.fail(
+                closed & frame["close_date"].isna(),
+                "close_date",
+                "a won or lost deal needs close_date",
+            )
+        else:
+            work.fail(
+                closed, "close_date", "a won or lost deal needs close_date (no close_date column)"
+            )
+    if name == "targets":
+        scoped = frame["scope"].isin(["department", "team", "rep"])
+        ids = frame["scope_id"] if "scope_id" in frame else pd.Series(pd.NA, index=frame.index)
+        work.fail(scoped & ids.isna(), "scope_id", "scope_id is required unless scope is company")
+
+
+def _merge_identical(work: _Work) -> None:
+    """`distinct: true`: a dimension read from a fact file repeats each row; identical copies merge.
+
+    Copies that disagree stay and are reported as conflicting duplicates.
+    """
+    if not work.source.distinct:
+        return
+    same = work.raw.duplicated(keep="first")
+    work.merged = int(same.sum())
+    keep = work.frame.index[~same.to_numpy()]
+    work.frame = work.frame.loc[keep]
+    work.raw = work.raw.loc[keep]
+    work.failures = [f[f["row"].isin(keep)] for f in work.failures]
+
+
+def _check_duplicates(work: _Work) -> None:
+    frame = work.frame
+    key = [c for c in work.spec.key if c in frame]
+    dup = frame.duplicated(key, keep="first")
+    if dup.any():
+        first = frame[key].reset_index().drop_duplicates(key, keep="first").set_index(key)["index"]
+        first_rows = frame.loc[dup, key].merge(
+            first.rename("first"), left_on=key, right_index=True, how="left"
+        )["first"]
+        label = "+".join(key)
+        word = "conflicting duplicate" if work.source.distinct else "duplicate"
+        reason = f"{word} {label} (first at row " + first_rows.astype("int64").astype(str) + ")"
+        work.fail(dup, key[0], reason)
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[^0-9a-z\u0370-\u03ff\u0400-\u04ff]+", "", str(text).lower())
+
+
+def _suggest(value: str, known: pd.Index) -> str | None:
+    folded = {_fold(k): k for k in known[:50000]}
+    exact = folded.get(_fold(value))
+    if exact is not None:
+        return exact
+    close = difflib.get_close_matches(_fold(value), list(folded), n=1, cutoff=0.9)
+    return folded[close[0]] if close else None
+
+
+def _check_references(
+    work: _Work, stored: Mapping[str, pd.DataFrame], rejected_keys: Mapping[str, dict]
+) -> list[str]:
+    notes = []
+    frame = work.frame
+    refs = [(c.name, c.references) for c in work.spec.columns if c.references and c.name in frame]
+    if work.spec.name == "targets" and "reps" in stored:
+        reps = stored["reps"]
+        for scope, col in (("rep", "rep_id"), ("team", "team"), ("department", "department")):
+            rows = frame["scope"] == scope
+            known = pd.Index(reps[col].dropna().unique())
+            bad = rows & frame["scope_id"].notna() & ~frame["scope_id"].isin(known)
+            work.fail(
+                bad,
+                "scope_id",
+                "unknown " + scope + " '" + frame["scope_id"].astype(str) + "' (not in reps)",
+            )
+    for column, ref in refs:
+        parent, parent_col = ref.split(".")
+        if parent not in stored:
+            if frame[column].notna().any():
+                notes.append(f"{work.spec.name}.{column} not checked: no {parent} table")
+            continue
+        known = pd.Index(stored[parent][parent_col].dropna().unique())
+        values = frame[column]
+        bad = values.notna() & ~values.isin(known)
+        if not bad.any():
+            continue
+        reasons = {}
+        for value in values[bad].unique():
+            if value in rejected_keys.get(parent, {}):
+                where = rejected_keys[parent][value]
+                reasons[value] = f"{column} '{value}' was rejected in {parent} ({where})"
+                continue
+            hint = _suggest(value, known)
+            reasons[value] = f"unknown {column} '{value}' (not in {parent}" + (
+                f"; did you mean '{hint}'?)" if hint else ")"
+            )
+        work.fail(bad, column, values[bad].map(reasons))
+    return notes
+
+
+def _rejects_frame(work: _Work) -> pd.DataFrame:
+    if not work.failures:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    f = pd.concat(work.failures, ignore_index=True).drop_duplicates(["row", "column"], keep="first")
+    raw_values = []
+    for column, group in f.groupby("column", sort=False):
+        raw = work.raw[column] if column in work.raw else pd.Series(pd.NA, index=work.raw.index)
+        vals = raw.reindex(group["row"]).astype("object").to_numpy()
+        raw_values.append(pd.Series(vals, index=group.index))
+    f["value"] = (
+        pd.concat(raw_values)
+        .reindex(f.index)
+        .map(
+            lambda v: (
+                "" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
+            )
+        )
+    )
+    f["table"] = work.spec.name
+    f["file"] = work.source.file.name
+    return f.sort_values(["row", "column"])[REJECT_COLUMNS]
+
+
+def validate_sources(
+    sources: list[TableSource],
+    existing: Mapping[str, pd.DataFrame] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Read, parse and validate every source; `existing` tables stand in for those not imported."""
+    existing = dict(existing or {})
+    by_table = {}
+    for src in sources:
+        if src.table in by_table:
+            raise MappingError(f"{src.file.name}: {src.table} is given twice")
+        by_table[src.table] = src
+    stored: dict[str, pd.DataFrame] = {k: v for k, v in existing.items() if k not in by_table}
+    rejected_keys: dict[str, dict] = {}
+    counts, rejects, notes = [], [], []
+    for name in contract.TABLE_ORDER:
+        src = by_table.get(name)
+        if src is None:
+            continue
+        if progress:
+            progress(name)
+        try:
+            raw = read_raw(
+                src.file,
+                encoding=src.encoding,
+                delimiter=src.delimiter,
+                sheet=src.sheet,
+                header_row=src.header_row,
+            )
+        except SourceError as exc:
+            raise MappingError(str(exc)) from None
+        renamed = _translate_values(_rename(raw, src), src)
+        work = _Work(src, renamed, renamed, encoding=raw.encoding)
+        _parse(work)
+        _merge_identical(work)
+        _check_schema(work)
+        _check_rows(work)
+        _check_duplicates(work)
+        notes += _check_references(work, stored, rejected_keys)
+        bad_rows = work.rejected_rows()
+        good = work.frame.drop(index=bad_rows)
+        if name == "orders":
+            # Derived after validation so that a reason names the value the user wrote.
+            good = good.copy()
+            _derive_order_amounts(good)
+        key_col = work.spec.key[0]
+        if len(work.spec.key) == 1 and len(bad_rows):
+            # Children naming a rejected parent get told where the parent went.
+            bad = work.frame.loc[bad_rows, key_col].dropna()
+            bad = bad[~bad.isin(good[key_col])]
+            rejected_keys[name] = {k: f"{src.file.name} row {r}" for r, k in bad.items()}
+        stored[name] = good.reset_index(drop=True)
+        table_rejects = _rejects_frame(work)
+        rejects.append(table_rejects)
+        counts.append(
+            TableCount(
+                name,
+                src.file.name,
+                len(raw.frame),
+                len(good),
+                work.merged,
+                len(bad_rows),
+                raw.encoding,
+            )
+        )
+        ignored = [
+            c for c in raw.frame.columns if src.columns is None and c not in work.spec.by_name
+        ]
+        if ignored:
+            notes.append(
+                f"{src.file.name}: columns not in the contract, not imported: {', '.join(ignored)}"
+            )
+    all_rejects = (
+        pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
+    )
+    return ImportResult(stored, tuple(counts), all_rejects, tuple(notes))
+
+
+def validate_path(path: Path | str, existing=None, progress=None) -> ImportResult:
+    """Validate a data folder or a mapping YAML."""
+    return validate_sources(sources_for(path), existing, progress)

@@ -1,0 +1,110 @@
+"""Workbook settings: `salescoach.toml`, checked against the commented defaults shipped with the kit.
+
+The defaults file is also what `salescoach init` writes, so the documented default and the
+real default are the same text.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+SETTINGS_FILE = "salescoach.toml"
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be used; the message names the file and the key."""
+
+
+def default_text() -> str:
+    return (
+        resources.files("salescoach")
+        .joinpath("resources")
+        .joinpath(SETTINGS_FILE)
+        .read_text(encoding="utf-8")
+    )
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    return tomllib.loads(default_text())
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[str, Any]]:
+    """Overlay user settings on the defaults; unknown sections or keys and wrong types are errors."""
+    merged = defaults()
+    for section, values in user.items():
+        if section not in merged:
+            raise SettingsError(
+                f"{where}: unknown section [{section}] (known: {', '.join(merged)})"
+            )
+        if not isinstance(values, dict):
+            raise SettingsError(f"{where}: [{section}] must be a table of keys")
+        for key, value in values.items():
+            if key not in merged[section]:
+                raise SettingsError(
+                    f"{where}: unknown key {key!r} in [{section}] (known: {', '.join(merged[section])})"
+                )
+            default = merged[section][key]
+            if not _same_kind(default, value):
+                raise SettingsError(
+                    f"{where}: [{section}] {key} = {value!r} should be a {type(default).__name__}"
+                )
+            merged[section][key] = value
+    month = merged["company"]["fiscal_year_start_month"]
+    if not 1 <= month <= 12:
+        raise SettingsError(f"{where}: [company] fiscal_year_start_month = {month} should be 1-12")
+    return merged
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: MappingProxyType = field(default_factory=lambda: MappingProxyType(defaults()))
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, path: Path | str) -> Settings:
+        path = Path(path)
+        try:
+            user = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+        return cls(MappingProxyType(merge(user, str(path))), path)
+
+    @classmethod
+    def from_dict(cls, user: dict[str, Any]) -> Settings:
+        return cls(MappingProxyType(merge(user)))
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        return self.values[section]
+
+    @property
+    def company_name(self) -> str:
+        return self["company"]["name"]
+
+    @property
+    def currency(self) -> str:
+        return self["company"]["currency"]
+
+    @property
+    def language(self) -> str:
+        return self["company"]["language"]
+
+    @property
+    def locale(self) -> str:
+        return self["company"]["locale"]
+
+    @property
+    def fiscal_year_start_month(self) -> int:
+        return self["company"]["fiscal_year_start_month"]

@@ -1,0 +1,187 @@
+"""A workbook folder: settings, imported facts, the decisions database and reports.
+
+    DIR/salescoach.toml          settings (salescoach init writes a commented one)
+    DIR/salescoach-data/         facts snapshots, rejects, decisions.sqlite (git-ignored)
+    DIR/reports/                 rendered packs
+
+Each import writes a new snapshot of Parquet files, one per table, and then points `CURRENT`
+at it, so a reader never sees a half-written import and loading a million order lines is a
+Parquet read, not a CSV parse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from salescoach import contract
+from salescoach.importer import ImportResult
+from salescoach.settings import SETTINGS_FILE, Settings, default_text
+
+DATA_DIR = "salescoach-data"
+REPORTS_DIR = "reports"
+ENV_VAR = "SALESCOACH_WORKBOOK"
+KEEP_SNAPSHOTS = 5
+
+
+class WorkbookError(ValueError):
+    """Not a workbook, or a workbook without the data a command needs."""
+
+
+class MissingTable(WorkbookError):
+    pass
+
+
+def resolve_root(root: Path | str | None = None) -> Path:
+    """--workbook, else $SALESCOACH_WORKBOOK, else the current folder."""
+    return Path(root or os.environ.get(ENV_VAR) or ".").resolve()
+
+
+def init_workbook(root: Path | str, company: str | None = None, force: bool = False) -> Path:
+    """Create a workbook folder with a commented salescoach.toml; returns the settings path."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / SETTINGS_FILE
+    if path.exists() and not force:
+        raise WorkbookError(f"{path} already exists; use --force to overwrite it")
+    text = default_text()
+    if company:
+        text = text.replace(
+            'name = "Sample Company"', f"name = {json.dumps(company, ensure_ascii=False)}", 1
+        )
+    path.write_text(text, encoding="utf-8")
+    (root / DATA_DIR).mkdir(exist_ok=True)
+    (root / REPORTS_DIR).mkdir(exist_ok=True)
+    return path
+
+
+class Facts:
+    """The tables of one snapshot, each read from Parquet on first use."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    @property
+    def tables(self) -> list[str]:
+        if self.folder is None:
+            return []
+        return [t for t in contract.TABLE_ORDER if (self.folder / f"{t}.parquet").exists()]
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        contract.table(name)
+        if name not in self._cache:
+            if not self.has(name):
+                return None
+            self._cache[name] = pd.read_parquet(self.folder / f"{name}.parquet")
+        return self._cache[name]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        frame = self.get(name)
+        if frame is None:
+            raise MissingTable(f"no {name} data in this workbook")
+        return frame
+
+    def all(self) -> dict[str, pd.DataFrame]:
+        return {t: self[t] for t in self.tables}
+
+    def manifest(self) -> dict:
+        if self.folder is None:
+            return {}
+        return json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class Workbook:
+    root: Path
+
+    @classmethod
+    def open(cls, root: Path | str | None = None) -> Workbook:
+        wb = cls(resolve_root(root))
+        if not (wb.root / SETTINGS_FILE).exists():
+            raise WorkbookError(
+                f"{wb.root} is not a workbook (no {SETTINGS_FILE}); run `salescoach init {wb.root}` first"
+            )
+        return wb
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.load(self.root / SETTINGS_FILE)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / DATA_DIR
+
+    @property
+    def facts_dir(self) -> Path:
+        return self.data_dir / "facts"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / REPORTS_DIR
+
+    def current_snapshot(self) -> Path | None:
+        pointer = self.facts_dir / "CURRENT"
+        if not pointer.exists():
+            return None
+        folder = self.facts_dir / pointer.read_text(encoding="utf-8").strip()
+        return folder if folder.is_dir() else None
+
+    def facts(self) -> Facts:
+        return Facts(self.current_snapshot())
+
+    def store(self):
+        from salescoach.store import Store
+
+        return Store.for_workbook(self.data_dir, self.settings["store"]["url"] or None)
+
+    def save_import(self, result: ImportResult, source: str, who: str) -> Path:
+        """Write the imported tables as a new snapshot; tables not imported carry over."""
+        self.facts_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        tmp = self.facts_dir / f".tmp-{stamp}"
+        tmp.mkdir()
+        previous = self.current_snapshot()
+        imported = {c.table for c in result.counts}
+        for name, frame in result.tables.items():
+            if name in imported:
+                frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            elif previous is not None and (previous / f"{name}.parquet").exists():
+                shutil.copy2(previous / f"{name}.parquet", tmp / f"{name}.parquet")
+        result.rejects.to_csv(tmp / "rejects.csv", index=False)
+        manifest = {
+            "imported_at": datetime.now(UTC).isoformat(),
+            "who": who,
+            "source": source,
+            "counts": [c.__dict__ for c in result.counts],
+            "carried_over": sorted(set(result.tables) - imported),
+            "notes": list(result.notes),
+        }
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        final = self.facts_dir / stamp
+        tmp.rename(final)
+        pointer_tmp = self.facts_dir / "CURRENT.tmp"
+        pointer_tmp.write_text(stamp, encoding="utf-8")
+        os.replace(pointer_tmp, self.facts_dir / "CURRENT")
+        self._prune(keep=final)
+        return final
+
+    def _prune(self, keep: Path) -> None:
+        snapshots = sorted(
+            p for p in self.facts_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+        for old in snapshots[:-KEEP_SNAPSHOTS]:
+            if old != keep:
+                shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,70 @@
+import pandas as pd
+import pytest
+
+from salescoach import actuals
+from salescoach.periods import Period
+
+REPS = pd.DataFrame(
+    {"rep_id": ["R1", "R2", "R3"], "name": ["A", "B", "C"], "team": ["T1", "T1", "T2"], "department": ["D1", "D1", "D1"]}
+)
+ORDERS = pd.DataFrame(
+    {
+        "order_id": ["O1", "O2", "O3", "O4", "O5"],
+        "rep_id": ["R1", "R2", "R3", "R1", "R3"],
+        "customer_id": ["K1", "K2", "K1", "K3", "K4"],
+        "order_date": pd.to_datetime(["2026-07-01", "2026-08-15", "2026-06-30", "2026-09-30", "2026-07-02"]),
+        "quantity": [1.0, 2.0, 3.0, 4.0, 5.0],
+        "amount": [100.0, 200.0, 300.0, 400.0, 500.0],
+        "status": ["delivered", "delivered", "delivered", "open", "cancelled"],
+    }
+)
+DEALS = pd.DataFrame(
+    {
+        "deal_id": ["D1", "D2", "D3"],
+        "rep_id": ["R1", "R1", "R2"],
+        "stage": ["won", "lost", "won"],
+        "close_date": pd.to_datetime(["2026-07-10", "2026-07-11", "2026-10-01"]),
+        "amount": [1000.0, 50.0, 70.0],
+        "customer_id": ["K9", "K8", "K7"],
+    }
+)
+Q3 = Period.parse("2026-Q3")
+
+
+@pytest.mark.parametrize(
+    "tables, metric, expected",
+    [
+        ({"orders": ORDERS}, "revenue", {"R1": 500.0, "R2": 200.0}),
+        ({"orders": ORDERS}, "units", {"R1": 5.0, "R2": 2.0}),
+        ({"deals": DEALS}, "revenue", {"R1": 1000.0}),
+        ({"deals": DEALS}, "deals_won", {"R1": 1.0}),
+        # K1 first bought from R3 in June, so R1's July order is not a new customer.
+        ({"orders": ORDERS}, "new_customers", {"R1": 1.0, "R2": 1.0}),
+    ],
+)
+def test_per_rep(tables, metric, expected):
+    got = actuals.per_rep(tables | {"reps": REPS}, metric, Q3.start, Q3.end)
+    assert got.to_dict() == expected
+
+
+def test_group_counts_every_member():
+    tables = {"orders": ORDERS, "reps": REPS}
+    assert actuals.scope_total(tables, "revenue", "team", "T1", Q3) == 700.0
+    assert actuals.scope_total(tables, "revenue", "department", "D1", Q3) == 700.0
+    assert actuals.scope_total(tables, "revenue", "company", None, Q3) == 700.0
+    assert actuals.scope_total(tables, "revenue", "team", "T2", Q3) == 0.0
+
+
+def test_per_rep_period_and_labels():
+    table = actuals.per_rep_period({"orders": ORDERS}, "revenue")
+    assert list(table.columns) == ["2026-Q2", "2026-Q3"]
+    assert table.loc["R3", "2026-Q2"] == 300.0
+    labels = actuals.period_labels(pd.Series(pd.to_datetime(["2027-02-10", "2026-04-01"])), "quarter", 4)
+    assert labels.tolist() == ["2026-Q4", "2026-Q1"]
+
+
+def test_missing_tables_say_which():
+    with pytest.raises(actuals.MissingData, match="deals_won needs a deals table"):
+        actuals.events({"orders": ORDERS}, "deals_won")
+    with pytest.raises(actuals.MissingData, match="units need an orders table"):
+        actuals.events({"deals": DEALS}, "units")

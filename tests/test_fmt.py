@@ -1,0 +1,70 @@
+import pandas as pd
+import pytest
+
+from salescoach.fmt import MISSING, Formatter
+from salescoach.periods import Period
+
+EN = Formatter("en_IE", "EUR")
+EL = Formatter("el_GR", "EUR")
+
+
+@pytest.mark.parametrize(
+    "f, method, args, expected",
+    [
+        (EN, "money", (1234.56, 2), "€1,234.56"),
+        (EL, "money", (1234.56, 2), "1.234,56\xa0€"),
+        (EN, "money", (1234567.4,), "€1,234,567"),
+        (EN, "money_compact", (1220000,), "€1.2M"),
+        (EN, "pct", (0.034,), "3%"),
+        (EN, "pct", (0.0346, 1, True), "+3.5%"),
+        (EN, "pct", (-0.02, 0, True), "-2%"),
+        (EL, "number", (1234.5, 1), "1.234,5"),
+        (EN, "date", ("2026-07-03",), "3 Jul 2026"),
+        (EN, "iso", (pd.Timestamp("2026-07-03"),), "2026-07-03"),
+        (EN, "money", (None,), MISSING),
+        (EN, "pct", (float("nan"),), MISSING),
+        (EN, "date", (pd.NaT,), MISSING),
+    ],
+)
+def test_formats(f, method, args, expected):
+    assert getattr(f, method)(*args) == expected
+
+
+@pytest.mark.parametrize(
+    "text, fiscal, start, end",
+    [
+        ("2026", 1, "2026-01-01", "2026-12-31"),
+        ("2026-Q3", 1, "2026-07-01", "2026-09-30"),
+        ("2026-02", 1, "2026-02-01", "2026-02-28"),
+        ("2026", 4, "2026-04-01", "2027-03-31"),
+        ("2026-Q4", 4, "2027-01-01", "2027-03-31"),
+    ],
+)
+def test_period_bounds(text, fiscal, start, end):
+    p = Period.parse(text, fiscal)
+    assert (p.start, p.end) == (pd.Timestamp(start), pd.Timestamp(end))
+    assert str(p) == text
+
+
+@pytest.mark.parametrize(
+    "text, n, expected",
+    [
+        ("2026-Q1", -1, "2025-Q4"),
+        ("2026-Q4", 1, "2027-Q1"),
+        ("2026-12", 1, "2027-01"),
+        ("2026", -2, "2024"),
+    ],
+)
+def test_period_shift(text, n, expected):
+    assert str(Period.parse(text).shift(n)) == expected
+
+
+def test_period_containing_fiscal():
+    assert str(Period.containing("2027-02-10", "quarter", 4)) == "2026-Q4"
+    assert str(Period.containing("2026-05-10", "year", 4)) == "2026"
+
+
+@pytest.mark.parametrize("bad", ["2026-Q5", "26", "2026-13", "Q3"])
+def test_bad_period(bad):
+    with pytest.raises(ValueError, match="is not a period"):
+        Period.parse(bad)

@@ -1,0 +1,50 @@
+import pytest
+
+from salescoach.settings import Settings, SettingsError, defaults
+from salescoach.workbook import Workbook, WorkbookError, init_workbook
+
+
+def test_init_writes_commented_defaults_that_load(tmp_path):
+    path = init_workbook(tmp_path / "wb", company="Ακμή Α.Ε.")
+    text = path.read_text(encoding="utf-8")
+    assert text.count("#") > 10
+    wb = Workbook.open(tmp_path / "wb")
+    assert wb.settings.company_name == "Ακμή Α.Ε."
+    assert wb.settings["goals"]["stretch"] == defaults()["goals"]["stretch"]
+
+
+def test_init_refuses_to_overwrite(tmp_path):
+    init_workbook(tmp_path)
+    with pytest.raises(WorkbookError, match="already exists; use --force"):
+        init_workbook(tmp_path)
+    init_workbook(tmp_path, force=True)
+
+
+@pytest.mark.parametrize(
+    "user, message",
+    [
+        ({"compnay": {"name": "x"}}, "unknown section [compnay]"),
+        ({"company": {"nme": "x"}}, "unknown key 'nme' in [company]"),
+        ({"goals": {"stretch": "high"}}, "[goals] stretch = 'high' should be a float"),
+        ({"company": {"fiscal_year_start_month": 13}}, "should be 1-12"),
+    ],
+)
+def test_bad_settings_name_section_and_key(user, message):
+    with pytest.raises(SettingsError) as exc:
+        Settings.from_dict(user)
+    assert message in str(exc.value)
+
+
+def test_ints_are_accepted_for_floats():
+    assert Settings.from_dict({"goals": {"stretch": 0}})["goals"]["stretch"] == 0
+
+
+def test_not_a_workbook(tmp_path):
+    with pytest.raises(WorkbookError, match="is not a workbook"):
+        Workbook.open(tmp_path)
+
+
+def test_workbook_from_environment(tmp_path, monkeypatch):
+    init_workbook(tmp_path)
+    monkeypatch.setenv("SALESCOACH_WORKBOOK", str(tmp_path))
+    assert Workbook.open().root == tmp_path.resolve()
