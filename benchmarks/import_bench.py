@@ -1,10 +1,10 @@
-"""Import and validation of about 1M order lines (sample organisation at scale 5).
+"""Import and validation of about 1M order lines (sample organisation at scale 7).
 
 Prints rows per second and peak memory for the real import path, the time to load the stored
 facts back into pandas, and the ratio against the naive way (a row-by-row Python loop over
 csv.DictReader, timed on a slice and scaled up). Figures only: nothing here is asserted.
 
-    .venv/bin/python benchmarks/import_bench.py [--scale 5]
+    .venv/bin/python benchmarks/import_bench.py [--scale 7]
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,16 +25,19 @@ from salescoach.workbook import Workbook, init_workbook
 folder, wb_dir = sys.argv[1], sys.argv[2]
 init_workbook(wb_dir)
 wb = Workbook.open(wb_dir)
+marks = []
 t0 = time.perf_counter()
-result = validate_path(folder)
+result = validate_path(folder, progress=lambda table: marks.append((table, time.perf_counter())))
 t1 = time.perf_counter()
+marks.append(("end", t1))
+per_table = {a[0]: b[1] - a[1] for a, b in zip(marks, marks[1:])}
 wb.save_import(result, folder, "bench")
 t2 = time.perf_counter()
 facts = wb.facts()
 orders = facts["orders"]
 t3 = time.perf_counter()
 print(json.dumps({
-    "validate_s": t1 - t0, "store_s": t2 - t1, "load_orders_s": t3 - t2,
+    "validate_s": t1 - t0, "orders_s": per_table["orders"], "store_s": t2 - t1, "load_orders_s": t3 - t2,
     "rows": sum(c.read for c in result.counts),
     "order_lines": next(c.read for c in result.counts if c.table == "orders"),
     "rejected": sum(c.rejected for c in result.counts),
@@ -84,7 +86,7 @@ def naive_rows_per_second(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", type=float, default=5.0)
+    parser.add_argument("--scale", type=float, default=7.0)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     from salescoach.sample import write_sample
@@ -119,16 +121,15 @@ def main() -> None:
         reps = set(sample.tables["reps"]["rep_id"])
         products = set(sample.tables["products"]["product_id"])
         naive = naive_rows_per_second(folder / "orders.csv", reps, products)
-        ours = r["order_lines"] / r["validate_s"]
+        ours = r["order_lines"] / r["orders_s"]
         print(
-            f"naive row-by-row loop on orders alone (fewer checks, 100k-row slice): {naive:,.0f} rows/s"
+            f"orders alone: {r['order_lines']:,} lines in {r['orders_s']:.1f} s = {ours:,.0f} rows/s"
+            " (typed frame, every check, rejects with reasons)"
         )
         print(
-            f"ratio: the import validates every table at {ours / naive:.1f}x the naive loop's rate on orders alone"
+            f"naive row-by-row loop on orders (csv.DictReader, fewer checks, 100k-row slice): {naive:,.0f} rows/s"
         )
-        print(
-            f"(this process peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
-        )
+        print(f"ratio: {ours / naive:.1f}x the naive loop")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,12 @@ USER_ERRORS = (MappingError, SettingsError, WorkbookError)
 DEMO_COMPANY = "Northwind Widgets (sample)"
 
 
+class UserError(click.ClickException):
+    """A user's mistake: one sentence on stderr and exit status 2, like click's usage errors."""
+
+    exit_code = 2
+
+
 def user_errors(fn):
     """A user's mistake is one sentence and exit code 2, never a traceback."""
 
@@ -26,7 +32,7 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except USER_ERRORS as exc:
-            raise click.ClickException(str(exc)) from None
+            raise UserError(str(exc)) from None
 
     return wrapper
 

@@ -26,7 +26,6 @@ def chromium_path() -> str:
     return path
 
 
-
 @pytest.fixture(scope="session")
 def sample_workbook(tmp_path_factory):
     """A workbook holding the imported sample organisation (seed 7, scale 1), built once per run.
