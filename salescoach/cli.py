@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from pathlib import Path
 
 import click
 
+from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.i18n import _
-from salescoach.importer import ImportResult, MappingError, validate_path
-from salescoach.settings import SettingsError
+from salescoach.importer import ImportResult, validate_path
 from salescoach.workbook import Workbook, WorkbookError, init_workbook, resolve_root
 
-USER_ERRORS = (MappingError, SettingsError, WorkbookError)
 DEMO_COMPANY = "Northwind Widgets (sample)"
-
-
-class UserError(click.ClickException):
-    """A user's mistake: one sentence on stderr and exit status 2, like click's usage errors."""
-
-    exit_code = 2
-
-
-def user_errors(fn):
-    """A user's mistake is one sentence and exit code 2, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except USER_ERRORS as exc:
-            raise UserError(str(exc)) from None
-
-    return wrapper
 
 
 class _Root(click.Group):
@@ -71,16 +50,6 @@ class _Root(click.Group):
 def main(ctx: click.Context, workbook: Path | None) -> None:
     """salescoach: a coaching workbook kit for sales managers."""
     ctx.obj = {"workbook": workbook}
-
-
-def _workbook(ctx: click.Context) -> Workbook:
-    return Workbook.open(ctx.obj["workbook"])
-
-
-def _author() -> str:
-    from salescoach.store import default_author
-
-    return default_author()
 
 
 @main.command()
@@ -153,8 +122,8 @@ def import_(ctx: click.Context, path: Path) -> None:
     Good rows are stored; every bad row goes to a rejects file with its file, row, column,
     value and reason. Exits non-zero only when the mapping is wrong or nothing usable remains.
     """
-    wb = _workbook(ctx)
-    result, snapshot = _import(wb, path, _author())
+    wb = workbook_from(ctx)
+    result, snapshot = _import(wb, path, author())
     _print_counts(result)
     _print_rejects(result)
     if snapshot is None:
@@ -263,6 +232,11 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str) -> None:
     click.echo(_("Facts:       {path}", path=snapshot))
     click.echo(_("Decisions:   {path}", path=wb.data_dir / "decisions.sqlite"))
     click.echo(_("Reports:     {path}", path=wb.reports_dir))
+
+
+# Each concept's commands live in salescoach/commands/<concept>.py and register here.
+for _group in ():
+    main.add_command(_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,1 @@
+"""The `salescoach` subcommands, one module per concept of the cycle."""

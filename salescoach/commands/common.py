@@ -1,0 +1,44 @@
+"""What every command shares: the workbook from --workbook, the author, and user errors."""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from salescoach.errors import InputError
+from salescoach.importer import MappingError
+from salescoach.settings import SettingsError
+from salescoach.workbook import Workbook, WorkbookError
+
+USER_ERRORS = (InputError, MappingError, SettingsError, WorkbookError)
+
+
+class UserError(click.ClickException):
+    """A user's mistake: one sentence on stderr and exit status 2, like click's usage errors."""
+
+    exit_code = 2
+
+
+def user_errors(fn):
+    """A user's mistake is one sentence and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except USER_ERRORS as exc:
+            raise UserError(str(exc)) from None
+
+    return wrapper
+
+
+def workbook_from(ctx: click.Context) -> Workbook:
+    """The workbook named by the root command's --workbook (or its defaults)."""
+    return Workbook.open(ctx.find_root().obj["workbook"])
+
+
+def author() -> str:
+    from salescoach.store import default_author
+
+    return default_author()
