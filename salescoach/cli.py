@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from salescoach.commands.common import author, user_errors, workbook_from
+from salescoach.exporting import write_csv
 from salescoach.i18n import _
 from salescoach.importer import ImportResult, validate_path
 from salescoach.workbook import Workbook, WorkbookError, init_workbook, resolve_root
@@ -156,7 +157,7 @@ def validate(ctx: click.Context, path: Path, rejects_path: Path | None) -> None:
     _print_counts(result)
     _print_rejects(result)
     if rejects_path is not None:
-        result.rejects.to_csv(rejects_path, index=False)
+        write_csv(result.rejects, rejects_path)
         click.echo(_("Rejected rows with reasons: {path}", path=rejects_path))
     if not result.usable:
         raise click.ClickException(
@@ -235,8 +236,10 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str) -> None:
 
 
 # Each concept's commands live in salescoach/commands/<concept>.py and register here.
-for _group in ():
-    main.add_command(_group)
+from salescoach.commands import backup  # noqa: E402
+
+for _command in (backup.backup, backup.restore):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -56,15 +56,16 @@ class TableSource:
     file: Path
     columns: Mapping[str, str] | None = None  # canonical -> source column; None = same names
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    date_format: str | Mapping[str, str] | None = None
+    # One format, a list tried in order, or either per column ({close_date: "%d/%m/%Y"}).
+    date_format: str | list[str] | Mapping[str, str | list[str]] | None = None
     distinct: bool = False
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | int | None = None
-    header_row: int = 1
+    header_row: int | None = None  # None: found among the top rows
     decimal: str = "."
 
-    def date_format_for(self, column: str) -> str | None:
+    def date_format_for(self, column: str) -> str | list[str] | None:
         if isinstance(self.date_format, Mapping):
             return self.date_format.get(column)
         return self.date_format
@@ -151,7 +152,7 @@ def load_mapping(path: Path | str) -> list[TableSource]:
                 encoding=spec.get("encoding"),
                 delimiter=spec.get("delimiter"),
                 sheet=spec.get("sheet"),
-                header_row=int(spec.get("header_row", 1)),
+                header_row=int(spec["header_row"]) if "header_row" in spec else None,
                 decimal=str(spec.get("decimal", ".")),
             )
         )
@@ -234,6 +235,11 @@ def _parse_numbers(s: pd.Series, decimal: str) -> pd.Series:
             t = t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
         else:
             t = t.where(~t.str.match(_THOUSANDS_COMMA), t.str.replace(",", "", regex=False))
+            # 1.234,56 can only be a decimal comma with dot thousands; 7,5 stays ambiguous.
+            european = t.str.match(_THOUSANDS_DOT) & t.str.contains(",", regex=False)
+            t = t.where(
+                ~european, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            )
         fixed = pd.to_numeric(t, errors="coerce")
         fixed = fixed.where(~percent, fixed / 100)
         out = out.astype("float64")
@@ -256,14 +262,30 @@ def _parse_dates(s: pd.Series, date_format: str | None) -> pd.Series:
     return _by_unique(_as_text(s), lambda u: _parse_date_text(u, date_format))
 
 
-def _parse_date_text(text: pd.Series, date_format: str | None) -> pd.Series:
+def _parse_date_text(text: pd.Series, date_format: str | list[str] | None) -> pd.Series:
+    if isinstance(date_format, (list, tuple)):
+        # Several formats in one column (exports merged from different systems): each value
+        # takes the first format that reads it, in the order the mapping lists them.
+        out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+        for fmt in date_format:
+            todo = out.isna() & text.notna()
+            if not todo.any():
+                break
+            out[todo] = _plausible(pd.to_datetime(text[todo], format=fmt, errors="coerce"))
+        return out.dt.normalize()
     out = pd.to_datetime(text, format=date_format or "%Y-%m-%d", errors="coerce")
     if date_format is None:
         # Exports often carry a time of day ("2026-03-01 00:00:00", ISO with T).
         retry = out.isna() & text.notna()
         if retry.any():
             out[retry] = pd.to_datetime(text[retry], format="ISO8601", errors="coerce")
-    return out.astype("datetime64[ns]").dt.normalize()
+    return _plausible(out)
+
+
+def _plausible(dates: pd.Series) -> pd.Series:
+    """Dates a sales record can carry; others (year 1, year 9999 typos) count as not a date."""
+    ok = (dates >= pd.Timestamp("1900-01-01")) & (dates < pd.Timestamp("2200-01-01"))
+    return dates.where(ok).astype("datetime64[ns]").dt.normalize()
 
 
 def _by_unique(text: pd.Series, parse) -> pd.Series:
@@ -423,11 +445,9 @@ def _parse(work: _Work) -> None:
             had_value = _as_text(work.raw[name]).notna()
             bad = had_value & values.isna()
             if bad.any():
-                hint = (
-                    f" (expected {src.date_format_for(name) or 'YYYY-MM-DD'})"
-                    if col.kind == DATE
-                    else ""
-                )
+                fmt = src.date_format_for(name)
+                fmt = " or ".join(fmt) if isinstance(fmt, (list, tuple)) else fmt
+                hint = f" (expected {fmt or 'YYYY-MM-DD'})" if col.kind == DATE else ""
                 work.fail(bad, name, reason + hint)
         parsed[name] = values
     frame = pd.DataFrame(parsed, index=work.raw.index)
@@ -636,8 +656,12 @@ def validate_sources(
         if progress:
             progress(name)
         try:
+            expect = (
+                frozenset(src.columns.values()) if src.columns else frozenset(TABLES[name].required)
+            )
             raw = read_raw(
                 src.file,
+                expect=expect,
                 encoding=src.encoding,
                 delimiter=src.delimiter,
                 sheet=src.sheet,
@@ -667,15 +691,19 @@ def validate_sources(
             rejected_keys[name] = {k: f"{src.file.name} row {r}" for r, k in bad.items()}
         stored[name] = good.reset_index(drop=True)
         table_rejects = _rejects_frame(work)
+        if raw.broken_rows:
+            broken = pd.DataFrame(raw.broken_rows, columns=["row", "value", "reason"])
+            broken = broken.assign(table=name, file=src.file.name, column="(whole row)")
+            table_rejects = pd.concat([broken[REJECT_COLUMNS], table_rejects], ignore_index=True)
         rejects.append(table_rejects)
         counts.append(
             TableCount(
                 name,
                 src.file.name,
-                len(raw.frame),
+                raw.rows_read,
                 len(good),
                 work.merged,
-                len(bad_rows),
+                len(bad_rows) + len(raw.broken_rows),
                 raw.encoding,
             )
         )

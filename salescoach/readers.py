@@ -29,6 +29,12 @@ class RawTable:
     frame: pd.DataFrame
     encoding: str | None = None
     delimiter: str | None = None
+    # Rows that could not be split into the header's columns: (row, raw text, reason).
+    broken_rows: tuple[tuple[int, str, str], ...] = ()
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame) + len(self.broken_rows)
 
 
 def _bom_encoding(head: bytes) -> str | None:
@@ -80,18 +86,37 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _read_text(
-    path: Path, encoding: str | None, delimiter: str | None, header_row: int
+    path: Path,
+    encoding: str | None,
+    delimiter: str | None,
+    header_row: int | None,
+    expect: frozenset[str] = frozenset(),
 ) -> RawTable:
     with open(path, "rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     if not head.strip():
         raise SourceError(f"{path.name}: the file is empty")
-    enc = encoding or detect_encoding(head)
+    try:
+        enc = encoding or detect_encoding(head)
+    except SourceError as exc:
+        raise SourceError(f"{path.name}: {exc}; set `encoding` in a mapping") from None
     try:
         sample_text = head.decode(enc, errors="ignore")
     except LookupError:
         raise SourceError(f"{path.name}: unknown encoding {enc!r}") from None
-    sep = delimiter or sniff_delimiter(sample_text.lstrip("\ufeff"))
+    sample_text = sample_text.lstrip("\ufeff")
+    if header_row is None:
+        # Cut long lines: only the header matters here, and csv limits a field to 128 KB.
+        lines = [
+            line[:_HEADER_LINE_CHARS] for line in sample_text.splitlines()[:HEADER_SEARCH_ROWS]
+        ]
+        top = list(csv.reader(lines, delimiter=delimiter or sniff_delimiter("\n".join(lines))))
+        header_row = find_header_row(top, expect)
+        if header_row > 1:
+            sample_text = "\n".join(sample_text.splitlines()[header_row - 1 :])
+    sep = delimiter or sniff_delimiter(
+        "\n".join(line[:_HEADER_LINE_CHARS] for line in sample_text.splitlines()[:50])
+    )
     kwargs = dict(
         sep=sep,
         dtype=str,
@@ -113,13 +138,102 @@ def _read_text(
         frame = _read_csv(path, enc, kwargs)
     except pd.errors.EmptyDataError:
         raise SourceError(f"{path.name}: the file has no header row") from None
-    except pd.errors.ParserError as exc:
-        raise SourceError(
-            f"{path.name}: cannot split into columns with delimiter {sep!r}: {exc}"
-        ) from None
+    except pd.errors.ParserError:
+        return _read_ragged(path, enc, sep, header_row)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
     return RawTable(path, frame, enc, sep)
+
+
+HEADER_SEARCH_ROWS = 30
+_HEADER_LINE_CHARS = 20_000
+
+
+def _read_ragged(path: Path, encoding: str, sep: str, header_row: int) -> RawTable:
+    """Rows with more cells than the header: keep the rest, report those rows, drop nothing silently.
+
+    The fast readers stop at the first such row; this one reads record by record so every
+    other row is still imported and each broken one is listed with its row number.
+    """
+    csv.field_size_limit(1 << 30)
+    with open(path, encoding=encoding, newline="") as fh:
+        records = list(csv.reader(fh, delimiter=sep))
+    header = [c.strip().lstrip("\ufeff") for c in records[header_row - 1]]
+    good_rows, good_index, broken = [], [], []
+    for number, record in enumerate(records[header_row:], start=header_row + 1):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header) and not any(c.strip() for c in record[len(header) :]):
+            record = record[: len(header)]
+        if len(record) > len(header):
+            text = sep.join(record)
+            broken.append((number, text, f"{len(record)} cells, the header has {len(header)}"))
+            continue
+        good_rows.append(record + [""] * (len(header) - len(record)))
+        good_index.append(number)
+    frame = pd.DataFrame(good_rows, columns=header, index=pd.Index(good_index), dtype="str")
+    return RawTable(path, frame, encoding, sep, tuple(broken))
+
+
+def find_header_row(rows: list[list], expect: frozenset[str]) -> int:
+    """The 1-based row among `rows` that names the most expected columns (1 when none does)."""
+    if not expect:
+        return 1
+    wanted = {e.strip().lower() for e in expect}
+    best, best_hits = 1, 0
+    for i, row in enumerate(rows, start=1):
+        hits = len(wanted & {str(c).strip().lower() for c in row if c is not None})
+        if hits > best_hits:
+            best, best_hits = i, hits
+        if hits == len(wanted):
+            break
+    return best
+
+
+def _read_excel(path: Path, sheet, header_row: int | None, expect: frozenset[str]) -> RawTable:
+    """Read a sheet through openpyxl so that merged cells can be filled in.
+
+    A merged cell holds its value only in its top-left corner; a person reading the sheet sees
+    the value across the whole range, so every cell of the range gets it.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        raise SourceError(f"{path.name}: not a readable Excel workbook ({exc})") from None
+    try:
+        ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet or 0]
+    except (KeyError, IndexError):
+        raise SourceError(
+            f"{path.name}: no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})"
+        ) from None
+    for merged in list(ws.merged_cells.ranges):
+        value = ws.cell(merged.min_row, merged.min_col).value
+        ws.unmerge_cells(str(merged))
+        for row in ws.iter_rows(
+            min_row=merged.min_row,
+            max_row=merged.max_row,
+            min_col=merged.min_col,
+            max_col=merged.max_col,
+        ):
+            for cell in row:
+                cell.value = value
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    if not rows:
+        raise SourceError(f"{path.name}: the sheet {ws.title!r} is empty")
+    if header_row is None:
+        header_row = find_header_row(rows[:HEADER_SEARCH_ROWS], expect)
+    header = [
+        str(c).strip() if c is not None else f"column {i + 1}"
+        for i, c in enumerate(rows[header_row - 1])
+    ]
+    body = rows[header_row:]
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
+    # Blank rows between blocks are layout, not data.
+    frame = frame.dropna(how="all")
+    return RawTable(path, frame)
 
 
 def _read_csv(path: Path, encoding: str, kwargs: dict) -> pd.DataFrame:
@@ -143,9 +257,15 @@ def read_raw(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
-    header_row: int = 1,
+    header_row: int | None = None,
+    expect: frozenset[str] = frozenset(),
 ) -> RawTable:
-    """Read a source file; `header_row` is the 1-based row holding the column names."""
+    """Read a source file.
+
+    `header_row` is the 1-based row holding the column names; when not given, it is the first
+    of the top rows that names the `expect`ed columns (exports often put a title and a date
+    above the header), else row 1.
+    """
     path = Path(path)
     if not path.exists():
         raise SourceError(f"{path}: no such file")
@@ -155,21 +275,9 @@ def read_raw(
         frame.index = pd.RangeIndex(1, len(frame) + 1)
         return RawTable(path, frame)
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            frame = pd.read_excel(
-                path,
-                sheet_name=sheet if sheet is not None else 0,
-                header=header_row - 1,
-                dtype=object,
-            )
-        except ValueError as exc:
-            raise SourceError(f"{path.name}: {exc}") from None
-        frame.columns = [str(c).strip() for c in frame.columns]
-        frame = frame.dropna(how="all")
-        frame.index = frame.index + header_row + 1
-        return RawTable(path, frame)
+        return _read_excel(path, sheet, header_row, expect)
     if suffix in (".csv", ".txt", ".tsv"):
-        return _read_text(path, encoding, delimiter, header_row)
+        return _read_text(path, encoding, delimiter, header_row, expect)
     raise SourceError(
         f"{path.name}: cannot read {suffix or 'files without a suffix'}; use {', '.join(READABLE_SUFFIXES)}"
     )

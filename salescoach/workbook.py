@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from salescoach import contract
+from salescoach.exporting import write_csv
 from salescoach.importer import ImportResult
 from salescoach.settings import SETTINGS_FILE, Settings, default_text
 
@@ -158,7 +159,7 @@ class Workbook:
                 frame.to_parquet(tmp / f"{name}.parquet", index=False)
             elif previous is not None and (previous / f"{name}.parquet").exists():
                 shutil.copy2(previous / f"{name}.parquet", tmp / f"{name}.parquet")
-        result.rejects.to_csv(tmp / "rejects.csv", index=False)
+        write_csv(result.rejects, tmp / "rejects.csv")
         manifest = {
             "imported_at": datetime.now(UTC).isoformat(),
             "who": who,

@@ -115,3 +115,25 @@ def test_demo_builds_and_summarises(run, tmp_path):
     facts = Workbook.open(tmp_path / "demo").facts()
     assert {"reps", "deals", "orders"} <= set(facts.tables)
     assert (tmp_path / "demo" / "salescoach-data" / "sample" / "ground_truth.json").exists()
+
+
+def test_backup_and_restore_round_trip(run, workbook, tmp_path):
+    with Workbook.open(workbook).store() as store:
+        store.append("goal", "rep|R1|2026-Q3|revenue", {"target": 1000.0}, "ann", "first goal")
+        store.append("goal", "rep|R1|2026-Q3|revenue", {"target": 1200.0}, "ann", "market grew")
+        before = store.frame()
+    out = tmp_path / "decisions.jsonl"
+    result = run("--workbook", workbook, "backup", out)
+    assert result.exit_code == 0, result.output
+    assert "Backed up 2 decisions" in result.output
+    other = tmp_path / "other"
+    run("init", other)
+    result = run("--workbook", other, "restore", out)
+    assert result.exit_code == 0, result.output
+    with Workbook.open(other).store() as store:
+        after = store.frame()
+    pd.testing.assert_frame_equal(before, after)
+    # A second restore into a database that holds decisions must be asked for explicitly.
+    again = run("--workbook", other, "restore", out)
+    assert again.exit_code == 2
+    assert run("--workbook", other, "restore", out, "--merge").exit_code == 0

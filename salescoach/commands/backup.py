@@ -1,0 +1,50 @@
+"""`salescoach backup` and `salescoach restore`: the manager's decisions to and from a file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from salescoach.commands.common import UserError, user_errors, workbook_from
+from salescoach.i18n import _
+
+
+@click.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@user_errors
+def backup(ctx: click.Context, file: Path | None) -> None:
+    """Write every decision (all versions, with who, when and why) to FILE (JSON lines).
+
+    Default FILE: salescoach-data/backups/decisions-<UTC time>.jsonl in the workbook.
+    """
+    wb = workbook_from(ctx)
+    if file is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        file = wb.data_dir / "backups" / f"decisions-{stamp}.jsonl"
+        file.parent.mkdir(parents=True, exist_ok=True)
+    with wb.store() as store:
+        count = store.dump(file)
+    click.echo(_("Backed up {count} decisions to {path}", count=count, path=file))
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Add to a database that already holds decisions (same ids must match).",
+)
+@click.pass_context
+@user_errors
+def restore(ctx: click.Context, file: Path, merge: bool) -> None:
+    """Restore decisions from a FILE written by `salescoach backup`, keeping ids and times."""
+    wb = workbook_from(ctx)
+    with wb.store() as store:
+        try:
+            count = store.restore(file, merge=merge)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    click.echo(_("Restored {count} decisions from {path}", count=count, path=file))
