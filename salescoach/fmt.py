@@ -13,9 +13,11 @@ from datetime import date, datetime
 import pandas as pd
 from babel import Locale
 from babel import numbers as bn
-from babel.dates import format_date
+from babel.dates import format_date, get_month_names
 
 MISSING = "–"
+# Languages that count quarters with letters (Greek: Α' Β' Γ' Δ' τρίμηνο).
+_QUARTER_NUMERALS = {"el": "ΑΒΓΔ"}
 
 
 def _missing(x) -> bool:
@@ -77,6 +79,27 @@ class Formatter:
         if isinstance(d, (pd.Timestamp, datetime)):
             d = d.date()
         return format_date(d, format="medium", locale=self.locale)
+
+    def period(self, period) -> str:
+        """A period as people say it: `Q3 2026`, `July 2026`, `2026` (`Γ' τρίμηνο 2026` in Greek)."""
+        from salescoach.i18n import translator
+        from salescoach.periods import Period
+
+        if _missing(period):
+            return MISSING
+        p = period if isinstance(period, Period) else Period.parse(str(period))
+        _ = translator(self.locale)
+        if p.kind == "year":
+            return str(p.year)
+        if p.kind == "quarter":
+            return _(
+                "Q{quarter} {year}",
+                quarter=p.number,
+                quarter_numeral=_QUARTER_NUMERALS.get(self.locale.split("_")[0], "1234")[p.number - 1],
+                year=p.year,
+            )
+        month = get_month_names("wide", context="stand-alone", locale=self.locale)[p.number]
+        return f"{month[:1].upper()}{month[1:]} {p.year}"
 
     def iso(self, d) -> str:
         if _missing(d):
