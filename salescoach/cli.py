@@ -237,8 +237,9 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str) -> None:
 
 # Each concept's commands live in salescoach/commands/<concept>.py and register here.
 from salescoach.commands import backup  # noqa: E402
+from salescoach.commands import serve as _serve  # noqa: E402
 
-for _command in (backup.backup, backup.restore):
+for _command in (backup.backup, backup.restore, _serve.serve):
     main.add_command(_command)
 
 

@@ -59,3 +59,60 @@ def translator(lang: str = "en") -> Callable[..., str]:
 
 # Module-level English for code that runs before a workbook's language is known.
 _ = translator("en")
+
+
+def extract_messages(package_root=None) -> dict[str, list[str]]:
+    """Every message the kit can print: msgid -> where it is used.
+
+    Reads `_("...")` calls in the package's Python files and `{{ _("...") }}` / `{% trans %}` in
+    its Jinja templates, the same way `babel extract` does.
+    """
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+
+    root = Path(package_root or Path(__file__).resolve().parent)
+    found: dict[str, list[str]] = {}
+    method_map = [("**.py", "python")]
+    options = {}
+    templates = root.parent / "templates"
+    for folder, methods in ((root, method_map), (templates, [("**.j2", "jinja2"), ("**.html", "jinja2")])):
+        if not folder.exists():
+            continue
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(folder), method_map=methods, options_map=options, keywords={"_": None, "gettext": None}
+        ):
+            if isinstance(message, tuple):
+                message = message[0]
+            if message:
+                found.setdefault(message, []).append(f"{folder.name}/{filename}:{lineno}")
+    return found
+
+
+def update_catalogue(lang: str) -> tuple[int, list[str]]:
+    """Add every extracted message to the language's .po file, keeping existing translations.
+
+    Returns (number of messages, the msgids that still lack a translation).
+    """
+    from pathlib import Path
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    path = Path(__file__).resolve().parent / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+    else:
+        catalog = Catalog(locale=lang, project="salescoach", domain=DOMAIN)
+    messages = extract_messages()
+    template = Catalog(project="salescoach", domain=DOMAIN)
+    for msgid, where in messages.items():
+        template.add(msgid, locations=[(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])) for w in where])
+    catalog.update(template, no_fuzzy_matching=True)
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=100, sort_output=True, include_previous=False)
+    missing = [m.id for m in catalog if m.id and not m.string]
+    _messages.cache_clear()
+    return len(messages), missing

@@ -1,0 +1,241 @@
+"""The manager's app through the browser, on the sample organisation at scale 7.
+
+Starts `salescoach serve` (preheated kernels) on a free port, drives the system Chromium with
+Playwright and prints:
+
+- first interactive view: from `page.goto` to the goals chart shown and the picker enabled;
+- redraw: from picking a new scope or period to the goals chart's image being replaced,
+  median and worst of several changes (team, rep, department, period);
+- the same redraws inside the kernel (Python only, no browser), for comparison.
+
+Figures only: nothing here is asserted.
+
+    .venv/bin/python benchmarks/app_bench.py [--scale 7] [--workbook DIR] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+APP_PATH = "/voila/render/manager.ipynb"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_workbook(scale: float, folder: Path) -> Path:
+    root = folder / f"wb-scale-{scale:g}"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salescoach.cli",
+            "--workbook",
+            str(root),
+            "demo",
+            "--scale",
+            str(scale),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return root
+
+
+def wait_until_ready(
+    port: int, proc: subprocess.Popen, log: Path, pool_filled_timeout: float = 300
+) -> float:
+    """Seconds until the server answers and its kernel pool is filled (the notebook preheated)."""
+    start = time.perf_counter()
+    deadline = start + pool_filled_timeout
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"salescoach serve exited:\n{log.read_text()}")
+        if "is filled with" in log.read_text():
+            try:
+                urllib.request.urlopen(f"http://localhost:{port}/", timeout=5).close()
+                return time.perf_counter() - start
+            except OSError:
+                pass
+        time.sleep(0.25)
+    raise SystemExit(f"the server was not ready in {pool_filled_timeout} s:\n{log.read_text()}")
+
+
+def wait_until_quiet(pid: int, timeout: float = 300) -> None:
+    """Wait until the server and its kernels use almost no CPU: the pool is preheated."""
+    import psutil
+
+    server = psutil.Process(pid)
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        procs = [server, *server.children(recursive=True)]
+        for p in procs:
+            p.cpu_percent(None)
+        time.sleep(1.0)
+        busy = 0.0
+        for p in procs:
+            try:
+                busy += p.cpu_percent(None)
+            except psutil.NoSuchProcess:
+                pass
+        if busy < 10:
+            return
+
+
+def browser_figures(url: str, pid: int, rounds: int) -> tuple[list[float], list[tuple[str, float]]]:
+    from playwright.sync_api import sync_playwright
+
+    from salescoach import browser
+
+    firsts, redraws = [], []
+    with sync_playwright() as p:
+        chromium = browser.launch(p, timeout=60_000)
+        try:
+            page = None
+            for _round in range(rounds):
+                if page is not None:
+                    page.close()
+                # Each load takes the preheated kernel; wait until a new one is preheated.
+                wait_until_quiet(pid)
+                page = chromium.new_page(viewport={"width": 1366, "height": 900})
+                page.set_default_timeout(120_000)
+                t0 = time.perf_counter()
+                page.goto(url)
+                page.wait_for_selector("img.sc-goal-chart")
+                page.wait_for_selector(".sc-scope-kind select:not([disabled])")
+                firsts.append(time.perf_counter() - t0)
+            wait_until_quiet(pid)
+            redraws = _redraws(page)
+        finally:
+            chromium.close()
+    return firsts, redraws
+
+
+def _redraws(page) -> list[tuple[str, float]]:
+    out = []
+
+    def timed(label: str, action) -> None:
+        before = page.locator("img.sc-goal-chart").get_attribute("src")
+        t0 = time.perf_counter()
+        action()
+        page.wait_for_function(
+            "old => document.querySelector('img.sc-goal-chart').src !== old", arg=before
+        )
+        out.append((label, time.perf_counter() - t0))
+
+    def options(css: str) -> list[str]:
+        return page.locator(f"{css} option").all_inner_texts()
+
+    timed("scope: team", lambda: page.select_option(".sc-scope-kind select", label="Team"))
+    for label in options(".sc-scope-id select")[1:3]:
+        timed("team", lambda label=label: page.select_option(".sc-scope-id select", label=label))
+    timed("scope: rep", lambda: page.select_option(".sc-scope-kind select", label="Rep"))
+    for label in options(".sc-scope-id select")[5:9]:
+        timed("rep", lambda label=label: page.select_option(".sc-scope-id select", label=label))
+    timed(
+        "scope: department", lambda: page.select_option(".sc-scope-kind select", label="Department")
+    )
+    for label in options(".sc-period select")[5:8]:
+        timed("period", lambda label=label: page.select_option(".sc-period select", label=label))
+    return out
+
+
+def kernel_figures(workbook: Path) -> list[tuple[str, float]]:
+    """The same changes in Python alone: how much of a redraw is the app's own work."""
+    from salescoach.app import build_app
+
+    t0 = time.perf_counter()
+    app = build_app(workbook)
+    out = [("build the app (load facts, first draw)", time.perf_counter() - t0)]
+    ctx = app.context
+    changes = [
+        {"scope": "team"},
+        *({"scope_id": v} for _l, v in ctx.scope_choices("team")[1:3]),
+        {"scope": "rep"},
+        *({"scope_id": v} for _l, v in ctx.scope_choices("rep")[5:9]),
+        {"scope": "department"},
+        *({"period": p} for p in ctx.period_choices()[5:8]),
+    ]
+    for change in changes:
+        t0 = time.perf_counter()
+        ctx.update(**change)
+        out.append((f"redraw {next(iter(change))}", time.perf_counter() - t0))
+    return out
+
+
+def summary(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:6.0f} ms, worst {max(values) * 1000:6.0f} ms (n={len(values)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=7.0)
+    parser.add_argument("--workbook", type=Path, help="An existing workbook (else one is built).")
+    parser.add_argument("--rounds", type=int, default=3, help="Page loads to time.")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="app-bench-") as tmp:
+        tmp = Path(tmp)
+        if args.workbook:
+            workbook = args.workbook.resolve()
+        else:
+            t0 = time.perf_counter()
+            workbook = build_workbook(args.scale, tmp)
+            print(
+                f"built the sample organisation at scale {args.scale:g} in {time.perf_counter() - t0:.1f} s"
+            )
+        from salescoach.workbook import Workbook
+
+        facts = Workbook.open(workbook).facts()
+        print(f"workbook: {len(facts['reps']):,} reps, {len(facts['orders']):,} order lines")
+
+        port, log = free_port(), tmp / "serve.log"
+        env = {**os.environ, "SALESCOACH_USER": "app-bench"}
+        with open(log, "w") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "salescoach.cli", "--workbook", str(workbook), "serve", "--port", str(port)],
+                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+            )  # fmt: skip
+        try:
+            ready = wait_until_ready(port, proc, log)
+            print(f"server answering with a preheated kernel after {ready:.1f} s")
+            firsts, redraws = browser_figures(
+                f"http://localhost:{port}{APP_PATH}", proc.pid, args.rounds
+            )
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        print("\nthrough the browser (Chromium, Playwright):")
+        print(f"  first interactive view after page load: {summary(firsts)}  (goal: < 2 s)")
+        print("    each load: " + ", ".join(f"{s * 1000:.0f} ms" for s in firsts))
+        print(
+            f"  redraw on a change of scope or period:  {summary([s for _l, s in redraws])}  (goal: < 300 ms)"
+        )
+        for label, seconds in redraws:
+            print(f"    {label:<20} {seconds * 1000:6.0f} ms")
+
+        print("\ninside the kernel (Python only):")
+        figures = kernel_figures(workbook)
+        print(f"  {figures[0][0]}: {figures[0][1]:.2f} s")
+        print(f"  redraw: {summary([s for _l, s in figures[1:]])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,281 @@
+"""What every view of the manager's app shares: the workbook, the period and the scope.
+
+The period and the scope are picked once (:class:`salescoach.app.picker.ScopePicker`) and every
+page follows: a page observes the :class:`Context` and redraws when told what changed. Writes
+tell the context too (:meth:`Context.decisions_changed`), so a goal saved on one page shows on
+the others without a reload.
+
+The context also keeps what is slow to compute and the same for every redraw: the fact tables
+(read once per kernel) and, per metric, the daily total per rep, so that a change of scope or
+period filters a few hundred thousand rows instead of a million order lines.
+
+Example::
+
+    ctx = Context(Workbook.open("my-workbook"))
+    ctx.observe(lambda ctx, changed: print(changed))
+    ctx.update(scope="team", scope_id="North A")     # prints frozenset({'scope', 'scope_id'})
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from salescoach import actuals
+from salescoach.fmt import Formatter
+from salescoach.i18n import translator
+from salescoach.periods import Period
+
+SCOPES = ("company", "department", "team", "rep")
+PERIOD_KINDS = ("year", "quarter", "month")
+# Periods offered after the last day with data, so that next quarter's goals can be set.
+FUTURE_QUARTERS = 4
+
+Observer = Callable[["Context", frozenset[str]], None]
+
+
+class Context:
+    """The workbook, the period and the scope every page shows, and who is at the keyboard.
+
+    Parameters
+    ----------
+    workbook:
+        An open :class:`salescoach.workbook.Workbook`.
+    period, scope, scope_id:
+        The starting view; by default the quarter of the last day with data, whole company.
+    who:
+        The author recorded with every write (default: ``$SALESCOACH_USER``, else the login).
+    today:
+        The date against which "in the past" is judged (default: the real today).
+    """
+
+    def __init__(
+        self,
+        workbook,
+        period: str | None = None,
+        scope: str = "company",
+        scope_id: str | None = None,
+        who: str | None = None,
+        today: dt.date | None = None,
+    ):
+        self.workbook = workbook
+        self._observers: list[Observer] = []
+        self._today = today
+        self._who = who
+        self._daily: dict[str, pd.DataFrame] = {}
+        self._store = None
+        self.revision = 0
+        self.period = str(period) if period else str(self.default_period())
+        self.scope, self.scope_id = self._checked_scope(scope, scope_id)
+
+    # -- what does not change while the app runs
+
+    @cached_property
+    def settings(self):
+        return self.workbook.settings
+
+    @cached_property
+    def fmt(self) -> Formatter:
+        return Formatter.for_settings(self.settings)
+
+    @cached_property
+    def _(self) -> Callable[..., str]:
+        """The translator for the workbook's language: ``ctx._("Saved {what}", what=...)``."""
+        return translator(self.settings.language)
+
+    @cached_property
+    def fiscal_start(self) -> int:
+        return self.settings.fiscal_year_start_month
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every fact table of the workbook's current snapshot, read once."""
+        return self.workbook.facts().all()
+
+    @property
+    def reps(self) -> pd.DataFrame:
+        return self.tables["reps"]
+
+    @property
+    def who(self) -> str:
+        if self._who is None:
+            from salescoach.store import default_author
+
+            self._who = default_author()
+        return self._who
+
+    @property
+    def today(self) -> dt.date:
+        return self._today or dt.date.today()
+
+    def store(self):
+        """The workbook's decisions store, opened once and shared by every page."""
+        if self._store is None:
+            self._store = self.workbook.store()
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @cached_property
+    def last_day(self) -> pd.Timestamp:
+        """The last day with data (not today), so a historical export reads the same later."""
+        days = [
+            self.daily(m)["date"].max() for m in ("revenue", "deals_won") if self._has_metric(m)
+        ]
+        days = [d for d in days if pd.notna(d)]
+        return max(days) if days else pd.Timestamp(self.today)
+
+    @cached_property
+    def first_day(self) -> pd.Timestamp:
+        days = [
+            self.daily(m)["date"].min() for m in ("revenue", "deals_won") if self._has_metric(m)
+        ]
+        days = [d for d in days if pd.notna(d)]
+        return min(days) if days else pd.Timestamp(self.today)
+
+    def default_period(self) -> Period:
+        return Period.containing(self.last_day, "quarter", self.fiscal_start)
+
+    def period_choices(self) -> list[str]:
+        """Years, then quarters, newest first, from the first day with data to a year ahead."""
+        first = Period.containing(self.first_day, "quarter", self.fiscal_start)
+        last = Period.containing(self.last_day, "quarter", self.fiscal_start).shift(FUTURE_QUARTERS)
+        quarters, p = [], first
+        while p <= last:
+            quarters.append(p)
+            p = p.shift(1)
+        years = sorted({Period(q.year, "year", 0, self.fiscal_start) for q in quarters})
+        return [str(p) for p in reversed(years)] + [str(q) for q in reversed(quarters)]
+
+    def period_label(self, period: str | None = None) -> str:
+        return self.fmt.period(self.period_obj if period is None else self._parse(period))
+
+    def scope_choices(self, scope: str) -> list[tuple[str, str]]:
+        """(label, id) pairs for a scope kind: departments, teams, or reps by name."""
+        reps = self.reps
+        if scope == "company":
+            return [(self.settings.company_name, "company")]
+        if scope in ("department", "team"):
+            return [(str(v), str(v)) for v in sorted(reps[scope].dropna().unique())]
+        if scope == "rep":
+            ordered = reps.sort_values(["name", "rep_id"])
+            return [(f"{n} ({r})", str(r)) for n, r in zip(ordered["name"], ordered["rep_id"])]
+        raise ValueError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+
+    def scope_label(self) -> str:
+        for label, value in self.scope_choices(self.scope):
+            if value == self.scope_id:
+                return label
+        return str(self.scope_id)
+
+    # -- the current view
+
+    @property
+    def period_obj(self) -> Period:
+        return self._parse(self.period)
+
+    def members(self) -> pd.Index:
+        """The rep_ids the current scope counts."""
+        return actuals.members(self.reps, self.scope, self.scope_id)
+
+    def rep_choices(self) -> list[tuple[str, str]]:
+        """(label, id) of the reps in the current scope, for forms that act on one rep."""
+        wanted = set(self.members())
+        return [(label, rid) for label, rid in self.scope_choices("rep") if rid in wanted]
+
+    def daily(self, metric: str) -> pd.DataFrame:
+        """rep_id, date, value: the metric per rep and day, computed once per kernel."""
+        if metric not in self._daily:
+            ev = actuals.events(self.tables, metric).dropna(subset=["date"])
+            self._daily[metric] = (
+                ev.groupby(["rep_id", "date"], sort=True, observed=True)["value"]
+                .sum()
+                .reset_index()
+            )
+        return self._daily[metric]
+
+    def _has_metric(self, metric: str) -> bool:
+        try:
+            self.daily(metric)
+        except actuals.MissingData:
+            return False
+        return True
+
+    def per_rep(self, metric: str, period: Period | None = None) -> pd.Series:
+        """The metric per rep of the scope over a period (the current one by default)."""
+        period = period or self.period_obj
+        d = self.daily(metric)
+        d = d[(d["date"] >= period.start) & (d["date"] <= period.end)]
+        values = d.groupby("rep_id", sort=True)["value"].sum()
+        return values.reindex(self.members()).fillna(0.0)
+
+    def scope_series(self, metric: str, period: Period | None = None) -> pd.Series:
+        """The scope's daily total of a metric over a period, every day present (zeros)."""
+        period = period or self.period_obj
+        d = self.daily(metric)
+        d = d[(d["date"] >= period.start) & (d["date"] <= period.end)]
+        d = d[d["rep_id"].isin(self.members())]
+        days = pd.date_range(period.start, period.end, freq="D")
+        return d.groupby("date")["value"].sum().reindex(days, fill_value=0.0)
+
+    # -- changes
+
+    def observe(self, observer: Observer) -> None:
+        """Call ``observer(context, changed)`` after every change; ``changed`` names what."""
+        if observer not in self._observers:
+            self._observers.append(observer)
+
+    def unobserve(self, observer: Observer) -> None:
+        if observer in self._observers:
+            self._observers.remove(observer)
+
+    def update(self, **changes: Any) -> frozenset[str]:
+        """Change period, scope and/or scope_id at once; observers hear of it once.
+
+        Raises ValueError for an unknown period, scope or scope id, changing nothing.
+        """
+        unknown = set(changes) - {"period", "scope", "scope_id"}
+        if unknown:
+            raise TypeError(f"cannot change {', '.join(sorted(unknown))}")
+        period = str(self._parse(changes.get("period", self.period)))
+        scope = changes.get("scope", self.scope)
+        scope_id = changes.get("scope_id", self.scope_id if scope == self.scope else None)
+        scope, scope_id = self._checked_scope(scope, scope_id)
+        new = {"period": period, "scope": scope, "scope_id": scope_id}
+        changed = frozenset(k for k, v in new.items() if getattr(self, k) != v)
+        if changed:
+            self.period, self.scope, self.scope_id = period, scope, scope_id
+            self._notify(changed)
+        return changed
+
+    def decisions_changed(self) -> None:
+        """Tell every page that a decision was written, so that views of the store reload."""
+        self.revision += 1
+        self._notify(frozenset({"decisions"}))
+
+    def _notify(self, changed: frozenset[str]) -> None:
+        for observer in list(self._observers):
+            observer(self, changed)
+
+    def _parse(self, period: str) -> Period:
+        return Period.parse(str(period), self.fiscal_start)
+
+    def _checked_scope(self, scope: str, scope_id: str | None) -> tuple[str, str | None]:
+        if scope not in SCOPES:
+            raise ValueError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+        ids = [value for _label, value in self.scope_choices(scope)]
+        if scope_id is None:
+            scope_id = ids[0] if ids else None
+        if scope_id not in ids:
+            raise ValueError(f"no {scope} {scope_id!r} in this workbook")
+        return scope, scope_id
+
+    def snapshot(self) -> Mapping[str, Any]:
+        return {"period": self.period, "scope": self.scope, "scope_id": self.scope_id}

@@ -1,0 +1,174 @@
+"""The app's writes: each one a call into ``salescoach.services`` when the service offers it.
+
+Where a service function does not exist (yet), the write goes straight to the store's
+append-only path with the conventions below, so the decision is kept with who, when and why
+and reads back from the CLI (`salescoach goals list`) and on reload:
+
+| decision | kind | key | data |
+|---|---|---|---|
+| goal version | ``goal`` | ``attainment.goal_key(scope, id, period, metric)`` | target, reason |
+| goal discussion | ``goal_discussion`` | ``goal_key('rep', rep, period, metric)`` | note, acknowledged |
+| training assignment | ``training_assignment`` | ``rep_id|course_id`` | due, reason |
+| coaching session | ``coaching`` | ``rep_id|<UTC time>`` | period, note, actions, follow_up |
+| coaching ladder step | ``coaching_step`` | ``rep_id`` | step, period |
+| award | ``award`` | ``rep:<rep_id>|<period>`` | award, amount, reason |
+
+Every function checks its input first and raises :class:`InputError` (one sentence, nothing
+written) on a bad value; the forms show that sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import math
+from collections.abc import Sequence
+
+from salescoach.attainment import GOAL_KIND, goal_key
+from salescoach.contract import METRICS
+from salescoach.errors import InputError
+
+# Steps of the coaching ladder when `salescoach.coaching` does not define them.
+FALLBACK_LADDER = ("none", "coaching", "training plan", "improvement plan", "dismissal review")
+
+
+def service(name: str):
+    """``salescoach.services.<name>``, or None when that module does not exist yet."""
+    try:
+        return importlib.import_module(f"salescoach.services.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("salescoach"):
+            return None
+        raise
+
+
+def _reason(why: str | None) -> str:
+    text = (why or "").strip()
+    if not text:
+        raise InputError("A reason is required.")
+    return text
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def set_goal(ctx, metric: str, target: float, reason: str, scope: str | None = None, scope_id=None):
+    """A new version of the goal of the context's scope and period (or the given scope)."""
+    if metric not in METRICS:
+        raise InputError(f"Unknown metric {metric!r}; use one of {', '.join(METRICS)}.")
+    if target is None or not math.isfinite(float(target)) or float(target) < 0:
+        raise InputError("A target cannot be negative.")
+    reason = _reason(reason)
+    scope = scope or ctx.scope
+    scope_id = scope_id if scope_id is not None else ctx.scope_id
+    key = goal_key(scope, scope_id, ctx.period, metric)
+    event = ctx.store().append(
+        GOAL_KIND, key, {"target": float(target), "reason": reason}, who=ctx.who, why=reason
+    )
+    ctx.decisions_changed()
+    return event
+
+
+def record_goal_discussion(ctx, rep_id: str, metric: str, note: str, acknowledged: bool):
+    """What was said when a rep's goal was discussed, and whether the rep acknowledged it."""
+    note = (note or "").strip()
+    if not note:
+        raise InputError("A note of the discussion is required.")
+    key = goal_key("rep", rep_id, ctx.period, metric)
+    event = ctx.store().append(
+        "goal_discussion",
+        key,
+        {"note": note, "acknowledged": bool(acknowledged)},
+        who=ctx.who,
+        why=note,
+    )
+    ctx.decisions_changed()
+    return event
+
+
+def assign_training(ctx, rep_id: str, course_id: str, due: dt.date, reason: str):
+    reason = _reason(reason)
+    if due is None or due < ctx.today:
+        raise InputError("A due date cannot be in the past.")
+    event = ctx.store().append(
+        "training_assignment",
+        f"{rep_id}|{course_id}",
+        {"rep_id": rep_id, "course_id": course_id, "due": due, "reason": reason},
+        who=ctx.who,
+        why=reason,
+    )
+    ctx.decisions_changed()
+    return event
+
+
+def log_coaching(ctx, rep_id: str, note: str, actions: Sequence[str], follow_up: dt.date | None):
+    note = (note or "").strip()
+    if not note:
+        raise InputError("A coaching note is required.")
+    if follow_up is not None and follow_up < ctx.today:
+        raise InputError("A follow-up date cannot be in the past.")
+    event = ctx.store().append(
+        "coaching",
+        f"{rep_id}|{_now()}",
+        {
+            "rep_id": rep_id,
+            "period": ctx.period,
+            "note": note,
+            "actions": list(actions),
+            "follow_up": follow_up,
+        },
+        who=ctx.who,
+        why=note,
+    )
+    ctx.decisions_changed()
+    return event
+
+
+def ladder_steps() -> tuple[str, ...]:
+    try:
+        from salescoach import coaching  # noqa: PLC0415 - written by another engineer
+    except ImportError:
+        return FALLBACK_LADDER
+    steps = getattr(coaching, "LADDER", None) or getattr(coaching, "STEPS", None)
+    if not steps:
+        return FALLBACK_LADDER
+    return tuple(getattr(s, "key", getattr(s, "name", s)) for s in steps)
+
+
+def current_step(ctx, rep_id: str) -> str:
+    events = ctx.store().history("coaching_step", rep_id)
+    return events[-1].data.get("step", ladder_steps()[0]) if events else ladder_steps()[0]
+
+
+def move_on_ladder(ctx, rep_id: str, step: str, reason: str):
+    reason = _reason(reason)
+    if step not in ladder_steps():
+        raise InputError(f"Unknown coaching step {step!r}.")
+    event = ctx.store().append(
+        "coaching_step",
+        rep_id,
+        {"rep_id": rep_id, "step": step, "period": ctx.period},
+        who=ctx.who,
+        why=reason,
+    )
+    ctx.decisions_changed()
+    return event
+
+
+def approve_award(ctx, rep_id: str, award: str, amount: float, reason: str):
+    reason = _reason(reason)
+    award = (award or "").strip()
+    if not award:
+        raise InputError("Name the award.")
+    if amount is None or float(amount) < 0:
+        raise InputError("An award amount cannot be negative.")
+    event = ctx.store().append(
+        "award",
+        f"rep:{rep_id}|{ctx.period}",
+        {"rep_id": rep_id, "award": award, "amount": float(amount), "reason": reason},
+        who=ctx.who,
+        why=reason,
+    )
+    ctx.decisions_changed()
+    return event

@@ -1,0 +1,78 @@
+"""A page of the app: a class that builds its widgets once and redraws on ``refresh(context)``.
+
+Pages never load data themselves at import time and never hold a period or a scope of their
+own: they read both from the :class:`~salescoach.app.context.Context` on every refresh.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+import traceback
+
+import ipywidgets as widgets
+
+from salescoach.actuals import MissingData
+from salescoach.app.context import Context
+from salescoach.app.widgets import Notice
+from salescoach.workbook import MissingTable
+
+
+class Page:
+    """Subclasses set ``key`` and ``title`` and implement ``build()`` and ``draw(context)``."""
+
+    key = "page"
+    title = "Page"
+
+    def __init__(self, context: Context):
+        self.context = context
+        self._ = context._
+        self.heading = widgets.HTML()
+        self.heading.add_class("sc-title")
+        self.notice = Notice(css_class="sc-page-notice")
+        self.body = widgets.VBox(self.build())
+        self.widget = widgets.VBox([self.heading, self.notice.widget, self.body])
+        self.widget.add_class(f"sc-page-{self.key}")
+        self.stale = True
+        self.refreshes = 0
+        self.last_refresh_s = 0.0
+        self.last_error = ""
+
+    def label(self) -> str:
+        """The page's name in the navigation, in the workbook's language."""
+        return self._(self.title)
+
+    def build(self) -> list[widgets.Widget]:
+        return []
+
+    def draw(self, context: Context) -> None:
+        raise NotImplementedError
+
+    def refresh(self, context: Context | None = None) -> None:
+        """Redraw for the context's period and scope; a page that cannot says why in one line."""
+        context = context or self.context
+        started = time.perf_counter()
+        self.heading.value = html.escape(
+            self._(
+                "{page}: {scope}, {period}",
+                page=self.label(),
+                scope=context.scope_label(),
+                period=context.period_label(),
+            )
+        )
+        self.notice.clear()
+        self.last_error = ""
+        try:
+            self.draw(context)
+        except (MissingData, MissingTable) as exc:
+            self.notice.info(self._("Not assessed: {why}", why=str(exc)))
+        except Exception as exc:  # noqa: BLE001 - one broken view must not take the app down
+            self.last_error = traceback.format_exc()
+            self.notice.error(
+                self._(
+                    "This page could not be drawn: {error}", error=f"{type(exc).__name__}: {exc}"
+                )
+            )
+        self.stale = False
+        self.refreshes += 1
+        self.last_refresh_s = time.perf_counter() - started

@@ -1,0 +1,161 @@
+"""Diagnosis: why a goal was missed, then coaching notes and the coaching ladder."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+
+from salescoach.app import decisions
+from salescoach.app.context import Context
+from salescoach.app.forms import (
+    Field,
+    Form,
+    chosen,
+    date_not_in_past,
+    lines,
+    required_text,
+)
+from salescoach.app.page import Page
+from salescoach.app.widgets import Notice, TableView
+
+
+class DiagnosisPage(Page):
+    key = "diagnosis"
+    title = "Diagnosis and coaching"
+
+    def build(self):
+        _ = self._
+        self.findings = TableView(css_class="sc-findings")
+        self.findings_notice = Notice()
+        self.rep = widgets.Dropdown(description=_("Rep"), layout=widgets.Layout(width="420px"))
+        self.rep.add_class("sc-coach-rep")
+        self.rep.observe(lambda _change: self._show_rep(self.context), names="value")
+        self.note = Field(
+            "coach-note",
+            widgets.Textarea(
+                description=_("Note"),
+                placeholder=_("What you observed and discussed"),
+                layout=widgets.Layout(width="520px"),
+            ),
+            required_text(_("A coaching note"), _),
+        )
+        self.actions = Field(
+            "coach-actions",
+            widgets.Textarea(
+                description=_("Actions"),
+                placeholder=_("One action per line"),
+                layout=widgets.Layout(width="520px"),
+            ),
+            lines,
+        )
+        self.follow_up = Field(
+            "follow-up",
+            widgets.DatePicker(description=_("Follow-up")),
+            date_not_in_past(_("A follow-up date"), lambda: self.context.today, _, required=False),
+        )
+        self.coaching_form = Form(
+            [self.note, self.actions, self.follow_up],
+            action=self._save_coaching,
+            label=_("Log coaching session"),
+            title=_("Log a coaching session"),
+            css_class="sc-coaching-form",
+            clear_after=["coach-note", "coach-actions"],
+            _=_,
+        )
+        self.step_now = widgets.HTML()
+        self.step = Field(
+            "step",
+            widgets.Dropdown(options=list(decisions.ladder_steps()), description=_("Move to")),
+            chosen(_("a step"), _),
+        )
+        self.step_reason = Field(
+            "step-reason",
+            widgets.Textarea(description=_("Reason"), layout=widgets.Layout(width="520px")),
+            required_text(_("A reason"), _),
+        )
+        self.ladder_form = Form(
+            [self.step, self.step_reason],
+            action=self._save_step,
+            label=_("Move on the ladder"),
+            title=_("Coaching ladder"),
+            css_class="sc-ladder-form",
+            clear_after=["step-reason"],
+            _=_,
+        )
+        self.log = TableView(css_class="sc-coaching-log", max_rows=10)
+        return [
+            self.findings_notice.widget,
+            self.findings.widget,
+            self.rep,
+            self.coaching_form.widget,
+            self.step_now,
+            self.ladder_form.widget,
+            self.log.widget,
+        ]
+
+    def draw(self, ctx: Context) -> None:
+        self._draw_findings(ctx)
+        choices = ctx.rep_choices()
+        current = self.rep.value
+        self.rep.options = choices
+        ids = [v for _label, v in choices]
+        if current in ids:
+            self.rep.value = current
+        elif ids:
+            self.rep.value = ids[0]
+        self._show_rep(ctx)
+
+    def _draw_findings(self, ctx: Context) -> None:
+        _ = self._
+        svc = decisions.service("diagnosis")
+        if svc is None or not hasattr(svc, "findings"):
+            self.findings_notice.info(
+                _("Findings appear here once the diagnosis service is installed.")
+            )
+            self.findings.show(None)
+            return
+        frame = svc.findings(
+            ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
+        )
+        self.findings_notice.clear()
+        self.findings.show(frame, empty=_("No material problem found for this scope and period."))
+
+    def _show_rep(self, ctx: Context) -> None:
+        _ = self._
+        rep = self.rep.value
+        if rep is None:
+            self.step_now.value = ""
+            self.log.show(None)
+            return
+        self.step_now.value = _("Current step: {step}", step=decisions.current_step(ctx, rep))
+        events = ctx.store().history("coaching", key_prefix=f"{rep}|")
+        rows = [
+            {
+                _("When"): ctx.fmt.date(e.at),
+                _("Who"): e.who,
+                _("Note"): e.data.get("note", ""),
+                _("Actions"): "; ".join(e.data.get("actions") or []),
+                _("Follow-up"): ctx.fmt.date(e.data.get("follow_up")),
+            }
+            for e in reversed(events)
+        ]
+        self.log.show(pd.DataFrame(rows), empty=_("No coaching logged for this rep yet."))
+
+    def _save_coaching(self, values) -> str:
+        ctx, rep = self.context, self._chosen_rep()
+        decisions.log_coaching(
+            ctx, rep, values["coach-note"], values["coach-actions"], values["follow-up"]
+        )
+        return self._("Saved: coaching session with {rep}.", rep=self.rep.label)
+
+    def _save_step(self, values) -> str:
+        ctx, rep = self.context, self._chosen_rep()
+        decisions.move_on_ladder(ctx, rep, values["step"], values["step-reason"])
+        return self._("Saved: {rep} is now at {step}.", rep=self.rep.label, step=values["step"])
+
+    def _chosen_rep(self) -> str:
+        if self.rep.value is None:
+            from salescoach.errors import InputError
+
+            raise InputError(self._("Choose a rep."))
+        return self.rep.value

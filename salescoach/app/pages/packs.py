@@ -1,0 +1,75 @@
+"""Review packs: render one pack per rep of a team, with a progress bar."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from salescoach.app import decisions
+from salescoach.app.context import Context
+from salescoach.app.page import Page
+from salescoach.app.widgets import Notice
+
+
+class PacksPage(Page):
+    key = "packs"
+    title = "Review packs"
+
+    def build(self):
+        _ = self._
+        self.team = widgets.Dropdown(description=_("Team"), layout=widgets.Layout(width="320px"))
+        self.team.add_class("sc-packs-team")
+        self.formats = widgets.SelectMultiple(
+            options=["html", "pdf"], value=["html"], description=_("Formats"), rows=2
+        )
+        self.button = widgets.Button(description=_("Render packs"), button_style="primary")
+        self.button.add_class("sc-packs-render")
+        self.button.on_click(lambda _b: self.render())
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description=_("Progress"))
+        self.progress.add_class("sc-packs-progress")
+        self.status = Notice(css_class="sc-packs-status")
+        return [self.team, self.formats, self.button, self.progress, self.status.widget]
+
+    def draw(self, ctx: Context) -> None:
+        teams = [v for _label, v in ctx.scope_choices("team")]
+        if ctx.scope == "team":
+            chosen = ctx.scope_id
+        elif ctx.scope == "rep":
+            chosen = str(ctx.reps.set_index("rep_id").at[ctx.scope_id, "team"])
+        else:
+            member_teams = set(ctx.reps.loc[ctx.reps["rep_id"].isin(ctx.members()), "team"])
+            teams = [t for t in teams if t in member_teams]
+            chosen = self.team.value if self.team.value in teams else (teams[0] if teams else None)
+        self.team.options = teams
+        self.team.value = chosen
+
+    def render(self) -> None:
+        """Render the chosen team's packs, moving the bar after each rep."""
+        _, ctx = self._, self.context
+        svc = decisions.service("packs")
+        render_team = getattr(svc, "render_team", None) if svc else None
+        if render_team is None:
+            self.status.error(_("Rendering packs needs the packs service, which is not installed."))
+            return
+        self.button.disabled = True
+        self.progress.value = 0
+
+        def progress(done: int, total: int) -> None:
+            self.progress.max = max(total, 1)
+            self.progress.value = done
+
+        try:
+            paths = render_team(
+                ctx.workbook,
+                team=self.team.value,
+                period=ctx.period,
+                formats=list(self.formats.value),
+                progress=progress,
+            )
+        except Exception as exc:  # noqa: BLE001 - shown to the manager, the app stays up
+            self.status.error(_("Rendering failed: {error}", error=str(exc)))
+        else:
+            self.status.ok(
+                _("Rendered {n} files in {folder}", n=len(paths), folder=ctx.workbook.reports_dir)
+            )
+        finally:
+            self.button.disabled = False

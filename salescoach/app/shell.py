@@ -1,0 +1,99 @@
+"""The whole app: the picker on top, one tab per page; only the page in view redraws.
+
+A change of period or scope marks every page stale and redraws the visible one at once; the
+others redraw when their tab is opened. That keeps a change of scope as fast as one page.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+
+from salescoach.app.context import Context
+from salescoach.app.page import Page
+from salescoach.app.picker import ScopePicker
+from salescoach.app.widgets import STYLE
+
+
+class App:
+    """The manager's app over one context. ``app.widget`` is what a notebook displays."""
+
+    def __init__(self, context: Context, pages: Sequence[type[Page]] | None = None):
+        from salescoach.app.pages import PAGES
+
+        self.context = context
+        self.picker = ScopePicker(context)
+        self.pages = [cls(context) for cls in (pages or PAGES)]
+        self.tabs = widgets.Tab(children=[p.widget for p in self.pages])
+        for i, page in enumerate(self.pages):
+            self.tabs.set_title(i, page.label())
+        self.tabs.add_class("sc-tabs")
+        self.tabs.observe(self._on_tab, names="selected_index")
+        context.observe(self._on_change)
+        title = widgets.HTML(
+            f"<div class='sc-title'>{html.escape(context.settings.company_name)}</div>"
+        )
+        self.widget = widgets.VBox([widgets.HTML(STYLE), title, self.picker.widget, self.tabs])
+        self.widget.add_class("sc-app")
+        self.current.refresh(context)
+
+    @property
+    def current(self) -> Page:
+        return self.pages[self.tabs.selected_index or 0]
+
+    def page(self, key: str) -> Page:
+        for page in self.pages:
+            if page.key == key:
+                return page
+        raise KeyError(f"no page {key!r}; pages: {', '.join(p.key for p in self.pages)}")
+
+    def show(self, key: str) -> Page:
+        """Open a page's tab (it redraws if stale) and return it."""
+        page = self.page(key)
+        self.tabs.selected_index = self.pages.index(page)
+        return page
+
+    def _on_change(self, context: Context, changed: frozenset[str]) -> None:
+        for page in self.pages:
+            page.stale = True
+        self.current.refresh(context)
+
+    def _on_tab(self, change) -> None:
+        page = self.current
+        if page.stale:
+            page.refresh(self.context)
+
+
+class SinglePage:
+    """One page with its own picker, for a notebook that shows only that page."""
+
+    def __init__(self, context: Context, page: type[Page]):
+        self.context = context
+        self.picker = ScopePicker(context)
+        self.page = page(context)
+        context.observe(lambda ctx, changed: self.page.refresh(ctx))
+        self.widget = widgets.VBox([widgets.HTML(STYLE), self.picker.widget, self.page.widget])
+        self.widget.add_class("sc-app")
+        self.page.refresh(context)
+
+
+def build_app(workbook=None, page: str | None = None, **view) -> App | SinglePage:
+    """The app for a workbook (a path, a Workbook, or None for ``$SALESCOACH_WORKBOOK``).
+
+    ``page`` names one page (``goals``, ``training``, ``monitoring``, ``diagnosis``,
+    ``what_works``, ``recognition``, ``packs``) to show alone; ``view`` sets the starting
+    ``period``, ``scope`` and ``scope_id``.
+    """
+    from salescoach.app.pages import PAGES
+    from salescoach.workbook import Workbook
+
+    wb = workbook if isinstance(workbook, Workbook) else Workbook.open(workbook)
+    context = Context(wb, **{k: v for k, v in view.items() if v})
+    if page is None:
+        return App(context)
+    by_key = {p.key: p for p in PAGES}
+    if page not in by_key:
+        raise ValueError(f"no page {page!r}; pages: {', '.join(by_key)}")
+    return SinglePage(context, by_key[page])

@@ -1,0 +1,287 @@
+"""The app's widget logic without a browser: handlers and observers are called directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import ipywidgets as widgets
+import pytest
+
+from salescoach.app import App, Context, build_app, decisions
+from salescoach.app.forms import (
+    Field,
+    Form,
+    date_not_in_past,
+    lines,
+    non_negative_number,
+    required_text,
+)
+from salescoach.app.picker import ScopePicker
+from salescoach.attainment import goal_key
+from salescoach.commands.common import UserError
+from salescoach.commands.serve import check_access, voila_config
+from salescoach.workbook import Workbook
+
+TODAY = dt.date(2026, 10, 1)
+
+
+@pytest.fixture
+def workbook(sample_workbook, tmp_path):
+    """A private copy: these tests write decisions."""
+    root = tmp_path / "wb"
+    shutil.copytree(
+        sample_workbook.root, root, ignore=shutil.ignore_patterns("sample", "*.sqlite*")
+    )
+    return Workbook.open(root)
+
+
+@pytest.fixture
+def ctx(workbook):
+    context = Context(workbook, who="tester", today=TODAY)
+    yield context
+    context.close()
+
+
+# -- parsers
+
+
+@pytest.mark.parametrize(
+    ("parser", "value", "expected", "error"),
+    [
+        (non_negative_number("A target"), 10, 10.0, None),
+        (non_negative_number("A target"), 0, 0.0, None),
+        (non_negative_number("A target"), -1, None, "cannot be negative"),
+        (non_negative_number("A target"), "abc", None, "must be a number"),
+        (non_negative_number("A target"), float("nan"), None, "must be a number"),
+        (required_text("A reason"), "  because  ", "because", None),
+        (required_text("A reason"), "   ", None, "is required"),
+        (required_text("A reason"), None, None, "is required"),
+        (date_not_in_past("A follow-up", lambda: TODAY), TODAY, TODAY, None),
+        (date_not_in_past("A follow-up", lambda: TODAY), dt.date(2026, 9, 30), None, "in the past"),
+        (date_not_in_past("A follow-up", lambda: TODAY, required=False), None, None, None),
+        (date_not_in_past("A follow-up", lambda: TODAY), None, None, "is required"),
+        (lines, "a\n\n b \n", ["a", "b"], None),
+    ],
+)
+def test_parsers(parser, value, expected, error):
+    from salescoach.errors import InputError
+
+    if error:
+        with pytest.raises(InputError, match=error):
+            parser(value)
+    else:
+        assert parser(value) == expected
+
+
+def test_a_form_with_a_bad_field_shows_the_message_beside_it_and_saves_nothing():
+    saved = []
+    target = Field("target", widgets.FloatText(value=-3), non_negative_number("A target"))
+    reason = Field("reason", widgets.Textarea(value=""), required_text("A reason"))
+    form = Form([target, reason], action=lambda v: saved.append(v) or "ok", label="Save")
+    form.button.click()
+    assert saved == []
+    assert "negative" in target.message.value and "required" in reason.message.value
+    assert "Nothing saved" in form.status_text
+    target.input.value, reason.input.value = 5, "agreed"
+    form.button.click()
+    assert saved == [{"target": 5.0, "reason": "agreed"}]
+    assert target.message.value == "" and reason.message.value == ""
+    assert form.status_text == "ok"
+
+
+def test_an_input_error_from_the_action_saves_nothing_and_says_why():
+    from salescoach.errors import InputError
+
+    def refuse(_values):
+        raise InputError("Unknown rep.")
+
+    form = Form([Field("x", widgets.Text(value="a"))], action=refuse, label="Save")
+    assert form.submit() is False
+    assert "Unknown rep." in form.status_text and form.saved == 0
+
+
+# -- context and picker
+
+
+def test_observers_hear_of_each_change_once(ctx):
+    heard = []
+    ctx.observe(lambda c, changed: heard.append(changed))
+    team = ctx.scope_choices("team")[0][1]
+    assert ctx.update(scope="team", scope_id=team) == {"scope", "scope_id"}
+    assert ctx.update(scope="team", scope_id=team) == frozenset()
+    ctx.update(period="2026-Q2")
+    assert heard == [frozenset({"scope", "scope_id"}), frozenset({"period"})]
+    assert set(ctx.members()) == set(ctx.reps.loc[ctx.reps["team"] == team, "rep_id"])
+
+
+@pytest.mark.parametrize(
+    "change", [{"scope": "region"}, {"scope": "team", "scope_id": "nowhere"}, {"period": "Q3"}]
+)
+def test_a_bad_change_changes_nothing(ctx, change):
+    before = dict(ctx.snapshot())
+    with pytest.raises(ValueError):
+        ctx.update(**change)
+    assert dict(ctx.snapshot()) == before
+
+
+def test_scope_totals_match_actuals(ctx, sample_tables):
+    from salescoach import actuals
+
+    rep = ctx.scope_choices("rep")[3][1]
+    ctx.update(scope="rep", scope_id=rep, period="2026-Q2")
+    expected = actuals.scope_total(sample_tables, "revenue", "rep", rep, ctx.period_obj)
+    assert ctx.per_rep("revenue").sum() == pytest.approx(expected)
+    assert ctx.scope_series("revenue").sum() == pytest.approx(expected)
+
+
+def test_picker_moves_the_context_and_follows_it(ctx):
+    picker = ScopePicker(ctx)
+    picker.scope.value = "rep"
+    assert ctx.scope == "rep" and ctx.scope_id == picker.which.value
+    other = picker.which.options[2][1]
+    picker.which.value = other
+    assert ctx.scope_id == other
+    ctx.update(scope="department", scope_id=ctx.scope_choices("department")[1][1])
+    assert picker.scope.value == "department" and picker.which.value == ctx.scope_id
+    picker.period.value = picker.period.options[-1][1]
+    assert ctx.period == picker.period.options[-1][1]
+
+
+# -- pages
+
+
+def test_the_app_redraws_the_visible_page_and_marks_others_stale(ctx):
+    app = App(ctx)
+    goals = app.page("goals")
+    draws = goals.chart.draws
+    png = goals.chart.image.value
+    ctx.update(scope="rep", scope_id=ctx.scope_choices("rep")[0][1])
+    assert goals.chart.draws == draws + 1 and goals.chart.image.value != png
+    assert all(p.stale for p in app.pages if p is not goals)
+    monitoring = app.show("monitoring")
+    assert not monitoring.stale and monitoring.chart.draws == 1
+    for page in app.pages:
+        app.show(page.key)
+        assert page.last_error == "", page.last_error
+
+
+def test_saving_a_goal_writes_a_version_and_redraws(ctx):
+    app = App(ctx)
+    rep = ctx.scope_choices("rep")[0][1]
+    ctx.update(scope="rep", scope_id=rep, period="2026-Q4")
+    goals = app.page("goals")
+    goals.target.input.value = -10
+    goals.reason.input.value = "stretch"
+    goals.goal_form.button.click()
+    assert "negative" in goals.target.message.value
+    assert ctx.store().history("goal") == []
+    goals.target.input.value = 250_000
+    goals.reason.input.value = "stretch for Q4"
+    goals.goal_form.button.click()
+    (event,) = ctx.store().history("goal", goal_key("rep", rep, "2026-Q4", "revenue"))
+    assert event.data == {"target": 250_000.0, "reason": "stretch for Q4"}
+    assert event.who == "tester" and event.why == "stretch for Q4"
+    assert goals.reason.input.value == ""
+    assert "250" in goals.table.widget.value and "stretch for Q4" in goals.versions.widget.value
+
+
+def test_a_discussion_needs_a_rep_and_a_note(ctx):
+    app = App(ctx)
+    goals = app.page("goals")
+    goals.note.input.value = "talked"
+    assert goals.discussion_form.submit() is False
+    rep = ctx.scope_choices("rep")[0][1]
+    ctx.update(scope="rep", scope_id=rep)
+    goals.note.input.value = ""
+    assert goals.discussion_form.submit() is False
+    goals.note.input.value = "agreed the Q3 number"
+    goals.acknowledged.input.value = True
+    assert goals.discussion_form.submit() is True
+    (event,) = ctx.store().history("goal_discussion")
+    assert event.data == {"note": "agreed the Q3 number", "acknowledged": True}
+
+
+def test_coaching_rejects_a_past_follow_up_and_logs_a_good_one(ctx):
+    app = App(ctx)
+    ctx.update(scope="team", scope_id=ctx.scope_choices("team")[0][1])
+    page = app.show("diagnosis")
+    rep = page.rep.value
+    assert rep in set(ctx.members())
+    page.note.input.value = "reviewed lost deals"
+    page.actions.input.value = "shadow a demo\nfollow up lapsed customers"
+    page.follow_up.input.value = TODAY - dt.timedelta(days=1)
+    page.coaching_form.button.click()
+    assert "in the past" in page.follow_up.message.value
+    assert ctx.store().history("coaching") == []
+    page.follow_up.input.value = TODAY + dt.timedelta(days=14)
+    page.coaching_form.button.click()
+    (event,) = ctx.store().history("coaching", key_prefix=f"{rep}|")
+    assert event.data["actions"] == ["shadow a demo", "follow up lapsed customers"]
+    assert event.data["follow_up"] == str(TODAY + dt.timedelta(days=14))
+    assert "reviewed lost deals" in page.log.widget.value
+    step = decisions.ladder_steps()[1]
+    page.step.input.value = step
+    page.step_reason.input.value = ""
+    assert page.ladder_form.submit() is False
+    page.step_reason.input.value = "second miss in a row"
+    assert page.ladder_form.submit() is True
+    assert decisions.current_step(ctx, rep) == step
+
+
+def test_training_and_awards_are_written_with_who_and_why(ctx):
+    app = App(ctx)
+    ctx.update(scope="team", scope_id=ctx.scope_choices("team")[0][1])
+    training = app.show("training")
+    training.due.input.value = TODAY + dt.timedelta(days=30)
+    training.reason.input.value = "lost on price twice"
+    assert training.form.submit() is True
+    (event,) = ctx.store().history("training_assignment")
+    assert event.data["rep_id"] == training.rep.input.value and event.why == "lost on price twice"
+    recognition = app.show("recognition")
+    recognition.award.input.value = "trip"
+    recognition.amount.input.value = -1
+    recognition.reason.input.value = "beat target"
+    assert recognition.form.submit() is False
+    recognition.amount.input.value = 1500
+    assert recognition.form.submit() is True
+    assert ctx.store().history("award")[0].data["amount"] == 1500.0
+    assert "trip" in recognition.approved.widget.value
+
+
+def test_build_app_opens_one_page_alone(workbook):
+    single = build_app(workbook.root, page="monitoring", scope="department")
+    assert single.page.key == "monitoring" and single.page.chart.draws == 1
+    with pytest.raises(ValueError, match="no page"):
+        build_app(workbook.root, page="nope")
+
+
+# -- serve
+
+
+@pytest.mark.parametrize(
+    ("ip", "token", "password", "refused"),
+    [
+        ("localhost", None, None, False),
+        ("127.0.0.1", None, None, False),
+        ("0.0.0.0", None, None, True),
+        ("0.0.0.0", "s3cret", None, False),
+        ("192.0.2.10", None, "argon2:...", False),
+    ],
+)
+def test_serve_needs_a_token_beyond_localhost(ip, token, password, refused):
+    if refused:
+        with pytest.raises(UserError, match="--token"):
+            check_access(ip, token, password)
+    else:
+        check_access(ip, token, password)
+
+
+def test_voila_config_preheats_the_app_culls_idle_kernels_and_hides_code():
+    c = voila_config(9999, token="t", pool=2, cull_idle=120)
+    assert c.VoilaConfiguration.preheat_kernel is True
+    assert c.VoilaConfiguration.strip_sources is True
+    assert c.VoilaKernelManager.kernel_pools_config["manager.ipynb"]["pool_size"] == 2
+    assert c.VoilaKernelManager.kernel_pools_config["default"]["pool_size"] == 0
+    assert c.MappingKernelManager.cull_idle_timeout == 120
+    assert c.Voila.port == 9999 and c.Voila.token == "t" and c.KernelManager.transport == "ipc"
