@@ -175,9 +175,10 @@ def validate(ctx: click.Context, path: Path, rejects_path: Path | None) -> None:
 @click.option(
     "--lang", default="en", show_default=True, help="Language of names and comments (en, el)."
 )
+@click.option("--no-packs", is_flag=True, help="Build and import the sample only; render no review packs.")
 @click.pass_context
 @user_errors
-def demo(ctx: click.Context, seed: int, scale: float, lang: str) -> None:
+def demo(ctx: click.Context, seed: int, scale: float, lang: str, no_packs: bool) -> None:
     """Build the sample organisation into the workbook and run the cycle on it."""
     from salescoach import monitoring, sample
     from salescoach.fmt import Formatter
@@ -237,9 +238,10 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str) -> None:
 
 # Each concept's commands live in salescoach/commands/<concept>.py and register here.
 from salescoach.commands import backup  # noqa: E402
+from salescoach.commands import goals as _goals  # noqa: E402
 from salescoach.commands import serve as _serve  # noqa: E402
 
-for _command in (backup.backup, backup.restore, _serve.serve):
+for _command in (backup.backup, backup.restore, _goals.goals, _serve.serve):
     main.add_command(_command)
 
 

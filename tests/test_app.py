@@ -180,7 +180,7 @@ def test_saving_a_goal_writes_a_version_and_redraws(ctx):
     goals.reason.input.value = "stretch for Q4"
     goals.goal_form.button.click()
     (event,) = ctx.store().history("goal", goal_key("rep", rep, "2026-Q4", "revenue"))
-    assert event.data == {"target": 250_000.0, "reason": "stretch for Q4"}
+    assert event.data["target"] == 250_000.0 and event.why == "stretch for Q4"
     assert event.who == "tester" and event.why == "stretch for Q4"
     assert goals.reason.input.value == ""
     assert "250" in goals.table.widget.value and "stretch for Q4" in goals.versions.widget.value
@@ -198,8 +198,9 @@ def test_a_discussion_needs_a_rep_and_a_note(ctx):
     goals.note.input.value = "agreed the Q3 number"
     goals.acknowledged.input.value = True
     assert goals.discussion_form.submit() is True
-    (event,) = ctx.store().history("goal_discussion")
-    assert event.data == {"note": "agreed the Q3 number", "acknowledged": True}
+    (event,) = ctx.store().history("goal_ack")
+    assert event.data["comment"] == "agreed the Q3 number"
+    assert event.data["outcome"] == "agreed" and event.data["rep_id"] == rep
 
 
 def test_coaching_rejects_a_past_follow_up_and_logs_a_good_one(ctx):

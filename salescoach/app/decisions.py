@@ -7,7 +7,7 @@ and reads back from the CLI (`salescoach goals list`) and on reload:
 | decision | kind | key | data |
 |---|---|---|---|
 | goal version | ``goal`` | ``attainment.goal_key(scope, id, period, metric)`` | target, reason |
-| goal discussion | ``goal_discussion`` | ``goal_key('rep', rep, period, metric)`` | note, acknowledged |
+| goal discussion | ``goal_ack`` | ``rep:<rep_id>|<period>`` | rep_id, period, discussed_on, manager, outcome, comment |
 | training assignment | ``training_assignment`` | ``rep_id|course_id`` | due, reason |
 | coaching session | ``coaching`` | ``rep_id|<UTC time>`` | period, note, actions, follow_up |
 | coaching ladder step | ``coaching_step`` | ``rep_id`` | step, period |
@@ -24,7 +24,7 @@ import importlib
 import math
 from collections.abc import Sequence
 
-from salescoach.attainment import GOAL_KIND, goal_key
+from salescoach.attainment import GOAL_KIND
 from salescoach.contract import METRICS
 from salescoach.errors import InputError
 
@@ -62,27 +62,35 @@ def set_goal(ctx, metric: str, target: float, reason: str, scope: str | None = N
     reason = _reason(reason)
     scope = scope or ctx.scope
     scope_id = scope_id if scope_id is not None else ctx.scope_id
-    key = goal_key(scope, scope_id, ctx.period, metric)
-    event = ctx.store().append(
-        GOAL_KIND, key, {"target": float(target), "reason": reason}, who=ctx.who, why=reason
-    )
+    from salescoach import goals
+
+    # Same record as `salescoach goals set`: the app's form gives free text, so the driver is "other".
+    key, data = goals.goal_record(scope, scope_id, ctx.period, metric, float(target), "other")
+    event = ctx.store().append(GOAL_KIND, key, data, who=ctx.who, why=reason)
     ctx.decisions_changed()
     return event
 
 
 def record_goal_discussion(ctx, rep_id: str, metric: str, note: str, acknowledged: bool):
-    """What was said when a rep's goal was discussed, and whether the rep acknowledged it."""
+    """What was said when a rep's goal was discussed: agreed (acknowledged) or disputed.
+
+    Same record as `salescoach goals ack` (kind ``goal_ack``), so the CLI lists it.
+    """
+    from salescoach import goals
+
     note = (note or "").strip()
     if not note:
         raise InputError("A note of the discussion is required.")
-    key = goal_key("rep", rep_id, ctx.period, metric)
-    event = ctx.store().append(
-        "goal_discussion",
-        key,
-        {"note": note, "acknowledged": bool(acknowledged)},
-        who=ctx.who,
-        why=note,
-    )
+    data = {
+        "rep_id": rep_id,
+        "period": str(ctx.period),
+        "discussed_on": ctx.today.isoformat(),
+        "manager": ctx.who,
+        "outcome": "agreed" if acknowledged else "disputed",
+        "comment": note,
+        "metric": metric,
+    }
+    event = ctx.store().append(goals.ACK_KIND, goals.ack_key(rep_id, str(ctx.period)), data, who=ctx.who, why=note)
     ctx.decisions_changed()
     return event
 

@@ -166,7 +166,8 @@ class GoalsPage(Page):
                 _("When"): ctx.fmt.date(e.at),
                 _("Who"): e.who,
                 _("Target"): ctx.fmt.number(e.data.get("target")),
-                _("Reason"): e.data.get("reason") or e.why or "",
+                _("Driver"): e.data.get("reason") or "",
+                _("Reason"): e.why or "",
             }
             for e in ctx.store().history(attainment.GOAL_KIND, key)
         ]
