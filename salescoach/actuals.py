@@ -48,16 +48,26 @@ def events(tables: Mapping[str, pd.DataFrame], metric: str) -> pd.DataFrame:
     if metric in ("revenue", "units"):
         if orders is not None:
             lines = _booked_orders(orders)
-            col = "amount" if metric == "revenue" else "quantity"
+            if metric == "units":
+                value = lines["quantity"]
+            else:
+                # Imported orders always carry amount; frames built by hand may have only prices.
+                value = (
+                    lines["amount"]
+                    if "amount" in lines
+                    else lines["quantity"] * lines["unit_price"]
+                )
             return pd.DataFrame(
-                {"rep_id": lines["rep_id"], "date": lines["order_date"], "value": lines[col]}
+                {"rep_id": lines["rep_id"], "date": lines["order_date"], "value": value}
             )
         if metric == "units":
             raise MissingData("units need an orders table")
         if deals is None or "amount" not in deals:
             raise MissingData("revenue needs orders, or deals with amounts")
         won = _won_deals(deals)
-        return pd.DataFrame({"rep_id": won["rep_id"], "date": won["close_date"], "value": won["amount"]})
+        return pd.DataFrame(
+            {"rep_id": won["rep_id"], "date": won["close_date"], "value": won["amount"]}
+        )
     if metric == "deals_won":
         if deals is None:
             raise MissingData("deals_won needs a deals table")
@@ -67,7 +77,9 @@ def events(tables: Mapping[str, pd.DataFrame], metric: str) -> pd.DataFrame:
     source = None
     if orders is not None and "customer_id" in orders:
         lines = _booked_orders(orders)
-        source = lines[["customer_id", "rep_id", "order_date"]].rename(columns={"order_date": "date"})
+        source = lines[["customer_id", "rep_id", "order_date"]].rename(
+            columns={"order_date": "date"}
+        )
     elif deals is not None and "customer_id" in deals:
         won = _won_deals(deals)
         source = won[["customer_id", "rep_id", "close_date"]].rename(columns={"close_date": "date"})
@@ -90,7 +102,9 @@ def per_rep(
     return ev.groupby("rep_id", sort=True)["value"].sum()
 
 
-def per_rep_period(tables: Mapping[str, pd.DataFrame], metric: str, kind: str = "quarter", fiscal_start: int = 1) -> pd.DataFrame:
+def per_rep_period(
+    tables: Mapping[str, pd.DataFrame], metric: str, kind: str = "quarter", fiscal_start: int = 1
+) -> pd.DataFrame:
     """A rep x period table (columns are period strings in order), zeros where nothing happened."""
     ev = events(tables, metric).dropna(subset=["date"])
     if ev.empty:
@@ -133,7 +147,11 @@ def rollup(values: pd.Series, reps: pd.DataFrame, level: str) -> pd.Series:
 
 
 def scope_total(
-    tables: Mapping[str, pd.DataFrame], metric: str, scope: str, scope_id: str | None, period: Period
+    tables: Mapping[str, pd.DataFrame],
+    metric: str,
+    scope: str,
+    scope_id: str | None,
+    period: Period,
 ) -> float:
     """The metric for one scope over one period."""
     values = per_rep(tables, metric, period.start, period.end)
