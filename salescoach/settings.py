@@ -61,6 +61,15 @@ def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[st
                 raise SettingsError(
                     f"{where}: [{section}] {key} = {value!r} should be a {type(default).__name__}"
                 )
+            if isinstance(default, dict):
+                # A sub-table overrides the defaults key by key (so `[recognition.bonus]
+                # mode = "tiered"` keeps the default tiers); an unknown key is an error.
+                unknown = set(value) - set(default)
+                if unknown:
+                    raise SettingsError(
+                        f"{where}: unknown key {sorted(unknown)[0]!r} in [{section}.{key}] (known: {', '.join(default)})"
+                    )
+                value = {**default, **value}
             merged[section][key] = value
     month = merged["company"]["fiscal_year_start_month"]
     if not 1 <= month <= 12:

@@ -48,3 +48,18 @@ def test_workbook_from_environment(tmp_path, monkeypatch):
     init_workbook(tmp_path)
     monkeypatch.setenv("SALESCOACH_WORKBOOK", str(tmp_path))
     assert Workbook.open().root == tmp_path.resolve()
+
+
+def test_sub_tables_override_key_by_key_and_reject_typos():
+    s = Settings.from_dict({"recognition": {"bonus": {"mode": "tiered"}}})
+    assert s["recognition"]["bonus"]["mode"] == "tiered"
+    assert s["recognition"]["bonus"]["tiers"] == defaults()["recognition"]["bonus"]["tiers"]
+    with pytest.raises(SettingsError, match="unknown key 'moda' in \\[recognition.bonus\\]"):
+        Settings.from_dict({"recognition": {"bonus": {"moda": "tiered"}}})
+    owners = Settings.from_dict({"monitoring": {"owners": {"delivery": "3PL partner"}}})["monitoring"]["owners"]
+    assert owners["delivery"] == "3PL partner" and owners["order"] == "sales"
+
+
+def test_award_rules_replace_the_list():
+    rules = [{"name": "x", "qualifies": "met_goal", "reward": "title"}]
+    assert Settings.from_dict({"recognition": {"rules": rules}})["recognition"]["rules"] == rules
