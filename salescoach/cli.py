@@ -15,6 +15,8 @@ from salescoach.importer import ImportResult, validate_path
 from salescoach.workbook import Workbook, WorkbookError, init_workbook, resolve_root
 
 DEMO_COMPANY = "Northwind Widgets (sample)"
+# The sample's last complete quarter: `salescoach demo` renders its rep packs.
+DEMO_PERIOD = "2026-Q3"
 
 
 class _Root(click.Group):
@@ -25,6 +27,10 @@ class _Root(click.Group):
             raise
         except (click.ClickException, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # Output piped into `head` and the like: the reader left; nothing went wrong.
+            sys.stderr.close()
+            ctx.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last line of defence for users
             if os.environ.get("SALESCOACH_DEBUG"):
                 raise
@@ -234,14 +240,28 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str, no_packs: bool)
     click.echo(_("Facts:       {path}", path=snapshot))
     click.echo(_("Decisions:   {path}", path=wb.data_dir / "decisions.sqlite"))
     click.echo(_("Reports:     {path}", path=wb.reports_dir))
+    if not no_packs:
+        _demo_packs(wb)
+
+
+def _demo_packs(wb: Workbook) -> None:
+    """Render the sample's rep packs for the last complete quarter and print the index."""
+    from salescoach import render
+    from salescoach.commands.render import render_with_progress, report
+
+    click.echo("")
+    the_plan = render.plan(wb, everything=True, period=DEMO_PERIOD, kinds=("rep",))
+    report(render_with_progress(wb, the_plan, ("html", "pdf"), None, False, None))
 
 
 # Each concept's commands live in salescoach/commands/<concept>.py and register here.
 from salescoach.commands import backup  # noqa: E402
 from salescoach.commands import goals as _goals  # noqa: E402
+from salescoach.commands import recognition as _recognition  # noqa: E402
+from salescoach.commands import render as _render  # noqa: E402
 from salescoach.commands import serve as _serve  # noqa: E402
 
-for _command in (backup.backup, backup.restore, _goals.goals, _serve.serve):
+for _command in (backup.backup, backup.restore, _goals.goals, _recognition.awards, _serve.serve, _render.render):
     main.add_command(_command)
 
 

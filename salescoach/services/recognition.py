@@ -199,3 +199,35 @@ def explain_missed(wb: Workbook, period, rep_id: str, lang: str | None = None) -
         Formatter.for_settings(wb.settings),
         lang or wb.settings.language,
     )
+
+
+def awards(wb: Workbook, scope: str = "rep", scope_id: str | None = None, period: str | None = None) -> pd.DataFrame | str:
+    """A rep's approved or communicated awards for the review pack; for a rep who missed, why
+    there is none. Only that rep's own awards: nobody else's name or figure."""
+    from salescoach.i18n import translator
+
+    _ = translator(wb.settings.language)
+    if scope != "rep" or not scope_id:
+        raise InputError("awards for a pack are per rep")
+    fmt = Formatter.for_settings(wb.settings)
+    frame = current(wb, str(period) if period else None)
+    if len(frame):
+        frame = frame[(frame["rep_id"] == scope_id) & frame["status"].isin(["approved", "communicated"])]
+    if not len(frame):
+        try:
+            return explain_missed(wb, period, scope_id) if _missed(wb, period, scope_id) else _("No award approved for this period yet.")
+        except InputError:
+            return _("No award approved for this period yet.")
+    return pd.DataFrame(
+        {
+            _("Award"): frame["award"],
+            _("Value"): [fmt.money(v) for v in frame["amount"]],
+            _("Status"): frame["status"],
+            _("Why"): frame["sentence"],
+        }
+    ).reset_index(drop=True)
+
+
+def _missed(wb: Workbook, period, rep_id: str) -> bool:
+    table = standings(wb, period)
+    return rep_id in table.index and table.loc[rep_id, "attainment"] < 1

@@ -1,0 +1,128 @@
+"""`salescoach render`: the review pack batch."""
+
+from __future__ import annotations
+
+import click
+
+from salescoach.commands.common import user_errors, workbook_from
+from salescoach.i18n import _
+
+
+def _csv(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def render_with_progress(wb, the_plan, formats, jobs, force, executor):
+    """Run a batch behind a tqdm bar; returns the BatchResult."""
+    from tqdm import tqdm
+
+    from salescoach import render
+
+    with tqdm(
+        total=len(the_plan.specs), desc=_("rendering packs"), unit=" pack", disable=None
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        return render.run(
+            wb,
+            the_plan,
+            formats=formats,
+            jobs=jobs,
+            force=force,
+            executor=executor,
+            progress=progress,
+        )
+
+
+def report(result) -> None:
+    """The closing summary: counts, failures with their error, the index; exit 1 on failure."""
+    click.echo(
+        _(
+            "{rendered} rendered, {skipped} unchanged (skipped), {failed} failed in {seconds} s",
+            rendered=len(result.rendered),
+            skipped=len(result.skipped),
+            failed=len(result.failed),
+            seconds=f"{result.seconds:.1f}",
+        )
+    )
+    for outcome in result.failed:
+        click.echo(
+            _(
+                "failed: {kind} {id}: {error}",
+                kind=outcome.spec.kind,
+                id=outcome.spec.scope_id or "",
+                error=outcome.error,
+            ),
+            err=True,
+        )
+    if result.index is not None:
+        click.echo(_("Index: {path}", path=result.index))
+
+
+@click.command("render")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Every rep, team and department pack and the company pack.",
+)
+@click.option(
+    "--rep", "reps", multiple=True, metavar="ID", help="A rep's pack (repeat, or comma-separated)."
+)
+@click.option(
+    "--team", "teams", multiple=True, metavar="T", help="A team's pack and its reps' packs."
+)
+@click.option(
+    "--department",
+    "departments",
+    multiple=True,
+    metavar="D",
+    help="A department's pack, its teams' and its reps'.",
+)
+@click.option(
+    "--period", metavar="P", help="Period such as 2026-Q3 (default: the last complete quarter)."
+)
+@click.option(
+    "--format", "formats", default="html,pdf", show_default=True, help="html, pdf or html,pdf."
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: CPU count, at most 4).",
+)
+@click.option(
+    "--force", is_flag=True, help="Render again even the packs whose inputs have not changed."
+)
+@click.option(
+    "--executor",
+    metavar="URL",
+    default="local",
+    show_default=True,
+    help="local, or dask://HOST:PORT for a Dask cluster.",
+)
+@click.pass_context
+@user_errors
+def render(
+    ctx, everything, reps, teams, departments, period, formats, jobs, force, executor
+) -> None:
+    """Render review packs (HTML and PDF) under reports/PERIOD/, with an index.html."""
+    from salescoach import render as batch
+
+    wb = workbook_from(ctx)
+    the_plan = batch.plan(
+        wb,
+        everything=everything,
+        reps=_csv(reps),
+        teams=_csv(teams),
+        departments=_csv(departments),
+        period=period,
+    )
+    result = render_with_progress(wb, the_plan, tuple(_csv((formats,))), jobs, force, executor)
+    report(result)
+    if result.failed:
+        ctx.exit(1)

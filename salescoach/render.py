@@ -1,0 +1,516 @@
+"""The pack batch: plan, skip what has not changed, execute, export HTML and PDF, index.
+
+One pack is one notebook of ``notebooks/`` run by papermill with its parameters, exported to
+HTML by nbconvert with ``templates/pack`` and printed to PDF by the system Chromium. The
+per-pack task (:func:`salescoach.render_worker.render_pack`) is a plain function of a dict, so
+the local process pool and a Dask cluster run the same code.
+
+Speed: the shared figures are computed once per batch (:func:`salescoach.services.packs.batch_figures`);
+each worker process keeps one kernel, one nbconvert exporter and one Chromium for the batch.
+A kept kernel is reset before every pack, and the reset checks that the user namespace is
+empty, so no state passes from one rep to the next.
+
+Safety: every output is written to a temporary file outside ``reports/`` and moved into place
+with ``os.replace``; a pack's content hash is recorded only after all its files are in place,
+so a killed batch leaves whole files only and the next run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from salescoach.errors import InputError
+from salescoach.i18n import _
+from salescoach.periods import Period
+from salescoach.workbook import Workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+TEMPLATES = ROOT / "templates"
+TEMPLATE = "pack"
+KINDS = ("rep", "team", "department", "company")
+FORMATS = ("html", "pdf")
+# Bump when the pipeline changes what it writes, so every pack is rendered again.
+PIPELINE_VERSION = "1"
+
+
+def notebook_for(kind: str) -> Path:
+    return NOTEBOOKS / f"{kind}_review.ipynb"
+
+
+def default_jobs() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a team or department name (letters of any script kept)."""
+    cleaned = re.sub(r"[^\w.-]+", "-", str(text), flags=re.UNICODE).strip("-.")
+    return cleaned or "unnamed"
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """One pack to render: its kind, scope id, period and where it sits in the index."""
+
+    kind: str
+    scope_id: str | None
+    period: str
+    label: str
+    department: str = ""
+    team: str = ""
+
+    @property
+    def stem(self) -> str:
+        if self.kind == "company":
+            return "company"
+        if self.kind == "department":
+            return f"departments/{slug(self.scope_id)}"
+        if self.kind == "team":
+            return f"teams/{slug(self.department)}/{slug(self.scope_id)}"
+        return f"reps/{slug(self.department)}/{slug(self.team)}/{slug(self.scope_id)}"
+
+    def parameters(self, workbook: Path) -> dict:
+        params = {"workbook": str(workbook), "period": self.period}
+        key = {"rep": "rep_id", "team": "team", "department": "department"}.get(self.kind)
+        if key:
+            params[key] = self.scope_id
+        return params
+
+
+@dataclass
+class Plan:
+    period: Period
+    specs: list[PackSpec]
+
+
+def plan(
+    wb: Workbook,
+    *,
+    everything: bool = False,
+    reps: Sequence[str] = (),
+    teams: Sequence[str] = (),
+    departments: Sequence[str] = (),
+    period: str | Period | None = None,
+    kinds: Sequence[str] = KINDS,
+) -> Plan:
+    """The packs a scope selection asks for.
+
+    ``everything``: every rep, team and department pack and the company pack. ``teams``: the
+    team packs and their reps' packs; ``departments`` likewise with their teams; ``reps``: those
+    reps' packs. ``kinds`` narrows the kinds rendered.
+    """
+    from salescoach.services import packs
+
+    p = packs.parse_period(wb, period)
+    roster = wb.facts()["reps"]
+    for column in ("team", "department"):
+        roster[column] = roster[column].astype(str)
+    known = set(roster["rep_id"].astype(str))
+    for rep in reps:
+        if rep not in known:
+            raise InputError(_("no rep with id {rep_id} in the workbook", rep_id=rep))
+    for team in teams:
+        if team not in set(roster["team"]):
+            raise InputError(_("no team called {team} in the workbook", team=team))
+    for dept in departments:
+        if dept not in set(roster["department"]):
+            raise InputError(
+                _("no department called {department} in the workbook", department=dept)
+            )
+    if not (everything or reps or teams or departments):
+        raise InputError(_("say which packs to render: --all, --rep, --team or --department"))
+    chosen = (
+        roster
+        if everything
+        else roster[
+            roster["rep_id"].astype(str).isin(reps)
+            | roster["team"].isin(teams)
+            | roster["department"].isin(departments)
+        ]
+    )
+    specs: list[PackSpec] = []
+    if everything and "company" in kinds:
+        specs.append(PackSpec("company", None, str(p), wb.settings.company_name))
+    if "department" in kinds:
+        for dept in sorted(set(departments) | (set(roster["department"]) if everything else set())):
+            specs.append(PackSpec("department", dept, str(p), dept, department=dept))
+    if "team" in kinds:
+        pairs = chosen[["department", "team"]].drop_duplicates()
+        if not everything:
+            pairs = pairs[pairs["team"].isin(teams) | pairs["department"].isin(departments)]
+        for dept, team in sorted(pairs.itertuples(index=False)):
+            specs.append(PackSpec("team", team, str(p), team, department=dept, team=team))
+    if "rep" in kinds:
+        for r in chosen.sort_values(["department", "team", "name"]).itertuples():
+            specs.append(
+                PackSpec(
+                    "rep", str(r.rep_id), str(p), str(r.name), department=r.department, team=r.team
+                )
+            )
+    return Plan(p, specs)
+
+
+# --------------------------------------------------------------------------------------------
+# Content hash
+# --------------------------------------------------------------------------------------------
+
+
+def _digest_files(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(str(path.name).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _decisions_by_scope(wb: Workbook) -> pd.DataFrame:
+    try:
+        frame = wb.store().frame()
+    except Exception:  # noqa: BLE001 - no decisions yet
+        return pd.DataFrame(columns=["key", "event_id"])
+    return frame
+
+
+def content_hashes(
+    wb: Workbook, the_plan: Plan, formats: Sequence[str], notebooks: Path = NOTEBOOKS
+) -> dict[PackSpec, str]:
+    """A hash per pack of everything it is made from: data, decisions, notebook, template, settings."""
+    from salescoach.services import packs
+
+    batch = packs.batch_key(wb, the_plan.period)
+    template = _digest_files(p for p in (TEMPLATES / TEMPLATE).rglob("*") if p.is_file())
+    settings = json.dumps(
+        {k: dict(v) for k, v in wb.settings.values.items()}, sort_keys=True, default=str
+    )
+    logo = _logo_path(wb)
+    if logo is not None and logo.exists():
+        settings += hashlib.sha256(logo.read_bytes()).hexdigest()
+    decisions = _decisions_by_scope(wb)
+    keys = decisions["key"].astype(str) if len(decisions) else pd.Series(dtype=str)
+    ids = decisions["event_id"].astype(str) if len(decisions) else pd.Series(dtype=str)
+    notebook_digest = {
+        k: _digest_files([notebooks / f"{k}_review.ipynb"])
+        for k in {s.kind for s in the_plan.specs}
+    }
+    out = {}
+    for spec in the_plan.specs:
+        h = hashlib.sha256()
+        for part in (
+            PIPELINE_VERSION,
+            batch,
+            template,
+            settings,
+            notebook_digest[spec.kind],
+            ",".join(sorted(formats)),
+        ):
+            h.update(part.encode())
+            h.update(b"\0")
+        h.update(json.dumps(spec.__dict__, sort_keys=True).encode())
+        if spec.scope_id and len(keys):
+            mine = keys.str.contains(f"|{spec.scope_id}|", regex=False) | keys.str.startswith(
+                f"{spec.scope_id}|"
+            )
+            h.update(",".join(ids[mine]).encode())
+        out[spec] = h.hexdigest()
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Running a batch
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    spec: PackSpec
+    status: str  # rendered, skipped, failed
+    paths: list[Path] = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome]
+    index: Path | None
+    seconds: float
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def rendered(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "rendered"]
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "skipped"]
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for o in self.outcomes for p in o.paths]
+
+
+def period_dir(wb: Workbook, period: Period | str) -> Path:
+    return wb.reports_dir / str(period)
+
+
+def state_dir(wb: Workbook, period: Period | str) -> Path:
+    """Content hashes of rendered packs, outside reports/ so reports hold packs only."""
+    return wb.data_dir / "packs" / "state" / str(period)
+
+
+def tmp_dir(wb: Workbook) -> Path:
+    return wb.data_dir / "packs" / "tmp"
+
+
+def _logo_path(wb: Workbook) -> Path | None:
+    logo = wb.settings["branding"]["logo"]
+    if not logo:
+        return None
+    base = wb.settings.path.parent if wb.settings.path else wb.root
+    return (base / logo).resolve()
+
+
+def branding(wb: Workbook) -> dict:
+    """What the template shows: company, colours, footer, paper, and the logo as a data URI."""
+    import base64
+    import mimetypes
+
+    b = wb.settings["branding"]
+    logo = ""
+    path = _logo_path(wb)
+    if path is not None and path.exists():
+        kind = mimetypes.guess_type(path.name)[0] or "image/png"
+        logo = f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+    return {
+        "company": wb.settings.company_name,
+        "primary_colour": b["primary_colour"],
+        "accent_colour": b["accent_colour"],
+        "footer": b["footer"],
+        "logo": logo,
+        "paper": wb.settings["packs"]["paper"],
+        "language": wb.settings.language,
+    }
+
+
+def tasks_for(
+    wb: Workbook,
+    the_plan: Plan,
+    formats: Sequence[str],
+    force: bool = False,
+    notebooks: Path = NOTEBOOKS,
+) -> tuple[list[dict], list[Outcome]]:
+    """The per-pack task dicts still to run, and the packs skipped because nothing changed."""
+    hashes = content_hashes(wb, the_plan, formats, notebooks)
+    brand = branding(wb)
+    out_dir, states, tmp = (
+        period_dir(wb, the_plan.period),
+        state_dir(wb, the_plan.period),
+        tmp_dir(wb),
+    )
+    tasks, skipped = [], []
+    for spec in the_plan.specs:
+        outputs = {fmt: str(out_dir / f"{spec.stem}.{fmt}") for fmt in formats}
+        state = states / f"{spec.stem}.sha256"
+        done = state.exists() and state.read_text(encoding="utf-8").strip() == hashes[spec]
+        if done and not force and all(Path(p).exists() for p in outputs.values()):
+            skipped.append(Outcome(spec, "skipped", [Path(p) for p in outputs.values()]))
+            continue
+        tasks.append(
+            {
+                "spec": spec.__dict__,
+                "notebook": str(notebooks / f"{spec.kind}_review.ipynb"),
+                "parameters": spec.parameters(wb.root),
+                "outputs": outputs,
+                "hash": hashes[spec],
+                "state": str(state),
+                "tmp": str(tmp),
+                "cwd": str(wb.root),
+                "timeout": int(wb.settings["packs"]["timeout_seconds"]),
+                "branding": brand,
+                "title": spec.label,
+            }
+        )
+    return tasks, skipped
+
+
+class LocalExecutor:
+    """A bounded pool of worker processes, each keeping one kernel and one browser."""
+
+    def __init__(self, jobs: int):
+        self.jobs = max(1, int(jobs))
+
+    def map_unordered(self, fn: Callable[[dict], dict], tasks: list[dict]):
+        import multiprocessing
+
+        from salescoach import render_worker
+
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            max_workers=min(self.jobs, max(len(tasks), 1)),
+            mp_context=ctx,
+            initializer=render_worker.init_worker,
+        ) as pool:
+            futures = {pool.submit(fn, t): t for t in tasks}
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    yield future.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker fails its packs only
+                    yield {
+                        "spec": task["spec"],
+                        "status": "failed",
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "paths": [],
+                    }
+
+
+class DaskExecutor:
+    """The same per-pack task on a Dask distributed cluster (``dask://HOST:PORT``)."""
+
+    def __init__(self, address: str):
+        self.address = address.removeprefix("dask://")
+
+    def map_unordered(self, fn: Callable[[dict], dict], tasks: list[dict]):
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+
+        with Client(self.address) as client:
+            futures = client.map(fn, tasks, pure=False)
+            index = {f.key: t for f, t in zip(futures, tasks)}
+            for future in dask_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as exc:  # noqa: BLE001
+                    task = index[future.key]
+                    yield {
+                        "spec": task["spec"],
+                        "status": "failed",
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "paths": [],
+                    }
+
+
+def executor_for(spec: str | None, jobs: int):
+    if not spec or spec == "local":
+        return LocalExecutor(jobs)
+    if spec.startswith("dask://"):
+        return DaskExecutor(spec)
+    raise InputError(_("unknown executor {executor}: use local or dask://HOST:PORT", executor=spec))
+
+
+def run(
+    wb: Workbook,
+    the_plan: Plan,
+    *,
+    formats: Sequence[str] = FORMATS,
+    jobs: int | None = None,
+    force: bool = False,
+    executor: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    notebooks: Path = NOTEBOOKS,
+) -> BatchResult:
+    """Render a plan; failures are collected, never raised. Writes the period's index.html."""
+    from salescoach import render_worker
+    from salescoach.services import packs
+
+    formats = tuple(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise InputError(
+            _("unknown format {format}: use html, pdf or html,pdf", format=",".join(unknown))
+        )
+    started = time.perf_counter()
+    chosen = executor_for(executor, jobs or default_jobs())
+    packs.batch_figures(wb, the_plan.period)  # once, before any worker needs it
+    tasks, skipped = tasks_for(wb, the_plan, formats, force, notebooks)
+    by_key = {json.dumps(s.spec.__dict__, sort_keys=True): s.spec for s in skipped}
+    by_key.update({json.dumps(t["spec"], sort_keys=True): PackSpec(**t["spec"]) for t in tasks})
+    outcomes = list(skipped)
+    total = len(the_plan.specs)
+    if progress:
+        progress(len(outcomes), total)
+    if tasks:
+        for result in chosen.map_unordered(render_worker.render_pack, tasks):
+            spec = by_key[json.dumps(result["spec"], sort_keys=True)]
+            outcomes.append(
+                Outcome(
+                    spec,
+                    result["status"],
+                    [Path(p) for p in result["paths"]],
+                    result.get("error", ""),
+                    result.get("seconds", 0.0),
+                )
+            )
+            if progress:
+                progress(len(outcomes), total)
+    index = write_index(wb, the_plan.period)
+    return BatchResult(outcomes, index, time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------------------------
+# Index
+# --------------------------------------------------------------------------------------------
+
+
+def atomic_write_text(path: Path, text: str, tmp: Path) -> None:
+    tmp.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = tmp / f"{path.name}.{os.getpid()}.part"
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, path)
+
+
+def write_index(wb: Workbook, period: Period | str) -> Path:
+    """``reports/<period>/index.html``: every pack of the period on disk, by department and team."""
+    folder = period_dir(wb, period)
+    roster = wb.facts()["reps"].astype({"team": str, "department": str})
+    names = dict(zip(roster["rep_id"].astype(str), roster["name"].astype(str)))
+    e = html.escape
+
+    def links(stem: str, label: str) -> str:
+        found = [
+            f'<a href="{e(stem)}.{fmt}">{fmt.upper()}</a>'
+            for fmt in FORMATS
+            if (folder / f"{stem}.{fmt}").exists()
+        ]
+        return f"<li>{e(label)} {' · '.join(found)}</li>" if found else ""
+
+    parts = [f"<h1>{e(_('Review packs for {period}', period=str(period)))}</h1>"]
+    company = links("company", wb.settings.company_name)
+    if company:
+        parts.append(f"<ul>{company}</ul>")
+    for dept, dept_rows in roster.groupby("department", sort=True):
+        probe = PackSpec("department", dept, str(period), dept, department=dept)
+        parts.append(f"<h2>{e(dept)}</h2><ul>{links(probe.stem, _('Department pack'))}</ul>")
+        for team, team_rows in dept_rows.groupby("team", sort=True):
+            team_spec = PackSpec("team", team, str(period), team, department=dept, team=team)
+            items = [links(team_spec.stem, _("Team pack"))]
+            for r in team_rows.sort_values("name").itertuples():
+                rs = PackSpec(
+                    "rep", str(r.rep_id), str(period), str(r.name), department=dept, team=team
+                )
+                items.append(links(rs.stem, f"{names[str(r.rep_id)]} ({r.rep_id})"))
+            parts.append(f"<h3>{e(team)}</h3><ul>{''.join(items)}</ul>")
+    page = (
+        f'<!DOCTYPE html><html lang="{e(wb.settings.language)}"><head><meta charset="utf-8">'
+        f"<title>{e(wb.settings.company_name)}: {e(str(period))}</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}li{margin:.2em 0}</style>"
+        f"</head><body>{''.join(parts)}</body></html>"
+    )
+    path = folder / "index.html"
+    atomic_write_text(path, page, tmp_dir(wb))
+    return path
