@@ -171,12 +171,19 @@ def approve_award(ctx, rep_id: str, award: str, amount: float, reason: str):
         raise InputError("Name the award.")
     if amount is None or float(amount) < 0:
         raise InputError("An award amount cannot be negative.")
-    event = ctx.store().append(
-        "award",
-        f"rep:{rep_id}|{ctx.period}",
-        {"rep_id": rep_id, "award": award, "amount": float(amount), "reason": reason},
-        who=ctx.who,
-        why=reason,
-    )
+    from salescoach.recognition import AWARD_KIND, award_key
+
+    # Same record as `salescoach awards approve`: an award the manager grants by hand.
+    data = {
+        "rep_id": rep_id,
+        "period": str(ctx.period),
+        "rule": "manual",
+        "reward": "manual",
+        "award": award,
+        "amount": float(amount),
+        "status": "approved",
+        "sentence": reason,
+    }
+    event = ctx.store().append(AWARD_KIND, award_key(rep_id, "manual", str(ctx.period)), data, who=ctx.who, why=reason)
     ctx.decisions_changed()
     return event

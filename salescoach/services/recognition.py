@@ -75,16 +75,12 @@ def standings(
         prev = p.shift(-1)
         before = activities[prev.contains(activities["date"])].groupby("rep_id").size()
         out["activity_trend"] = (now_acts / before.where(before > 0) - 1).reindex(out.index)
-    recognised = (
-        award_events[
-            award_events.get("status", pd.Series(dtype=str)).isin(["approved", "communicated"])
-        ]
-        if len(award_events)
-        else award_events
-    )
-    last = {}
-    for r in recognised.itertuples() if len(recognised) else []:
-        last[r.rep_id] = max(last.get(r.rep_id, ""), r.period)
+    last: dict[str, str] = {}
+    if len(award_events) and {"status", "period", "rep_id"} <= set(award_events.columns):
+        recognised = award_events[award_events["status"].isin(["approved", "communicated"])]
+        for rep, when in zip(recognised["rep_id"], recognised["period"]):
+            if isinstance(when, str):
+                last[rep] = max(last.get(rep, ""), when)
     out["periods_unrecognised"] = [_periods_between(last.get(rep), p) for rep in out.index]
     orders = tables.get("orders")
     if orders is not None and "promised_date" in orders:
