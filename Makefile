@@ -66,7 +66,7 @@ test: $(STAMP) chromium
 	@pg_bin="$$(sh scripts/ensure_postgres.sh)"; \
 	[ -z "$$pg_bin" ] || echo "postgresql: $$pg_bin"; \
 	rc=0; \
-	SALESCOACH_PG_BIN="$${SALESCOACH_PG_BIN:-$$pg_bin}" $(BIN)/python -m pytest -q $(PYTEST_ARGS) || rc=$$?; \
+	SALESCOACH_PG_BIN="$${SALESCOACH_PG_BIN:-$$pg_bin}" $(BIN)/python -m pytest -q -n auto $(PYTEST_ARGS) || rc=$$?; \
 	echo "ruff check"; \
 	$(BIN)/ruff check . || rc=$$((rc ? rc : 1)); \
 	exit $$rc

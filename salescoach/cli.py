@@ -256,12 +256,14 @@ def _demo_packs(wb: Workbook) -> None:
 
 # Each concept's commands live in salescoach/commands/<concept>.py and register here.
 from salescoach.commands import backup  # noqa: E402
+from salescoach.commands import diagnosis as _diagnosis  # noqa: E402
 from salescoach.commands import goals as _goals  # noqa: E402
 from salescoach.commands import recognition as _recognition  # noqa: E402
 from salescoach.commands import render as _render  # noqa: E402
 from salescoach.commands import serve as _serve  # noqa: E402
+from salescoach.commands import training as _training  # noqa: E402
 
-for _command in (backup.backup, backup.restore, _goals.goals, _recognition.awards, _serve.serve, _render.render):
+for _command in (backup.backup, backup.restore, _goals.goals, _recognition.awards, _serve.serve, _render.render, _diagnosis.diagnose, _diagnosis.coach, _training.training, _training.digest):
     main.add_command(_command)
 
 

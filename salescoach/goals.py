@@ -3,14 +3,23 @@
 Pure functions over frames. Goals in force, attainment and the run-rate projection live in
 `salescoach.attainment`, which this module and every other reuse.
 
-A suggestion is built in five visible steps, each written into the sentence a rep reads:
+A suggestion is built in visible steps, each written into the sentence a rep reads:
 
-    baseline     the mean of the scope's last N periods of the same length (N = trailing_periods)
-    seasonality  the period's share of a typical year, learnt from complete past years
-    market       x (1 + market_growth) for the period
-    competition  sum over product families of (the scope's share of sales in the family) x
-                 (competitor_price_index - 1) x price_elasticity
+    baseline     the mean of the scope's last N periods of the same length (N = trailing_periods),
+                 each divided by its season's index (the window mixes seasons). A rep's period
+                 counts only when the rep was on staff at least `min_active_share` of it, and is
+                 scaled up to a full period; a rep with no such period takes the median of the
+                 team's sellers.
+    seasonality  the period's share of a typical year x the number of parts, learnt from the
+                 company's complete fiscal years (at least two; else 1.0 and a note says so)
+    market       x (1 + market_growth), averaged over the period's quarters; none -> 0, stated
+    competition  x (1 + sum over product families of (the scope's share of sales in the family)
+                 x (competitor_price_index now / index over the baseline periods - 1)
+                 x price_elasticity). Relative to the baseline periods, because those periods'
+                 results already carry the prices competitors charged then; without market rows
+                 for them the comparison is with parity (1.0).
     stretch      x (1 + stretch)
+    on staff     x the rep's share of the period on staff (joiners and leavers prorated)
 """
 
 from __future__ import annotations
@@ -26,12 +35,40 @@ from salescoach.attainment import goal_key
 from salescoach.contract import METRICS, SCOPES
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import translator
+from salescoach.i18n import _, translator
 from salescoach.periods import Period
 
 REASONS = ("performance", "economy", "competition", "other")
 ACK_KIND = "goal_ack"
 ALLOCATION_MODES = ("history", "capacity", "even")
+LEVELS = ("department", "team", "rep")  # below the company, top to bottom
+
+# Messages kept untranslated here and translated when a sentence is written (`Note.render`);
+# `_` on a literal without values returns it unchanged and lets the extractor find it.
+NO_HISTORY = _("no history before this period")
+SHORT_HISTORY = _("only {n} past periods")
+PART_PERIODS = _("{n} periods with less than {share} on staff left out")
+PEER_BASELINE = _("no history of their own: the median of the team's sellers")
+NO_SEASON = _("seasonality not learnt: fewer than two complete years of history")
+NO_MARKET = _("no market data for {period}: economy and competition not applied")
+SOME_MARKET = _("market data for {n} of the period's {total} quarters")
+NO_MIX = _("no product mix: competition not applied")
+NOT_ON_STAFF = _("not on staff during {period}")
+
+
+@dataclass(frozen=True)
+class Note:
+    """A caveat of a suggestion, translated when it is written."""
+
+    text: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    def render(self, lang: str = "en") -> str:
+        return translator(lang)(self.text, **dict(self.values))
+
+
+def _note(text: str, **values) -> Note:
+    return Note(text, tuple(values.items()))
 
 
 @dataclass(frozen=True)
@@ -40,6 +77,7 @@ class SuggestionSettings:
     trailing_periods: int = 4
     price_elasticity: float = 1.0
     fiscal_start: int = 1
+    min_active_share: float = 0.5
 
     @classmethod
     def from_settings(cls, settings) -> SuggestionSettings:
@@ -49,7 +87,16 @@ class SuggestionSettings:
             trailing_periods=int(g["trailing_periods"]),
             price_elasticity=float(g["price_elasticity"]),
             fiscal_start=settings.fiscal_year_start_month,
+            min_active_share=float(g.get("min_active_share", 0.5)),
         )
+
+
+@dataclass(frozen=True)
+class FamilyEffect:
+    family: str
+    share: float  # of the scope's sales in the 12 months before the period
+    index: float  # competitor_price_index for the period
+    index_before: float  # over the baseline periods (1.0 when unknown)
 
 
 @dataclass(frozen=True)
@@ -64,53 +111,93 @@ class Suggestion:
     competition: float
     stretch: float
     value: float
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[Note, ...] = ()
     trailing_n: int = 0
-    # Family -> (share of the scope's sales, competitor price index) behind `competition`.
-    families: tuple[tuple[str, float, float], ...] = ()
+    families: tuple[FamilyEffect, ...] = ()
+    active_share: float = 1.0
+    deseasonalised: bool = False
+    from_peers: bool = False
+    kind: str = field(default="quarter")
+
+    def note_texts(self, lang: str = "en") -> list[str]:
+        return [n.render(lang) for n in self.notes]
 
     def sentence(self, fmt: Formatter, lang: str = "en") -> str:
         """The arithmetic in words a rep can check."""
         _ = translator(lang)
         money = fmt.money_compact if self.metric == "revenue" else (lambda x: fmt.number(x))
-        parts = [
-            _(
-                "average of the last {n} periods {value}",
-                n=self.trailing_n,
-                value=money(self.baseline),
-            ),
-            _(
-                "seasonality {period} x{factor}",
-                period=fmt.period(self.period),
-                factor=fmt.number(self.seasonality, 2),
-            ),
-            _("market {change}", change=fmt.pct(self.market, 0, signed=True)),
-        ]
-        for family, share, index in self.families:
-            if abs(index - 1) >= 0.005:
+        periods = {"quarter": _("quarters"), "month": _("months"), "year": _("years")}[self.kind]
+        if self.from_peers:
+            parts = [_("median of the team's sellers {value}", value=money(self.baseline))]
+        elif self.deseasonalised:
+            parts = [
+                _(
+                    "average of the last {n} {periods}, seasonally adjusted, {value}",
+                    n=self.trailing_n,
+                    periods=periods,
+                    value=money(self.baseline),
+                )
+            ]
+        else:
+            parts = [
+                _(
+                    "average of the last {n} {periods} {value}",
+                    n=self.trailing_n,
+                    periods=periods,
+                    value=money(self.baseline),
+                )
+            ]
+        if self.kind != "year":
+            parts.append(
+                _(
+                    "seasonality {period} x{factor}",
+                    period=fmt.period(self.period),
+                    factor=fmt.number(self.seasonality, 2),
+                )
+            )
+        parts.append(_("market {change}", change=_signed(self.market, fmt)))
+        for f in self.families:
+            # Only families whose prices moved since the baseline change the goal.
+            if abs(f.index / f.index_before - 1) >= 0.005:
                 parts.append(
                     _(
-                        "competitors {gap} {direction} on {family} ({share} of sales)",
-                        gap=fmt.pct(abs(1 - index)),
-                        direction=_("cheaper") if index < 1 else _("dearer"),
-                        family=family,
-                        share=fmt.pct(share),
+                        "competitors {now} on {family} ({share} of sales; {before} in the baseline periods)",
+                        now=_price_gap(f.index, fmt, _),
+                        family=f.family,
+                        share=fmt.pct(f.share),
+                        before=_price_gap(f.index_before, fmt, _),
                     )
                 )
-        parts.append(_("competition {change}", change=fmt.pct(self.competition, 0, signed=True)))
+        parts.append(_("competition {change}", change=_signed(self.competition, fmt)))
         parts.append(_("stretch {change}", change=fmt.pct(self.stretch, 0, signed=True)))
+        if self.active_share < 1:
+            parts.append(
+                _(
+                    "on staff {share} of the period x{factor}",
+                    share=fmt.pct(self.active_share),
+                    factor=fmt.number(self.active_share, 2),
+                )
+            )
         text = ", ".join(parts) + f" = {money(self.value)}"
         if self.notes:
-            text += " (" + "; ".join(self.notes) + ")"
+            text += " (" + "; ".join(self.note_texts(lang)) + ")"
         return text
 
 
+def _signed(x: float, fmt: Formatter) -> str:
+    # -0.1% prints as 0%, not -0%.
+    return fmt.pct(0.0 if abs(x) < 0.005 else x, 0, signed=True)
+
+
+def _price_gap(index: float, fmt: Formatter, _) -> str:
+    if abs(index - 1) < 0.005:
+        return _("at parity")
+    if index < 1:
+        return _("{gap} cheaper", gap=fmt.pct(1 - index))
+    return _("{gap} dearer", gap=fmt.pct(index - 1))
+
+
 # --------------------------------------------------------------------------- history
-
-
-def _sub_periods(period: Period) -> str:
-    """History is kept at the period's own length: quarters for a quarter, and so on."""
-    return period.kind
 
 
 def scope_history(
@@ -138,86 +225,214 @@ def scope_history(
     return table.reindex(reps).fillna(0.0).sum(axis=0)
 
 
-def seasonal_index(
-    company_quarters: pd.Series, period: Period, fiscal_start: int = 1
-) -> tuple[float, str | None]:
-    """A quarter's or month's share of a typical year x the number of parts; 1.0 for a year.
+def seasonal_indices(history: pd.Series, kind: str) -> pd.Series | None:
+    """Each quarter's or month's share of a typical year x the number of parts, by number.
 
-    Learnt from complete fiscal years in the history: the company's, which is steadier than one
-    rep's. With fewer than two complete years it is 1.0, and the note says why.
+    Learnt from complete fiscal years (every part with results); None with fewer than two.
     """
-    if period.kind == "year":
-        return 1.0, None
-    parts = 4 if period.kind == "quarter" else 12
-    labels = pd.Series(company_quarters.index, index=company_quarters.index)
-    years = labels.str[:4].astype(int)
-    numbers = (
-        labels.str[6:].astype(int) if period.kind == "quarter" else labels.str[5:7].astype(int)
+    if kind == "year" or history.empty:
+        return None
+    parts = 4 if kind == "quarter" else 12
+    labels = pd.Series(history.index, index=history.index)
+    frame = pd.DataFrame(
+        {
+            "year": labels.str[:4].astype(int).to_numpy(),
+            "n": (labels.str[6:] if kind == "quarter" else labels.str[5:7]).astype(int).to_numpy(),
+            "value": history.to_numpy(dtype=float),
+        }
     )
-    frame = pd.DataFrame({"year": years, "n": numbers, "value": company_quarters.to_numpy()})
     complete = frame.groupby("year").filter(lambda g: len(g) == parts and (g["value"] > 0).all())
     if complete["year"].nunique() < 2:
-        return 1.0, "seasonality not learnt: fewer than two complete years of history"
-    share = complete.assign(
-        share=complete["value"] / complete.groupby("year")["value"].transform("sum")
-    )
-    index = share.groupby("n")["share"].mean() * parts
+        return None
+    share = complete["value"] / complete.groupby("year")["value"].transform("sum")
+    return share.groupby(complete["n"]).mean() * parts
+
+
+def seasonal_index(
+    company_history: pd.Series, period: Period, fiscal_start: int = 1
+) -> tuple[float, str | None]:
+    """A quarter's or month's seasonal index (1.0 for a year), and why it is 1.0 if unlearnt."""
+    if period.kind == "year":
+        return 1.0, None
+    index = seasonal_indices(company_history, period.kind)
+    if index is None:
+        return 1.0, NO_SEASON
     return float(index.get(period.number, 1.0)), None
+
+
+def family_sales(
+    tables: Mapping[str, pd.DataFrame], start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Revenue per rep (rows) and product family (columns) between two dates (inclusive)."""
+    orders, products = tables.get("orders"), tables.get("products")
+    if orders is None or products is None or "family" not in products:
+        return pd.DataFrame()
+    lines = orders[(orders["order_date"] >= start) & (orders["order_date"] <= end)]
+    if "status" in lines:
+        lines = lines[~lines["status"].isin(actuals.NOT_REVENUE)]
+    amount = lines["amount"] if "amount" in lines else lines["quantity"] * lines["unit_price"]
+    family = lines["product_id"].map(
+        products.drop_duplicates("product_id").set_index("product_id")["family"]
+    )
+    return amount.groupby([lines["rep_id"], family]).sum().unstack(fill_value=0.0)
 
 
 def family_mix(tables: Mapping[str, pd.DataFrame], reps: pd.Index, start, end) -> pd.Series:
     """The scope's share of revenue per product family over [start, end]."""
-    orders, products = tables.get("orders"), tables.get("products")
-    if orders is None or products is None or "family" not in products:
+    return _mix(family_sales(tables, start, end), reps)
+
+
+def _mix(by_rep_family: pd.DataFrame, reps: pd.Index) -> pd.Series:
+    if by_rep_family.empty:
         return pd.Series(dtype=float)
-    lines = orders[
-        (orders["order_date"] >= start)
-        & (orders["order_date"] <= end)
-        & orders["rep_id"].isin(reps)
-    ]
-    if "status" in lines:
-        lines = lines[~lines["status"].isin(actuals.NOT_REVENUE)]
-    family = lines["product_id"].map(products.set_index("product_id")["family"])
-    by_family = lines.groupby(family)["amount"].sum()
+    by_family = by_rep_family.reindex(reps).fillna(0.0).sum(axis=0)
     total = by_family.sum()
-    return by_family / total if total > 0 else by_family
+    return by_family[by_family > 0] / total if total > 0 else pd.Series(dtype=float)
+
+
+def _quarters_of(period: Period, fiscal_start: int) -> list[str]:
+    if period.kind == "year":
+        return [f"{period.year}-Q{q}" for q in range(1, 5)]
+    if period.kind == "quarter":
+        return [str(period)]
+    return [str(Period.containing(period.start, "quarter", fiscal_start))]
 
 
 def market_for(
     market: pd.DataFrame | None, period: Period, fiscal_start: int = 1
-) -> tuple[float, pd.Series, str | None]:
-    """(market growth, competitor price index per family) for the period.
+) -> tuple[float, pd.Series, Note | None]:
+    """(market growth, competitor price index per family) for the period, and a caveat.
 
-    Quarters of a year are averaged; a period without its own rows takes the latest earlier one.
+    A year averages its quarters; a month takes its quarter's rows (or its own, if the market
+    table has monthly rows). A period without rows is growth 0 and no index, stated.
     """
-    if market is None or market.empty:
-        return 0.0, pd.Series(dtype=float), "no market data: economy and competition not applied"
-    if period.kind == "year":
-        wanted = {f"{period.year}-Q{q}" for q in range(1, 5)}
-    elif period.kind == "quarter":
-        wanted = {str(period)}
-    else:
-        wanted = {str(Period.containing(period.start, "quarter", fiscal_start))}
-    rows = market[market["period"].isin(wanted | {str(period)})]
-    note = None
+    quarters = _quarters_of(period, fiscal_start)
+    rows = (
+        market[market["period"].astype(str).isin(set(quarters) | {str(period)})]
+        if market is not None and len(market)
+        else pd.DataFrame()
+    )
     if rows.empty:
-        earlier = market[
-            market["period"].map(lambda p: Period.parse(p, fiscal_start).start) <= period.start
-        ]
-        if earlier.empty:
-            return 0.0, pd.Series(dtype=float), "no market data for this period"
-        last = max(earlier["period"], key=lambda p: Period.parse(p, fiscal_start).start)
-        rows = earlier[earlier["period"] == last]
-        note = f"market data of {last} used"
-    growth_rows = rows[rows["product_family"].isna()] if "product_family" in rows else rows
-    if growth_rows.empty:
-        growth_rows = rows
-    growth = float(growth_rows["market_growth"].mean()) if "market_growth" in rows else 0.0
+        return 0.0, pd.Series(dtype=float), _note(NO_MARKET, period=str(period))
+    note = None
+    found = rows["period"].astype(str).nunique()
+    if period.kind == "year" and found < len(quarters):
+        note = _note(SOME_MARKET, n=found, total=len(quarters))
+    growth = 0.0
+    if "market_growth" in rows:
+        # Family rows repeat the period's growth: one figure per period, then their mean.
+        per_period = rows.groupby(rows["period"].astype(str))["market_growth"].mean().dropna()
+        growth = float(per_period.mean()) if len(per_period) else 0.0
     index = pd.Series(dtype=float)
     if "competitor_price_index" in rows and "product_family" in rows:
         fam = rows.dropna(subset=["product_family", "competitor_price_index"])
         index = fam.groupby("product_family")["competitor_price_index"].mean()
-    return (0.0 if np.isnan(growth) else growth), index, note
+    return growth, index, note
+
+
+def _index_over(market: pd.DataFrame | None, periods: list[Period], fiscal_start: int) -> pd.Series:
+    """Competitor price index per family averaged over the quarters of `periods`."""
+    if market is None or market.empty or "competitor_price_index" not in market:
+        return pd.Series(dtype=float)
+    wanted = {q for p in periods for q in _quarters_of(p, fiscal_start)} | {str(p) for p in periods}
+    rows = market[market["period"].astype(str).isin(wanted)]
+    if "product_family" not in rows:
+        return pd.Series(dtype=float)
+    rows = rows.dropna(subset=["product_family", "competitor_price_index"])
+    return rows.groupby("product_family")["competitor_price_index"].mean()
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+@dataclass(frozen=True)
+class SuggestionInputs:
+    """What every suggestion of one period and metric shares; built once for a batch."""
+
+    tables: Mapping[str, pd.DataFrame]
+    period: Period
+    metric: str
+    config: SuggestionSettings
+    per_period: pd.DataFrame  # rep x period of the period's kind, before the period
+    season: pd.Series | None  # seasonal index by part number (None: not learnt)
+    growth: float
+    index_now: pd.Series
+    market_note: Note | None
+    by_rep_family: pd.DataFrame  # revenue per rep and family, 12 months before the period
+    shares: pd.DataFrame  # rep x period: share of each past period on staff
+
+
+def suggestion_inputs(
+    tables: Mapping[str, pd.DataFrame],
+    period: Period,
+    metric: str = "revenue",
+    config: SuggestionSettings = SuggestionSettings(),
+    per_period: pd.DataFrame | None = None,
+) -> SuggestionInputs:
+    if metric not in METRICS:
+        raise InputError(
+            _(
+                "unknown metric {metric}; use one of {choices}",
+                metric=metric,
+                choices=", ".join(METRICS),
+            )
+        )
+    fs = config.fiscal_start
+    if per_period is None:
+        try:
+            per_period = actuals.per_rep_period(tables, metric, period.kind, fs)
+        except actuals.MissingData as exc:
+            raise InputError(str(exc)) from None
+    before = [c for c in per_period.columns if Period.parse(c, fs) < period]
+    per_period = per_period[before]
+    company = per_period.sum(axis=0) if len(before) else pd.Series(dtype=float)
+    growth, index_now, market_note = market_for(tables.get("market"), period, fs)
+    start = period.start - pd.DateOffset(months=12)
+    reps = tables["reps"]
+    shares = pd.DataFrame(
+        {c: active_share(reps, Period.parse(c, fs)) for c in before},
+        index=pd.Index(reps["rep_id"]),
+    )
+    return SuggestionInputs(
+        tables=tables,
+        period=period,
+        metric=metric,
+        config=config,
+        per_period=per_period,
+        season=seasonal_indices(company, period.kind),
+        growth=growth,
+        index_now=index_now,
+        market_note=market_note,
+        by_rep_family=family_sales(tables, start, period.start - pd.Timedelta(days=1)),
+        shares=shares,
+    )
+
+
+def _rep_baseline(inputs: SuggestionInputs, rep_id: str) -> tuple[pd.Series, int]:
+    """A rep's past periods scaled to a full period on staff, and how many were left out."""
+    values = (
+        inputs.per_period.reindex([rep_id]).fillna(0.0).iloc[0]
+        if len(inputs.per_period.columns)
+        else pd.Series(dtype=float)
+    )
+    share = (
+        inputs.shares.loc[rep_id]
+        if rep_id in inputs.shares.index
+        else pd.Series(1.0, index=values.index)
+    )
+    share = share.reindex(values.index).fillna(1.0)
+    counted = share >= inputs.config.min_active_share
+    # Periods before the rep joined are not "left out": only part periods are.
+    partial = int(((share > 0) & ~counted).sum())
+    return (values[counted] / share[counted]), partial
+
+
+def _deseasonalised_mean(inputs: SuggestionInputs, trailing: pd.Series) -> tuple[float, bool]:
+    if inputs.season is None or trailing.empty:
+        return float(trailing.mean()) if len(trailing) else 0.0, False
+    fs = inputs.config.fiscal_start
+    idx = [float(inputs.season.get(Period.parse(p, fs).number, 1.0)) for p in trailing.index]
+    return float((trailing / np.array(idx)).mean()), True
 
 
 def suggest(
@@ -228,79 +443,122 @@ def suggest(
     metric: str = "revenue",
     config: SuggestionSettings = SuggestionSettings(),
     per_period: pd.DataFrame | None = None,
+    inputs: SuggestionInputs | None = None,
 ) -> Suggestion:
     """A goal for one scope and period from its own trailing results, the season, the market,
-    competitors' prices and the stretch."""
+    competitors' prices and the stretch; a rep's is prorated by days on staff.
+
+    Example: ``suggest(tables, "team", "North A", Period.parse("2026-Q4")).sentence(Formatter())``
+    """
     if scope not in SCOPES:
-        raise InputError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
-    if metric not in METRICS:
-        raise InputError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
-    reps = actuals.members(tables["reps"], scope, scope_id)
-    if scope != "company" and len(reps) == 0:
-        raise InputError(f"no {scope} {scope_id!r} in reps")
-    kind = period.kind
-    if per_period is None:
-        per_period = actuals.per_rep_period(tables, metric, kind, config.fiscal_start)
-    history = scope_history(tables, scope, scope_id, metric, kind, config.fiscal_start, per_period)
-    before = (
-        history[[Period.parse(p, config.fiscal_start) < period for p in history.index]]
-        if len(history)
-        else history
-    )
-    notes = []
-    trailing = before.tail(config.trailing_periods)
-    if trailing.empty:
-        notes.append("no history before this period")
-        baseline = 0.0
-    else:
-        if len(trailing) < config.trailing_periods:
-            notes.append(f"only {len(trailing)} past periods")
-        # A trailing window mixes seasons; de-seasonalise it before applying the period's own.
-        company = scope_history(
-            tables, "company", None, metric, kind, config.fiscal_start, per_period
+        raise InputError(
+            _("unknown scope {scope}; use one of {choices}", scope=scope, choices=", ".join(SCOPES))
         )
-        company_before = company[
-            [Period.parse(p, config.fiscal_start) < period for p in company.index]
-        ]
-        indices = [
-            seasonal_index(
-                company_before, Period.parse(p, config.fiscal_start), config.fiscal_start
-            )[0]
-            for p in trailing.index
-        ]
-        baseline = float((trailing / pd.Series(indices, index=trailing.index)).mean())
-    company = scope_history(tables, "company", None, metric, kind, config.fiscal_start, per_period)
-    company_before = company[[Period.parse(p, config.fiscal_start) < period for p in company.index]]
-    season, note = seasonal_index(company_before, period, config.fiscal_start)
-    if note:
-        notes.append(note)
-    growth, index, note = market_for(tables.get("market"), period, config.fiscal_start)
-    if note:
-        notes.append(note)
-    start = period.start - pd.DateOffset(months=12)
-    mix = family_mix(tables, reps, start, period.start - pd.Timedelta(days=1))
-    families = []
-    competition = 0.0
+    if inputs is None:
+        inputs = suggestion_inputs(tables, period, metric, config, per_period)
+    config = inputs.config
+    reps_table = tables["reps"]
+    members = actuals.members(reps_table, scope, scope_id)
+    if scope != "company" and len(members) == 0:
+        raise InputError(
+            _("no {scope} {scope_id} in the reps table", scope=scope, scope_id=scope_id)
+        )
+    notes: list[Note] = []
+    from_peers = False
+    on_staff = 1.0
+    if scope == "rep":
+        history, partial = _rep_baseline(inputs, scope_id)
+        if partial:
+            notes.append(_note(PART_PERIODS, n=partial, share=f"{config.min_active_share:.0%}"))
+        on_staff = float(active_share(reps_table[reps_table["rep_id"] == scope_id], period).iloc[0])
+        if on_staff <= 0:
+            notes.append(_note(NOT_ON_STAFF, period=str(period)))
+    else:
+        history = inputs.per_period.reindex(members).fillna(0.0).sum(axis=0)
+    trailing = history.tail(config.trailing_periods)
+    baseline, deseasonalised = _deseasonalised_mean(inputs, trailing)
+    if trailing.empty and scope == "rep":
+        baseline = _peer_baseline(inputs, scope_id)
+        from_peers = baseline > 0
+        notes.append(_note(PEER_BASELINE if from_peers else NO_HISTORY))
+    elif trailing.empty:
+        notes.append(_note(NO_HISTORY))
+    elif len(trailing) < config.trailing_periods:
+        notes.append(_note(SHORT_HISTORY, n=len(trailing)))
+    season = 1.0
+    if period.kind != "year":
+        if inputs.season is None:
+            notes.append(_note(NO_SEASON))
+        else:
+            season = float(inputs.season.get(period.number, 1.0))
+    if inputs.market_note is not None:
+        notes.append(inputs.market_note)
+    mix = _mix(inputs.by_rep_family, members)
+    fs = config.fiscal_start
+    index_before = _index_over(
+        tables.get("market"), [Period.parse(p, fs) for p in trailing.index], fs
+    )
+    families, competition = [], 0.0
     for family, share in mix.items():
-        if family in index.index:
-            competition += share * (index[family] - 1.0) * config.price_elasticity
-            families.append((str(family), float(share), float(index[family])))
-    value = baseline * season * (1 + growth) * (1 + competition) * (1 + config.stretch)
+        if family in inputs.index_now.index:
+            now = float(inputs.index_now[family])
+            before = float(index_before.get(family, 1.0))
+            competition += share * (now / before - 1.0) * config.price_elasticity
+            families.append(FamilyEffect(str(family), float(share), now, before))
+    if mix.empty and len(inputs.index_now) and inputs.metric == "revenue":
+        notes.append(_note(NO_MIX))
+    value = (
+        baseline
+        * season
+        * (1 + inputs.growth)
+        * (1 + competition)
+        * (1 + config.stretch)
+        * on_staff
+    )
     return Suggestion(
         scope=scope,
         scope_id=scope_id if scope != "company" else "company",
         period=str(period),
-        metric=metric,
+        metric=inputs.metric,
         baseline=baseline,
         seasonality=season,
-        market=growth,
+        market=inputs.growth,
         competition=competition,
         stretch=config.stretch,
         value=max(value, 0.0),
         notes=tuple(notes),
         trailing_n=len(trailing),
-        families=tuple(sorted(families, key=lambda f: -f[1])),
+        families=tuple(sorted(families, key=lambda f: -f.share)),
+        active_share=on_staff,
+        deseasonalised=deseasonalised,
+        from_peers=from_peers,
+        kind=period.kind,
     )
+
+
+def _peer_baseline(inputs: SuggestionInputs, rep_id: str) -> float:
+    """The median full-period baseline of the rep's team's other sellers (0 when none)."""
+    reps = sellers(inputs.tables["reps"])
+    team = reps.loc[reps["rep_id"] == rep_id, "team"]
+    peers = reps[(reps["team"].isin(team)) & (reps["rep_id"] != rep_id)]["rep_id"]
+    values = []
+    for peer in peers:
+        history, _partial = _rep_baseline(inputs, peer)
+        trailing = history.tail(inputs.config.trailing_periods)
+        if len(trailing):
+            values.append(_deseasonalised_mean(inputs, trailing)[0])
+    return float(np.median(values)) if values else 0.0
+
+
+def units_at(reps: pd.DataFrame, level: str, period: Period) -> list[str | None]:
+    """The sellers on staff during the period, or the teams/departments that have any."""
+    staff = sellers(reps)
+    staff = staff[active_share(staff, period).to_numpy() > 0]
+    if level == "company":
+        return [None]
+    if level == "rep":
+        return list(staff["rep_id"])
+    return sorted(staff[level].dropna().unique())
 
 
 def suggest_all(
@@ -310,17 +568,17 @@ def suggest_all(
     metric: str = "revenue",
     config: SuggestionSettings = SuggestionSettings(),
 ) -> list[Suggestion]:
-    """A suggestion for every unit at one level (every seller, team, department, or the company)."""
-    per_period = actuals.per_rep_period(tables, metric, period.kind, config.fiscal_start)
-    reps = sellers(tables["reps"])
-    if level == "company":
-        units = [None]
-    elif level == "rep":
-        active = active_share(reps, period)
-        units = list(active[active > 0].index)
-    else:
-        units = sorted(reps[level].dropna().unique())
-    return [suggest(tables, level, u, period, metric, config, per_period) for u in units]
+    """A suggestion for every unit at one level (every seller on staff, team, department, or
+    the company). Support staff take no seller goal: they are measured on the deals they assist."""
+    if level not in SCOPES:
+        raise InputError(
+            _("unknown scope {scope}; use one of {choices}", scope=level, choices=", ".join(SCOPES))
+        )
+    inputs = suggestion_inputs(tables, period, metric, config)
+    return [
+        suggest(tables, level, u, period, metric, inputs=inputs)
+        for u in units_at(tables["reps"], level, period)
+    ]
 
 
 # --------------------------------------------------------------------------- allocation
@@ -328,21 +586,17 @@ def suggest_all(
 
 def active_share(reps: pd.DataFrame, period: Period) -> pd.Series:
     """The share of the period each rep is on staff (joiners and leavers prorated), 0..1."""
-    days = (period.end - period.start).days + 1
-    start = (
-        reps["hire_date"].clip(lower=period.start)
-        if "hire_date" in reps
-        else pd.Series(period.start, index=reps.index)
-    )
-    start = start.fillna(period.start)
-    end = (
-        reps["end_date"].clip(upper=period.end)
-        if "end_date" in reps
-        else pd.Series(period.end, index=reps.index)
-    )
-    end = end.fillna(period.end)
-    share = ((end - start).dt.days + 1).clip(lower=0) / days
-    return pd.Series(share.to_numpy(), index=reps["rep_id"].to_numpy()).clip(0, 1)
+    return active_days(reps, period.start, period.end) / ((period.end - period.start).days + 1)
+
+
+def active_days(reps: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Days each rep is on staff between two dates (inclusive), by rep_id."""
+    first = reps["hire_date"] if "hire_date" in reps else pd.Series(pd.NaT, index=reps.index)
+    last = reps["end_date"] if "end_date" in reps else pd.Series(pd.NaT, index=reps.index)
+    first = pd.to_datetime(first).clip(lower=start).fillna(start)
+    last = pd.to_datetime(last).clip(upper=end).fillna(end)
+    days = ((last - first).dt.days + 1).clip(lower=0).astype(float)
+    return pd.Series(days.to_numpy(), index=pd.Index(reps["rep_id"].to_numpy(), name="rep_id"))
 
 
 def sellers(reps: pd.DataFrame) -> pd.DataFrame:
@@ -350,12 +604,16 @@ def sellers(reps: pd.DataFrame) -> pd.DataFrame:
     return reps[reps["role"] != "support"] if "role" in reps else reps
 
 
+def support_staff(reps: pd.DataFrame) -> pd.DataFrame:
+    return reps[reps["role"] == "support"] if "role" in reps else reps.iloc[0:0]
+
+
 def allocate(total: float, weights: pd.Series) -> pd.Series:
     """Split `total` in proportion to `weights`; the parts sum to the total exactly."""
-    weights = weights.clip(lower=0).fillna(0)
+    weights = weights.astype(float).clip(lower=0).fillna(0)
     if weights.sum() <= 0:
         if len(weights) == 0:
-            return weights.astype(float)
+            return weights
         weights = pd.Series(1.0, index=weights.index)
     parts = total * weights / weights.sum()
     # Floating error goes to the largest part so the sum is the total to the cent.
@@ -372,26 +630,37 @@ def allocation_weights(
     metric: str = "revenue",
     fiscal_start: int = 1,
 ) -> pd.Series:
-    """Weights per child (rep) for a top-down split: by share of history, by capacity, or evenly.
+    """Weights per rep for a top-down split: by history, by capacity, or evenly.
 
-    Each is multiplied by the rep's active share of the period, so a rep who joins halfway
-    gets half, and a leaver's share goes to the others.
+    history   the rep's results per day on staff over the 12 months before the period
+              (a rep without any takes the median rate) x days on staff in the period
+    capacity  days on staff in the period (prorated headcount)
+    even      the same as capacity for reps; between teams or departments, one equal share each
+
+    A rep who joins halfway gets half; a leaver gets only the days on staff, and the rest of
+    the leaver's share goes to the others.
     """
     if mode not in ALLOCATION_MODES:
         raise InputError(
-            f"unknown allocation mode {mode!r}; use one of {', '.join(ALLOCATION_MODES)}"
+            _(
+                "unknown allocation {mode}; use one of {choices}",
+                mode=mode,
+                choices=", ".join(ALLOCATION_MODES),
+            )
         )
-    active = active_share(members, period)
-    if mode == "history":
-        start = period.start - pd.DateOffset(months=12)
-        history = actuals.per_rep(tables, metric, start, period.start - pd.Timedelta(days=1))
-        per_day = history.reindex(active.index).fillna(0.0)
-        # New reps have no history: give them the median rep's rate, prorated.
-        base = per_day.where(
-            per_day > 0, per_day[per_day > 0].median() if (per_day > 0).any() else 1.0
-        )
-        return base * active
-    return active  # capacity: time on staff; even: equal for full-period reps (same thing)
+    on_staff = active_share(members, period)
+    if mode != "history":
+        return on_staff
+    start, end = period.start - pd.DateOffset(months=12), period.start - pd.Timedelta(days=1)
+    try:
+        results = actuals.per_rep(tables, metric, start, end).reindex(on_staff.index).fillna(0.0)
+    except actuals.MissingData as exc:
+        raise InputError(str(exc)) from None
+    days = active_days(members, start, end)
+    rate = (results / days.where(days > 0)).fillna(0.0)
+    known = rate[rate > 0]
+    rate = rate.where(rate > 0, float(known.median()) if len(known) else 1.0)
+    return rate * on_staff
 
 
 def split_down(
@@ -405,49 +674,123 @@ def split_down(
     metric: str = "revenue",
     fiscal_start: int = 1,
 ) -> pd.Series:
-    """A parent's goal split to its departments, teams or reps (sellers only); sums to `total`."""
+    """A parent's goal split to its departments, teams or reps (sellers on staff); sums to
+    `total`. Example: ``split_down(tables, 1e6, "team", "North A", "rep", p, "capacity")``."""
+    if child_scope not in LEVELS or (
+        parent_scope != "company" and LEVELS.index(child_scope) <= LEVELS.index(parent_scope)
+    ):
+        raise InputError(
+            _("a {parent} goal cannot be split to {child}", parent=parent_scope, child=child_scope)
+        )
     reps = sellers(tables["reps"])
     members = reps[reps["rep_id"].isin(actuals.members(reps, parent_scope, parent_id))]
     weights = allocation_weights(tables, members, period, mode, metric, fiscal_start)
-    if mode == "even":
-        weights = (weights > 0).astype(float)
+    weights = weights[weights > 0]
     if child_scope == "rep":
         return allocate(total, weights)
-    level = members.set_index("rep_id")[child_scope]
-    return allocate(total, weights.groupby(level).sum())
+    level = members.set_index("rep_id")[child_scope].reindex(weights.index)
+    grouped = weights.groupby(level).sum()
+    if mode == "even":
+        grouped = pd.Series(1.0, index=grouped.index)
+    return allocate(total, grouped)
+
+
+MODE_TEXT = {
+    "history": _("by results per day on staff over the last 12 months"),
+    "capacity": _("by days on staff"),
+    "even": _("evenly"),
+}
+
+
+def split_sentence(
+    share: float,
+    parent: str,
+    total: float,
+    mode: str,
+    fmt: Formatter,
+    metric: str,
+    lang: str = "en",
+) -> str:
+    """How a top-down goal was set, in one sentence."""
+    gettext = translator(lang)
+    money = fmt.money_compact if metric == "revenue" else (lambda x: fmt.number(x))
+    return gettext(
+        "{share} of the {parent} goal of {total}, split {how}",
+        share=fmt.pct(share, 1),
+        parent=parent,
+        total=money(total),
+        how=gettext(MODE_TEXT[mode]),
+    )
+
+
+def compare_allocations(top_down: pd.Series, bottom_up: pd.Series) -> pd.DataFrame:
+    """Top-down split and bottom-up suggestions side by side, with their difference."""
+    frame = pd.DataFrame({"top_down": top_down, "bottom_up": bottom_up}).fillna(0.0)
+    frame["difference"] = frame["top_down"] - frame["bottom_up"]
+    frame.index.name = "scope_id"
+    return frame.reset_index()
 
 
 def rollup_gaps(
-    goals: pd.DataFrame, reps: pd.DataFrame, period: str, metric: str = "revenue"
+    goals: pd.DataFrame,
+    reps: pd.DataFrame,
+    period: str,
+    metric: str = "revenue",
+    fiscal_start: int = 1,
 ) -> pd.DataFrame:
-    """Each team, department and the company against the sum of its members' goals.
+    """Each team, department and the company against the sum of its direct parts' goals.
 
-    The gap is reported, never hidden: a team goal of 1.0M whose reps' goals add up to 0.9M
-    shows a gap of 0.1M.
+    A team's parts are its sellers on staff; a department's are its teams when any of them has
+    a goal (else its sellers); the company's are its departments, else teams, else sellers.
+    `missing` counts the parts without a goal. The gap is reported, never hidden: a team goal
+    of 1.0M whose reps' goals add up to 0.9M shows a gap of 0.1M.
     """
-    g = goals[(goals["period"] == period) & (goals["metric"] == metric)]
-    rep_goals = g[g["scope"] == "rep"].set_index("scope_id")["target"]
+    columns = ["scope", "scope_id", "goal", "parts", "sum_of_parts", "children", "missing", "gap"]
+    g = goals[(goals["period"].astype(str) == str(period)) & (goals["metric"] == metric)]
+    p = Period.parse(str(period), fiscal_start)
+    staff = sellers(reps)
+    staff = staff[active_share(staff, p).to_numpy() > 0].set_index("rep_id")
+    by_scope = {s: g[g["scope"] == s].set_index("scope_id")["target"] for s in SCOPES}
     rows = []
+
+    def children_of(level: str, unit: str) -> tuple[str, pd.Index]:
+        inside = staff if level == "company" else staff[staff[level] == unit]
+        order = (
+            ("department", "team")
+            if level == "company"
+            else ("team",)
+            if level == "department"
+            else ()
+        )
+        for child in order:
+            units = pd.Index(sorted(inside[child].dropna().unique()))
+            if by_scope[child].reindex(units).notna().any():
+                return child, units
+        return "rep", pd.Index(inside.index)
+
     for level in ("team", "department", "company"):
-        if level == "company":
-            groups = {"company": rep_goals}
-        else:
-            owner = reps.set_index("rep_id")[level]
-            groups = dict(list(rep_goals.groupby(rep_goals.index.map(owner))))
-        set_goals = g[g["scope"] == level].set_index("scope_id")["target"]
-        for unit in sorted(set(groups) | set(set_goals.index)):
-            parts = float(groups[unit].sum()) if unit in groups else 0.0
-            whole = float(set_goals.get(unit, np.nan))
+        units = ["company"] if level == "company" else sorted(staff[level].dropna().unique())
+        units = sorted(set(units) | set(by_scope[level].index))
+        for unit in units:
+            child, kids = children_of(level, unit)
+            have = by_scope[child].reindex(kids)
+            if have.notna().sum() == 0 and unit not in by_scope[level].index:
+                continue
+            whole = float(by_scope[level].get(unit, np.nan))
+            parts = float(have.sum())
             rows.append(
                 {
                     "scope": level,
                     "scope_id": unit,
                     "goal": whole,
+                    "parts": child,
                     "sum_of_parts": parts,
+                    "children": len(kids),
+                    "missing": int(have.isna().sum()),
                     "gap": whole - parts,
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --------------------------------------------------------------------------- versions
@@ -465,37 +808,70 @@ def check_goal_input(
     force: bool = False,
     fiscal_start: int = 1,
 ) -> Period:
-    """Refuse a goal that cannot be right, with one sentence; returns the parsed period."""
+    """Refuse a goal that cannot be right, with one sentence; returns the parsed period.
+
+    A period has closed when it ended before `closed_before` (the newest date in the data).
+    """
     try:
         p = Period.parse(period, fiscal_start)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     if scope not in SCOPES:
-        raise InputError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+        raise InputError(
+            _("unknown scope {scope}; use one of {choices}", scope=scope, choices=", ".join(SCOPES))
+        )
     if metric not in METRICS:
-        raise InputError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+        raise InputError(
+            _(
+                "unknown metric {metric}; use one of {choices}",
+                metric=metric,
+                choices=", ".join(METRICS),
+            )
+        )
     if scope != "company":
         column = {"rep": "rep_id", "team": "team", "department": "department"}[scope]
-        if scope_id not in set(reps[column]):
-            raise InputError(f"unknown {scope} {scope_id!r}: not in the workbook's reps")
+        if scope_id not in set(reps[column].dropna()):
+            raise InputError(
+                _(
+                    "unknown {scope} {scope_id}: not in the workbook's reps",
+                    scope=scope,
+                    scope_id=scope_id,
+                )
+            )
+        if scope == "rep" and active_share(reps[reps["rep_id"] == scope_id], p).iloc[0] <= 0:
+            raise InputError(
+                _("{rep_id} is not on staff during {period}", rep_id=scope_id, period=str(p))
+            )
     try:
         value = float(target)
     except (TypeError, ValueError):
-        raise InputError(f"the target {target!r} is not a number") from None
+        raise InputError(_("the target {target} is not a number", target=target)) from None
     if not np.isfinite(value) or value < 0:
-        raise InputError(f"a target cannot be negative ({target})")
+        raise InputError(_("a target cannot be negative ({target})", target=target))
     if not (reason or "").strip():
-        raise InputError("a goal needs a reason (why it is set or revised)")
+        raise InputError(_("a goal needs a reason (why it is set or revised)"))
     if closed_before is not None and p.end < closed_before and not force:
-        raise InputError(f"{p} has already closed; use --force to change a closed period's goal")
+        raise InputError(
+            _(
+                "{period} has already closed; use --force to change a closed period's goal",
+                period=str(p),
+            )
+        )
     return p
 
 
 def goal_record(
     scope, scope_id, period, metric, target, reason_code, basis=None
 ) -> tuple[str, dict]:
+    """The store key and data of one goal version."""
     if reason_code not in REASONS:
-        raise InputError(f"unknown reason {reason_code!r}; use one of {', '.join(REASONS)}")
+        raise InputError(
+            _(
+                "unknown reason {reason}; use one of {choices}",
+                reason=reason_code,
+                choices=", ".join(REASONS),
+            )
+        )
     data = {
         "scope": scope,
         "scope_id": scope_id if scope != "company" else "company",
@@ -513,44 +889,49 @@ def goal_history(
     goal_events: pd.DataFrame | None, targets: pd.DataFrame | None, key_prefix: str | None = None
 ) -> pd.DataFrame:
     """Every version of every goal, oldest first: the imported target, then each revision."""
-    rows = []
+    columns = ["key", "version", "target", "reason", "basis", "why", "set_by", "set_at"]
+    parts = []
     if targets is not None and len(targets):
-        t = targets.assign(
-            scope_id=np.where(targets["scope"] == "company", "company", targets.get("scope_id"))
-        )
-        for r in t.itertuples(index=False):
-            rows.append(
+        t = targets
+        scope_id = np.where(t["scope"] == "company", "company", t.get("scope_id"))
+        parts.append(
+            pd.DataFrame(
                 {
-                    "key": goal_key(r.scope, r.scope_id, r.period, r.metric),
+                    "key": [
+                        goal_key(s, i, str(p), m)
+                        for s, i, p, m in zip(t["scope"], scope_id, t["period"], t["metric"])
+                    ],
                     "version": 0,
-                    "target": r.target,
+                    "target": t["target"].astype(float).to_numpy(),
                     "reason": "imported",
+                    "basis": None,
                     "why": None,
                     "set_by": None,
                     "set_at": pd.NaT,
                 }
             )
+        )
     if goal_events is not None and len(goal_events):
         e = goal_events.sort_values("event_id")
-        e = e.assign(version=e.groupby("key").cumcount() + 1)
-        for r in e.itertuples(index=False):
-            rows.append(
+        parts.append(
+            pd.DataFrame(
                 {
-                    "key": r.key,
-                    "version": r.version,
-                    "target": float(r.target),
-                    "reason": getattr(r, "reason", None),
-                    "why": r.why,
-                    "set_by": r.who,
-                    "set_at": pd.Timestamp(r.at),
+                    "key": e["key"].to_numpy(),
+                    "version": (e.groupby("key").cumcount() + 1).to_numpy(),
+                    "target": e["target"].astype(float).to_numpy(),
+                    "reason": e["reason"].to_numpy() if "reason" in e else None,
+                    "basis": e["basis"].to_numpy() if "basis" in e else None,
+                    "why": e["why"].to_numpy(),
+                    "set_by": e["who"].to_numpy(),
+                    "set_at": pd.to_datetime(e["at"]).to_numpy(),
                 }
             )
-    frame = pd.DataFrame(
-        rows, columns=["key", "version", "target", "reason", "why", "set_by", "set_at"]
-    )
+        )
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    frame = frame[columns]
     if key_prefix:
         frame = frame[frame["key"].str.startswith(key_prefix)]
-    return frame.sort_values(["key", "version"]).reset_index(drop=True)
+    return frame.sort_values(["key", "version"], kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- discussion
@@ -563,17 +944,23 @@ def ack_key(rep_id: str, period: str) -> str:
 def acknowledgement_status(
     reps: pd.DataFrame, period: Period, acks: pd.DataFrame | None
 ) -> pd.DataFrame:
-    """Each seller on staff during the period: discussed or not, agreed or disputed, comment."""
+    """Each seller on staff during the period: discussed or not, agreed or disputed, comment.
+
+    Those who have not discussed their goal come first.
+    """
     staff = sellers(reps)
-    staff = staff[active_share(staff, period).reindex(staff["rep_id"]).to_numpy() > 0]
+    staff = staff[active_share(staff, period).to_numpy() > 0]
     out = staff[["rep_id", "name", "team", "department"]].copy()
-    if acks is not None and len(acks):
-        a = acks[acks["period"] == str(period)].set_index("rep_id")
-        for col in ("outcome", "discussed_on", "manager", "comment"):
-            out[col] = out["rep_id"].map(a[col]) if col in a else None
-    else:
-        for col in ("outcome", "discussed_on", "manager", "comment"):
-            out[col] = None
+    fields = ("outcome", "discussed_on", "manager", "comment")
+    a = (
+        acks[acks["period"].astype(str) == str(period)]
+        .drop_duplicates("rep_id", keep="last")
+        .set_index("rep_id")
+        if acks is not None and len(acks)
+        else pd.DataFrame()
+    )
+    for col in fields:
+        out[col] = out["rep_id"].map(a[col]) if col in a else None
     out["acknowledged"] = out["outcome"].notna()
     return out.sort_values(["acknowledged", "department", "team", "name"]).reset_index(drop=True)
 

@@ -1,22 +1,31 @@
 """Monitoring: results and the whole sales process, from the order to the service follow-up.
 
 Pure functions over the fact tables. Revenue and the other goal metrics come from
-`salescoach.actuals`; attainment and the projection from `salescoach.attainment`. Each process
-stage has an accountable owner (settings `[monitoring.owners]`), and every breach names it.
+`salescoach.actuals`; attainment and the run-rate projection from `salescoach.attainment`.
+Each stage of the process has an accountable owner (settings `[monitoring.owners]`); every
+stage figure and every single breach carries it.
+
+Additive figures (sums and counts) are computed per rep and rolled up, so a company's figure
+is the sum of its departments', teams' and reps'. Ratios are rebuilt from the rolled-up sums,
+never averaged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from salescoach import actuals
+from salescoach.attainment import attainment_table
+from salescoach.errors import InputError
+from salescoach.i18n import _, translator
 from salescoach.periods import Period
 
-ADDITIVE = ("revenue", "units", "deals_won", "deals_lost", "new_customers", "cost")
+STAGES = ("order", "shipping", "delivery", "follow_up", "service")
 DEFAULT_OWNERS = {
     "order": "sales",
     "shipping": "production",
@@ -24,97 +33,257 @@ DEFAULT_OWNERS = {
     "follow_up": "customer service",
     "service": "customer service",
 }
+DEFAULT_WEIGHTS = {"attainment": 0.5, "win_rate": 0.2, "activity": 0.2, "feedback": 0.1}
+DEFAULT_TARGETS = {
+    "cancelled_share": 0.05,
+    "shipped_late_share": 0.05,
+    "on_time_rate": 0.9,
+    "returned_share": 0.05,
+    "follow_up_rate": 0.8,
+    "slow_case_share": 0.2,
+    "csat": 3.5,
+    "feedback": 7.0,
+}
+# Additive per-rep figures; every ratio is rebuilt from these at any level.
+ADDITIVE = (
+    "revenue",
+    "units",
+    "deals_won",
+    "deals_lost",
+    "won_amount",
+    "new_customers",
+    "priced_revenue",
+    "list_value",
+    "costed_revenue",
+    "cost",
+)
+AGE_BANDS = (0, 30, 90, 180)  # open-deal age bands in days: 0-30, 31-90, 91-180, over 180
+LEVELS = ("rep", "team", "department", "company")
+
+
+@dataclass(frozen=True)
+class NotAssessed:
+    """A part that needs a table the workbook does not have: one line saying which."""
+
+    table: str
+
+    def text(self, lang: str = "en") -> str:
+        tr = translator(lang)
+        return tr(_("not assessed: no {table} data"), table=self.table)
+
+    @property
+    def reason(self) -> str:
+        return self.text()
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p><em>{html.escape(self.text())}</em></p>"
+
+
+def not_assessed(table: str) -> NotAssessed:
+    return NotAssessed(table)
+
+
+def _frozen(mapping: Mapping) -> MappingProxyType:
+    return MappingProxyType(dict(mapping))
 
 
 @dataclass(frozen=True)
 class MonitoringSettings:
+    """The `[monitoring]` settings as one immutable value."""
+
     on_time_grace_days: int = 0
     follow_up_days: int = 14
     stale_deal_days: int = 30
-    owners: Mapping[str, str] = None  # stage -> owner
-    scorecard_weights: Mapping[str, float] = None
+    case_close_days: int = 5
+    owners: Mapping[str, str] = field(default_factory=lambda: _frozen(DEFAULT_OWNERS))
+    scorecard_weights: Mapping[str, float] = field(default_factory=lambda: _frozen(DEFAULT_WEIGHTS))
+    targets: Mapping[str, float] = field(default_factory=lambda: _frozen(DEFAULT_TARGETS))
 
     @classmethod
     def from_settings(cls, settings) -> MonitoringSettings:
         m = settings["monitoring"]
+        owners = dict(m.get("owners", {}))
+        weights = dict(m.get("scorecard_weights", DEFAULT_WEIGHTS))
+        targets = dict(m.get("targets", DEFAULT_TARGETS))
+        for name, given, known in (
+            ("owners", owners, STAGES),
+            ("scorecard_weights", weights, tuple(DEFAULT_WEIGHTS)),
+            ("targets", targets, tuple(DEFAULT_TARGETS)),
+        ):
+            unknown = sorted(set(given) - set(known))
+            if unknown:
+                raise InputError(
+                    f"[monitoring.{name}] has unknown key {unknown[0]!r}; use {', '.join(known)}."
+                )
+        if any(not isinstance(w, (int, float)) or w < 0 for w in weights.values()):
+            raise InputError("[monitoring.scorecard_weights] must be numbers of 0 or more.")
         return cls(
             on_time_grace_days=int(m["on_time_grace_days"]),
             follow_up_days=int(m["follow_up_days"]),
             stale_deal_days=int(m["stale_deal_days"]),
-            owners={**DEFAULT_OWNERS, **m.get("owners", {})},
-            scorecard_weights=dict(m.get("scorecard_weights", {})) or None,
+            case_close_days=int(m.get("case_close_days", cls.case_close_days)),
+            owners=_frozen({**DEFAULT_OWNERS, **owners}),
+            scorecard_weights=_frozen(weights),
+            targets=_frozen(targets),
         )
 
     def owner(self, stage: str) -> str:
-        return (self.owners or DEFAULT_OWNERS).get(stage, DEFAULT_OWNERS.get(stage, "sales"))
+        return self.owners.get(stage, DEFAULT_OWNERS.get(stage, "sales"))
 
 
-# --------------------------------------------------------------------------- results
+def lookup(keys: pd.Series | pd.Index, values: pd.Series) -> np.ndarray:
+    """`keys.map(values)` as an array, NaN where a key is unknown.
+
+    Factorises the keys first, so a million string keys cost one hash pass instead of a
+    Python-level map (several times faster on Arrow strings).
+    """
+    codes, uniques = pd.factorize(pd.Series(keys))
+    values = values[~values.index.duplicated(keep="last")]
+    position = values.index.get_indexer(uniques)
+    taken = values.to_numpy()[np.where(position >= 0, position, 0)]
+    if taken.dtype.kind in "iub":
+        taken = taken.astype(float)
+    taken = pd.Series(taken).where(position >= 0).to_numpy()
+    out = taken[np.where(codes >= 0, codes, 0)]
+    if (codes < 0).any():
+        out = pd.Series(out).where(codes >= 0).to_numpy()
+    return out
+
+
+def among(keys: pd.Series, values) -> np.ndarray:
+    """`keys.isin(values)`; through a hash index when `values` is large (Arrow's isin is not)."""
+    if len(values) < 5000:
+        return keys.isin(values).to_numpy()
+    return pd.Index(pd.unique(np.asarray(values, dtype=object))).get_indexer(keys) >= 0
 
 
 def _in(frame: pd.DataFrame, column: str, start, end) -> pd.DataFrame:
     return frame[(frame[column] >= start) & (frame[column] <= end)]
 
 
+def _level_keys(
+    reps: pd.DataFrame, level: str, rep_ids: pd.Series | pd.Index
+) -> pd.Series | pd.Index:
+    """The team, department (or `company`) each rep_id belongs to."""
+    if level == "rep":
+        return rep_ids
+    if level == "company":
+        return pd.Index(np.full(len(rep_ids), "company"), name="company")
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
+    owner = reps.set_index("rep_id")[level]
+    return (
+        pd.Index(lookup(rep_ids, owner), name=level)
+        if isinstance(rep_ids, pd.Index)
+        else pd.Series(lookup(rep_ids, owner), index=rep_ids.index, name=level)
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
 def rep_results(
     tables: Mapping[str, pd.DataFrame], start: pd.Timestamp, end: pd.Timestamp
 ) -> pd.DataFrame:
-    """Per rep between two dates: the additive counts and sums every ratio is built from."""
+    """Per rep between two dates: the additive sums and counts every result ratio is built from.
+
+    Columns present depend on the tables: deals give deals_won/deals_lost/won_amount; orders
+    give units, priced_revenue/list_value (lines with a list price) and costed_revenue/cost
+    (lines whose product has a unit cost).
+    """
     reps = tables["reps"]
     out = pd.DataFrame(index=pd.Index(reps["rep_id"], name="rep_id"))
+    # Revenue, units and deals won only read rows dated inside the window (the same date columns
+    # actuals filters on), so cut the tables first; new customers need the whole history.
+    window = dict(tables)
+    for name, column in (("orders", "order_date"), ("deals", "close_date")):
+        if tables.get(name) is not None:
+            window[name] = _in(tables[name], column, start, end)
     for metric in ("revenue", "units", "deals_won", "new_customers"):
         try:
-            out[metric] = actuals.per_rep(tables, metric, start, end)
+            source = tables if metric == "new_customers" else window
+            out[metric] = actuals.per_rep(source, metric, start, end)
         except actuals.MissingData:
-            out[metric] = np.nan
+            continue
     deals = tables.get("deals")
     if deals is not None:
         closed = _in(deals, "close_date", start, end)
         out["deals_lost"] = closed[closed["stage"] == "lost"].groupby("rep_id").size()
         if "amount" in closed:
-            out["won_amount"] = closed[closed["stage"] == "won"].groupby("rep_id")["amount"].sum()
+            won = closed[closed["stage"] == "won"]
+            out["won_amount"] = won.groupby("rep_id")["amount"].sum()
     orders = tables.get("orders")
     if orders is not None:
         lines = actuals._booked_orders(_in(orders, "order_date", start, end))
+        value = lines["amount"] if "amount" in lines else lines["quantity"] * lines["unit_price"]
         list_price = _list_price(lines, tables.get("products"))
         if list_price is not None:
-            out["list_value"] = (lines["quantity"] * list_price).groupby(lines["rep_id"]).sum()
+            priced = list_price.notna()
+            out["priced_revenue"] = value[priced].groupby(lines["rep_id"][priced]).sum()
+            out["list_value"] = (
+                (lines["quantity"] * list_price)[priced].groupby(lines["rep_id"][priced]).sum()
+            )
         cost = _unit_cost(lines, tables.get("products"))
         if cost is not None:
-            out["cost"] = (lines["quantity"] * cost).groupby(lines["rep_id"]).sum()
-    for col in ("deals_won", "deals_lost", "revenue", "units", "new_customers"):
-        if col in out:
-            out[col] = out[col].fillna(0.0) if out[col].notna().any() else out[col]
-    return out
+            costed = cost.notna()
+            out["costed_revenue"] = value[costed].groupby(lines["rep_id"][costed]).sum()
+            out["cost"] = (lines["quantity"] * cost)[costed].groupby(lines["rep_id"][costed]).sum()
+    return out.fillna(0.0)
 
 
 def _list_price(lines: pd.DataFrame, products: pd.DataFrame | None) -> pd.Series | None:
     price = lines["unit_list_price"] if "unit_list_price" in lines else None
     if products is not None and "list_price" in products:
-        from_products = lines["product_id"].map(products.set_index("product_id")["list_price"])
-        price = from_products if price is None else price.fillna(from_products)
+        catalogue = pd.Series(
+            lookup(lines["product_id"], products.set_index("product_id")["list_price"]),
+            index=lines.index,
+            dtype=float,
+        )
+        price = catalogue if price is None else price.fillna(catalogue)
     return price
 
 
 def _unit_cost(lines: pd.DataFrame, products: pd.DataFrame | None) -> pd.Series | None:
     if products is None or "unit_cost" not in products:
         return None
-    return lines["product_id"].map(products.set_index("product_id")["unit_cost"])
+    return pd.Series(
+        lookup(lines["product_id"], products.set_index("product_id")["unit_cost"]),
+        index=lines.index,
+        dtype=float,
+    )
+
+
+def _share(numerator, denominator):
+    return numerator / denominator.where(denominator > 0)
 
 
 def ratios(sums: pd.DataFrame) -> pd.DataFrame:
     """Win rate, average deal size, discount depth and margin from additive sums (any level)."""
     out = sums.copy()
-    if "deals_won" in out and "deals_lost" in out:
-        closed = out["deals_won"] + out["deals_lost"]
-        out["win_rate"] = out["deals_won"] / closed.where(closed > 0)
-    if "won_amount" in out and "deals_won" in out:
-        out["avg_deal_size"] = out["won_amount"] / out["deals_won"].where(out["deals_won"] > 0)
-    if "list_value" in out and "revenue" in out:
-        out["discount_depth"] = 1 - out["revenue"] / out["list_value"].where(out["list_value"] > 0)
-    if "cost" in out and "revenue" in out:
-        out["margin"] = (out["revenue"] - out["cost"]) / out["revenue"].where(out["revenue"] > 0)
+    if {"deals_won", "deals_lost"} <= set(out):
+        out["win_rate"] = _share(out["deals_won"], out["deals_won"] + out["deals_lost"])
+    if {"won_amount", "deals_won"} <= set(out):
+        out["avg_deal_size"] = _share(out["won_amount"], out["deals_won"])
+    if {"priced_revenue", "list_value"} <= set(out):
+        out["discount_depth"] = 1 - _share(out["priced_revenue"], out["list_value"])
+    if {"costed_revenue", "cost"} <= set(out):
+        out["margin"] = _share(out["costed_revenue"] - out["cost"], out["costed_revenue"])
     return out
+
+
+def rollup(rep_sums: pd.DataFrame, reps: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Sum per-rep additive figures up to `team`, `department` or `company`."""
+    if level == "rep":
+        return rep_sums
+    return rep_sums.groupby(_level_keys(reps, level, rep_sums.index)).sum().rename_axis(level)
 
 
 def results_by(
@@ -127,118 +296,347 @@ def results_by(
 
     Pass `rep_sums` (from `rep_results`) to roll several levels up from one pass over the facts.
     """
-    additive = rep_sums if rep_sums is not None else rep_results(tables, period.start, period.end)
-    if level != "rep":
-        additive = additive.groupby(_level_of(tables["reps"], level, additive.index)).sum(
-            min_count=1
-        )
-    return ratios(additive).rename_axis(level)
+    sums = rep_sums if rep_sums is not None else rep_results(tables, period.start, period.end)
+    return ratios(rollup(sums, tables["reps"], level)).rename_axis(level)
 
 
-def _level_of(reps: pd.DataFrame, level: str, index: pd.Index) -> pd.Index:
-    if level == "company":
-        return pd.Index(["company"] * len(index))
-    return index.map(reps.set_index("rep_id")[level])
-
-
-def scope_results(
-    tables: Mapping[str, pd.DataFrame], scope: str, scope_id: str | None, period: Period
-) -> pd.DataFrame:
-    """One scope's results for the period, the prior period and the same period last year."""
-    members = actuals.members(tables["reps"], scope, scope_id)
-    rows = {}
-    for label, p in (
-        ("period", period),
-        ("prior", period.shift(-1)),
-        ("last_year", _year_ago(period)),
-    ):
-        sums = rep_results(tables, p.start, p.end).reindex(members)
-        rows[label] = ratios(sums.sum(min_count=1).to_frame().T).iloc[0]
-    frame = pd.DataFrame(rows)
-    frame["vs_prior"] = frame["period"] / frame["prior"].where(frame["prior"] != 0) - 1
-    frame["vs_last_year"] = frame["period"] / frame["last_year"].where(frame["last_year"] != 0) - 1
-    return frame
-
-
-def _year_ago(period: Period) -> Period:
+def year_ago(period: Period) -> Period:
     return period.shift({"year": -1, "quarter": -4, "month": -12}[period.kind])
 
 
-# --------------------------------------------------------------------------- process
+def scope_results(
+    tables: Mapping[str, pd.DataFrame],
+    scope: str,
+    scope_id: str | None,
+    period: Period,
+    goals: pd.DataFrame | None = None,
+    as_of: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """One scope's results: this period, the prior one, the same period last year, and changes.
+
+    With `goals` (from `attainment.goals_in_force`), rows `goal:<metric>`, `attainment:<metric>`,
+    `projection:<metric>` and `projected_attainment:<metric>` are added in the `period` column.
+
+        >>> scope_results(tables, "team", "North A", Period.parse("2026-Q3"))   # doctest: +SKIP
+    """
+    members = actuals.members(tables["reps"], scope, scope_id)
+    columns = {}
+    for label, p in (
+        ("period", period),
+        ("prior", period.shift(-1)),
+        ("last_year", year_ago(period)),
+    ):
+        sums = rep_results(tables, p.start, p.end).reindex(members).fillna(0.0)
+        columns[label] = ratios(sums.sum().to_frame().T).iloc[0]
+    frame = pd.DataFrame(columns)
+    frame["vs_prior"] = frame["period"] / frame["prior"].where(frame["prior"] != 0) - 1
+    frame["vs_last_year"] = frame["period"] / frame["last_year"].where(frame["last_year"] != 0) - 1
+    if goals is not None:
+        att = attainment_table(tables, goals, period, as_of)
+        sid = "company" if scope == "company" else scope_id
+        mine = att[(att["scope"] == scope) & (att["scope_id"] == sid)]
+        for r in mine.itertuples():
+            for what in ("target", "attainment", "projection", "projected_attainment"):
+                name = "goal" if what == "target" else what
+                frame.loc[f"{name}:{r.metric}", "period"] = getattr(r, what, np.nan)
+    return frame
 
 
-def order_process(orders: pd.DataFrame, grace_days: int = 0) -> pd.DataFrame:
-    """Per order line: lead times, lateness against the promise, and the outcome."""
-    out = pd.DataFrame(index=orders.index)
-    if "shipped_date" in orders:
-        out["days_to_ship"] = (orders["shipped_date"] - orders["order_date"]).dt.days
-    if "delivered_date" in orders:
-        out["days_to_deliver"] = (orders["delivered_date"] - orders["order_date"]).dt.days
-        if "promised_date" in orders:
-            due = orders["promised_date"] + pd.Timedelta(days=grace_days)
-            delivered = orders["delivered_date"].notna() & orders["promised_date"].notna()
-            out["late"] = (orders["delivered_date"] > due).where(delivered)
-            out["days_late"] = (
-                (orders["delivered_date"] - orders["promised_date"])
-                .dt.days.where(delivered)
-                .clip(lower=0)
-            )
-    if "status" in orders:
-        out["cancelled"] = orders["status"] == "cancelled"
-        out["returned"] = orders["status"] == "returned"
+def trend(
+    tables: Mapping[str, pd.DataFrame],
+    scope: str,
+    scope_id: str | None,
+    period: Period,
+    periods: int = 8,
+    metric: str = "revenue",
+    goals: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The metric for the scope over the `periods` periods ending with `period`, with its goal."""
+    labels = [period.shift(-n) for n in range(periods - 1, -1, -1)]
+    try:
+        values = [actuals.scope_total(tables, metric, scope, scope_id, p) for p in labels]
+    except actuals.MissingData:
+        return pd.DataFrame()
+    out = pd.DataFrame({"actual": values}, index=pd.Index([str(p) for p in labels], name="period"))
+    if goals is not None and len(goals):
+        sid = "company" if scope == "company" else scope_id
+        g = goals[
+            (goals["scope"] == scope) & (goals["scope_id"] == sid) & (goals["metric"] == metric)
+        ]
+        out["goal"] = g.set_index("period")["target"].reindex(out.index)
     return out
 
 
-def delivery_by(orders: pd.DataFrame, keys: pd.Series | list, grace_days: int = 0) -> pd.DataFrame:
-    """On-time rate, late share, lead times, cancellations and returns per group."""
-    process = order_process(orders, grace_days)
-    grouped = process.groupby(keys)
-    out = pd.DataFrame({"lines": grouped.size()})
-    if "late" in process:
+# --------------------------------------------------------------------------- the process
+
+
+def order_outcomes(orders: pd.DataFrame, grace_days: int = 0) -> pd.DataFrame:
+    """One row per order: rep, dates, lead times, lateness against the promise, outcome.
+
+    An order's dates are its lines' latest; it is cancelled when every line is, returned when
+    any line is. `late` is judged on delivered orders only (NaN otherwise); when it shipped
+    after the promised date the lateness is production's, else logistics'.
+    """
+    cols = {"rep_id": ("rep_id", "first"), "order_date": ("order_date", "min")}
+    for c in ("customer_id",):
+        if c in orders:
+            cols[c] = (c, "first")
+    for c in ("promised_date", "shipped_date", "delivered_date"):
+        if c in orders:
+            cols[c] = (c, "max")
+    frame = orders
+    if "status" in orders:
+        frame = orders.assign(
+            _cancelled=orders["status"].eq("cancelled"), _returned=orders["status"].eq("returned")
+        )
+        cols["cancelled"] = ("_cancelled", "all")
+        cols["returned"] = ("_returned", "any")
+    out = frame.groupby("order_id", sort=False).agg(**cols)
+    if "shipped_date" in out:
+        out["days_to_ship"] = (out["shipped_date"] - out["order_date"]).dt.days
+    if "delivered_date" in out:
+        out["days_to_deliver"] = (out["delivered_date"] - out["order_date"]).dt.days
+        if "shipped_date" in out:
+            out["days_in_transit"] = (out["delivered_date"] - out["shipped_date"]).dt.days
+    if "promised_date" in out:
+        if "shipped_date" in out:
+            shipped = out["shipped_date"].notna() & out["promised_date"].notna()
+            out["shipped_late"] = (out["shipped_date"] > out["promised_date"]).where(shipped)
+        if "delivered_date" in out:
+            due = out["promised_date"] + pd.Timedelta(days=grace_days)
+            judged = out["delivered_date"].notna() & out["promised_date"].notna()
+            out["late"] = (out["delivered_date"] > due).where(judged)
+            out["days_late"] = (out["delivered_date"] - out["promised_date"]).dt.days.where(
+                out["late"] == True  # noqa: E712 (NaN-aware)
+            )
+    return out
+
+
+def delivery_by(
+    orders: pd.DataFrame,
+    reps: pd.DataFrame,
+    level: str = "department",
+    grace_days: int = 0,
+    products: pd.DataFrame | None = None,
+    outcomes: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Orders, late orders, on-time rate, lead times, cancellations and returns per group.
+
+    `level` is rep, team, department or company (by the order's rep) or product or family (an
+    order counts once for each product on it). Counts are additive over rep levels. Pass
+    `outcomes` (`order_outcomes(orders, grace_days)`) to share one pass between several levels.
+    """
+    if outcomes is None:
+        outcomes = order_outcomes(orders, grace_days)
+    if level in ("product", "family"):
+        # order_outcomes groups in order of first appearance, as factorize numbers the orders,
+        # so each line finds its order by position (no string index lookups on a million rows).
+        order_no = pd.factorize(orders["order_id"])[0]
+        product_no, products_seen = pd.factorize(orders["product_id"])
+        label = np.asarray(products_seen, dtype=object)
+        if level == "family":
+            if products is None or "family" not in products:
+                raise ValueError("delivery by family needs products with a family")
+            label = lookup(products_seen, products.set_index("product_id")["family"])
+        pairs = pd.DataFrame({"order": order_no, "label": label[product_no]}).drop_duplicates()
+        frame = outcomes.iloc[pairs["order"].to_numpy()]
+        frame.index = pd.Index(pairs["label"].to_numpy(), name=level)
+        keys = frame.index
+    else:
+        frame = outcomes
+        keys = _level_keys(reps, level, outcomes["rep_id"])
+        if level == "company":
+            keys = pd.Series("company", index=outcomes.index, name="company")
+    grouped = frame.groupby(keys)
+    out = pd.DataFrame({"orders": grouped.size()})
+    if "late" in frame:
         out["delivered"] = grouped["late"].count()
         out["late"] = grouped["late"].sum()
-        out["late_share"] = out["late"] / out["delivered"].where(out["delivered"] > 0)
+        out["late_share"] = _share(out["late"], out["delivered"])
         out["on_time_rate"] = 1 - out["late_share"]
-        out["median_days_late"] = (
-            process[process["late"] == True].groupby(keys)["days_late"].median()
-        )  # noqa: E712
-    if "days_to_deliver" in process:
-        out["median_days_to_deliver"] = grouped["days_to_deliver"].median()
-    if "days_to_ship" in process:
+        out["median_days_late"] = grouped["days_late"].median()
+    if "shipped_late" in frame:
+        out["shipped"] = grouped["shipped_late"].count()
+        out["shipped_late"] = grouped["shipped_late"].sum()
+    if "days_to_ship" in frame:
         out["median_days_to_ship"] = grouped["days_to_ship"].median()
-    if "cancelled" in process:
-        out["cancelled_share"] = grouped["cancelled"].mean()
-        out["returned_share"] = grouped["returned"].mean()
+    if "days_to_deliver" in frame:
+        out["median_days_to_deliver"] = grouped["days_to_deliver"].median()
+    if "cancelled" in frame:
+        out["cancelled"] = grouped["cancelled"].sum()
+        out["returned"] = grouped["returned"].sum()
+        out["cancelled_share"] = _share(out["cancelled"], out["orders"])
+        out["returned_share"] = _share(out["returned"], out["orders"])
+    return out.rename_axis(level)
+
+
+def follow_ups(
+    outcomes: pd.DataFrame, service: pd.DataFrame | None, days: int, as_of: pd.Timestamp
+) -> pd.Series:
+    """Per delivered order due a follow-up by `as_of`: True when one came within `days`.
+
+    A follow-up is a service case of kind follow_up for that order, or, when the case names no
+    order, for that customer, opened between the delivery and `days` after it. Orders delivered
+    less than `days` before `as_of` are not yet due and are left out.
+    """
+    delivered = outcomes[outcomes["delivered_date"].notna() & ~outcomes.get("cancelled", False)]
+    delivered = delivered[delivered["delivered_date"] + pd.Timedelta(days=days) <= as_of]
+    if service is None or delivered.empty:
+        return pd.Series(np.nan, index=delivered.index, dtype=float)
+    kind = service["kind"] if "kind" in service else pd.Series(None, index=service.index)
+    cases = service[kind == "follow_up"]
+    limit = pd.Timedelta(days=days)
+    done = pd.Series(False, index=delivered.index)
+    if "order_id" in cases:
+        by_order = cases.dropna(subset=["order_id"])
+        first = by_order.groupby("order_id")["opened_date"].min()
+        when = lookup(delivered.index, first)
+        gap = pd.Series(when, index=delivered.index) - delivered["delivered_date"]
+        done |= (gap >= pd.Timedelta(0)) & (gap <= limit)
+        cases = cases[cases["order_id"].isna()]
+    if len(cases) and "customer_id" in delivered:
+        left = (
+            delivered[["customer_id", "delivered_date"]]
+            .reset_index()
+            .dropna(subset=["customer_id"])
+        )
+        left = left.sort_values("delivered_date")
+        right = cases[["customer_id", "opened_date"]].sort_values("opened_date")
+        matched = pd.merge_asof(
+            left,
+            right,
+            left_on="delivered_date",
+            right_on="opened_date",
+            by="customer_id",
+            direction="forward",
+            tolerance=limit,
+        )
+        hit = matched.set_index("order_id")["opened_date"].notna()
+        done |= hit.reindex(done.index, fill_value=False)
+    return done
+
+
+def case_outcomes(service: pd.DataFrame, close_days: int, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per case: days to close (to `as_of` while open) and whether it took over `close_days`."""
+    out = service.copy()
+    if "closed_date" in out:
+        end = out["closed_date"].fillna(as_of)
+        out["days_to_close"] = (out["closed_date"] - out["opened_date"]).dt.days
+        out["slow"] = (end - out["opened_date"]).dt.days > close_days
     return out
 
 
-def follow_up_rate(orders: pd.DataFrame, service: pd.DataFrame | None, days: int) -> pd.Series:
-    """Per delivered order line: was there a follow-up case within `days` of delivery?"""
-    delivered = orders[orders.get("delivered_date", pd.Series(pd.NaT, index=orders.index)).notna()]
-    if service is None or "order_id" not in service:
-        return pd.Series(np.nan, index=delivered.index)
-    follow = service[service.get("kind") == "follow_up"].dropna(subset=["order_id"])
-    first = follow.groupby("order_id")["opened_date"].min()
-    # get_indexer on the few follow-up orders is several times faster than Series.map here.
-    position = first.index.get_indexer(delivered["order_id"])
-    when = pd.Series(first.to_numpy()[position], index=delivered.index).where(position >= 0)
-    return ((when - delivered["delivered_date"]).dt.days <= days) & when.notna()
+def service_by(service: pd.DataFrame, keys, close_days: int, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Cases, open cases, median days to close, slow-case share and mean CSAT per group."""
+    cases = case_outcomes(service, close_days, as_of)
+    grouped = cases.groupby(keys)
+    out = pd.DataFrame({"cases": grouped.size()})
+    if "days_to_close" in cases:
+        out["open_cases"] = cases["closed_date"].isna().groupby(keys).sum()
+        out["median_days_to_close"] = grouped["days_to_close"].median()
+        out["slow_case_share"] = grouped["slow"].mean()
+    if "csat" in cases:
+        out["csat"] = cases["csat"].astype(float).groupby(keys).mean()
+    return out
 
 
-def service_by(service: pd.DataFrame, keys) -> pd.DataFrame:
-    """Cases, median days to close, and CSAT per group."""
-    days = (
-        (service["closed_date"] - service["opened_date"]).dt.days
-        if "closed_date" in service
-        else None
-    )
-    frame = pd.DataFrame({"cases": service.groupby(keys).size()})
-    if days is not None:
-        frame["median_days_to_close"] = days.groupby(keys).median()
-        frame["open_cases"] = service["closed_date"].isna().groupby(keys).sum()
-    if "csat" in service:
-        frame["csat"] = service["csat"].astype(float).groupby(keys).mean()
-    return frame
+@dataclass(frozen=True)
+class StageCheck:
+    """One measure of one stage: what it reads, which way is better, and its sentence."""
+
+    stage: str
+    measure: str
+    label: str
+    unit: str  # share, days, score or count
+    higher_is_better: bool | None = None  # None: shown, never a breach
+
+    def breached(self, value: float, target: float | None) -> bool | None:
+        if self.higher_is_better is None or target is None or pd.isna(value):
+            return None
+        return bool(value < target if self.higher_is_better else value > target)
+
+
+STAGE_CHECKS = (
+    StageCheck("order", "orders", _("orders taken"), "count"),
+    StageCheck("order", "cancelled_share", _("orders cancelled"), "share", False),
+    StageCheck("shipping", "median_days_to_ship", _("median days from order to shipping"), "days"),
+    StageCheck(
+        "shipping",
+        "shipped_late_share",
+        _("orders shipped after the promised date"),
+        "share",
+        False,
+    ),
+    StageCheck("delivery", "median_days_in_transit", _("median days in transit"), "days"),
+    StageCheck("delivery", "on_time_rate", _("orders delivered on time"), "share", True),
+    StageCheck("delivery", "median_days_late", _("median days late, when late"), "days"),
+    StageCheck("delivery", "returned_share", _("orders returned"), "share", False),
+    StageCheck("follow_up", "follow_up_rate", _("deliveries followed up in time"), "share", True),
+    StageCheck("service", "median_days_to_close", _("median days to close a case"), "days"),
+    StageCheck("service", "slow_case_share", _("cases taking too long"), "share", False),
+    StageCheck("service", "csat", _("CSAT (1-5)"), "score", True),
+    StageCheck("service", "feedback", _("feedback score (0-10)"), "score", True),
+)
+
+
+def stage_measures(
+    tables: Mapping[str, pd.DataFrame],
+    period: Period,
+    members: pd.Index,
+    config: MonitoringSettings,
+    as_of: pd.Timestamp | None = None,
+    outcomes: pd.DataFrame | None = None,
+) -> dict[str, float | NotAssessed]:
+    """Every stage measure for the orders (and cases, feedback) of the members in the period."""
+    as_of = min(period.end, as_of) if as_of is not None else period.end
+    out: dict[str, float | NotAssessed] = {}
+    orders = tables.get("orders")
+    if orders is None:
+        out["orders"] = not_assessed("orders")
+    else:
+        if outcomes is None:
+            outcomes = order_outcomes(
+                _in(orders, "order_date", period.start, period.end), config.on_time_grace_days
+            )
+        mine = outcomes[outcomes["rep_id"].isin(members)]
+        out["orders"] = float(len(mine))
+        if "cancelled" in mine:
+            out["cancelled_share"] = mine["cancelled"].mean()
+            out["returned_share"] = mine["returned"].mean()
+        for measure, column in (
+            ("median_days_to_ship", "days_to_ship"),
+            ("median_days_in_transit", "days_in_transit"),
+            ("median_days_late", "days_late"),
+        ):
+            if column in mine:
+                out[measure] = mine[column].median()
+        if "shipped_late" in mine:
+            out["shipped_late_share"] = mine["shipped_late"].mean()
+        if "late" in mine:
+            out["on_time_rate"] = 1 - mine["late"].mean()
+        service = tables.get("service")
+        if service is None:
+            out["follow_up_rate"] = not_assessed("service")
+        elif "delivered_date" in mine:
+            out["follow_up_rate"] = follow_ups(mine, service, config.follow_up_days, as_of).mean()
+    service = tables.get("service")
+    if service is None:
+        out["median_days_to_close"] = not_assessed("service")
+    elif "rep_id" in service:
+        cases = _in(service, "opened_date", period.start, period.end)
+        cases = case_outcomes(cases[cases["rep_id"].isin(members)], config.case_close_days, as_of)
+        if "days_to_close" in cases:
+            out["median_days_to_close"] = cases["days_to_close"].median()
+            out["slow_case_share"] = cases["slow"].mean()
+        if "csat" in cases:
+            out["csat"] = cases["csat"].astype(float).mean()
+    feedback = tables.get("feedback")
+    if feedback is None:
+        out["feedback"] = not_assessed("feedback")
+    elif "rep_id" in feedback:
+        fb = _in(feedback, "date", period.start, period.end)
+        out["feedback"] = fb.loc[fb["rep_id"].isin(members), "score"].astype(float).mean()
+    return out
 
 
 def process_stages(
@@ -246,139 +644,200 @@ def process_stages(
     period: Period,
     members: pd.Index,
     config: MonitoringSettings,
+    as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Order to shipping to delivery to follow-up to service, one row a stage, each with its owner.
+    """The process from order to service, one row a measure, each with its owner.
 
-    A stage is breached when it is clearly worse than the company over the same period (the
-    scope's rate against the company's); the benchmark is printed beside it.
+    Columns: stage, owner, measure, label, unit, value (the scope), company (everyone, for
+    context), target (from `[monitoring.targets]`) and breach (True, False, or None when the
+    measure has no target or no value). A stage whose table is missing gets one row whose
+    label says so.
     """
-    rows = []
-    orders = tables.get("orders")
-    if orders is None:
-        return pd.DataFrame(
-            [
-                {
-                    "stage": "order",
-                    "owner": config.owner("order"),
-                    "measure": "not assessed: no orders data",
-                }
-            ]
-        )
-    lines = _in(orders, "order_date", period.start, period.end)
-    mine = lines[lines["rep_id"].isin(members)]
-
-    def add(stage, measure, value, company, worse_if_higher=True, unit="share"):
-        breach = None
-        if unit != "count" and pd.notna(value) and pd.notna(company):
-            # "Clearly worse than the company": half as much again (plus 2 points, so tiny
-            # shares do not trip it) when higher is worse; a tenth below when lower is worse.
-            breach = bool(
-                value > company * 1.5 + 0.02 if worse_if_higher else value < company * 0.9
-            )
-        rows.append(
-            {
-                "stage": stage,
-                "owner": config.owner(stage),
-                "measure": measure,
-                "value": value,
-                "company": company,
-                "unit": unit,
-                "breach": breach,
-            }
-        )
-
-    add("order", "lines", float(len(mine)), float(len(lines)), unit="count")
-    if "status" in lines:
-        add(
-            "order",
-            "cancelled share",
-            (mine["status"] == "cancelled").mean(),
-            (lines["status"] == "cancelled").mean(),
-        )
-    proc_mine, proc_all = (
-        order_process(mine, config.on_time_grace_days),
-        order_process(lines, config.on_time_grace_days),
+    outcomes = None
+    if tables.get("orders") is not None:
+        lines = _in(tables["orders"], "order_date", period.start, period.end)
+        outcomes = order_outcomes(lines, config.on_time_grace_days)
+    scope = stage_measures(tables, period, members, config, as_of, outcomes)
+    company = stage_measures(
+        tables, period, pd.Index(tables["reps"]["rep_id"]), config, as_of, outcomes
     )
-    if "days_to_ship" in proc_mine:
-        add(
-            "shipping",
-            "median days to ship",
-            proc_mine["days_to_ship"].median(),
-            proc_all["days_to_ship"].median(),
-            unit="days",
-        )
-    if "late" in proc_mine:
-        add("delivery", "late against promise", proc_mine["late"].mean(), proc_all["late"].mean())
-        add(
-            "delivery",
-            "median days to deliver",
-            proc_mine["days_to_deliver"].median(),
-            proc_all["days_to_deliver"].median(),
-            unit="days",
-        )
-    if "status" in lines:
-        add(
-            "delivery",
-            "returned share",
-            (mine["status"] == "returned").mean(),
-            (lines["status"] == "returned").mean(),
-        )
-    service = tables.get("service")
-    if service is None:
+    rows, said = [], set()
+    for check in STAGE_CHECKS:
+        value = scope.get(check.measure)
+        if isinstance(value, NotAssessed):
+            if value.reason not in said:
+                said.add(value.reason)
+                rows.append(
+                    {
+                        "stage": check.stage,
+                        "owner": config.owner(check.stage),
+                        "measure": check.measure,
+                        "label": value.reason,
+                        "unit": "note",
+                        "value": np.nan,
+                        "company": np.nan,
+                        "target": np.nan,
+                        "breach": None,
+                    }
+                )
+            continue
+        if value is None:
+            continue
+        target = config.targets.get(check.measure)
         rows.append(
             {
-                "stage": "follow_up",
-                "owner": config.owner("follow_up"),
-                "measure": "not assessed: no service data",
+                "stage": check.stage,
+                "owner": config.owner(check.stage),
+                "measure": check.measure,
+                "label": check.label,
+                "unit": check.unit,
+                "value": value,
+                "company": company.get(check.measure),
+                "target": np.nan if target is None else target,
+                "breach": check.breached(value, target),
             }
-        )
-    else:
-        f_mine = follow_up_rate(mine, service, config.follow_up_days)
-        f_all = follow_up_rate(lines, service, config.follow_up_days)
-        add(
-            "follow_up",
-            f"followed up within {config.follow_up_days} days",
-            f_mine.mean(),
-            f_all.mean(),
-            worse_if_higher=False,
-        )
-        cases = _in(service, "opened_date", period.start, period.end)
-        if "rep_id" in cases:
-            my_cases = cases[cases["rep_id"].isin(members)]
-            if "closed_date" in cases:
-                d_all = (cases["closed_date"] - cases["opened_date"]).dt.days
-                d_mine = (my_cases["closed_date"] - my_cases["opened_date"]).dt.days
-                add(
-                    "service",
-                    "median days to close a case",
-                    d_mine.median(),
-                    d_all.median(),
-                    unit="days",
-                )
-            if "csat" in cases:
-                add(
-                    "service",
-                    "CSAT (1-5)",
-                    my_cases["csat"].astype(float).mean(),
-                    cases["csat"].astype(float).mean(),
-                    worse_if_higher=False,
-                    unit="score",
-                )
-    feedback = tables.get("feedback")
-    if feedback is not None and "rep_id" in feedback:
-        fb = _in(feedback, "date", period.start, period.end)
-        add(
-            "service",
-            "feedback score (0-10)",
-            fb[fb["rep_id"].isin(members)]["score"].mean(),
-            fb["score"].mean(),
-            worse_if_higher=False,
-            unit="score",
         )
     return pd.DataFrame(rows)
 
 
-# --------------------------------------------------------------------------- pipeline and activity
+def breaches(
+    tables: Mapping[str, pd.DataFrame],
+    period: Period,
+    members: pd.Index,
+    config: MonitoringSettings,
+    as_of: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Every single breach in the period, each with its stage and owner.
+
+    Late deliveries (production's when shipped after the promise, else logistics'), cancelled
+    orders (sales), returns (logistics), missed follow-ups (customer service) and slow cases.
+    """
+    as_of = min(period.end, as_of) if as_of is not None else period.end
+    rows = []
+    orders = tables.get("orders")
+    if orders is not None:
+        lines = _in(orders, "order_date", period.start, period.end)
+        o = order_outcomes(lines[lines["rep_id"].isin(members)], config.on_time_grace_days)
+        if "late" in o:
+            late = o[o["late"] == True]  # noqa: E712
+            by_production = late.get("shipped_late", pd.Series(False, index=late.index)) == True  # noqa: E712
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "breach": "late_delivery",
+                        "stage": np.where(by_production, "shipping", "delivery"),
+                        "id": late.index,
+                        "rep_id": late["rep_id"],
+                        "date": late["delivered_date"],
+                        "days_over": late["days_late"],
+                    }
+                )
+            )
+        if "cancelled" in o:
+            for kind, stage in (("cancelled", "order"), ("returned", "delivery")):
+                hit = o[o[kind]]
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "breach": kind,
+                            "stage": stage,
+                            "id": hit.index,
+                            "rep_id": hit["rep_id"],
+                            "date": hit["order_date"],
+                            "days_over": np.nan,
+                        }
+                    )
+                )
+        service = tables.get("service")
+        if service is not None and "delivered_date" in o:
+            done = follow_ups(o, service, config.follow_up_days, as_of)
+            missed = o[(done == False).reindex(o.index, fill_value=False)]  # noqa: E712
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "breach": "no_follow_up",
+                        "stage": "follow_up",
+                        "id": missed.index,
+                        "rep_id": missed["rep_id"],
+                        "date": missed["delivered_date"],
+                        "days_over": (as_of - missed["delivered_date"]).dt.days
+                        - config.follow_up_days,
+                    }
+                )
+            )
+    service = tables.get("service")
+    if service is not None and "rep_id" in service and "closed_date" in service:
+        cases = _in(service, "opened_date", period.start, period.end)
+        cases = case_outcomes(cases[cases["rep_id"].isin(members)], config.case_close_days, as_of)
+        slow = cases[cases["slow"]]
+        took = (slow["closed_date"].fillna(as_of) - slow["opened_date"]).dt.days
+        rows.append(
+            pd.DataFrame(
+                {
+                    "breach": "slow_case",
+                    "stage": "service",
+                    "id": slow["case_id"].to_numpy(),
+                    "rep_id": slow["rep_id"].to_numpy(),
+                    "date": slow["opened_date"].to_numpy(),
+                    "days_over": (took - config.case_close_days).to_numpy(),
+                }
+            )
+        )
+    columns = ["breach", "stage", "owner", "id", "rep_id", "date", "days_over"]
+    rows = [r for r in rows if len(r)]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(rows, ignore_index=True)
+    out["owner"] = out["stage"].map({stage: config.owner(stage) for stage in STAGES})
+    return out[columns]
+
+
+def funnel(
+    tables: Mapping[str, pd.DataFrame],
+    period: Period,
+    members: pd.Index,
+    config: MonitoringSettings,
+    as_of: pd.Timestamp | None = None,
+) -> pd.DataFrame | NotAssessed:
+    """Orders reaching each stage (ordered, shipped, delivered, followed up) and the median days
+    from the stage before, with each stage's owner."""
+    orders = tables.get("orders")
+    if orders is None:
+        return not_assessed("orders")
+    as_of = min(period.end, as_of) if as_of is not None else period.end
+    lines = _in(orders, "order_date", period.start, period.end)
+    o = order_outcomes(lines[lines["rep_id"].isin(members)], config.on_time_grace_days)
+    rows = [{"stage": "order", "count": len(o), "median_days": np.nan}]
+    if "shipped_date" in o:
+        rows.append(
+            {
+                "stage": "shipping",
+                "count": int(o["shipped_date"].notna().sum()),
+                "median_days": o["days_to_ship"].median(),
+            }
+        )
+    if "delivered_date" in o:
+        rows.append(
+            {
+                "stage": "delivery",
+                "count": int(o["delivered_date"].notna().sum()),
+                "median_days": o.get("days_in_transit", o["days_to_deliver"]).median(),
+            }
+        )
+        service = tables.get("service")
+        if service is not None and "order_id" in service:
+            cases = service[(service["kind"] == "follow_up") & among(service["order_id"], o.index)]
+            first = cases.groupby("order_id")["opened_date"].min()
+            gap = (first - o.loc[first.index, "delivered_date"]).dt.days
+            rows.append(
+                {"stage": "follow_up", "count": int(gap.notna().sum()), "median_days": gap.median()}
+            )
+    out = pd.DataFrame(rows)
+    out["owner"] = out["stage"].map({stage: config.owner(stage) for stage in STAGES})
+    return out
+
+
+# --------------------------------------------------------------------------- pipeline
 
 
 def pipeline(
@@ -388,21 +847,56 @@ def pipeline(
     as_of: pd.Timestamp,
     stale_days: int,
 ) -> pd.DataFrame:
-    """Open deals with their age and days since the last activity; `stale` past `stale_days`."""
+    """Open deals with their age, age band and days since the last activity on them.
+
+    The last touch is the latest activity naming the deal (`activities.deal_id`), else the
+    deal's created date; a deal is `stale` when that is more than `stale_days` ago.
+    """
     open_deals = deals[(deals["stage"] == "open") & deals["rep_id"].isin(members)].copy()
-    created = (
-        open_deals["created_date"]
-        if "created_date" in open_deals
-        else pd.Series(pd.NaT, index=open_deals.index)
-    )
+    if "created_date" in open_deals:
+        open_deals = open_deals[~(open_deals["created_date"] > as_of)]
+        created = open_deals["created_date"]
+    else:
+        created = pd.Series(pd.NaT, index=open_deals.index, dtype="datetime64[ns]")
     open_deals["age_days"] = (as_of - created).dt.days
+    open_deals["age_band"] = age_band(open_deals["age_days"])
     last = created
     if activities is not None and "deal_id" in activities:
-        last_touch = activities.dropna(subset=["deal_id"]).groupby("deal_id")["date"].max()
-        last = open_deals["deal_id"].map(last_touch).fillna(created)
+        touched = activities[activities["date"] <= as_of].dropna(subset=["deal_id"])
+        last_touch = touched.groupby("deal_id")["date"].max()
+        last = pd.Series(lookup(open_deals["deal_id"], last_touch), index=open_deals.index).fillna(
+            created
+        )
     open_deals["days_since_activity"] = (as_of - last).dt.days
     open_deals["stale"] = open_deals["days_since_activity"] > stale_days
     return open_deals
+
+
+def age_band(days: pd.Series) -> pd.Series:
+    """`0-30`, `31-90`, `91-180`, `181+` (days)."""
+    edges = list(AGE_BANDS) + [np.inf]
+    labels = [f"{a + (a > 0)}-{b}" for a, b in zip(AGE_BANDS[:-1], AGE_BANDS[1:])] + [
+        f"{AGE_BANDS[-1] + 1}+"
+    ]
+    return pd.cut(days, edges, labels=labels, include_lowest=True)
+
+
+def pipeline_summary(open_deals: pd.DataFrame) -> pd.DataFrame:
+    """Open deals by stage and age band: count, amount, stale count."""
+    amount = (
+        open_deals["amount"]
+        if "amount" in open_deals
+        else pd.Series(np.nan, index=open_deals.index)
+    )
+    frame = open_deals.assign(_amount=amount)
+    grouped = frame.groupby(["stage", "age_band"], observed=False)
+    return pd.DataFrame(
+        {
+            "deals": grouped.size(),
+            "amount": grouped["_amount"].sum(min_count=1),
+            "stale": grouped["stale"].sum(),
+        }
+    )
 
 
 def coverage(open_amount: float, remaining_goal: float) -> float:
@@ -412,77 +906,183 @@ def coverage(open_amount: float, remaining_goal: float) -> float:
     return open_amount / remaining_goal
 
 
+# --------------------------------------------------------------------------- people
+
+
 def activity_per_week(activities: pd.DataFrame, reps: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Calls, emails, meetings and demos per rep per week, with the team's median beside each."""
     acts = _in(activities, "date", period.start, period.end)
     weeks = max(((period.end - period.start).days + 1) / 7, 1)
-    counts = (
-        acts.pivot_table(
-            index="rep_id", columns="kind", values="date", aggfunc="count", fill_value=0
-        )
-        / weeks
-    )
+    counts = pd.crosstab(acts["rep_id"], acts["kind"]).astype(float) / weeks
     counts = counts.reindex(reps["rep_id"]).fillna(0.0)
+    counts.columns.name = None
     counts["total"] = counts.sum(axis=1)
     team = reps.set_index("rep_id")["team"].reindex(counts.index)
     medians = counts.groupby(team).transform("median").add_prefix("team_median_")
-    return pd.concat([counts, medians], axis=1)
-
-
-def support_contribution(deals: pd.DataFrame, reps: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Support staff on the sales they support: assisted deals against comparable unassisted ones.
-
-    Comparable means closed in the same period on the same product (else all products).
-    """
-    if "support_rep_id" not in deals:
-        return pd.DataFrame()
-    closed = _in(deals, "close_date", period.start, period.end)
-    closed = closed[closed["stage"].isin(["won", "lost"])]
-    support = reps[reps.get("role", "seller") == "support"]["rep_id"]
-    rows = []
-    unassisted = closed[closed["support_rep_id"].isna()]
-    for rep_id in support:
-        assisted = closed[closed["support_rep_id"] == rep_id]
-        if assisted.empty:
-            rows.append({"rep_id": rep_id, "assisted": 0})
-            continue
-        products = assisted["product_id"].dropna().unique() if "product_id" in assisted else []
-        peers = unassisted[unassisted["product_id"].isin(products)] if len(products) else unassisted
-        won = assisted["stage"] == "won"
-        rows.append(
-            {
-                "rep_id": rep_id,
-                "assisted": len(assisted),
-                "win_rate": won.mean(),
-                "revenue": assisted.loc[won, "amount"].sum() if "amount" in assisted else np.nan,
-                "comparable_win_rate": (peers["stage"] == "won").mean() if len(peers) else np.nan,
-                "comparable_deals": len(peers),
-            }
-        )
-    out = pd.DataFrame(rows)
-    if "win_rate" in out:
-        out["uplift"] = out["win_rate"] - out["comparable_win_rate"]
+    out = pd.concat([counts, medians], axis=1)
+    out["vs_team_median"] = _share(out["total"], out["team_median_total"])
     return out
 
 
-DEFAULT_WEIGHTS = {"attainment": 0.5, "win_rate": 0.2, "activity": 0.2, "feedback": 0.1}
+def support_contribution(
+    deals: pd.DataFrame,
+    reps: pd.DataFrame,
+    period: Period,
+    products: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Support staff on the sales they support: assisted deals against comparable unassisted ones.
+
+    Comparable: unassisted deals closed in the same period in the same product family and
+    customer segment (a cell with no unassisted deal falls back to the family, then to all).
+    The comparable win rate and deal size are those of each assisted deal's cell, averaged
+    over the support rep's deals, so a different mix of families or segments is allowed for.
+    """
+    support = reps.loc[
+        reps.get("role", pd.Series("seller", index=reps.index)) == "support", "rep_id"
+    ]
+    columns = [
+        "rep_id",
+        "assisted",
+        "won",
+        "win_rate",
+        "revenue",
+        "avg_deal_size",
+        "comparable_win_rate",
+        "comparable_avg_deal_size",
+        "uplift",
+        "comparable_deals",
+    ]
+    if "support_rep_id" not in deals or support.empty:
+        return pd.DataFrame(columns=columns)
+    closed = _in(deals, "close_date", period.start, period.end)
+    closed = closed[closed["stage"].isin(["won", "lost"])].copy()
+    closed["_won"] = closed["stage"] == "won"
+    closed["_amount"] = closed["amount"].where(closed["_won"]) if "amount" in closed else np.nan
+    closed["_family"] = "all"
+    if products is not None and "family" in products and "product_id" in closed:
+        closed["_family"] = (
+            closed["product_id"].map(products.set_index("product_id")["family"]).fillna("?")
+        )
+    closed["_segment"] = "all"
+    if customers is not None and "segment" in customers and "customer_id" in closed:
+        closed["_segment"] = (
+            closed["customer_id"].map(customers.set_index("customer_id")["segment"]).fillna("?")
+        )
+    plain = closed[closed["support_rep_id"].isna()]
+    assisted = closed[closed["support_rep_id"].isin(support)].copy()
+    comparable_rate = pd.Series(np.nan, index=assisted.index)
+    comparable_size = pd.Series(np.nan, index=assisted.index)
+    comparable_n = pd.Series(0.0, index=assisted.index)
+    for keys in (["_family", "_segment"], ["_family"], []):
+        if keys:
+            cell = plain.groupby(keys).agg(
+                rate=("_won", "mean"), size=("_amount", "mean"), n=("_won", "size")
+            )
+            at = (
+                pd.MultiIndex.from_frame(assisted[keys])
+                if len(keys) > 1
+                else pd.Index(assisted[keys[0]])
+            )
+            found = cell.reindex(at)
+            found.index = assisted.index
+        else:
+            found = pd.DataFrame(
+                {
+                    "rate": plain["_won"].mean(),
+                    "size": plain["_amount"].mean(),
+                    "n": float(len(plain)),
+                },
+                index=assisted.index,
+            )
+        todo = comparable_rate.isna() & found["rate"].notna()
+        comparable_rate[todo] = found.loc[todo, "rate"]
+        comparable_size[todo] = found.loc[todo, "size"]
+        comparable_n[todo] = found.loc[todo, "n"]
+    assisted["_cmp_rate"], assisted["_cmp_size"], assisted["_cmp_n"] = (
+        comparable_rate,
+        comparable_size,
+        comparable_n,
+    )
+    g = assisted.groupby("support_rep_id")
+    out = (
+        pd.DataFrame(
+            {
+                "assisted": g.size(),
+                "won": g["_won"].sum(),
+                "revenue": g["_amount"].sum(),
+                "avg_deal_size": g["_amount"].mean(),
+                "comparable_win_rate": g["_cmp_rate"].mean(),
+                "comparable_avg_deal_size": g["_cmp_size"].mean(),
+                "comparable_deals": g["_cmp_n"].max(),
+            }
+        )
+        .reindex(support)
+        .rename_axis("rep_id")
+    )
+    out["assisted"] = out["assisted"].fillna(0).astype(int)
+    out["won"] = out["won"].fillna(0).astype(int)
+    out["revenue"] = out["revenue"].fillna(0.0)
+    out["win_rate"] = _share(out["won"], out["assisted"])
+    out["uplift"] = out["win_rate"] - out["comparable_win_rate"]
+    return out.reset_index()[columns]
 
 
-def scorecard(parts: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.Series:
+def scorecard_parts(
+    reps: pd.DataFrame,
+    results: pd.DataFrame,
+    attainment: pd.Series | None = None,
+    activity: pd.DataFrame | None = None,
+    feedback: pd.Series | None = None,
+    support: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per rep, the raw parts a scorecard weighs: attainment, win rate, activity, feedback.
+
+    Sellers are measured on their own deals; support staff's win rate is that of the deals
+    they assisted. Parts a table cannot give are NaN (left out of the score, not zero).
+    """
+    index = pd.Index(reps["rep_id"], name="rep_id")
+    out = pd.DataFrame(index=index)
+    out["role"] = (
+        reps.set_index("rep_id").get("role", pd.Series("seller", index=index)).reindex(index)
+    )
+    out["attainment"] = attainment.reindex(index) if attainment is not None else np.nan
+    out["win_rate"] = results["win_rate"].reindex(index) if "win_rate" in results else np.nan
+    if support is not None and len(support):
+        assisted = support.set_index("rep_id")["win_rate"]
+        is_support = out["role"] == "support"
+        out.loc[is_support, "win_rate"] = assisted.reindex(out.index[is_support]).to_numpy()
+        # Support staff are judged on the sales they support, not on sales of their own.
+        out.loc[is_support, "attainment"] = np.nan
+    out["activity"] = activity["total"].reindex(index) if activity is not None else np.nan
+    out["feedback"] = feedback.reindex(index) if feedback is not None else np.nan
+    return out
+
+
+def scorecard(
+    parts: pd.DataFrame, weights: Mapping[str, float] | None = None, peers: pd.Series | None = None
+) -> pd.Series:
     """One 0-100+ score per rep: each part is the rep's value over the peer median x 100, weighted.
 
-    A rep at the median on everything scores 100; parts a rep lacks are left out and the
-    remaining weights rescaled, so a missing table does not sink anyone's score.
+    Peers are the reps sharing `peers` (e.g. the role), else everyone. A rep at the median on
+    everything scores 100; a part a rep lacks is left out and the remaining weights rescaled,
+    so a missing table does not sink anyone's score.
     """
     weights = dict(weights or DEFAULT_WEIGHTS)
-    cols = [c for c in weights if c in parts]
-    relative = pd.DataFrame(
-        {c: parts[c] / parts[c].median() * 100 if parts[c].median() else np.nan for c in cols}
-    )
-    w = pd.Series({c: weights[c] for c in cols})
+    cols = [c for c in weights if c in parts and weights[c] > 0]
+    groups = peers if peers is not None else pd.Series("all", index=parts.index)
+    relative = pd.DataFrame(index=parts.index)
+    for c in cols:
+        median = parts[c].astype(float).groupby(groups).transform("median")
+        relative[c] = parts[c] / median.where(median > 0) * 100
+    w = pd.Series({c: float(weights[c]) for c in cols}, dtype=float)
     present = relative.notna()
-    weighted = (relative.fillna(0) * w).sum(axis=1)
-    return (weighted / (present * w).sum(axis=1)).round(1)
+    total_weight = (present * w).sum(axis=1)
+    score = (relative.fillna(0) * w).sum(axis=1) / total_weight.where(total_weight > 0)
+    return score.round(1).rename("score")
+
+
+# --------------------------------------------------------------------------- kept for `demo`
 
 
 def revenue_by(

@@ -41,6 +41,30 @@ def _same_kind(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
+def _check_items(default: list, value: list, where: str) -> None:
+    """A user's array of tables (`[[recognition.rules]]`) replaces the default list as a whole;
+    each item may use only keys some default item has, with the same kind of value."""
+    known: dict[str, Any] = {}
+    for item in default:
+        if isinstance(item, dict):
+            for key, example in item.items():
+                known.setdefault(key, example)
+    if not known:
+        return
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, dict):
+            raise SettingsError(f"{where}: item {number} must be a table of keys")
+        for key, v in item.items():
+            if key not in known:
+                raise SettingsError(
+                    f"{where}: unknown key {key!r} in item {number} (known: {', '.join(known)})"
+                )
+            if not _same_kind(known[key], v):
+                raise SettingsError(
+                    f"{where}: item {number} {key} = {v!r} should be a {type(known[key]).__name__}"
+                )
+
+
 def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[str, Any]]:
     """Overlay user settings on the defaults; unknown sections or keys and wrong types are errors."""
     merged = defaults()
@@ -70,6 +94,8 @@ def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[st
                         f"{where}: unknown key {sorted(unknown)[0]!r} in [{section}.{key}] (known: {', '.join(default)})"
                     )
                 value = {**default, **value}
+            if isinstance(default, list):
+                _check_items(default, value, f"{where}: [{section}] {key}")
             merged[section][key] = value
     month = merged["company"]["fiscal_year_start_month"]
     if not 1 <= month <= 12:

@@ -1,9 +1,12 @@
 """`salescoach goals ...` end to end on a small sample workbook."""
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
 from salescoach.cli import main
+from salescoach.services import goals as service
 from salescoach.workbook import Workbook
 
 
@@ -173,3 +176,128 @@ def test_letters_are_escaped_and_state_the_change(wb):
     html = (wb / "reports" / "2026-Q4" / "letters" / f"{rep}.html").read_text(encoding="utf-8")
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "€1,500" in html and "This replaces the previous goal" in html
+
+
+def _store_size(wb):
+    with Workbook.open(wb).store() as store:
+        return len(store.frame())
+
+
+def test_apply_without_reason_writes_nothing(wb):
+    before = _store_size(wb)
+    result = run(wb, "goals", "suggest", "--period", "2027-Q2", "--apply")
+    assert result.exit_code == 2 and "--apply needs --reason" in result.output
+    assert _store_size(wb) == before
+
+
+def test_top_down_split_sums_to_the_parent_and_says_how(wb):
+    result = run(
+        wb,
+        "goals",
+        "set",
+        "--scope",
+        "company",
+        "--period",
+        "2027-Q3",
+        "--target",
+        1_000_000,
+        "--reason",
+        "board plan",
+    )
+    assert result.exit_code == 0, result.output
+    result = run(
+        wb,
+        "goals",
+        "suggest",
+        "--period",
+        "2027-Q3",
+        "--scope",
+        "department",
+        "--from",
+        "company",
+        "--allocation",
+        "even",
+        "--apply",
+        "--reason",
+        "even split",
+    )
+    assert result.exit_code == 0, result.output
+    assert "split evenly" in result.output and "Stored" in result.output
+    goals_now = service.in_force(Workbook.open(wb))
+    depts = goals_now[(goals_now["scope"] == "department") & (goals_now["period"] == "2027-Q3")]
+    assert depts["target"].sum() == pytest.approx(1_000_000)
+    assert depts["target"].nunique() == 1
+    listing = run(wb, "goals", "list", "--period", "2027-Q3").output
+    # The company's goal equals its departments'; each department's reps have no goal yet.
+    assert "gap company" not in listing
+    assert len(
+        re.findall(
+            r"gap department .+ \(revenue\): goal [\d,.]+, its \d+ reps add up to 0\.00", listing
+        )
+    ) == len(depts)
+
+
+def test_list_shows_rollup_gaps_and_pending(wb):
+    run(
+        wb,
+        "goals",
+        "set",
+        "--scope",
+        "company",
+        "--period",
+        "2027-Q4",
+        "--target",
+        500,
+        "--reason",
+        "plan",
+    )
+    listing = run(wb, "goals", "list", "--period", "2027-Q4").output
+    assert "gap company company (revenue): goal 500.00" in listing
+    rep = _rep(wb)
+    run(wb, "goals", "ack", rep, "--period", "2027-Q4", "--agreed", "--on", "2027-09-20")
+    pending = run(wb, "goals", "list", "--period", "2027-Q4", "--pending").output
+    assert f"{rep} " not in pending and "have not yet discussed" in pending
+    assert run(wb, "goals", "list", "--pending").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--agreed", "--on", "someday"], "is not a date"),
+        (["--agreed", "--period", "2026-Q9"], "is not a period"),
+    ],
+)
+def test_bad_ack_writes_nothing(wb, args, message):
+    before = _store_size(wb)
+    rep = _rep(wb)
+    period = [] if "--period" in args else ["--period", "2026-Q4"]
+    result = run(wb, "goals", "ack", rep, *period, *args)
+    assert result.exit_code == 2 and message in result.output
+    assert _store_size(wb) == before
+
+
+def test_letters_for_an_unknown_rep_write_nothing(wb):
+    folder = wb / "reports" / "2027-Q1" / "letters"
+    result = run(wb, "goals", "letters", "--period", "2027-Q1", "--rep", "NOBODY")
+    assert result.exit_code == 2 and "unknown rep NOBODY" in result.output
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_render_goal_letter_states_how_it_was_set(wb):
+    w = Workbook.open(wb)
+    rep = _rep(wb)
+    run(
+        wb,
+        "goals",
+        "suggest",
+        "--period",
+        "2027-Q2",
+        "--scope",
+        "rep",
+        "--apply",
+        "--reason",
+        "plan",
+    )
+    html = service.render_goal_letter(w, rep, "2027-Q2")
+    assert "seasonality" in html and "It was set from your own results" in html
+    assert "This is the first goal set for this period." in html

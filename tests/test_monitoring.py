@@ -1,15 +1,22 @@
-"""Monitoring: known answers on hand-made frames, roll-ups that add up, the sample's planted
-late department."""
+"""Monitoring: known answers on hand-made frames, roll-ups that add up, missing tables said in
+one line, and the sample's planted late department against its ground truth."""
 
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from salescoach import actuals
 from salescoach import monitoring as m
+from salescoach.attainment import goals_in_force
+from salescoach.errors import InputError
 from salescoach.periods import Period
 
 Q3 = Period.parse("2026-Q3")
+D = pd.Timestamp
 REPS = pd.DataFrame(
     {
         "rep_id": ["R1", "R2", "R3", "S1"],
@@ -19,87 +26,283 @@ REPS = pd.DataFrame(
         "role": ["seller", "seller", "seller", "support"],
     }
 )
+# P has a list price and a cost; Q has neither (its lines are left out of discount and margin).
 PRODUCTS = pd.DataFrame(
-    {"product_id": ["P"], "family": ["F"], "list_price": [100.0], "unit_cost": [60.0]}
+    {
+        "product_id": ["P", "Q"],
+        "family": ["F", "G"],
+        "list_price": [100.0, np.nan],
+        "unit_cost": [60.0, np.nan],
+    }
 )
-D = pd.Timestamp
+CUSTOMERS = pd.DataFrame({"customer_id": ["K1", "K2"], "segment": ["smb", "enterprise"]})
 ORDERS = pd.DataFrame(
     {
-        "order_id": ["O1", "O2", "O3", "O4"],
-        "line": [1.0] * 4,
-        "rep_id": ["R1", "R1", "R2", "R3"],
-        "product_id": ["P"] * 4,
-        "order_date": [D("2026-07-01"), D("2026-07-10"), D("2026-08-01"), D("2026-08-02")],
-        "quantity": [1.0, 2.0, 1.0, 1.0],
-        "unit_price": [90.0, 80.0, 100.0, 100.0],
-        "amount": [90.0, 160.0, 100.0, 100.0],
-        "promised_date": [D("2026-07-10"), D("2026-07-20"), D("2026-08-10"), D("2026-08-10")],
-        "shipped_date": [D("2026-07-03"), D("2026-07-12"), D("2026-08-05"), D("2026-08-03")],
-        "delivered_date": [D("2026-07-08"), D("2026-07-25"), D("2026-08-09"), pd.NaT],
-        "status": ["delivered", "delivered", "delivered", "cancelled"],
+        "order_id": ["O1", "O2", "O2", "O3", "O4", "O5"],
+        "line": [1, 1, 2, 1, 1, 1],
+        "rep_id": ["R1", "R1", "R1", "R2", "R3", "R2"],
+        "product_id": ["P", "P", "Q", "P", "P", "P"],
+        "customer_id": ["K1", "K1", "K1", "K2", "K2", "K2"],
+        "order_date": [
+            D("2026-07-01"),
+            D("2026-07-10"),
+            D("2026-07-10"),
+            D("2026-08-01"),
+            D("2026-08-02"),
+            D("2026-08-03"),
+        ],
+        "quantity": [1.0, 2.0, 1.0, 1.0, 1.0, 1.0],
+        "unit_price": [90.0, 80.0, 50.0, 100.0, 100.0, 100.0],
+        "promised_date": [
+            D("2026-07-10"),
+            D("2026-07-20"),
+            D("2026-07-20"),
+            D("2026-08-10"),
+            D("2026-08-10"),
+            D("2026-08-10"),
+        ],
+        # O2 ships on time but arrives 5 days late (logistics); O3 ships late (production).
+        "shipped_date": [
+            D("2026-07-03"),
+            D("2026-07-12"),
+            D("2026-07-12"),
+            D("2026-08-11"),
+            pd.NaT,
+            D("2026-08-05"),
+        ],
+        "delivered_date": [
+            D("2026-07-08"),
+            D("2026-07-25"),
+            D("2026-07-25"),
+            D("2026-08-13"),
+            pd.NaT,
+            D("2026-08-07"),
+        ],
+        "status": ["delivered", "delivered", "delivered", "delivered", "cancelled", "returned"],
     }
 )
 DEALS = pd.DataFrame(
     {
-        "deal_id": ["D1", "D2", "D3", "D4", "D5"],
-        "rep_id": ["R1", "R1", "R1", "R2", "R2"],
-        "stage": ["won", "lost", "won", "lost", "open"],
-        "created_date": [D("2026-06-01")] * 5,
-        "close_date": [D("2026-07-05"), D("2026-07-06"), D("2026-08-01"), D("2026-08-02"), pd.NaT],
-        "amount": [1000.0, 500.0, 3000.0, 700.0, 900.0],
-        "product_id": ["P"] * 5,
-        "support_rep_id": ["S1", None, "S1", None, None],
+        "deal_id": ["D1", "D2", "D3", "D4", "D5", "D6"],
+        "rep_id": ["R1", "R1", "R1", "R2", "R2", "R2"],
+        "stage": ["won", "lost", "won", "lost", "open", "won"],
+        "created_date": [D("2026-06-01")] * 6,
+        "close_date": [
+            D("2026-07-05"),
+            D("2026-07-06"),
+            D("2026-08-01"),
+            D("2026-08-02"),
+            pd.NaT,
+            D("2026-08-20"),
+        ],
+        "amount": [1000.0, 500.0, 3000.0, 700.0, 900.0, 2000.0],
+        "product_id": ["P", "P", "P", "P", "P", "Q"],
+        "customer_id": ["K1", "K1", "K1", "K1", "K2", "K2"],
+        "support_rep_id": ["S1", None, "S1", None, None, None],
     }
 )
-TABLES = {"reps": REPS, "products": PRODUCTS, "orders": ORDERS, "deals": DEALS}
+TABLES = {
+    "reps": REPS,
+    "products": PRODUCTS,
+    "customers": CUSTOMERS,
+    "orders": ORDERS,
+    "deals": DEALS,
+}
+SERVICE = pd.DataFrame(
+    {
+        "case_id": ["C1", "C2", "C3", "C4"],
+        "customer_id": ["K1", "K1", "K2", "K2"],
+        "order_id": ["O1", "O2", None, None],
+        "kind": ["follow_up", "follow_up", "follow_up", "complaint"],
+        "opened_date": [D("2026-07-10"), D("2026-09-20"), D("2026-08-15"), D("2026-08-01")],
+        "closed_date": [D("2026-07-11"), D("2026-09-21"), D("2026-08-16"), D("2026-08-20")],
+        "rep_id": ["R1", "R1", "R2", "R2"],
+        "csat": [5, 4, 3, 1],
+    }
+)
 
 
-def test_rep_results_known_answers():
+# --------------------------------------------------------------------------- results
+
+
+@pytest.mark.parametrize(
+    "rep, column, expected",
+    [
+        ("R1", "revenue", 90 + 160 + 50),
+        ("R1", "units", 4.0),
+        ("R1", "win_rate", 2 / 3),
+        ("R1", "avg_deal_size", 2000.0),
+        # P lines only: list 3 x 100 = 300 against 250 sold; Q has no list price.
+        ("R1", "discount_depth", 1 / 6),
+        # Costs known on P lines only: (250 - 180) / 250.
+        ("R1", "margin", 70 / 250),
+        ("R2", "revenue", 100.0),  # O5 was returned
+        ("R3", "revenue", 0.0),  # its only line was cancelled
+        ("R2", "win_rate", 0.5),
+        ("S1", "revenue", 0.0),
+    ],
+)
+def test_rep_results_known_answers(rep, column, expected):
     r = m.results_by(TABLES, "rep", Q3)
-    assert r.loc["R1", "revenue"] == 250.0
-    assert r.loc["R1", "units"] == 3.0
-    assert r.loc["R1", "win_rate"] == pytest.approx(2 / 3)
-    assert r.loc["R1", "avg_deal_size"] == 2000.0
-    # List value 3 x 100 = 300 against 250 sold: 1/6 off list.
-    assert r.loc["R1", "discount_depth"] == pytest.approx(1 / 6)
-    assert r.loc["R1", "margin"] == pytest.approx((250 - 180) / 250)
-    assert r.loc["R3", "revenue"] == 0.0  # its only line was cancelled
+    assert r.loc[rep, column] == pytest.approx(expected)
 
 
-def test_delivery_known_answers():
-    d = m.delivery_by(ORDERS, ORDERS["rep_id"])
-    assert d.loc["R1", "late_share"] == 0.5  # O2 delivered 25 July, promised 20 July
-    assert d.loc["R1", "median_days_late"] == 5
-    assert d.loc["R2", "on_time_rate"] == 1.0
-    assert d.loc["R3", "cancelled_share"] == 1.0
-    graced = m.delivery_by(ORDERS, ORDERS["rep_id"], grace_days=5)
-    assert graced.loc["R1", "late_share"] == 0.0
+def test_results_revenue_is_the_actuals_definition():
+    r = m.results_by(TABLES, "rep", Q3)["revenue"]
+    expected = actuals.per_rep(TABLES, "revenue", Q3.start, Q3.end).reindex(r.index).fillna(0)
+    pd.testing.assert_series_equal(r, expected, check_names=False)
 
 
-def test_follow_up_within_days():
-    service = pd.DataFrame(
+def test_scope_results_compares_prior_period_and_last_year():
+    earlier = ORDERS.iloc[[0]].assign(order_id="OP", order_date=D("2026-04-01"), unit_price=45.0)
+    year_ago = ORDERS.iloc[[0]].assign(order_id="OY", order_date=D("2025-07-01"), unit_price=600.0)
+    tables = {**TABLES, "orders": pd.concat([ORDERS, earlier, year_ago], ignore_index=True)}
+    r = m.scope_results(tables, "rep", "R1", Q3)
+    assert r.loc["revenue", ["period", "prior", "last_year"]].tolist() == [300.0, 45.0, 600.0]
+    assert r.loc["revenue", "vs_prior"] == pytest.approx(300 / 45 - 1)
+    assert r.loc["revenue", "vs_last_year"] == pytest.approx(-0.5)
+
+
+def test_scope_results_takes_attainment_from_the_goals():
+    targets = pd.DataFrame(
         {
-            "case_id": ["C1", "C2"],
-            "customer_id": ["K", "K"],
-            "order_id": ["O1", "O2"],
-            "kind": ["follow_up", "follow_up"],
-            "opened_date": [D("2026-07-10"), D("2026-09-30")],
+            "scope": ["team"],
+            "scope_id": ["T1"],
+            "period": ["2026-Q3"],
+            "metric": ["revenue"],
+            "target": [800.0],
         }
     )
-    rate = m.follow_up_rate(ORDERS, service, 14)
-    assert rate.tolist() == [True, False, False]
+    goals = goals_in_force(targets, None)
+    r = m.scope_results(TABLES, "team", "T1", Q3, goals, as_of=Q3.end)
+    assert r.loc["goal:revenue", "period"] == 800.0
+    assert r.loc["attainment:revenue", "period"] == pytest.approx(400 / 800)
 
 
-def test_process_stages_name_owners_and_missing_tables():
-    config = m.MonitoringSettings(owners={"delivery": "3PL partner"})
-    stages = m.process_stages({"reps": REPS, "orders": ORDERS}, Q3, pd.Index(["R1"]), config)
-    assert set(stages.loc[stages["stage"] == "delivery", "owner"]) == {"3PL partner"}
-    assert "not assessed: no service data" in set(stages["measure"])
-    late = stages[stages["measure"] == "late against promise"].iloc[0]
-    assert late["value"] == 0.5 and late["company"] == pytest.approx(1 / 3)
+@pytest.mark.parametrize(
+    "tables, present, absent",
+    [
+        (
+            {"reps": REPS, "deals": DEALS},
+            ["revenue", "win_rate", "avg_deal_size"],
+            ["units", "margin"],
+        ),
+        (
+            {"reps": REPS, "orders": ORDERS, "products": PRODUCTS},
+            ["revenue", "units", "margin"],
+            ["win_rate"],
+        ),
+    ],
+    ids=["deals only", "orders only"],
+)
+def test_works_with_deals_only_and_orders_only(tables, present, absent):
+    r = m.results_by(tables, "rep", Q3)
+    assert set(present) <= set(r.columns) and not set(absent) & set(r.columns)
 
 
-def test_pipeline_stale_and_coverage():
+# --------------------------------------------------------------------------- the process
+
+
+def test_order_outcomes_one_row_per_order():
+    o = m.order_outcomes(ORDERS)
+    assert list(o.index) == ["O1", "O2", "O3", "O4", "O5"]
+    assert o["late"].tolist()[:3] == [False, True, True] and pd.isna(o.loc["O4", "late"])
+    assert o.loc["O2", "days_late"] == 5 and o.loc["O3", "days_late"] == 3
+    assert o.loc["O3", "shipped_late"] and not o.loc["O2", "shipped_late"]
+    assert o.loc["O4", "cancelled"] and o.loc["O5", "returned"]
+
+
+@pytest.mark.parametrize(
+    "level, grace, unit, late, on_time",
+    [
+        ("rep", 0, "R1", 1, 0.5),
+        ("rep", 0, "R2", 1, 0.5),
+        ("rep", 5, "R1", 0, 1.0),
+        ("team", 0, "T1", 2, 0.5),
+        ("department", 0, "D2", 0, np.nan),  # its only order was cancelled: nothing delivered
+        ("company", 0, "company", 2, 0.5),
+        ("product", 0, "Q", 1, 0.0),
+        ("family", 0, "F", 2, 0.5),
+    ],
+)
+def test_delivery_by(level, grace, unit, late, on_time):
+    d = m.delivery_by(ORDERS, REPS, level, grace, PRODUCTS)
+    assert d.loc[unit, "late"] == late
+    if np.isnan(on_time):
+        assert pd.isna(d.loc[unit, "on_time_rate"])
+    else:
+        assert d.loc[unit, "on_time_rate"] == pytest.approx(on_time)
+
+
+def test_follow_ups_by_order_then_by_customer():
+    o = m.order_outcomes(ORDERS)
+    done = m.follow_ups(o, SERVICE, 14, as_of=D("2026-09-30"))
+    # O1 by its order (2 days), O2 too late (57 days), O3 by customer K2 (2 days after
+    # delivery), O5 by customer K2 (8 days), O4 cancelled: not judged.
+    assert done.to_dict() == {"O1": True, "O2": False, "O3": True, "O5": True}
+    not_due = m.follow_ups(o, SERVICE, 14, as_of=D("2026-08-15"))
+    assert set(not_due.index) == {"O1", "O2"}
+
+
+def test_process_stages_name_owners_targets_and_missing_tables():
+    config = m.MonitoringSettings(owners={**m.DEFAULT_OWNERS, "delivery": "3PL partner"})
+    stages = m.process_stages(
+        {"reps": REPS, "orders": ORDERS}, Q3, pd.Index(["R1"]), config
+    ).set_index("measure")
+    assert stages.loc["on_time_rate", "owner"] == "3PL partner"
+    assert (
+        stages.loc["on_time_rate", "value"] == 0.5 and stages.loc["on_time_rate", "company"] == 0.5
+    )
+    assert stages.loc["on_time_rate", "breach"] is True
+    assert stages.loc["cancelled_share", "breach"] is False  # R1 cancelled nothing
+    notes = stages[stages["unit"] == "note"]["label"].tolist()
+    assert notes == ["not assessed: no service data", "not assessed: no feedback data"]
+
+
+def test_process_without_orders_says_so_in_one_line():
+    stages = m.process_stages(
+        {"reps": REPS, "deals": DEALS}, Q3, pd.Index(["R1"]), m.MonitoringSettings()
+    )
+    assert "not assessed: no orders data" in stages["label"].tolist()
+    assert str(
+        m.funnel({"reps": REPS, "deals": DEALS}, Q3, pd.Index(["R1"]), m.MonitoringSettings())
+    ) == ("not assessed: no orders data")
+
+
+@pytest.mark.parametrize(
+    "breach, stage, owner, ids",
+    [
+        ("late_delivery", "delivery", "logistics", ["O2"]),
+        ("late_delivery", "shipping", "production", ["O3"]),
+        ("cancelled", "order", "sales", ["O4"]),
+        ("returned", "delivery", "logistics", ["O5"]),
+        ("no_follow_up", "follow_up", "customer service", ["O2"]),
+        ("slow_case", "service", "customer service", ["C4"]),  # open 19 days, limit 5
+    ],
+)
+def test_every_breach_carries_its_owner(breach, stage, owner, ids):
+    tables = {**TABLES, "service": SERVICE}
+    b = m.breaches(
+        tables, Q3, pd.Index(REPS["rep_id"]), m.MonitoringSettings(), as_of=D("2026-09-30")
+    )
+    hit = b[(b["breach"] == breach) & (b["stage"] == stage)]
+    assert hit["id"].tolist() == ids and set(hit["owner"]) == {owner}
+
+
+def test_funnel_counts_and_stage_times():
+    f = m.funnel(
+        {**TABLES, "service": SERVICE}, Q3, pd.Index(["R1"]), m.MonitoringSettings()
+    ).set_index("stage")
+    assert f["count"].to_dict() == {"order": 2, "shipping": 2, "delivery": 2, "follow_up": 2}
+    assert f.loc["shipping", "median_days"] == 2 and f.loc[
+        "follow_up", "median_days"
+    ] == pytest.approx((2 + 57) / 2)
+
+
+# --------------------------------------------------------------------------- pipeline and people
+
+
+def test_pipeline_stale_by_activity_else_created_date():
     acts = pd.DataFrame(
         {
             "activity_id": ["A"],
@@ -110,22 +313,24 @@ def test_pipeline_stale_and_coverage():
         }
     )
     p = m.pipeline(DEALS, acts, pd.Index(["R2"]), D("2026-09-30"), 30)
-    assert (
-        p["deal_id"].tolist() == ["D5"]
-        and p["days_since_activity"].iloc[0] == 10
-        and not p["stale"].iloc[0]
-    )
+    assert p["deal_id"].tolist() == ["D5"] and p["days_since_activity"].iloc[0] == 10
+    assert not p["stale"].iloc[0] and p["age_band"].iloc[0] == "91-180"
     stale = m.pipeline(DEALS, None, pd.Index(["R2"]), D("2026-09-30"), 30)
     assert bool(stale["stale"].iloc[0])
-    assert m.coverage(900.0, 300.0) == 3.0
-    assert pd.isna(m.coverage(900.0, 0.0))
+    summary = m.pipeline_summary(stale)
+    assert (
+        summary.loc[("open", "91-180"), "deals"] == 1
+        and summary.loc[("open", "91-180"), "stale"] == 1
+    )
 
 
-def test_support_staff_measured_on_assisted_deals():
-    s = m.support_contribution(DEALS, REPS, Q3).set_index("rep_id")
-    assert s.loc["S1", "assisted"] == 2 and s.loc["S1", "win_rate"] == 1.0
-    assert s.loc["S1", "comparable_win_rate"] == 0.0
-    assert s.loc["S1", "revenue"] == 4000.0
+@pytest.mark.parametrize(
+    "open_amount, remaining, expected",
+    [(900.0, 300.0, 3.0), (900.0, 0.0, np.nan), (0.0, 100.0, 0.0), (900.0, np.nan, np.nan)],
+)
+def test_coverage(open_amount, remaining, expected):
+    got = m.coverage(open_amount, remaining)
+    assert (np.isnan(got) and np.isnan(expected)) or got == expected
 
 
 def test_activity_per_week_against_team_median():
@@ -141,62 +346,227 @@ def test_activity_per_week_against_team_median():
     weeks = 92 / 7
     assert a.loc["R1", "total"] == pytest.approx(2 / weeks)
     assert a.loc["R1", "team_median_total"] == pytest.approx(1.5 / weeks)
+    assert a.loc["R1", "vs_team_median"] == pytest.approx(2 / 1.5)
+    assert a.loc["R3", "total"] == 0.0
+
+
+def test_support_staff_against_comparable_unassisted_deals():
+    s = m.support_contribution(DEALS, REPS, Q3, PRODUCTS, CUSTOMERS).set_index("rep_id")
+    assert s.loc["S1", "assisted"] == 2 and s.loc["S1", "win_rate"] == 1.0
+    # Comparable: unassisted P deals for K1 (family F, segment smb): D2 lost, D4 lost.
+    assert s.loc["S1", "comparable_win_rate"] == 0.0 and s.loc["S1", "uplift"] == 1.0
+    assert s.loc["S1", "revenue"] == 4000.0
+    # Without segments the cell is the family: D2, D4 lost (D6 is family G).
+    no_segment = m.support_contribution(DEALS, REPS, Q3, PRODUCTS).set_index("rep_id")
+    assert no_segment.loc["S1", "comparable_win_rate"] == 0.0
+    # Without families either: every unassisted deal (D6 won, D2 and D4 lost).
+    plain = m.support_contribution(DEALS, REPS, Q3).set_index("rep_id")
+    assert plain.loc["S1", "comparable_win_rate"] == pytest.approx(1 / 3)
 
 
 @pytest.mark.parametrize(
-    "parts, expected",
+    "parts, peers, expected",
     [
-        ({"attainment": [1.0, 1.0, 2.0], "win_rate": [0.3, 0.3, 0.3]}, [100.0, 100.0, 171.4]),
-        ({"attainment": [1.0, None, 2.0]}, [66.7, None, 133.3]),  # median 1.5
+        ({"attainment": [1.0, 1.0, 2.0], "win_rate": [0.3, 0.3, 0.3]}, None, [100.0, 100.0, 171.4]),
+        ({"attainment": [1.0, None, 2.0]}, None, [66.7, None, 133.3]),  # median 1.5
+        ({"win_rate": [0.2, 0.4, 0.1]}, ["s", "s", "x"], [66.7, 133.3, 100.0]),  # peers by role
     ],
 )
-def test_scorecard(parts, expected):
-    score = m.scorecard(
-        pd.DataFrame(parts, index=["a", "b", "c"]), {"attainment": 0.5, "win_rate": 0.2}
-    )
+def test_scorecard(parts, peers, expected):
+    frame = pd.DataFrame(parts, index=["a", "b", "c"])
+    groups = pd.Series(peers, index=frame.index) if peers else None
+    score = m.scorecard(frame, {"attainment": 0.5, "win_rate": 0.2}, groups)
     assert [None if pd.isna(v) else v for v in score] == expected
 
 
-def test_works_with_deals_only_and_orders_only():
-    deals_only = m.results_by({"reps": REPS, "deals": DEALS}, "rep", Q3)
-    assert deals_only.loc["R1", "revenue"] == 4000.0
-    orders_only = m.results_by({"reps": REPS, "orders": ORDERS, "products": PRODUCTS}, "rep", Q3)
-    assert "win_rate" not in orders_only and orders_only.loc["R1", "revenue"] == 250.0
+def test_scorecard_parts_measure_support_on_assisted_deals():
+    results = m.results_by(TABLES, "rep", Q3)
+    support = m.support_contribution(DEALS, REPS, Q3)
+    parts = m.scorecard_parts(REPS, results, pd.Series({"R1": 1.1, "S1": 0.0}), support=support)
+    assert parts.loc["S1", "win_rate"] == 1.0 and pd.isna(parts.loc["S1", "attainment"])
+    assert parts.loc["R1", "attainment"] == 1.1 and parts.loc["R1", "win_rate"] == pytest.approx(
+        2 / 3
+    )
+
+
+@pytest.mark.parametrize(
+    "section, bad",
+    [
+        ("owners", {"packing": "warehouse"}),
+        ("scorecard_weights", {"charm": 1.0}),
+        ("scorecard_weights", {"attainment": -1.0}),
+        ("targets", {"happiness": 0.9}),
+    ],
+)
+def test_settings_reject_unknown_stages_and_parts(section, bad):
+    from salescoach.settings import defaults
+
+    s = defaults()
+    s["monitoring"][section] = bad
+    with pytest.raises(InputError):
+        m.MonitoringSettings.from_settings(s)
+
+
+def test_revenue_by_still_serves_demo():
+    by_dept = m.revenue_by(TABLES, "department")
+    assert by_dept.to_dict() == {"D1": 400.0}  # D2's only sale was cancelled
+
+
+# --------------------------------------------------------------------------- roll-ups
+
+
+@st.composite
+def organisations(draw):
+    n_reps = draw(st.integers(1, 6))
+    reps = pd.DataFrame(
+        {
+            "rep_id": [f"R{i}" for i in range(n_reps)],
+            "name": [f"N{i}" for i in range(n_reps)],
+            "department": [draw(st.sampled_from(["A", "B"])) for _ in range(n_reps)],
+        }
+    )
+    reps["team"] = reps["department"] + pd.Series(
+        [draw(st.sampled_from(["1", "2"])) for _ in range(n_reps)]
+    )
+    n_lines = draw(st.integers(0, 12))
+    day = st.integers(0, 91).map(lambda d: Q3.start + pd.Timedelta(days=d))
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"O{draw(st.integers(0, 6))}" for _ in range(n_lines)],
+            "product_id": [draw(st.sampled_from(["P", "Q"])) for _ in range(n_lines)],
+            "customer_id": [draw(st.sampled_from(["K1", "K2", "K3"])) for _ in range(n_lines)],
+            "order_date": pd.to_datetime(
+                pd.Series([draw(day) for _ in range(n_lines)], dtype=object)
+            ),
+            "quantity": [float(draw(st.integers(1, 5))) for _ in range(n_lines)],
+            "unit_price": [draw(st.floats(1, 1e4, allow_nan=False)) for _ in range(n_lines)],
+            "status": [
+                draw(st.sampled_from(["delivered", "cancelled", "returned"]))
+                for _ in range(n_lines)
+            ],
+        }
+    )
+    # Every line of an order belongs to one rep and is promised and delivered together.
+    ids = sorted(orders["order_id"].unique())
+    owner = {o: draw(st.sampled_from(list(reps["rep_id"]))) for o in ids}
+    late = {o: draw(st.integers(-3, 3)) for o in ids}
+    orders["rep_id"] = orders["order_id"].map(owner)
+    orders["promised_date"] = orders.groupby("order_id")["order_date"].transform(
+        "max"
+    ) + pd.Timedelta(days=5)
+    orders["delivered_date"] = orders["promised_date"] + pd.to_timedelta(
+        orders["order_id"].map(late), unit="D"
+    )
+    n_deals = draw(st.integers(0, 8))
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"D{i}" for i in range(n_deals)],
+            "rep_id": [draw(st.sampled_from(list(reps["rep_id"]))) for _ in range(n_deals)],
+            "stage": [draw(st.sampled_from(["won", "lost", "open"])) for _ in range(n_deals)],
+            "close_date": pd.to_datetime(
+                pd.Series([draw(day) for _ in range(n_deals)], dtype=object)
+            ),
+            "amount": [draw(st.floats(0, 1e5, allow_nan=False)) for _ in range(n_deals)],
+        }
+    )
+    return {"reps": reps, "orders": orders, "deals": deals, "products": PRODUCTS}
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    amounts=st.lists(
-        st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=4, max_size=4
-    ),
-    stages=st.lists(st.sampled_from(["won", "lost", "open"]), min_size=5, max_size=5),
-)
-def test_company_equals_sum_of_departments_teams_reps(amounts, stages):
-    orders = ORDERS.assign(amount=amounts)
-    deals = DEALS.assign(stage=stages, close_date=DEALS["close_date"].fillna(D("2026-09-01")))
-    tables = {"reps": REPS, "products": PRODUCTS, "orders": orders, "deals": deals}
-    levels = {
-        lvl: m.results_by(tables, lvl, Q3) for lvl in ("rep", "team", "department", "company")
-    }
-    for metric in ("revenue", "units", "deals_won", "deals_lost", "cost"):
+@given(tables=organisations())
+def test_company_equals_sum_of_departments_teams_reps(tables):
+    sums = m.rep_results(tables, Q3.start, Q3.end)
+    levels = {lvl: m.results_by(tables, lvl, Q3, sums) for lvl in m.LEVELS}
+    delivery = {lvl: m.delivery_by(tables["orders"], tables["reps"], lvl) for lvl in m.LEVELS}
+    for metric in m.ADDITIVE:
+        if metric not in sums:
+            continue
         total = levels["company"][metric].sum()
         for lvl in ("rep", "team", "department"):
-            assert levels[lvl][metric].sum() == pytest.approx(total)
+            assert levels[lvl][metric].sum() == pytest.approx(total), (metric, lvl)
+    for column in ("orders", "delivered", "late", "cancelled", "returned"):
+        total = delivery["company"][column].sum()
+        for lvl in ("rep", "team", "department"):
+            assert delivery[lvl][column].sum() == total, (column, lvl)
+
+
+# --------------------------------------------------------------------------- the sample
+
+
+def _percentages(note: str) -> list[float]:
+    return [float(x) / 100 for x in re.findall(r"(\d+)%", note)]
 
 
 def test_sample_late_department_matches_ground_truth(sample_tables, ground_truth):
     planted = next(g for g in ground_truth if g["problem"] == "late_department")
-    period = Period.parse("2026-Q3")
+    since = Period.parse(planted["period_from"]).start
+    mine, others = _percentages(planted["note"])[:2]
     orders = sample_tables["orders"]
-    lines = orders[period.contains(orders["order_date"])]
-    dept = lines["rep_id"].map(sample_tables["reps"].set_index("rep_id")["department"])
-    d = m.delivery_by(lines, dept)
-    worst = d["late_share"].idxmax()
-    assert worst == planted["scope_id"]
-    others = d.drop(worst)["late_share"]
-    assert d.loc[worst, "late_share"] > 2 * others.max()
-    config = m.MonitoringSettings()
-    members = sample_tables["reps"].loc[sample_tables["reps"]["department"] == worst, "rep_id"]
-    stages = m.process_stages(sample_tables, period, pd.Index(members), config)
-    breach = stages[(stages["measure"] == "late against promise")].iloc[0]
-    assert bool(breach["breach"]) and breach["owner"] == "logistics"
+    d = m.delivery_by(orders[orders["order_date"] >= since], sample_tables["reps"], "department")
+    assert d["late_share"].idxmax() == planted["scope_id"]
+    rest = d.drop(planted["scope_id"])
+    # The note rounds to whole percents.
+    assert d.loc[planted["scope_id"], "late_share"] == pytest.approx(mine, abs=0.005)
+    assert rest["late"].sum() / rest["delivered"].sum() == pytest.approx(others, abs=0.005)
+
+
+def test_sample_late_victim_matches_ground_truth(sample_tables, ground_truth):
+    planted = next(g for g in ground_truth if g["problem"] == "late_delivery_victim")
+    since = Period.parse(planted["period_from"]).start
+    late_share = _percentages(planted["note"])[0]
+    orders = sample_tables["orders"]
+    d = m.delivery_by(orders[orders["order_date"] >= since], sample_tables["reps"], "rep")
+    assert d.loc[planted["scope_id"], "late_share"] == pytest.approx(late_share, abs=0.005)
+
+
+def test_sample_late_department_is_a_logistics_breach(sample_workbook, ground_truth):
+    from salescoach.services import monitoring as service
+
+    planted = next(g for g in ground_truth if g["problem"] == "late_department")
+    ctx = service.context(sample_workbook, "2026-Q3", "department", planted["scope_id"])
+    stages = m.process_stages(ctx.tables, ctx.period, ctx.members, ctx.config, ctx.as_of).set_index(
+        "measure"
+    )
+    assert (
+        stages.loc["on_time_rate", "breach"] is True
+        and stages.loc["on_time_rate", "owner"] == "logistics"
+    )
+    late = service.late_orders_table(ctx)
+    assert late.index[0] == planted["scope_id"]
+    others = [
+        service.context(sample_workbook, "2026-Q3", "department", d)
+        for d in set(ctx.tables["reps"]["department"]) - {planted["scope_id"]}
+    ]
+    for other in others:
+        o = m.process_stages(
+            other.tables, other.period, other.members, other.config, other.as_of
+        ).set_index("measure")
+        assert o.loc["on_time_rate", "value"] > stages.loc["on_time_rate", "value"] + 0.15
+
+
+def test_service_results_and_missing_tables(sample_workbook, tmp_path):
+    from salescoach.importer import validate_path
+    from salescoach.services import monitoring as service
+    from salescoach.workbook import Workbook, init_workbook
+
+    table = service.results(
+        sample_workbook, "2026-Q3", "team", sample_workbook.facts()["reps"]["team"].iloc[0]
+    )
+    assert "Attainment to date: revenue" in table["Measure"].tolist()
+
+    root = tmp_path / "wb"
+    init_workbook(root, company="Deals only")
+    data = tmp_path / "data"
+    data.mkdir()
+    REPS.to_csv(data / "reps.csv", index=False)
+    DEALS.drop(columns=["support_rep_id"]).to_csv(data / "deals.csv", index=False)
+    wb = Workbook.open(root)
+    wb.save_import(validate_path(data), str(data), "tests")
+    assert str(service.funnel_chart(wb, "2026-Q3")) == "not assessed: no orders data"
+    assert str(service.activity(wb, "2026-Q3")) == "not assessed: no activities data"
+    assert (
+        "not assessed: no orders data" in service.scope_summary(wb, "2026-Q3")["Measure"].tolist()
+    )
+    assert not service.pipeline(wb, "2026-Q3").empty
+    with pytest.raises(InputError):
+        service.results(wb, "2026-Q5")

@@ -63,3 +63,18 @@ def test_sub_tables_override_key_by_key_and_reject_typos():
 def test_award_rules_replace_the_list():
     rules = [{"name": "x", "qualifies": "met_goal", "reward": "title"}]
     assert Settings.from_dict({"recognition": {"rules": rules}})["recognition"]["rules"] == rules
+
+
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ({"name": "x", "qualifies": "met_goal", "reward": "title", "colour": "red"}, "unknown key 'colour' in item 1"),
+        ({"name": "x", "qualifies": "top_n", "reward": "trip", "n": "three"}, "item 1 n = 'three' should be a int"),
+    ],
+)
+def test_award_rule_items_are_checked_against_the_default_rules(rule, message):
+    with pytest.raises(SettingsError) as exc:
+        Settings.from_dict({"recognition": {"rules": [rule]}})
+    assert "[recognition] rules" in str(exc.value) and message in str(exc.value)
+    with pytest.raises(SettingsError, match="must be a table of keys"):
+        Settings.from_dict({"recognition": {"rules": ["goal_met"]}})

@@ -8,7 +8,7 @@ and reads back from the CLI (`salescoach goals list`) and on reload:
 |---|---|---|---|
 | goal version | ``goal`` | ``attainment.goal_key(scope, id, period, metric)`` | target, reason |
 | goal discussion | ``goal_ack`` | ``rep:<rep_id>|<period>`` | rep_id, period, discussed_on, manager, outcome, comment |
-| training assignment | ``training_assignment`` | ``rep_id|course_id`` | due, reason |
+| training assignment | ``training_assignment`` | ``rep:<rep_id>|<course_id>`` | rep_id, course_id, due_on, reason |
 | coaching session | ``coaching`` | ``rep_id|<UTC time>`` | period, note, actions, follow_up |
 | coaching ladder step | ``coaching_step`` | ``rep_id`` | step, period |
 | award | ``award`` | ``rep:<rep_id>|<period>`` | award, amount, reason |
@@ -96,15 +96,14 @@ def record_goal_discussion(ctx, rep_id: str, metric: str, note: str, acknowledge
 
 
 def assign_training(ctx, rep_id: str, course_id: str, due: dt.date, reason: str):
+    """Same record as `salescoach training assign` (kind ``training_assignment``)."""
+    from salescoach.services import training
+
     reason = _reason(reason)
-    if due is None or due < ctx.today:
-        raise InputError("A due date cannot be in the past.")
-    event = ctx.store().append(
-        "training_assignment",
-        f"{rep_id}|{course_id}",
-        {"rep_id": rep_id, "course_id": course_id, "due": due, "reason": reason},
-        who=ctx.who,
-        why=reason,
+    if due is None:
+        raise InputError("A due date is required.")
+    event = training.assign(
+        ctx.workbook, rep_id, course_id, due, reason, ctx.who, today=ctx.today, store=ctx.store()
     )
     ctx.decisions_changed()
     return event
@@ -184,6 +183,6 @@ def approve_award(ctx, rep_id: str, award: str, amount: float, reason: str):
         "status": "approved",
         "sentence": reason,
     }
-    event = ctx.store().append(AWARD_KIND, award_key(rep_id, "manual", str(ctx.period)), data, who=ctx.who, why=reason)
+    event = ctx.store().append(AWARD_KIND, award_key(period=str(ctx.period), rule="manual", rep_id=rep_id), data, who=ctx.who, why=reason)
     ctx.decisions_changed()
     return event

@@ -6,8 +6,9 @@ import click
 
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.contract import METRICS, SCOPES
+from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.goals import REASONS
+from salescoach.goals import ALLOCATION_MODES, REASONS
 from salescoach.i18n import _
 from salescoach.services import goals as service
 
@@ -31,22 +32,57 @@ def goals() -> None:
 @_period
 @_scope
 @_metric
+@click.option(
+    "--from",
+    "from_level",
+    type=click.Choice(SCOPES[:-1]),
+    help="Split each unit's goal at this level (its goal in force, else its suggestion) "
+    "down to --scope, instead of suggesting from --scope's own results.",
+)
+@click.option(
+    "--allocation",
+    type=click.Choice(ALLOCATION_MODES),
+    help="How --from splits: history, capacity or even (default: settings [goals] allocation).",
+)
 @click.option("--apply", "apply_", is_flag=True, help="Store the suggestions as new goal versions.")
 @click.option("--reason", help="Why these goals are set (required with --apply).")
 @click.option("--force", is_flag=True, help="Allow goals for a period that has already closed.")
 @click.pass_context
 @user_errors
-def suggest(ctx, period, scope, metric, apply_, reason, force) -> None:
+def suggest(ctx, period, scope, metric, from_level, allocation, apply_, reason, force) -> None:
     """Suggest goals for every unit of --scope, each with its arithmetic."""
     wb = workbook_from(ctx)
+    if apply_ and not (reason or "").strip():
+        raise InputError(_("--apply needs --reason: why these goals are set"))
     fmt = Formatter.for_settings(wb.settings)
-    items = service.suggestions(wb, period, scope, metric)
-    names = wb.facts()["reps"].set_index("rep_id")["name"] if scope == "rep" else None
-    for s in items:
-        label = f"{s.scope_id} {names[s.scope_id]}" if names is not None else s.scope_id
-        click.echo(f"{label}: {s.sentence(fmt, wb.settings.language)}")
-    if apply_:
-        stored = service.apply_suggestions(wb, items, reason or "", author(), force)
+    lang = wb.settings.language
+    names = wb.facts()["reps"].drop_duplicates("rep_id").set_index("rep_id")["name"]
+
+    def label(scope_id):
+        return f"{scope_id} {names[scope_id]}" if scope == "rep" else str(scope_id)
+
+    if from_level:
+        frame = service.split(wb, period, from_level, scope, allocation, metric)
+        value = fmt.money if metric == "revenue" else fmt.number
+        for r in frame.itertuples():
+            click.echo(f"{label(r.scope_id)}: {r.basis} = {value(r.target)}")
+        suggested = frame[frame["total_source"] == "suggested"]["parent_id"].unique()
+        if len(suggested):
+            click.echo(
+                _(
+                    "No goal in force for {units}: their suggested goal was split.",
+                    units=", ".join(map(str, suggested)),
+                )
+            )
+        stored = service.apply_split(wb, frame, reason, author(), force) if apply_ else None
+    else:
+        items = service.suggestions(wb, period, scope, metric)
+        for s in items:
+            click.echo(f"{label(s.scope_id)}: {s.sentence(fmt, lang)}")
+        stored = service.apply_suggestions(wb, items, reason, author(), force) if apply_ else None
+    if scope == "rep" and (note := service.support_note(wb)):
+        click.echo(note)
+    if stored is not None:
         click.echo(_("Stored {n} goal versions.", n=len(stored)))
 
 
@@ -79,15 +115,36 @@ def set_(ctx, scope, scope_id, period, target, reason, because, metric, force) -
 
 
 @goals.command("list")
-@click.option("--period", help="Only this period.")
+@click.option("--period", help="Only this period (also shows the roll-up gaps).")
 @click.option("--scope", type=click.Choice(SCOPES), help="Only this level.")
 @click.option("--history", is_flag=True, help="Every version, not only the goal in force.")
+@click.option(
+    "--pending",
+    is_flag=True,
+    help="The reps who have not yet discussed their goal (needs --period).",
+)
 @click.pass_context
 @user_errors
-def list_(ctx, period, scope, history) -> None:
-    """The goals in force (or every version with --history)."""
+def list_(ctx, period, scope, history, pending) -> None:
+    """The goals in force (or every version with --history), and the roll-up gaps."""
     wb = workbook_from(ctx)
     fmt = Formatter.for_settings(wb.settings)
+    if pending:
+        if not period:
+            raise InputError(_("--pending needs --period"))
+        status = service.acknowledgements(wb, period)
+        waiting = status[~status["acknowledged"]]
+        for r in waiting.itertuples():
+            click.echo(f"{r.rep_id} {r.name} ({r.team}, {r.department})")
+        click.echo(
+            _(
+                "{n} of {total} reps have not yet discussed their goal for {period}.",
+                n=len(waiting),
+                total=len(status),
+                period=period,
+            )
+        )
+        return
     if history:
         frame = service.history(wb)
         if period:
@@ -110,6 +167,26 @@ def list_(ctx, period, scope, history) -> None:
         click.echo(
             f"{r.scope}|{r.scope_id}|{r.period}|{r.metric} {fmt.number(r.target, 2)} v{r.version} ({r.source})"
         )
+    if period:
+        plural = {"rep": _("reps"), "team": _("teams"), "department": _("departments")}
+        for metric in sorted(frame["metric"].unique()):
+            gaps = service.gaps(wb, period, metric)
+            shown = gaps[(gaps["gap"].abs() > 0.005) | (gaps["missing"] > 0) | gaps["goal"].isna()]
+            for r in shown.itertuples():
+                click.echo(
+                    _(
+                        "gap {scope} {scope_id} ({metric}): goal {goal}, its {children} {parts} add up to {parts_sum} ({missing} without a goal), gap {gap}",
+                        scope=r.scope,
+                        scope_id=r.scope_id,
+                        metric=metric,
+                        goal=fmt.number(r.goal, 2),
+                        children=r.children,
+                        parts=plural[r.parts],
+                        parts_sum=fmt.number(r.sum_of_parts, 2),
+                        gap=fmt.number(r.gap, 2),
+                        missing=r.missing,
+                    )
+                )
 
 
 @goals.command()
@@ -138,7 +215,11 @@ def ack(ctx, rep_id, period, outcome, comment, discussed_on) -> None:
     pending = service.acknowledgements(wb, period)
     waiting = pending[~pending["acknowledged"]]
     click.echo(
-        _("{n} reps have not yet discussed their goal for {period}.", n=len(waiting), period=period)
+        _(
+            "{n} reps have not yet discussed their goal for {period} (salescoach goals list --period {period} --pending).",
+            n=len(waiting),
+            period=period,
+        )
     )
 
 
@@ -146,12 +227,13 @@ def ack(ctx, rep_id, period, outcome, comment, discussed_on) -> None:
 @_period
 @click.option("--rep", "rep_ids", multiple=True, help="Only these reps (repeatable).")
 @click.option("--lang", help="Language of the letters (default: the workbook's).")
+@_metric
 @click.pass_context
 @user_errors
-def letters(ctx, period, rep_ids, lang) -> None:
+def letters(ctx, period, rep_ids, lang, metric) -> None:
     """Write one goal letter per rep (HTML) under reports/<period>/letters/."""
     wb = workbook_from(ctx)
-    paths = service.write_letters(wb, period, list(rep_ids) or None, lang)
+    paths = service.write_letters(wb, period, list(rep_ids) or None, lang, metric)
     click.echo(
         _("Wrote {n} letters to {folder}", n=len(paths), folder=wb.reports_dir / period / "letters")
     )

@@ -1,4 +1,4 @@
-"""`salescoach awards ...`: propose, approve, list, leaderboard."""
+"""`salescoach awards ...`: propose, approve, communicate, list, leaderboard, budget, risks."""
 
 from __future__ import annotations
 
@@ -6,8 +6,34 @@ import click
 
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.fmt import Formatter
-from salescoach.i18n import _
+from salescoach.i18n import translator
+from salescoach.recognition import CASH_REWARDS, STATUS_LABELS, STATUSES, attainment_text
 from salescoach.services import recognition as service
+
+_period = click.option("--period", required=True, help="2026, 2026-Q3 or 2026-07.")
+_scope = click.option(
+    "--scope",
+    type=click.Choice(["company", "department", "team"]),
+    default="company",
+    show_default=True,
+)
+_scope_id = click.option("--id", "scope_id", help="The department or team (not for company).")
+_reason = click.option("--reason", required=True, help="Why (recorded with the decision).")
+_reps = click.option("--rep", "rep_ids", multiple=True, help="Only this rep's awards (repeatable).")
+_rules = click.option(
+    "--rule", "rules", multiple=True, help="Only this rule's awards (repeatable)."
+)
+_all = click.option(
+    "--all", "everything", is_flag=True, help="Every award of the period that can take this step."
+)
+
+
+def _worth(fmt, reward: str, amount: float, _) -> str:
+    if reward in CASH_REWARDS or reward == "trip":
+        return fmt.money(amount)
+    if reward == "leave_days":
+        return _("{days} days", days=fmt.number(amount))
+    return ""
 
 
 @click.group()
@@ -16,77 +42,186 @@ def awards() -> None:
 
 
 @awards.command()
-@click.option("--period", required=True)
+@_period
+@_scope
+@_scope_id
+@click.option("--reason", help="Why (default: proposed by the award rules).")
+@click.option("--dry-run", is_flag=True, help="Show the proposal, store nothing.")
 @click.pass_context
 @user_errors
-def propose(ctx, period) -> None:
+def propose(ctx, period, scope, scope_id, reason, dry_run) -> None:
     """Apply the award rules of salescoach.toml and record each award as proposed."""
     wb = workbook_from(ctx)
-    events = service.propose(wb, period, author())
     fmt = Formatter.for_settings(wb.settings)
-    for e in events:
-        click.echo(f"{e.key}  {fmt.money(e.data['amount'])}  {e.data['sentence']}")
+    _ = translator(wb.settings.language)
+    if dry_run:
+        result, stored = service.proposal(wb, period, scope, scope_id), []
+    else:
+        result, stored = service.propose(wb, period, author(), reason, scope, scope_id)
+    for r in result.awards.itertuples():
+        click.echo(
+            f"{r.rep_id}  {r.rule:<18} {_worth(fmt, r.reward, r.amount, _):>10}  {r.sentence}"
+        )
+    for r in result.unfunded.itertuples():
+        click.echo(f"{r.rep_id}  {r.rule:<18} {'-':>10}  {r.sentence}")
+    for note in result.notes:
+        click.echo(note)
     click.echo(
         _(
-            "Proposed {n} awards; approve them with `salescoach awards approve KEY --reason TEXT`.",
-            n=len(events),
+            "{n} awards, cash {cash} (budget {budget}), non-cash {noncash} (budget {noncash_budget}), total {total}.",
+            n=len(result.awards),
+            cash=fmt.money(result.cash),
+            budget=fmt.money(result.cash_budget) if result.cash_budget else _("none"),
+            noncash=fmt.money(result.noncash_cost),
+            noncash_budget=fmt.money(result.noncash_budget) if result.noncash_budget else _("none"),
+            total=fmt.money(result.cost),
         )
+    )
+    if not dry_run:
+        click.echo(
+            _(
+                "Stored {n} as proposed; approve with `salescoach awards approve --period {period} --rep ID --reason TEXT`.",
+                n=len(stored),
+                period=period,
+            )
+        )
+
+
+def _decide(ctx, status, period, keys, rep_ids, rules, everything, reason) -> None:
+    wb = workbook_from(ctx)
+    _ = translator(wb.settings.language)
+    stored = service.decide(
+        wb, period, status, author(), reason, tuple(keys), tuple(rep_ids), tuple(rules), everything
+    )
+    for e in stored:
+        click.echo(f"{e.key}  {_(STATUS_LABELS[status])}")
+    click.echo(_("{n} awards now {status}.", n=len(stored), status=_(STATUS_LABELS[status])))
+
+
+@awards.command()
+@click.argument("keys", nargs=-1)
+@_period
+@_reps
+@_rules
+@_all
+@click.option("--reject", is_flag=True, help="Reject instead of approving.")
+@_reason
+@click.pass_context
+@user_errors
+def approve(ctx, keys, period, rep_ids, rules, everything, reject, reason) -> None:
+    """Approve (or --reject) proposed awards, chosen by KEY, --rep, --rule or --all."""
+    _decide(
+        ctx, "rejected" if reject else "approved", period, keys, rep_ids, rules, everything, reason
     )
 
 
 @awards.command()
 @click.argument("keys", nargs=-1)
-@click.option("--period", help="With --all: every proposed award of this period.")
-@click.option("--all", "all_", is_flag=True, help="Every proposed award of --period.")
-@click.option(
-    "--status",
-    type=click.Choice(["approved", "communicated", "rejected"]),
-    default="approved",
-    show_default=True,
-)
-@click.option("--reason", required=True, help="Why (recorded with the decision).")
+@_period
+@_reps
+@_rules
+@_all
+@_reason
 @click.pass_context
 @user_errors
-def approve(ctx, keys, period, all_, status, reason) -> None:
-    """Approve (or communicate, or reject) proposed awards by KEY."""
-    wb = workbook_from(ctx)
-    if all_:
-        frame = service.current(wb, period)
-        keys = tuple(frame.loc[frame["status"] == "proposed", "key"]) if len(frame) else ()
-    for key in keys:
-        service.set_status(wb, key, status, author(), reason)
-    click.echo(_("{n} awards now {status}.", n=len(keys), status=status))
+def communicate(ctx, keys, period, rep_ids, rules, everything, reason) -> None:
+    """Record that approved awards were told to the reps."""
+    _decide(ctx, "communicated", period, keys, rep_ids, rules, everything, reason)
 
 
 @awards.command("list")
 @click.option("--period", help="Only this period.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only awards with this status.")
+@click.option("--rep", "rep_id", help="Only this rep.")
 @click.pass_context
 @user_errors
-def list_(ctx, period) -> None:
-    """Awards and their current status."""
+def list_(ctx, period, status, rep_id) -> None:
+    """Awards with their current status and the date of each step."""
     wb = workbook_from(ctx)
     fmt = Formatter.for_settings(wb.settings)
-    frame = service.current(wb, period)
-    for r in frame.itertuples() if len(frame) else []:
-        click.echo(f"{r.key}  {r.status}  {fmt.money(r.amount)}  {r.award}")
+    _ = translator(wb.settings.language)
+    frame = service.current(wb, period, status)
+    if rep_id and len(frame):
+        frame = frame[frame["rep_id"] == rep_id]
+    if frame.empty:
+        click.echo(_("No awards."))
+        return
+    for _i, r in frame.iterrows():
+        dates = ", ".join(
+            f"{_(STATUS_LABELS[s])} {fmt.iso(r[f'{s}_at'])}"
+            for s in STATUSES
+            if f"{s}_at" in r and r[f"{s}_at"] == r[f"{s}_at"]
+        )
+        worth = _worth(fmt, r.get("reward", ""), r.get("amount", 0.0), _)
+        click.echo(
+            f"{r['key']}  {_(STATUS_LABELS.get(r['status'], r['status'])):<12} {worth:>10}  {r.get('award', r['rule'])}  ({dates}; {r['who']})"
+        )
 
 
 @awards.command()
-@click.option("--period", required=True)
-@click.option(
-    "--scope",
-    type=click.Choice(["company", "department", "team"]),
-    default="company",
-    show_default=True,
-)
-@click.option("--id", "scope_id", help="The department or team.")
+@_period
+@_scope
+@_scope_id
+@click.option("--top", type=int, default=20, show_default=True, help="How many rows to print.")
 @click.pass_context
 @user_errors
-def leaderboard(ctx, period, scope, scope_id) -> None:
-    """Sellers by attainment; ties share a rank (=2)."""
+def leaderboard(ctx, period, scope, scope_id, top) -> None:
+    """Sellers by attainment with their badges; ties share a rank (=2) and are stated."""
     wb = workbook_from(ctx)
     fmt = Formatter.for_settings(wb.settings)
-    for _rep_id, r in service.leaderboard(wb, period, scope, scope_id).iterrows():
+    board, notes = service.leaderboard(wb, period, scope, scope_id)
+    for _rep_id, r in board.head(top).iterrows():
         click.echo(
-            f"{r['rank']:>4}  {r['name']:<28} {fmt.pct(r['attainment']):>6}  {fmt.money(r['revenue']):>14}"
+            f"{r['rank_label']:>4}  {str(r['name']):<28} {attainment_text(fmt, r['attainment']):>7}  "
+            f"{fmt.money(r['actual']):>14}  {r['badges']}"
         )
+    for note in notes:
+        click.echo(note)
+
+
+@awards.command()
+@_period
+@_scope
+@_scope_id
+@click.pass_context
+@user_errors
+def budget(ctx, period, scope, scope_id) -> None:
+    """The program's cost against its budgets, per rule, and the bonus plan in both modes on
+    the run-rate projection with a what-if on attainment."""
+    wb = workbook_from(ctx)
+    fmt = Formatter.for_settings(wb.settings)
+    _ = translator(wb.settings.language)
+    got = service.budget(wb, period, scope, scope_id)
+    result = got["proposal"]
+    for r in got["per_rule"].itertuples():
+        click.echo(_("{rule}: {n} awards, {cost}", rule=r.rule, n=r.awards, cost=fmt.money(r.cost)))
+    click.echo(_("Total: {total}", total=fmt.money(result.cost)))
+    for note in result.notes:
+        click.echo(note)
+    click.echo(_("Bonus plan on the run-rate projection (attainment moved by each shift):"))
+    for r in got["projection"].itertuples():
+        click.echo(
+            _(
+                "  {shift}: {n} reps, marginal {marginal}, tiered {tiered}",
+                shift=fmt.pct(r.shift, signed=True),
+                n=r.reps,
+                marginal=fmt.money(r.marginal),
+                tiered=fmt.money(r.tiered),
+            )
+        )
+
+
+@awards.command()
+@_period
+@click.pass_context
+@user_errors
+def risks(ctx, period) -> None:
+    """Top performers at risk of leaving, and awards won only thanks to a low goal."""
+    wb = workbook_from(ctx)
+    _ = translator(wb.settings.language)
+    at_risk = service.retention(wb, period)
+    flags = service.fairness(wb, period)["flags"]
+    for text in list(at_risk["sentence"]) + list(flags["sentence"]):
+        click.echo(text)
+    if at_risk.empty and flags.empty:
+        click.echo(_("No top performer at risk and no award won only thanks to a low goal."))

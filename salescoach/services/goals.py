@@ -1,4 +1,8 @@
-"""Goals against a workbook: suggestions, versions, acknowledgements and letters."""
+"""Goals against a workbook: suggestions, top-down splits, versions, acknowledgements, letters.
+
+A period has *closed* when it ended before the newest date in the workbook's data (not before
+today), so an export opened months later behaves as it did on the day it was taken.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,24 @@ from salescoach import goals
 from salescoach.attainment import GOAL_KIND, attainment_table, goal_key, goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import translator
+from salescoach.i18n import _, translator
 from salescoach.periods import Period
 from salescoach.templating import render
 from salescoach.workbook import Workbook
+
+SPLIT_COLUMNS = [
+    "period",
+    "metric",
+    "parent_scope",
+    "parent_id",
+    "total",
+    "total_source",
+    "scope",
+    "scope_id",
+    "share",
+    "target",
+    "basis",
+]
 
 
 def last_data_day(tables) -> pd.Timestamp | None:
@@ -36,19 +54,113 @@ def in_force(wb: Workbook) -> pd.DataFrame:
     return goals_in_force(facts.get("targets"), events)
 
 
-def suggestions(
-    wb: Workbook, period: str, level: str = "rep", metric: str = "revenue"
-) -> list[goals.Suggestion]:
-    config = goals.SuggestionSettings.from_settings(wb.settings)
-    p = _period(wb, period)
-    return goals.suggest_all(wb.facts().all(), level, p, metric, config)
-
-
 def _period(wb: Workbook, period: str) -> Period:
     try:
         return Period.parse(period, wb.settings.fiscal_year_start_month)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+
+
+def _config(wb: Workbook) -> goals.SuggestionSettings:
+    return goals.SuggestionSettings.from_settings(wb.settings)
+
+
+def suggestions(
+    wb: Workbook, period: str, level: str = "rep", metric: str = "revenue"
+) -> list[goals.Suggestion]:
+    """A suggestion for every seller on staff, team, department, or the company."""
+    return goals.suggest_all(wb.facts().all(), level, _period(wb, period), metric, _config(wb))
+
+
+def support_note(wb: Workbook, lang: str | None = None) -> str | None:
+    """The sentence saying support staff were left out of seller goals, or None."""
+    n = len(goals.support_staff(wb.facts()["reps"]))
+    if not n:
+        return None
+    return translator(lang or wb.settings.language)(
+        "{n} support staff take no seller goal: they are measured on the deals they assist.", n=n
+    )
+
+
+def split(
+    wb: Workbook,
+    period: str,
+    parent_level: str,
+    child_level: str,
+    mode: str | None = None,
+    metric: str = "revenue",
+) -> pd.DataFrame:
+    """Each parent's goal in force (or, without one, its suggestion) split to its children.
+
+    Returns one row per child: parent, the parent's total and where it came from, the child's
+    share, target and the sentence saying how it was set.
+    """
+    mode = mode or wb.settings["goals"]["allocation"]
+    p = _period(wb, period)
+    tables = wb.facts().all()
+    config = _config(wb)
+    fmt = Formatter.for_settings(wb.settings)
+    lang = wb.settings.language
+    now = in_force(wb)
+    now = now[(now["period"] == str(p)) & (now["metric"] == metric)]
+    inputs = None
+    rows = []
+    for parent in goals.units_at(tables["reps"], parent_level, p):
+        pid = parent if parent_level != "company" else "company"
+        found = now[(now["scope"] == parent_level) & (now["scope_id"] == pid)]
+        if len(found):
+            total, source = float(found["target"].iloc[-1]), "goal"
+        else:
+            if inputs is None:
+                inputs = goals.suggestion_inputs(tables, p, metric, config)
+            total = goals.suggest(tables, parent_level, parent, p, metric, inputs=inputs).value
+            source = "suggested"
+        parts = goals.split_down(
+            tables, total, parent_level, parent, child_level, p, mode, metric, config.fiscal_start
+        )
+        label = pid if parent_level != "company" else translator(lang)("company")
+        for child, target in parts.items():
+            share = target / total if total else 0.0
+            rows.append(
+                {
+                    "period": str(p),
+                    "metric": metric,
+                    "parent_scope": parent_level,
+                    "parent_id": pid,
+                    "total": total,
+                    "total_source": source,
+                    "scope": child_level,
+                    "scope_id": child,
+                    "share": share,
+                    "target": round(float(target), 2),
+                    "basis": goals.split_sentence(share, label, total, mode, fmt, metric, lang),
+                }
+            )
+    return pd.DataFrame(rows, columns=SPLIT_COLUMNS)
+
+
+def allocation(
+    wb: Workbook, period: str, level: str = "team", metric: str = "revenue", mode: str | None = None
+) -> tuple[pd.DataFrame, float, float]:
+    """The company's goal split top-down to `level`, next to the bottom-up suggestions.
+
+    Returns (the comparison, the company's total, the sum of the bottom-up suggestions): the
+    gap between the last two is the manager's to close, never hidden.
+    """
+    level = level if level in goals.LEVELS else "department"
+    top = split(wb, period, "company", level, mode, metric)
+    bottom = pd.Series({s.scope_id: s.value for s in suggestions(wb, period, level, metric)})
+    frame = goals.compare_allocations(top.set_index("scope_id")["target"], bottom)
+    total = float(top["total"].iloc[0]) if len(top) else 0.0
+    return frame, total, float(bottom.sum())
+
+
+def gaps(wb: Workbook, period: str, metric: str = "revenue") -> pd.DataFrame:
+    """Roll-up gaps of the goals in force: each group against the sum of its parts."""
+    p = _period(wb, period)
+    return goals.rollup_gaps(
+        in_force(wb), wb.facts()["reps"], str(p), metric, wb.settings.fiscal_year_start_month
+    )
 
 
 def set_goal(
@@ -83,40 +195,73 @@ def set_goal(
         return store.append(GOAL_KIND, key, data, who, reason.strip())
 
 
-def apply_suggestions(
-    wb: Workbook, items: list[goals.Suggestion], reason: str, who: str, force: bool = False
-):
-    """Store a batch of suggestions as goal versions in one transaction."""
+def _apply(wb: Workbook, items: list[tuple], reason: str, who: str, force: bool):
+    """Check every (scope, id, period, metric, target, because, basis) first, then store all
+    of them in one transaction: one bad item writes nothing."""
     if not (reason or "").strip():
-        raise InputError("a goal needs a reason (why it is set or revised)")
+        raise InputError(_("a goal needs a reason (why it is set or revised)"))
     tables = wb.facts().all()
-    fmt = Formatter.for_settings(wb.settings)
+    closed = last_data_day(tables)
     records = []
-    for s in items:
+    for scope, scope_id, period, metric, target, because, basis in items:
         goals.check_goal_input(
-            s.scope,
-            s.scope_id,
-            s.period,
-            s.metric,
-            round(s.value, 2),
+            scope,
+            scope_id,
+            period,
+            metric,
+            target,
             reason,
             tables["reps"],
-            closed_before=last_data_day(tables),
+            closed_before=closed,
             force=force,
             fiscal_start=wb.settings.fiscal_year_start_month,
         )
-        key, data = goals.goal_record(
-            s.scope,
-            s.scope_id,
-            s.period,
-            s.metric,
-            round(s.value, 2),
-            "performance",
-            s.sentence(fmt, wb.settings.language),
-        )
+        key, data = goals.goal_record(scope, scope_id, period, metric, target, because, basis)
         records.append((GOAL_KIND, key, data, who, reason.strip()))
+    if not records:
+        return []
     with wb.store() as store:
         return store.append_many(records)
+
+
+def apply_suggestions(
+    wb: Workbook, items: list[goals.Suggestion], reason: str, who: str, force: bool = False
+):
+    """Store a batch of suggestions as goal versions, each with its arithmetic as its basis."""
+    fmt = Formatter.for_settings(wb.settings)
+    lang = wb.settings.language
+    return _apply(
+        wb,
+        [
+            (
+                s.scope,
+                s.scope_id,
+                s.period,
+                s.metric,
+                round(s.value, 2),
+                "performance",
+                s.sentence(fmt, lang),
+            )
+            for s in items
+        ],
+        reason,
+        who,
+        force,
+    )
+
+
+def apply_split(wb: Workbook, frame: pd.DataFrame, reason: str, who: str, force: bool = False):
+    """Store a top-down split (from `split`) as goal versions, each with its sentence."""
+    return _apply(
+        wb,
+        [
+            (r.scope, r.scope_id, r.period, r.metric, r.target, "performance", r.basis)
+            for r in frame.itertuples()
+        ],
+        reason,
+        who,
+        force,
+    )
 
 
 def history(wb: Workbook, key_prefix: str | None = None) -> pd.DataFrame:
@@ -137,12 +282,21 @@ def acknowledge(
 ):
     """Record that a rep's goal was discussed: agreed or disputed, with the rep's comment."""
     if outcome not in ("agreed", "disputed"):
-        raise InputError("say whether the rep agreed or disputed the goal")
+        raise InputError(
+            _("say whether the rep agreed or disputed the goal (--agreed or --disputed)")
+        )
     reps = wb.facts()["reps"]
     if rep_id not in set(reps["rep_id"]):
-        raise InputError(f"unknown rep {rep_id!r}: not in the workbook's reps")
+        raise InputError(_("unknown rep {rep_id}: not in the workbook's reps", rep_id=rep_id))
+    if rep_id in set(goals.support_staff(reps)["rep_id"]):
+        raise InputError(
+            _("{rep_id} is support staff and has no seller goal to discuss", rep_id=rep_id)
+        )
     p = _period(wb, period)
-    day = pd.Timestamp(discussed_on) if discussed_on else pd.Timestamp.now().normalize()
+    try:
+        day = pd.Timestamp(discussed_on) if discussed_on else pd.Timestamp.now().normalize()
+    except ValueError:
+        raise InputError(_("{day} is not a date; use YYYY-MM-DD", day=discussed_on)) from None
     data = {
         "rep_id": rep_id,
         "period": str(p),
@@ -158,6 +312,7 @@ def acknowledge(
 
 
 def acknowledgements(wb: Workbook, period: str) -> pd.DataFrame:
+    """Every seller on staff in the period: discussed or not (those still waiting first)."""
     with wb.store() as store:
         acks = store.current(goals.ACK_KIND)
     return goals.acknowledgement_status(wb.facts()["reps"], _period(wb, period), acks)
@@ -167,40 +322,49 @@ def attainment(wb: Workbook, period: str, as_of: pd.Timestamp | None = None) -> 
     return attainment_table(wb.facts().all(), in_force(wb), _period(wb, period), as_of)
 
 
-def goal_letter(
+def render_goal_letter(
     wb: Workbook, rep_id: str, period: str, metric: str = "revenue", lang: str | None = None
 ) -> str:
-    """One rep's goal letter as self-contained HTML (escaped)."""
+    """One rep's goal letter as self-contained HTML (every value escaped).
+
+    The goal in force, how it was set (the driver and the arithmetic or split sentence), the
+    manager's note, and what changed since the previous version. The packs' PDF renderer
+    prints this HTML as it is.
+    """
     lang = lang or wb.settings.language
-    _ = translator(lang)
-    fmt = Formatter(
-        wb.settings.locale if lang == wb.settings.language else _locale_for(lang),
-        wb.settings.currency,
-    )
-    reps = wb.facts()["reps"].set_index("rep_id")
+    gettext = translator(lang)
+    locale = wb.settings.locale if lang == wb.settings.language else _locale_for(lang)
+    fmt = Formatter(locale, wb.settings.currency)
+    reps = wb.facts()["reps"].drop_duplicates("rep_id").set_index("rep_id")
     if rep_id not in reps.index:
-        raise InputError(f"unknown rep {rep_id!r}: not in the workbook's reps")
-    key = goal_key("rep", rep_id, period, metric)
+        raise InputError(_("unknown rep {rep_id}: not in the workbook's reps", rep_id=rep_id))
+    key = goal_key("rep", rep_id, str(_period(wb, period)), metric)
     hist = history(wb, key)
+    hist = hist[hist["key"] == key]
     previous, current = goals.letter_changes(hist, key)
     if current is None:
-        raise InputError(f"{rep_id} has no {metric} goal for {period}")
+        raise InputError(
+            _(
+                "{rep_id} has no {metric} goal for {period}",
+                rep_id=rep_id,
+                metric=metric,
+                period=period,
+            )
+        )
     last = hist.iloc[-1]
     value = fmt.money if metric == "revenue" else fmt.number
     reason_text = {
-        "imported": _("Your goal comes from the company's target plan."),
-        "performance": _(
+        "imported": gettext("Your goal comes from the company's target plan."),
+        "performance": gettext(
             "It was set from your own results in recent periods and the usual pattern of the year."
         ),
-        "economy": _("It was revised for the state of the economy and the market."),
-        "competition": _(
+        "economy": gettext("It was revised for the state of the economy and the market."),
+        "competition": gettext(
             "It was revised for the competitive environment, including competitors' prices."
         ),
-        "other": _("It was revised by your manager."),
-    }.get(last["reason"], _("It was revised by your manager."))
-    with wb.store() as store:
-        events = store.history(GOAL_KIND, key=key)
-    basis = events[-1].data.get("basis") if events else None
+        "other": gettext("It was revised by your manager."),
+    }.get(last["reason"], gettext("It was revised by your manager."))
+    basis = last["basis"] if isinstance(last["basis"], str) else None
     brand = wb.settings["branding"]
     return render(
         "letters/goal_letter.html.j2",
@@ -208,14 +372,16 @@ def goal_letter(
         company=wb.settings.company_name,
         rep_name=reps.loc[rep_id, "name"],
         period_label=fmt.period(period),
-        metric_label=_(metric),
+        metric_label=gettext(metric),
         target=value(current),
+        version=int(last["version"]),
         previous=value(previous) if previous is not None else None,
         change=fmt.pct((current - previous) / previous, 0, signed=True) if previous else "",
         reason=reason_text,
         basis=basis,
         why=last["why"] if isinstance(last["why"], str) else None,
-        set_by=last["set_by"] or "",
+        set_by=last["set_by"] if isinstance(last["set_by"], str) else "",
+        set_on=fmt.date(last["set_at"]) if pd.notna(last["set_at"]) else None,
         primary_colour=brand["primary_colour"],
         accent_colour=brand["accent_colour"],
         footer=brand["footer"],
@@ -227,21 +393,27 @@ def _locale_for(lang: str) -> str:
 
 
 def write_letters(
-    wb: Workbook, period: str, rep_ids: list[str] | None = None, lang: str | None = None
+    wb: Workbook,
+    period: str,
+    rep_ids: list[str] | None = None,
+    lang: str | None = None,
+    metric: str = "revenue",
 ) -> list[Path]:
-    """One HTML letter per rep with a goal, under reports/<period>/letters/, written atomically."""
+    """One HTML letter per rep with a goal, under reports/<period>/letters/, written atomically.
+
+    Every letter is rendered before any is written, so an unknown rep writes nothing.
+    """
+    p = str(_period(wb, period))
     goals_now = in_force(wb)
     have = goals_now[
-        (goals_now["scope"] == "rep")
-        & (goals_now["period"] == period)
-        & (goals_now["metric"] == "revenue")
+        (goals_now["scope"] == "rep") & (goals_now["period"] == p) & (goals_now["metric"] == metric)
     ]
-    wanted = rep_ids or sorted(have["scope_id"])
-    folder = wb.reports_dir / period / "letters"
+    wanted = list(rep_ids) if rep_ids else sorted(have["scope_id"])
+    pages = {rep_id: render_goal_letter(wb, rep_id, p, metric, lang) for rep_id in wanted}
+    folder = wb.reports_dir / p / "letters"
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for rep_id in wanted:
-        html = goal_letter(wb, rep_id, period, lang=lang)
+    for rep_id, html in pages.items():
         path = folder / f"{rep_id}.html"
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         tmp.write_text(html, encoding="utf-8")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import io
 import os
 from collections.abc import Callable
@@ -436,15 +437,13 @@ def _other_module_section(module: str, function: str, missing: str, wb, rep_id, 
     fn = _optional(module, function)
     if fn is None:
         return missing
-    try:
-        return fn(
-            open_workbook(wb),
-            scope="rep",
-            scope_id=rep_id,
-            period=str(parse_period(open_workbook(wb), period)),
-        )
-    except TypeError:
-        return fn(open_workbook(wb), rep_id, str(parse_period(open_workbook(wb), period)))
+    book = open_workbook(wb)
+    when = str(parse_period(book, period))
+    # Decide by the signature, never by catching TypeError: that would hide a real bug
+    # inside the section's own code behind a second, confusing call.
+    if "scope_id" in inspect.signature(fn).parameters:
+        return fn(book, scope="rep", scope_id=rep_id, period=when)
+    return fn(book, rep_id, when)
 
 
 def findings(wb, rep_id: str, period: str | None = None):

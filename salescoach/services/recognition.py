@@ -1,109 +1,153 @@
-"""Recognition against a workbook: standings, proposed and approved awards, leaderboards."""
+"""Recognition against a workbook: standings, proposals, award decisions, leaderboards, the
+budget, fairness and retention.
+
+Awards are decisions in the store: kind `award`, key `award:<period>|<rule>|<rep_id>`, data
+`{rep_id, period, rule, reward, award, amount, cost, status, sentence}`; each status change
+(proposed -> approved -> communicated, or rejected) is a new event with who, when and why.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
+
 import pandas as pd
 
 from salescoach import actuals, recognition
-from salescoach.attainment import attainment_table, goals_in_force
+from salescoach.attainment import goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
+from salescoach.i18n import translator
 from salescoach.periods import Period
+from salescoach.recognition import AWARD_KIND, NEXT_STATUS, ProgramSettings
 from salescoach.workbook import Workbook
+
+DECIDED = ("approved", "communicated")
 
 
 def _period(wb: Workbook, period) -> Period:
+    if isinstance(period, Period):
+        return period
     try:
         return Period.parse(str(period), wb.settings.fiscal_year_start_month)
     except ValueError as exc:
         raise InputError(str(exc)) from None
 
 
-def _rep_attainment(tables, goals, period: Period) -> pd.DataFrame:
-    att = attainment_table(tables, goals, period)
-    att = att[(att["scope"] == "rep") & (att["metric"] == "revenue")]
-    return att.set_index("scope_id")[["target", "actual", "attainment"]]
+def _members(wb: Workbook, scope: str, scope_id: str | None) -> pd.Index | None:
+    if scope == "company":
+        return None
+    reps = wb.facts()["reps"]
+    column = {"department": "department", "team": "team", "rep": "rep_id"}.get(scope)
+    if column is None:
+        raise InputError(f"unknown scope {scope!r}; use company, department, team or rep")
+    if not scope_id or scope_id not in set(reps[column]):
+        raise InputError(f"unknown {scope} {scope_id!r}: not in the workbook's reps")
+    return actuals.members(reps, scope, scope_id)
+
+
+def events(wb: Workbook) -> pd.DataFrame:
+    """Every award event, oldest first, with rep_id, period and rule read from the key (the
+    app's manual awards `rep:<rep_id>|<period>` included, as rule `manual`, approved)."""
+    with wb.store() as store:
+        frame = store.frame(AWARD_KIND)
+    if frame.empty:
+        return pd.DataFrame(
+            columns=["event_id", "at", "who", "key", "rep_id", "period", "rule", "status", "why"]
+        )
+    parsed = frame["key"].map(recognition.parse_award_key)
+    frame = frame[parsed.notna()].copy()
+    parsed = parsed[parsed.notna()]
+    for column in ("rep_id", "period", "rule"):
+        frame[column] = [p[column] for p in parsed]
+    if "status" not in frame:
+        frame["status"] = None
+    frame["status"] = frame["status"].fillna("approved")
+    if "award" not in frame:
+        frame["award"] = frame.get("rule")
+    return frame
+
+
+def current(wb: Workbook, period: str | None = None, status: str | None = None) -> pd.DataFrame:
+    """Each award's latest status, with the date of each step (proposed_at, approved_at,
+    communicated_at, rejected_at) and who took the last one."""
+    ev = events(wb)
+    if ev.empty:
+        return ev.assign(**{f"{s}_at": pd.NaT for s in recognition.STATUSES})
+    if period:
+        ev = ev[ev["period"] == str(_period(wb, period))]
+    steps = ev.pivot_table(index="key", columns="status", values="at", aggfunc="last")
+    latest = ev.groupby("key").tail(1).set_index("key")
+    for s in recognition.STATUSES:
+        latest[f"{s}_at"] = steps[s].reindex(latest.index) if s in steps else pd.NaT
+    latest = latest.reset_index().sort_values(["period", "rule", "rep_id"])
+    if status:
+        latest = latest[latest["status"] == status]
+    return latest.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What every view of a period reads, computed once."""
+
+    period: Period
+    program: ProgramSettings
+    standings: pd.DataFrame
+    fmt: Formatter
+    lang: str
+
+
+def inputs(wb: Workbook, period, lang: str | None = None) -> Inputs:
+    p = _period(wb, period)
+    program = ProgramSettings.from_settings(wb.settings)
+    tables = wb.facts().all()
+    if "reps" not in tables:
+        raise InputError("no reps in the workbook; run `salescoach import` first")
+    with wb.store() as store:
+        goal_events = store.frame("goal")
+    goals = goals_in_force(tables.get("targets"), goal_events)
+    try:
+        history = recognition.attainment_history(
+            tables, goals, p, program.history_periods, program.metric
+        )
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    decided = current(wb)
+    recognised = decided[decided["status"].isin(DECIDED)] if len(decided) else None
+    table = recognition.standings(tables, history, p, program, recognised)
+    return Inputs(
+        p, program, table, Formatter.for_settings(wb.settings), lang or wb.settings.language
+    )
 
 
 def standings(
     wb: Workbook, period, scope: str = "company", scope_id: str | None = None
 ) -> pd.DataFrame:
-    """One row per seller of the scope with what the award rules read."""
-    tables = wb.facts().all()
-    p = _period(wb, period)
-    with wb.store() as store:
-        goal_events = store.frame("goal")
-        award_events = store.frame(recognition.AWARD_KIND)
-    goals = goals_in_force(tables.get("targets"), goal_events)
-    reps = tables["reps"]
-    sellers = reps[
-        (reps.get("role", "seller") != "support")
-        & reps["rep_id"].isin(actuals.members(reps, scope, scope_id))
-    ]
-    now = _rep_attainment(tables, goals, p).reindex(sellers["rep_id"])
-    out = sellers.set_index("rep_id")[["name", "team", "department"]].copy()
-    out["goal"], out["revenue"], out["attainment"] = now["target"], now["actual"], now["attainment"]
-    # Consecutive periods met, ending with this one; and the change on the previous period.
-    met = pd.Series(0, index=out.index)
-    still = pd.Series(True, index=out.index)
-    previous = None
-    for back in range(0, 8):
-        q = p.shift(-back)
-        a = _rep_attainment(tables, goals, q)["attainment"].reindex(out.index)
-        if back == 1:
-            previous = a
-        still &= a >= 1.0
-        met += still.astype(int)
-    out["periods_met"] = met
-    out["improvement"] = out["attainment"] - previous if previous is not None else np.nan
-    trailing_start = p.shift(-4).start
-    out["trailing"] = (
-        actuals.per_rep(tables, "revenue", trailing_start, p.start - pd.Timedelta(days=1))
-        .reindex(out.index)
-        .fillna(0)
-        / 4
+    """One row per rep of the scope with what the award rules read."""
+    got = inputs(wb, period)
+    members = _members(wb, scope, scope_id)
+    return (
+        got.standings if members is None else got.standings.loc[got.standings.index.isin(members)]
     )
-    feedback = tables.get("feedback")
-    if feedback is not None and "rep_id" in feedback:
-        fb = feedback[p.contains(feedback["date"])]
-        out["feedback"] = fb.groupby("rep_id")["score"].mean().reindex(out.index)
-        out["feedback_responses"] = fb.groupby("rep_id").size().reindex(out.index).fillna(0)
-    activities = tables.get("activities")
-    if activities is not None:
-        now_acts = activities[p.contains(activities["date"])].groupby("rep_id").size()
-        prev = p.shift(-1)
-        before = activities[prev.contains(activities["date"])].groupby("rep_id").size()
-        out["activity_trend"] = (now_acts / before.where(before > 0) - 1).reindex(out.index)
-    last: dict[str, str] = {}
-    if len(award_events) and {"status", "period", "rep_id"} <= set(award_events.columns):
-        recognised = award_events[award_events["status"].isin(["approved", "communicated"])]
-        for rep, when in zip(recognised["rep_id"], recognised["period"]):
-            if isinstance(when, str):
-                last[rep] = max(last.get(rep, ""), when)
-    out["periods_unrecognised"] = [_periods_between(last.get(rep), p) for rep in out.index]
-    orders = tables.get("orders")
-    if orders is not None and "promised_date" in orders:
-        lines = orders[p.contains(orders["order_date"]) & orders["delivered_date"].notna()] if "delivered_date" in orders else None
-        if lines is not None and len(lines):
-            late = lines["delivered_date"] > lines["promised_date"]
-            out["late_share"] = late.groupby(lines["rep_id"]).mean().reindex(out.index)
-            out.attrs["company_late_share"] = float(late.mean())
-    program = recognition.ProgramSettings.from_settings(wb.settings)
-    if program.plan is not None:
-        out["paid"] = out["attainment"].map(program.plan.payout)
-    return out
 
 
-def _periods_between(last: str | None, period: Period) -> int:
-    if not last:
-        return 99
-    n = 0
-    q = period
-    while str(q) != last and n < 99:
-        q = q.shift(-1)
-        n += 1
-    return n
+def proposal(
+    wb: Workbook,
+    period,
+    scope: str = "company",
+    scope_id: str | None = None,
+    lang: str | None = None,
+    given: Inputs | None = None,
+) -> recognition.Proposal:
+    """What the rules grant for the period and scope, with the budget arithmetic and notes."""
+    got = given or inputs(wb, period, lang)
+    return recognition.propose(
+        got.standings,
+        got.program,
+        str(got.period),
+        got.fmt,
+        got.lang,
+        members=_members(wb, scope, scope_id),
+    )
 
 
 def candidates(
@@ -113,117 +157,217 @@ def candidates(
     scope_id: str | None = None,
     lang: str | None = None,
 ) -> pd.DataFrame:
-    """The awards the rules grant for the period, each with its cost and sentence."""
-    table = standings(wb, period, scope, scope_id)
-    program = recognition.ProgramSettings.from_settings(wb.settings)
-    return recognition.awards(
-        table, program, Formatter.for_settings(wb.settings), lang or wb.settings.language
+    """The proposal's awards as a table for the manager (the app shows it)."""
+    return proposal(wb, period, scope, scope_id, lang).awards
+
+
+def propose(
+    wb: Workbook,
+    period,
+    who: str,
+    why: str | None = None,
+    scope: str = "company",
+    scope_id: str | None = None,
+) -> tuple[recognition.Proposal, list]:
+    """Record each award the rules grant as `proposed`.
+
+    An award already approved, communicated or rejected is left alone, and one proposed with
+    the same amount is not written again, so proposing twice is harmless.
+    """
+    got = inputs(wb, period)
+    result = proposal(wb, got.period, scope, scope_id, given=got)
+    p = str(got.period)
+    _ = translator(got.lang)
+    why = (why or "").strip() or _(
+        "Proposed by the award rules of salescoach.toml for {period}.", period=p
     )
-
-
-def propose(wb: Workbook, period, who: str) -> list:
-    """Record every candidate award as `proposed` (a decision the manager then approves)."""
-    p = _period(wb, period)
-    found = candidates(wb, p)
+    now = current(wb, p).set_index("key") if len(events(wb)) else pd.DataFrame()
     records = []
-    for r in found[found["granted"]].itertuples():
+    for r in result.awards.itertuples():
+        key = recognition.award_key(period=p, rule=r.rule, rep_id=r.rep_id)
+        if key in now.index:
+            before = now.loc[key]
+            if before["status"] != "proposed" or float(before.get("amount", -1)) == float(r.amount):
+                continue
         data = {
             "rep_id": r.rep_id,
-            "period": str(p),
+            "period": p,
             "rule": r.rule,
             "reward": r.reward,
             "award": r.award,
             "amount": float(r.amount),
+            "cost": float(r.cost),
             "status": "proposed",
             "sentence": r.sentence,
         }
-        records.append(
-            (
-                recognition.AWARD_KIND,
-                recognition.award_key(r.rep_id, r.rule, str(p)),
-                data,
-                who,
-                r.sentence,
-            )
-        )
+        records.append((AWARD_KIND, key, data, who, why))
     if not records:
-        return []
+        return result, []
+    with wb.store() as store:
+        return result, store.append_many(records)
+
+
+def decide(
+    wb: Workbook,
+    period,
+    status: str,
+    who: str,
+    why: str,
+    keys: tuple[str, ...] = (),
+    rep_ids: tuple[str, ...] = (),
+    rules: tuple[str, ...] = (),
+    everything: bool = False,
+) -> list:
+    """Move awards of a period to `status` (approved, communicated or rejected): one new event
+    each, in one transaction. Choose them by key, rep, rule, or all that can take that step;
+    a step that does not follow (communicating a proposed award) is refused, nothing written."""
+    if status not in ("approved", "communicated", "rejected"):
+        raise InputError(f"unknown status {status!r}; use approved, communicated or rejected")
+    if not (why or "").strip():
+        raise InputError("a decision on an award needs a reason (--reason)")
+    if not (keys or rep_ids or rules or everything):
+        raise InputError("choose the awards: KEY, --rep, --rule or --all")
+    now = current(wb, period)
+    if now.empty:
+        raise InputError(
+            f"no awards for {period}; run `salescoach awards propose --period {period}` first"
+        )
+    chosen = now
+    if keys:
+        unknown = set(keys) - set(now["key"])
+        if unknown:
+            raise InputError(f"no award {sorted(unknown)[0]!r} in {period}")
+        chosen = chosen[chosen["key"].isin(keys)]
+    if rep_ids:
+        chosen = chosen[chosen["rep_id"].isin(rep_ids)]
+    if rules:
+        chosen = chosen[chosen["rule"].isin(rules)]
+    if everything and not (keys or rep_ids or rules):
+        chosen = chosen[chosen["status"].map(lambda s: status in NEXT_STATUS.get(s, ()))]
+    if chosen.empty:
+        raise InputError(
+            f"no award of {period} matches; see `salescoach awards list --period {period}`"
+        )
+    wrong = chosen[~chosen["status"].map(lambda s: status in NEXT_STATUS.get(s, ()))]
+    if len(wrong):
+        r = wrong.iloc[0]
+        raise InputError(f"award {r['key']} is {r['status']}; it cannot become {status}")
+    records = []
+    for _i, r in chosen.iterrows():
+        data = {
+            k: r[k]
+            for k in ("rep_id", "period", "rule", "reward", "award", "amount", "cost", "sentence")
+            if k in r and pd.notna(r[k])
+        }
+        data["status"] = status
+        records.append((AWARD_KIND, r["key"], data, who, why.strip()))
     with wb.store() as store:
         return store.append_many(records)
 
 
-def set_status(wb: Workbook, key: str, status: str, who: str, why: str):
-    """Approve, communicate or reject a proposed award: a new event, the old one kept."""
-    if status not in recognition.STATUSES:
-        raise InputError(f"unknown status {status!r}; use one of {', '.join(recognition.STATUSES)}")
-    if not (why or "").strip():
-        raise InputError("a decision on an award needs a reason")
-    with wb.store() as store:
-        history = store.history(recognition.AWARD_KIND, key=key)
-        if not history:
-            raise InputError(f"no award {key!r}; run `salescoach awards propose` first")
-        data = dict(history[-1].data, status=status)
-        return store.append(recognition.AWARD_KIND, key, data, who, why.strip())
-
-
-def current(wb: Workbook, period: str | None = None) -> pd.DataFrame:
-    with wb.store() as store:
-        frame = store.current(recognition.AWARD_KIND)
-    if period and len(frame):
-        frame = frame[frame["period"] == period]
-    return frame
-
-
-def leaderboard(
-    wb: Workbook, period, scope: str = "company", scope_id: str | None = None
-) -> pd.DataFrame:
-    table = standings(wb, period, scope, scope_id).sort_values("attainment", ascending=False)
-    table.insert(0, "rank", recognition.rank_with_ties(table["attainment"]))
-    return table[["rank", "name", "team", "department", "attainment", "revenue", "goal"]]
-
-
-def explain_missed(wb: Workbook, period, rep_id: str, lang: str | None = None) -> str:
-    """Why a rep who missed has no goal award, with the late deliveries that weigh on it."""
-    table = standings(wb, period)
-    if rep_id not in table.index:
-        raise InputError(f"unknown seller {rep_id!r}")
-    row = table.loc[rep_id]
-    return recognition.missed_goal_context(
-        row.get("late_share", np.nan),
-        table.attrs.get("company_late_share", np.nan),
-        row["attainment"],
-        Formatter.for_settings(wb.settings),
-        lang or wb.settings.language,
+def awards(wb: Workbook, scope: str = "rep", scope_id: str | None = None, period=None):
+    """Approved and communicated awards of a rep in a period, for the rep's review pack:
+    award, what it is worth, its sentence and when it was decided (only the rep's own)."""
+    wb = wb if isinstance(wb, Workbook) else Workbook.open(wb)
+    _ = translator(wb.settings.language)
+    fmt = Formatter.for_settings(wb.settings)
+    now = current(wb, period)
+    mine = now[(now["rep_id"] == scope_id) & now["status"].isin(DECIDED)] if len(now) else now
+    if mine.empty:
+        return _("No award approved for this period.")
+    cash = mine.get("reward", pd.Series(index=mine.index, dtype=object)).isin(
+        recognition.CASH_REWARDS + ("trip",)
+    )
+    return pd.DataFrame(
+        {
+            _("Award"): mine.get("award", mine["rule"]).fillna(mine["rule"]).to_numpy(),
+            _("Worth"): [
+                fmt.money(a) if c else (fmt.number(a) if r == "leave_days" else "")
+                for a, c, r in zip(mine.get("amount", 0), cash, mine.get("reward", ""))
+            ],
+            _("Why"): mine.get("sentence", mine["why"]).fillna("").to_numpy(),
+            _("Status"): [_(recognition.STATUS_LABELS.get(s, s)) for s in mine["status"]],
+            _("Decided on"): [
+                fmt.date(max(d for d in (a, c) if pd.notna(d)))
+                for a, c in zip(mine["approved_at"], mine["communicated_at"])
+            ],
+        }
     )
 
 
-def awards(wb: Workbook, scope: str = "rep", scope_id: str | None = None, period: str | None = None) -> pd.DataFrame | str:
-    """A rep's approved or communicated awards for the review pack; for a rep who missed, why
-    there is none. Only that rep's own awards: nobody else's name or figure."""
-    from salescoach.i18n import translator
-
-    _ = translator(wb.settings.language)
-    if scope != "rep" or not scope_id:
-        raise InputError("awards for a pack are per rep")
-    fmt = Formatter.for_settings(wb.settings)
-    frame = current(wb, str(period) if period else None)
-    if len(frame):
-        frame = frame[(frame["rep_id"] == scope_id) & frame["status"].isin(["approved", "communicated"])]
-    if not len(frame):
-        try:
-            return explain_missed(wb, period, scope_id) if _missed(wb, period, scope_id) else _("No award approved for this period yet.")
-        except InputError:
-            return _("No award approved for this period yet.")
-    return pd.DataFrame(
-        {
-            _("Award"): frame["award"],
-            _("Value"): [fmt.money(v) for v in frame["amount"]],
-            _("Status"): frame["status"],
-            _("Why"): frame["sentence"],
-        }
-    ).reset_index(drop=True)
+def leaderboard(
+    wb: Workbook,
+    period,
+    scope: str = "company",
+    scope_id: str | None = None,
+    given: Inputs | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Eligible reps of the scope by attainment with their badges (the awards proposed or
+    decided for the period), and one sentence per shared rank."""
+    got = given or inputs(wb, period)
+    members = _members(wb, scope, scope_id)
+    table = (
+        got.standings if members is None else got.standings.loc[got.standings.index.isin(members)]
+    )
+    now = current(wb, str(got.period))
+    if len(now):
+        badges = now[now["status"] != "rejected"]
+        badges = badges.assign(award=badges.get("award", badges["rule"]).fillna(badges["rule"]))
+    else:
+        badges = proposal(wb, got.period, scope, scope_id, given=got).awards
+    board = recognition.leaderboard(table, got.program.rank_digits, badges)
+    return board, recognition.tie_notes(board, got.fmt, got.lang)
 
 
-def _missed(wb: Workbook, period, rep_id: str) -> bool:
-    table = standings(wb, period)
-    return rep_id in table.index and table.loc[rep_id, "attainment"] < 1
+def budget(wb: Workbook, period, scope: str = "company", scope_id: str | None = None) -> dict:
+    """The program's cost for the period against its budgets, the bonus plan's cost in both
+    modes on the run-rate projection, and a what-if on attainment."""
+    got = inputs(wb, period)
+    result = proposal(wb, got.period, scope, scope_id, given=got)
+    members = _members(wb, scope, scope_id)
+    table = (
+        got.standings if members is None else got.standings.loc[got.standings.index.isin(members)]
+    )
+    by_kind = result.awards.groupby("reward")["cost"].sum()
+    return {
+        "proposal": result,
+        "by_reward": by_kind,
+        "per_rule": result.per_rule(),
+        "projection": recognition.plan_projection(table, got.program),
+    }
+
+
+def fairness(wb: Workbook, period) -> dict:
+    """Award rates by department and team, and awards won only thanks to a low goal."""
+    got = inputs(wb, period)
+    result = proposal(wb, got.period, given=got)
+    return {
+        "departments": recognition.award_rates(got.standings, result.awards, "department"),
+        "teams": recognition.award_rates(got.standings, result.awards, "team"),
+        "flags": recognition.fairness_flags(
+            got.standings, result.awards, got.program, got.fmt, got.lang
+        ),
+    }
+
+
+def retention(wb: Workbook, period) -> pd.DataFrame:
+    """Top performers at risk of leaving, with the reasons."""
+    got = inputs(wb, period)
+    result = proposal(wb, got.period, given=got)
+    cash = result.awards[result.awards["reward"].isin(recognition.CASH_REWARDS)]
+    payouts = cash.groupby("rep_id")["amount"].sum()
+    return recognition.retention_risks(got.standings, payouts, got.program, got.fmt, got.lang)
+
+
+def explain(wb: Workbook, period, rep_id: str | None = None) -> pd.Series:
+    """Why each rep without an award has none (one rep with `rep_id`)."""
+    got = inputs(wb, period)
+    result = proposal(wb, got.period, given=got)
+    text = recognition.status_sentences(
+        got.standings, result.awards, got.program, str(got.period), got.fmt, got.lang
+    )
+    if rep_id is None:
+        return text
+    if rep_id not in got.standings.index:
+        raise InputError(f"unknown rep {rep_id!r}: not in the workbook's reps")
+    return text.reindex([rep_id]).fillna("")

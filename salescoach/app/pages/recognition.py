@@ -83,8 +83,10 @@ class RecognitionPage(Page):
                 _("Approved by"): e.who,
                 _("Reason"): e.why or "",
             }
-            for e in reversed(ctx.store().history("award", key_prefix="rep:"))
-            if e.data.get("rep_id") in members and e.key.endswith(f"|{ctx.period}")
+            for e in reversed(ctx.store().history("award"))
+            if e.data.get("rep_id") in members
+            and e.data.get("period") == str(ctx.period)
+            and e.data.get("status", "approved") in ("approved", "communicated")
         ]
         self.approved.show(
             pd.DataFrame(rows), empty=_("No award approved in this scope and period.")

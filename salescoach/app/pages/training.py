@@ -69,7 +69,7 @@ class TrainingPage(Page):
             {
                 _("Rep"): e.data.get("rep_id"),
                 _("Course"): e.data.get("course_id"),
-                _("Due by"): ctx.fmt.date(e.data.get("due")),
+                _("Due by"): ctx.fmt.date(e.data.get("due_on", e.data.get("due"))),
                 _("Who"): e.who,
                 _("Reason"): e.why or "",
             }

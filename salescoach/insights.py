@@ -1,0 +1,293 @@
+"""What works: products that sell, techniques that win, lead sources, what customers say.
+
+Pure functions over the contract's `orders`, `deals`, `products`, `customers` and `feedback`
+frames. Win rates carry Wilson intervals so a technique with ten deals is not crowned over one
+with a thousand; phrases of feedback are ranked by smoothed log-odds between low and high scores.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from salescoach import actuals
+
+
+def _fold(text: str) -> str:
+    """Lower case without Greek accents, so "Καλή" and "καλη" are one word."""
+    decomposed = unicodedata.normalize("NFD", str(text).lower())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+# Common words that say nothing on their own, English and Greek (accents stripped, lower case).
+STOP_WORDS = frozenset(
+    _fold(word)
+    for word in """
+    a an and are as at be been but by for from had has have he her his i if in into is it its
+    me my of on or our she so than that the their them then there they this to too up us
+    was we were what when which who will with would you your very just all any can could did do
+    does get got also more most much one only other some such again after before over under
+    ο η το οι τα του της των τον την στο στη στην στον στα στις στους σε και να με για απο από
+    που θα ειναι είναι ηταν ήταν εχει έχει πολυ πολύ αλλα αλλά ή η ως ενα ένα μια μία
+    ειχε είχε μας σας μου σου τους αυτο αυτό αυτη αυτή οτι ότι πως πώς ομως όμως κι
+    """.split()
+)
+
+TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def wilson(successes, trials, confidence: float = 0.95):
+    """Wilson score interval (low, high) for a proportion; NaN where there are no trials.
+
+    >>> [round(x, 4) for x in wilson(8, 10)]
+    [0.4902, 0.9433]
+    """
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    low, high = np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
+    if low.ndim == 0:
+        return float(low), float(high)
+    return low, high
+
+
+@dataclass(frozen=True)
+class InsightRules:
+    """The thresholds of `[insights]`; each is explained in salescoach.toml."""
+
+    min_deals: int = 30
+    confidence: float = 0.95
+    low_score: int = 6
+    high_score: int = 9
+    min_phrase_count: int = 5
+    top_phrases: int = 10
+    min_responses: int = 10
+    digest_examples: int = 3
+
+    @classmethod
+    def from_settings(cls, settings) -> InsightRules:
+        section = settings["insights"]
+        kinds = {f: type(getattr(cls(), f)) for f in cls.__dataclass_fields__}
+        return cls(**{f: kinds[f](section[f]) for f in kinds if f in section})
+
+
+# --------------------------------------------------------------------------- what sells
+
+
+def _with_dims(
+    frame: pd.DataFrame, products: pd.DataFrame | None, customers: pd.DataFrame | None
+) -> pd.DataFrame:
+    out = frame.copy()
+    if products is not None and "product_id" in out:
+        dims = products.set_index("product_id")
+        for col in ("family", "unit_cost"):
+            if col in dims:
+                out[col] = out["product_id"].map(dims[col])
+    if customers is not None and "customer_id" in out and "segment" in customers:
+        out["segment"] = out["customer_id"].map(customers.set_index("customer_id")["segment"])
+    return out
+
+
+def order_lines(
+    orders: pd.DataFrame,
+    products: pd.DataFrame | None,
+    customers: pd.DataFrame | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> pd.DataFrame:
+    """Booked order lines between two dates with value, cost (where known), family and segment."""
+    lines = actuals._booked_orders(
+        orders[(orders["order_date"] >= start) & (orders["order_date"] <= end)]
+    )
+    lines = _with_dims(lines, products, customers)
+    lines["value"] = (
+        lines["amount"] if "amount" in lines else lines["quantity"] * lines["unit_price"]
+    )
+    if "unit_cost" in lines:
+        lines["cost"] = lines["quantity"] * lines["unit_cost"]
+    return lines
+
+
+def what_sells(now: pd.DataFrame, before: pd.DataFrame, by: str = "family") -> pd.DataFrame:
+    """Per `by` (product_id, family, segment): revenue now and a year before, growth, margin.
+
+    Margin counts only lines whose cost is known (`costed_share` says how much of revenue that is).
+    """
+    if by not in now:
+        return pd.DataFrame()
+    out = pd.DataFrame(
+        {
+            "revenue": now.groupby(by)["value"].sum(),
+            "revenue_before": before.groupby(by)["value"].sum() if by in before else np.nan,
+        }
+    ).fillna({"revenue": 0.0})
+    out["growth"] = out["revenue"] / out["revenue_before"].where(out["revenue_before"] > 0) - 1
+    if "cost" in now:
+        costed = now[now["cost"].notna()]
+        value = costed.groupby(by)["value"].sum()
+        out["margin"] = (value - costed.groupby(by)["cost"].sum()) / value.where(value > 0)
+        out["costed_share"] = value / out["revenue"].where(out["revenue"] > 0)
+    return out.sort_values("revenue", ascending=False).rename_axis(by)
+
+
+def closed_deals(
+    deals: pd.DataFrame,
+    products: pd.DataFrame | None,
+    customers: pd.DataFrame | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> pd.DataFrame:
+    """Deals won or lost between two dates, with family and segment where known."""
+    closed = deals[
+        deals["stage"].isin(["won", "lost"])
+        & (deals["close_date"] >= start)
+        & (deals["close_date"] <= end)
+    ]
+    out = _with_dims(closed, products, customers)
+    out["won"] = (out["stage"] == "won").astype(int)
+    return out
+
+
+def win_rates(closed: pd.DataFrame, by: list[str], rules: InsightRules) -> pd.DataFrame:
+    """Win rate per group with its Wilson interval; `enough` marks groups of at least min_deals."""
+    keys = [k for k in by if k in closed]
+    if len(keys) < len(by) or closed.empty:
+        return pd.DataFrame(columns=[*by, "won", "closed", "win_rate", "low", "high", "enough"])
+    out = (
+        closed.dropna(subset=keys).groupby(keys)["won"].agg(won="sum", closed="size").reset_index()
+    )
+    out["win_rate"] = out["won"] / out["closed"]
+    out["low"], out["high"] = wilson(out["won"], out["closed"], rules.confidence)
+    out["enough"] = out["closed"] >= rules.min_deals
+    return out.sort_values([*keys[:-1], "low"], ascending=[True] * (len(keys) - 1) + [False])
+
+
+def what_wins(closed: pd.DataFrame, rules: InsightRules) -> dict[str, pd.DataFrame]:
+    """Win rate by technique overall, within product family, and within family and segment."""
+    out = {"technique": win_rates(closed, ["technique"], rules)}
+    if "family" in closed:
+        out["family"] = win_rates(closed, ["family", "technique"], rules)
+    if {"family", "segment"} <= set(closed):
+        out["family_segment"] = win_rates(closed, ["family", "segment", "technique"], rules)
+    return out
+
+
+def lead_sources(created: pd.DataFrame, rules: InsightRules) -> pd.DataFrame:
+    """Per lead source of deals created in a window: leads, won, conversion and revenue per lead."""
+    if "lead_source" not in created:
+        return pd.DataFrame()
+    deals = created.dropna(subset=["lead_source"])
+    won = deals["stage"] == "won"
+    amount = deals["amount"].where(won, 0.0) if "amount" in deals else pd.Series(0.0, deals.index)
+    out = pd.DataFrame(
+        {
+            "leads": deals.groupby("lead_source").size(),
+            "won": won.groupby(deals["lead_source"]).sum(),
+            "revenue": amount.groupby(deals["lead_source"]).sum(),
+        }
+    )
+    out["conversion"] = out["won"] / out["leads"]
+    out["low"], out["high"] = wilson(out["won"], out["leads"], rules.confidence)
+    out["revenue_per_lead"] = out["revenue"] / out["leads"]
+    return out.sort_values("revenue_per_lead", ascending=False).rename_axis("lead_source")
+
+
+# --------------------------------------------------------------------------- what customers say
+
+
+def feedback_scores(
+    feedback: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    products: pd.DataFrame | None,
+    by: str,
+    period_kind: str = "quarter",
+    fiscal_start: int = 1,
+) -> pd.DataFrame:
+    """Mean score and responses per period and `by` (product_id, family, rep_id, segment)."""
+    frame = _with_dims(feedback, products, customers)
+    if by not in frame:
+        return pd.DataFrame()
+    frame = frame.dropna(subset=[by])
+    frame["period"] = actuals.period_labels(frame["date"], period_kind, fiscal_start)
+    return (
+        frame.groupby(["period", by])["score"]
+        .agg(mean_score="mean", responses="size")
+        .reset_index()
+    )
+
+
+def phrases_of(text: str) -> set[str]:
+    """The distinct words and two-word phrases of a comment, lower case, without stop words."""
+    words = [w for w in TOKEN.findall(_fold(text)) if w not in STOP_WORDS and len(w) > 1]
+    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+
+
+def phrase_log_odds(low: pd.Series, high: pd.Series, min_count: int = 5, prior: float = 0.5):
+    """Phrases ranked by smoothed log-odds of appearing in low-score vs high-score comments.
+
+    Counts are comments containing the phrase; `prior` is added to every cell (Haldane-Anscombe
+    smoothing). `z` is the log-odds over its standard error: positive leans low, negative high.
+    """
+    docs_low = [phrases_of(t) for t in low.dropna()]
+    docs_high = [phrases_of(t) for t in high.dropna()]
+    c_low, c_high = Counter(), Counter()
+    for d in docs_low:
+        c_low.update(d)
+    for d in docs_high:
+        c_high.update(d)
+    terms = [t for t in set(c_low) | set(c_high) if c_low[t] + c_high[t] >= min_count]
+    # A word that only ever appears inside one phrase says nothing the phrase does not.
+    same = {
+        w
+        for t in terms
+        if " " in t
+        for w in t.split()
+        if (c_low[w], c_high[w]) == (c_low[t], c_high[t])
+    }
+    terms = sorted(t for t in terms if t not in same)
+    a, b = np.array([c_low[t] for t in terms], float), np.array([c_high[t] for t in terms], float)
+    n_low, n_high = len(docs_low), len(docs_high)
+    log_odds = np.log((a + prior) / (n_low - a + prior)) - np.log(
+        (b + prior) / (n_high - b + prior)
+    )
+    se = np.sqrt(
+        1 / (a + prior) + 1 / (n_low - a + prior) + 1 / (b + prior) + 1 / (n_high - b + prior)
+    )
+    out = pd.DataFrame(
+        {"phrase": terms, "low": a.astype(int), "high": b.astype(int), "log_odds": log_odds}
+    )
+    out["z"] = log_odds / se if len(terms) else []
+    return out.sort_values(["z", "phrase"], ascending=[False, True]).reset_index(drop=True)
+
+
+def customer_voice(feedback: pd.DataFrame, rules: InsightRules) -> dict[str, pd.DataFrame]:
+    """The phrases that lean to low scores and those that lean to high, top `top_phrases` each."""
+    if "comment" not in feedback:
+        return {"low": pd.DataFrame(), "high": pd.DataFrame()}
+    ranked = phrase_log_odds(
+        feedback.loc[feedback["score"] <= rules.low_score, "comment"],
+        feedback.loc[feedback["score"] >= rules.high_score, "comment"],
+        rules.min_phrase_count,
+    )
+    # Only phrases that lean clearly (|z| past the confidence's critical value) are listed,
+    # strongest lean first, so a common word used on both sides does not head the list.
+    critical = NormalDist().inv_cdf(0.5 + rules.confidence / 2)
+    ranked["count"] = ranked["low"] + ranked["high"]
+    low = ranked[ranked["z"] >= critical].sort_values(["log_odds", "count"], ascending=False)
+    high = ranked[ranked["z"] <= -critical].sort_values(
+        ["log_odds", "count"], ascending=[True, False]
+    )
+    return {
+        "low": low.head(rules.top_phrases).reset_index(drop=True),
+        "high": high.head(rules.top_phrases).reset_index(drop=True),
+    }

@@ -1,0 +1,125 @@
+"""Coaching decisions in a workbook's store: ladder steps, sessions, actions done, overdue.
+
+Store conventions (shared with `salescoach/app/decisions.py`):
+
+| decision | kind | key | data |
+|---|---|---|---|
+| ladder step | `coaching_step` | `rep_id` | rep_id, step, period, evidence, outcome, follow_up |
+| session | `coaching` | `rep_id|<UTC time>` | rep_id, period, note, actions ("text@YYYY-MM-DD"), follow_up |
+| action done | `coaching_action_done` | `<session key>#<n>` | rep_id, done_on |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from salescoach import coaching
+from salescoach.errors import InputError
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _text(value, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InputError(f"{what} is required.")
+    return text
+
+
+def _rep(wb, rep_id: str) -> str:
+    reps = wb.facts().get("reps")
+    if reps is not None and rep_id not in set(reps["rep_id"]):
+        raise InputError(f"Unknown rep {rep_id!r}.")
+    return rep_id
+
+
+def steps(wb) -> pd.DataFrame:
+    """Every recorded ladder step, oldest first (rep_id, step, at, who, why, ...)."""
+    frame = wb.store().frame(coaching.STEP_KIND)
+    if frame.empty:
+        return pd.DataFrame(columns=["rep_id", "step", "at", "who", "why"])
+    if "rep_id" not in frame:
+        frame["rep_id"] = frame["key"]
+    return frame
+
+
+def sessions(wb, rep_id: str | None = None) -> pd.DataFrame:
+    frame = wb.store().frame(coaching.SESSION_KIND)
+    if rep_id is not None and len(frame):
+        frame = frame[frame["rep_id"] == rep_id]
+    return frame
+
+
+def record_step(
+    wb, rep_id, step, reason, who, period=None, evidence="", outcome="", follow_up=None
+):
+    """A manager's decision to move a rep on the ladder; InputError and nothing written on a bad value."""
+    reason = _text(reason, "A reason")
+    if step not in coaching.LADDER:
+        raise InputError(
+            f"Unknown coaching step {step!r}; use one of {', '.join(coaching.LADDER)}."
+        )
+    _rep(wb, rep_id)
+    if step == "dismissal_review":
+        done = coaching.reached(steps(wb), rep_id)
+        coached = "coaching_plan" in done or len(sessions(wb, rep_id)) > 0
+        if not ("training_assigned" in done and coached):
+            raise InputError("A dismissal review needs training and coaching recorded first.")
+    data = {
+        "rep_id": rep_id,
+        "step": step,
+        "period": str(period) if period else None,
+        "evidence": evidence or "",
+        "outcome": outcome or "",
+        "follow_up": _date(follow_up, "follow-up date"),
+    }
+    return wb.store().append(coaching.STEP_KIND, rep_id, data, who=who, why=reason)
+
+
+def _date(value, what: str):
+    if value in (None, ""):
+        return None
+    try:
+        return pd.Timestamp(value).date().isoformat()
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"The {what} {value!r} is not a date (YYYY-MM-DD).") from exc
+
+
+def record_session(wb, rep_id, notes, actions, who, period=None, follow_up=None):
+    """A coaching session: notes and agreed actions, each `text@YYYY-MM-DD`."""
+    notes = _text(notes, "Notes of the session")
+    _rep(wb, rep_id)
+    clean = []
+    for a in actions or ():
+        try:
+            text, due = coaching.parse_action(a)
+        except ValueError as exc:
+            raise InputError(f"An action is written text@YYYY-MM-DD, got {a!r}.") from exc
+        clean.append(f"{text}@{due.date().isoformat()}")
+    data = {
+        "rep_id": rep_id,
+        "period": str(period) if period else None,
+        "note": notes,
+        "actions": clean,
+        "follow_up": _date(follow_up, "follow-up date"),
+    }
+    return wb.store().append(coaching.SESSION_KIND, f"{rep_id}|{_now()}", data, who=who, why=notes)
+
+
+def action_done(wb, action_id, who, reason="done"):
+    """Mark an agreed action (`<session key>#<n>`) done."""
+    key, _sep, _n = str(action_id).rpartition("#")
+    if not key or not wb.store().history(coaching.SESSION_KIND, key=key):
+        raise InputError(f"Unknown action {action_id!r}; see `salescoach coach list`.")
+    data = {"rep_id": key.split("|")[0], "done_on": dt.date.today().isoformat()}
+    return wb.store().append(coaching.ACTION_DONE_KIND, action_id, data, who=who, why=reason)
+
+
+def overdue(wb, today=None) -> pd.DataFrame:
+    """Agreed actions past due and not done."""
+    done = {e.key for e in wb.store().history(coaching.ACTION_DONE_KIND)}
+    return coaching.overdue_actions(sessions(wb), done, pd.Timestamp(today or dt.date.today()))

@@ -1,0 +1,99 @@
+"""Diagnosis for a workbook: read facts, goals in force and settings; run the checks."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salescoach import attainment, diagnosis
+from salescoach.errors import InputError
+from salescoach.fmt import Formatter
+from salescoach.periods import Period
+
+
+def default_period(wb) -> str:
+    """The last complete quarter of the data (the quarter before the last order or deal date)."""
+    facts = wb.facts()
+    dates = []
+    for name, column in (("orders", "order_date"), ("deals", "close_date")):
+        frame = facts.get(name)
+        if frame is not None and column in frame:
+            dates.append(frame[column].max())
+    last = max(d for d in dates if pd.notna(d)) if dates else pd.Timestamp.today()
+    fiscal = wb.settings.fiscal_year_start_month
+    current = Period.containing(last, "quarter", fiscal)
+    return str(current if last >= current.end.normalize() else current.shift(-1))
+
+
+def _period(wb, period) -> Period:
+    if period is None:
+        period = default_period(wb)
+    try:
+        return Period.parse(str(period), wb.settings.fiscal_year_start_month)
+    except ValueError as exc:
+        raise InputError(f"Unknown period {period!r}: use 2026, 2026-Q3 or 2026-07.") from exc
+
+
+def rep_attainment(tables, goal_events, period: Period) -> pd.DataFrame:
+    """Revenue attainment per rep for the period (index rep_id: actual, target, attainment)."""
+    goals = attainment.goals_in_force(tables.get("targets"), goal_events)
+    goals = goals[goals["metric"] == "revenue"]
+    table = attainment.attainment_table(tables, goals, period)
+    reps = table[table["scope"] == "rep"]
+    return reps.set_index("scope_id")[["actual", "target", "attainment"]]
+
+
+def run(wb, period=None) -> diagnosis.Diagnosis:
+    """The whole pass (findings and what each check concluded) for a workbook and period."""
+    p = _period(wb, period)
+    tables = wb.facts().all()
+    if tables.get("reps") is None:
+        raise InputError("Diagnosis needs a reps table; import one first.")
+    try:
+        events = wb.store().frame(attainment.GOAL_KIND)
+    except Exception:  # noqa: BLE001 - an empty or new store has no goal events
+        events = None
+    att = rep_attainment(tables, events, p)
+    section = wb.settings["diagnosis"] if "diagnosis" in _sections(wb.settings) else {}
+    return diagnosis.diagnose(
+        tables, p.start, p.end, att, section, Formatter.for_settings(wb.settings)
+    )
+
+
+def _sections(settings) -> tuple:
+    try:
+        settings["diagnosis"]
+        return ("diagnosis",)
+    except (KeyError, TypeError):
+        return ()
+
+
+def _in_scope(findings: pd.DataFrame, reps: pd.DataFrame, scope, scope_id) -> pd.DataFrame:
+    """Company-wide findings stay; rep findings only for the scope's members; a department's own
+    delivery finding stays for that department and its teams."""
+    if not scope or scope == "company":
+        return findings
+    from salescoach.actuals import members
+
+    try:
+        ids = set(members(reps, scope, scope_id))
+    except ValueError as exc:
+        raise InputError(f"Unknown scope {scope!r}: use company, department, team or rep.") from exc
+    r = reps.set_index("rep_id")
+    depts = set(r.loc[r.index.isin(ids), "department"])
+    keep = ~findings["scope"].isin(("rep", "department", "team"))
+    keep |= (findings["scope"] == "rep") & findings["scope_id"].isin(ids)
+    keep |= (findings["scope"] == "department") & findings["scope_id"].isin(depts)
+    return findings[keep].reset_index(drop=True)
+
+
+def findings(wb, period=None, scope=None, scope_id=None) -> pd.DataFrame:
+    """The findings of a period for a scope; `.attrs["checks"]` holds what each check concluded."""
+    result = run(wb, period)
+    frame = _in_scope(result.findings, wb.facts()["reps"], scope, scope_id)
+    frame.attrs["checks"] = result.checks
+    return frame
+
+
+def by_owner(wb, period=None, scope=None, scope_id=None) -> dict[str, pd.DataFrame]:
+    """Material problems per owning department (production, logistics, ...), for the briefs."""
+    return diagnosis.by_owner(findings(wb, period, scope, scope_id))

@@ -1,0 +1,277 @@
+"""Training and what works for a workbook: reads its facts and store, records assignments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from salescoach import actuals, digest, insights, training
+from salescoach.errors import InputError
+from salescoach.fmt import Formatter
+from salescoach.i18n import translator
+from salescoach.periods import Period
+from salescoach.workbook import Workbook
+
+ASSIGNMENT_KIND = "training_assignment"
+
+
+def assignment_key(rep_id: str, course_id: str) -> str:
+    return f"rep:{rep_id}|{course_id}"
+
+
+def _period(wb: Workbook, period: str | Period) -> Period:
+    if isinstance(period, Period):
+        return period
+    try:
+        return Period.parse(str(period), wb.settings.fiscal_year_start_month)
+    except ValueError as exc:
+        raise InputError(f"unknown period {period!r}: use 2026, 2026-Q3 or 2026-07") from exc
+
+
+def _missing(table: str) -> str:
+    return translator()("not assessed: no {table} data", table=table)
+
+
+def status(
+    wb: Workbook, period: str, scope: str = "company", scope_id: str | None = None
+) -> pd.DataFrame | str:
+    """Per rep of the scope and course: current, due soon, overdue or never, at the period's end."""
+    facts = wb.facts()
+    courses = facts.get("courses")
+    if courses is None:
+        return _missing("courses")
+    rules = training.TrainingRules.from_settings(wb.settings)
+    reps = facts["reps"]
+    try:
+        members = actuals.members(reps, scope, scope_id)
+    except (KeyError, ValueError) as exc:
+        raise InputError(str(exc)) from exc
+    table = training.course_status(
+        reps[reps["rep_id"].isin(members)],
+        courses,
+        facts.get("training"),
+        _period(wb, period).end,
+        rules.due_soon_days,
+    )
+    return table.merge(reps[["rep_id", "name", "team"]], on="rep_id", how="left")
+
+
+def coverage(wb: Workbook, period: str, level: str = "team") -> pd.DataFrame | str:
+    table = status(wb, period)
+    if isinstance(table, str):
+        return table
+    return training.coverage(table, wb.facts()["reps"], level)
+
+
+def suggestions(wb: Workbook, period: str) -> pd.DataFrame | str:
+    """Product courses for reps who lose on a family and never took its course."""
+    facts = wb.facts()
+    for table in ("courses", "deals", "products"):
+        if facts.get(table) is None:
+            return _missing(table)
+    rules = training.TrainingRules.from_settings(wb.settings)
+    end = _period(wb, period).end
+    start = end - pd.Timedelta(days=rules.suggestion_window_days)
+    rates = training.family_win_rates(facts["deals"], facts["products"], start, end)
+    rule = training.GapRule(rules.min_deals, rules.peer_quantile, rules.confidence)
+    out = training.suggestions(rates, facts["courses"], facts.get("training"), rule, end)
+    names = facts["reps"].set_index("rep_id")["name"]
+    out.insert(1, "name", out["rep_id"].map(names))
+    return out
+
+
+def assign(
+    wb: Workbook, rep_id: str, course_id: str, due_on, reason: str, who: str, today=None, store=None
+):
+    """Record that a rep is to take a course by a date, and why. Bad input writes nothing.
+
+    `today` (default: the system date) bounds the due date; `store` is an already open store
+    (the app's), else the workbook's is opened for this one write.
+    """
+    facts = wb.facts()
+    if rep_id not in set(facts["reps"]["rep_id"]):
+        raise InputError(f"unknown rep {rep_id!r}: not in the workbook's reps")
+    courses = facts.get("courses")
+    if courses is None or course_id not in set(courses["course_id"]):
+        raise InputError(f"unknown course {course_id!r}: not in the workbook's courses")
+    try:
+        due = pd.Timestamp(due_on).date()
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"bad due date {due_on!r}: use YYYY-MM-DD") from exc
+    if due < (today or dt.date.today()):
+        raise InputError("A due date cannot be in the past.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("A reason is required.")
+    data = {"rep_id": rep_id, "course_id": course_id, "due_on": due.isoformat(), "reason": reason}
+    key = assignment_key(rep_id, course_id)
+    if store is not None:
+        return store.append(ASSIGNMENT_KIND, key, data, who=who, why=reason)
+    with wb.store() as own:
+        return own.append(ASSIGNMENT_KIND, key, data, who=who, why=reason)
+
+
+def assignments(wb: Workbook) -> pd.DataFrame:
+    with wb.store() as store:
+        return store.current(ASSIGNMENT_KIND)
+
+
+def effects(wb: Workbook, period: str | None = None) -> pd.DataFrame | str:
+    """Per course: difference in differences of the chosen metric, with sample sizes."""
+    facts = wb.facts()
+    courses, done = facts.get("courses"), facts.get("training")
+    if courses is None or done is None:
+        return _missing("courses" if courses is None else "training")
+    rules = training.TrainingRules.from_settings(wb.settings)
+    tables = facts.all()
+    reps = tables["reps"]
+    if rules.effect_metric == "win_rate" and tables.get("deals") is None:
+        return _missing("deals")
+    dates = done["completed_date"]
+    first, last = dates.min(), dates.max()
+    if period is not None:
+        last = min(last, _period(wb, period).end)
+    months = pd.period_range(
+        (first - pd.DateOffset(months=rules.effect_window_months)).to_period("M"),
+        (last + pd.DateOffset(months=rules.effect_window_months)).to_period("M"),
+        freq="M",
+    )
+    ids = pd.Index(reps["rep_id"])
+    panels = {}
+    if rules.effect_metric == "win_rate":
+        deals = tables["deals"]
+        closed = deals[deals["stage"].isin(["won", "lost"]) & deals["close_date"].notna()]
+        ev = pd.DataFrame(
+            {
+                "rep_id": closed["rep_id"],
+                "date": closed["close_date"],
+                "won": (closed["stage"] == "won").astype(float),
+                "closed": 1.0,
+                "family": training.family_of_deals(closed, tables.get("products")),
+            }
+        )
+        panels[""] = (
+            training.monthly_panel(ev, "won", months, ids),
+            training.monthly_panel(ev, "closed", months, ids),
+        )
+        for family, group in ev.dropna(subset=["family"]).groupby("family"):
+            panels[family] = (
+                training.monthly_panel(group, "won", months, ids),
+                training.monthly_panel(group, "closed", months, ids),
+            )
+    else:
+        ev = actuals.events(tables, "revenue")
+        panels[""] = (
+            training.monthly_panel(ev, "value", months, ids),
+            training.days_on_staff(reps, months),
+        )
+    done = done[done["completed_date"] <= last]
+    verdict = training.EffectVerdict(rules.min_trained, rules.min_untrained)
+    return training.course_effects(panels, courses, done, rules.effect_window_months, verdict)
+
+
+def effect_caution(row, lang: str = "en") -> str:
+    """The plain caution for a course effect with too few reps, or an empty string."""
+    if row["conclusive"]:
+        return ""
+    return translator(lang)(
+        training.EffectVerdict.caution,
+        trained=int(row["reps_trained"]),
+        untrained=int(row["reps_untrained"]),
+    )
+
+
+def what_works(
+    wb: Workbook, period: str | Period, scope: str = "company", scope_id: str | None = None
+) -> pd.DataFrame:
+    """Win rate by technique (Wilson 95%) for the scope's closed deals, overall and per family."""
+    facts = wb.facts()
+    tables = facts.all()
+    deals = tables.get("deals")
+    if deals is None:
+        return pd.DataFrame({"note": [_missing("deals")]})
+    p = _period(wb, period)
+    members = actuals.members(tables["reps"], scope, scope_id)
+    rules = insights.InsightRules.from_settings(wb.settings)
+    closed = insights.closed_deals(
+        deals[deals["rep_id"].isin(members)],
+        tables.get("products"),
+        tables.get("customers"),
+        p.start,
+        p.end,
+    )
+    overall = insights.win_rates(closed, ["technique"], rules).assign(family="(all)")
+    by_family = insights.what_wins(closed, rules).get("family", pd.DataFrame())
+    return pd.concat([overall, by_family], ignore_index=True)[
+        ["family", "technique", "won", "closed", "win_rate", "low", "high", "enough"]
+    ]
+
+
+def insight_tables(wb: Workbook, period: str) -> dict:
+    """Every what-works table for a period: sells, wins, lead sources, customer voice."""
+    tables = wb.facts().all()
+    p = _period(wb, period)
+    rules = insights.InsightRules.from_settings(wb.settings)
+    products, customers = tables.get("products"), tables.get("customers")
+    out: dict = {}
+    orders = tables.get("orders")
+    if orders is not None:
+        prior = p.shift(-{"year": 1, "quarter": 4, "month": 12}[p.kind])
+        now = insights.order_lines(orders, products, customers, p.start, p.end)
+        before = insights.order_lines(orders, products, customers, prior.start, prior.end)
+        for by in ("family", "product_id", "segment"):
+            out[f"sells_by_{by}"] = insights.what_sells(now, before, by)
+    deals = tables.get("deals")
+    if deals is not None:
+        closed = insights.closed_deals(deals, products, customers, p.start, p.end)
+        out["win_rate_by_family"] = insights.win_rates(closed, ["family"], rules)
+        out.update({f"wins_by_{k}": v for k, v in insights.what_wins(closed, rules).items()})
+        created = deals[p.contains(deals["created_date"])] if "created_date" in deals else deals
+        out["lead_sources"] = insights.lead_sources(created, rules)
+    feedback = tables.get("feedback")
+    if feedback is not None:
+        fs = wb.settings.fiscal_year_start_month
+        for by in ("product_id", "rep_id", "segment"):
+            out[f"feedback_by_{by}"] = insights.feedback_scores(
+                feedback, customers, products, by, "quarter", fs
+            )
+        voice = insights.customer_voice(feedback[p.contains(feedback["date"])], rules)
+        out["phrases_low"], out["phrases_high"] = voice["low"], voice["high"]
+    return out
+
+
+def render_digest(wb: Workbook, period: str, lang: str | None = None) -> str:
+    """The best-practice digest of a period as self-contained HTML."""
+    lang = lang or wb.settings.language
+    tables = wb.facts().all()
+    p = _period(wb, period)
+    rules = insights.InsightRules.from_settings(wb.settings)
+    effects_now = effects(wb, str(p))
+    content = digest.digest_content(
+        tables, p, rules, effects_now if isinstance(effects_now, pd.DataFrame) else None
+    )
+    locale = (
+        wb.settings.locale if lang == wb.settings.language else {"el": "el_GR"}.get(lang, "en_IE")
+    )
+    return digest.render_digest(
+        content,
+        Formatter(locale, wb.settings.currency),
+        lang=lang,
+        company=wb.settings.company_name,
+        branding=wb.settings["branding"],
+        effect_metric=training.TrainingRules.from_settings(wb.settings).effect_metric,
+    )
+
+
+def write_digest(wb: Workbook, period: str, out=None, lang: str | None = None):
+    """Write the digest (default reports/<period>/digest.html) atomically; return the path."""
+    from pathlib import Path
+
+    html = render_digest(wb, period, lang)
+    path = Path(out) if out else wb.reports_dir / str(_period(wb, period)) / "digest.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path

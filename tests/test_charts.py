@@ -1,0 +1,85 @@
+"""Charts: the base style, PNG and data-URI output, and the monitoring charts' content."""
+
+import base64
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from salescoach import charts
+from salescoach.fmt import Formatter
+
+FMT = Formatter()
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 5, 8])
+def test_palette_starts_with_the_brand_colours(n):
+    colours = charts.palette("#112233", "#aa5500", n)
+    assert len(colours) == n and len(set(colours)) == n
+    assert colours[0] == "#112233"
+    if n > 1:
+        assert colours[1] == "#aa5500"
+
+
+def test_figure_is_print_sized_on_an_agg_canvas():
+    fig, ax = charts.figure(3.0, title="T")
+    assert fig.get_size_inches().tolist() == [charts.WIDTH, 3.0]
+    assert type(fig.canvas).__name__ == "FigureCanvasAgg"
+    assert not ax.spines["top"].get_visible() and ax.title.get_fontsize() == charts.TITLE_SIZE
+
+
+def test_png_and_data_uri():
+    fig, ax = charts.figure()
+    ax.plot([0, 1], [0, 1])
+    png = charts.to_png(fig)
+    assert png.startswith(PNG_MAGIC)
+    uri = charts.to_data_uri(fig)
+    assert uri.startswith("data:image/png;base64,")
+    assert base64.b64decode(uri.split(",", 1)[1]).startswith(PNG_MAGIC)
+
+
+def test_attainment_bars_colour_units_under_goal_with_the_accent():
+    att = pd.Series({"North": 1.07, "West": 0.68, "East": np.nan})
+    fig = charts.attainment_bars(att, "Attainment", FMT, "#1f4e79", "#c55a11")
+    ax = fig.axes[0]
+    bars = ax.patches
+    assert len(bars) == 2  # East has no goal: left out
+    colours = {to_hex(b.get_facecolor()) for b in bars}
+    assert colours == {"#1f4e79", "#c55a11"}
+    assert any(line.get_xdata()[0] == 1.0 for line in ax.lines)  # the goal line
+    assert {t.get_text().strip() for t in ax.texts} == {"107%", "68%"}
+
+
+def test_trend_lines_one_line_per_column_with_formatted_axis():
+    data = pd.DataFrame(
+        {"Revenue": [1e6, 1.2e6, 0.9e6], "Goal": [1e6, 1e6, 1e6]}, index=["Q1", "Q2", "Q3"]
+    )
+    fig = charts.trend_lines(data, "Trend", FMT)
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["Revenue", "Goal"]
+    fig.canvas.draw()
+    assert any("M" in t.get_text() for t in ax.get_yticklabels())
+
+
+def test_process_funnel_labels_counts_and_days():
+    stages = pd.DataFrame(
+        {
+            "label": ["Ordered", "Shipped", "Delivered"],
+            "count": [100, 90, 80],
+            "median_days": [np.nan, 3.0, 2.0],
+        }
+    )
+    fig = charts.process_funnel(stages, "Funnel", FMT)
+    texts = [t.get_text().strip() for t in fig.axes[0].texts]
+    assert texts == ["100", "90  (3.0 d)", "80  (2.0 d)"]
+    assert isinstance(fig, Figure)
+
+
+def test_greek_locale_formats_the_labels():
+    att = pd.Series({"Βόρεια": 1.25})
+    fig = charts.attainment_bars(att, "Επίτευξη", Formatter("el_GR", "EUR"))
+    assert fig.axes[0].texts[0].get_text().strip() == "125%"
+    assert charts.to_png(fig).startswith(PNG_MAGIC)
