@@ -123,3 +123,35 @@ def overdue(wb, today=None) -> pd.DataFrame:
     """Agreed actions past due and not done."""
     done = {e.key for e in wb.store().history(coaching.ACTION_DONE_KIND)}
     return coaching.overdue_actions(sessions(wb), done, pd.Timestamp(today or dt.date.today()))
+
+
+def actions_due(wb, scope: str = "rep", scope_id: str | None = None, period=None, today=None) -> pd.DataFrame | str:
+    """A rep's open coaching actions (agreed, not done), soonest first, for the review pack;
+    with the rep's current step on the coaching ladder."""
+    from salescoach.i18n import translator
+
+    _ = translator(wb.settings.language)
+    if scope != "rep" or not scope_id:
+        raise InputError("coaching actions are per rep")
+    now = pd.Timestamp(today or dt.date.today())
+    done = {e.key for e in wb.store().history(coaching.ACTION_DONE_KIND)}
+    mine = sessions(wb, scope_id)
+    rows = []
+    for _i, s in mine.iterrows():
+        for n, a in enumerate(s.get("actions") if isinstance(s.get("actions"), list) else []):
+            try:
+                text, due = coaching.parse_action(a)
+            except ValueError:
+                continue
+            if f"{s['key']}#{n + 1}" not in done:
+                rows.append({_("Action"): text, _("Due"): due.date().isoformat(), _("Overdue"): _("yes") if due < now else ""})
+    all_steps = steps(wb)
+    step = None
+    if len(all_steps) and "rep_id" in all_steps:
+        own = all_steps[all_steps["rep_id"] == scope_id]
+        step = own["step"].iloc[-1] if len(own) else None
+    if not rows:
+        return _("No open coaching actions. Coaching ladder: {step}.", step=step or "none")
+    frame = pd.DataFrame(rows).sort_values(_("Due")).reset_index(drop=True)
+    frame.attrs["step"] = step
+    return frame

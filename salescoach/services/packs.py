@@ -447,8 +447,8 @@ def _other_module_section(module: str, function: str, missing: str, wb, rep_id, 
 
 
 def findings(wb, rep_id: str, period: str | None = None):
-    """Diagnosis findings that concern the rep, with their systemic context."""
-    return _other_module_section(
+    """Diagnosis findings that concern the rep, with their systemic context, ready to read."""
+    found = _other_module_section(
         "salescoach.services.diagnosis",
         "findings",
         _("not assessed: diagnosis is not installed"),
@@ -456,10 +456,46 @@ def findings(wb, rep_id: str, period: str | None = None):
         rep_id,
         period,
     )
+    if not isinstance(found, pd.DataFrame):
+        return found
+    if found.empty:
+        return _("No problem found above the materiality threshold.")
+    book = open_workbook(wb)
+    f = Formatter.for_settings(book.settings)
+    if "material" in found:
+        found = found[found["material"].fillna(True).astype(bool) | found.get("positive", False)]
+    # Systemic causes first (what the rep cannot change), then the rep's own, as diagnosed.
+    found = found.assign(_own=found["scope"] == "rep").sort_values("_own", kind="stable")
+    return pd.DataFrame(
+        {
+            _("Cause"): found["cause"],
+            _("Where"): found["scope"] + " " + found["scope_id"].astype(str),
+            _("Evidence"): found["evidence"],
+            _("Revenue at stake"): [f.money_compact(v) for v in found["impact"]],
+            _("Owner"): found["owner"],
+            _("Action"): found["action"],
+        }
+    ).reset_index(drop=True)
 
 
 def training(wb, rep_id: str, period: str | None = None):
-    """Training status: courses done and refreshes due."""
+    """Training status: courses done and refreshes due, one line a course."""
+    status = _training_status(wb, rep_id, period)
+    if not isinstance(status, pd.DataFrame) or status.empty:
+        return status
+    f = Formatter.for_settings(open_workbook(wb).settings)
+    return pd.DataFrame(
+        {
+            _("Course"): status["title"],
+            _("Topic"): status["topic"],
+            _("Status"): status["status"].str.replace("_", " "),
+            _("Last completed"): [f.date(d) for d in status["last_completed"]],
+            _("Refresh due"): [f.date(d) for d in status["due_on"]],
+        }
+    )
+
+
+def _training_status(wb, rep_id: str, period: str | None = None):
     return _other_module_section(
         "salescoach.services.training",
         "status",
