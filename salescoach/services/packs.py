@@ -13,6 +13,7 @@ Privacy: a rep's pack shows that rep's own figures; peers appear only through
 from __future__ import annotations
 
 import hashlib
+import html
 import importlib
 import inspect
 import io
@@ -601,23 +602,29 @@ def render_team(
 
 
 def show(title: str, content: Any) -> None:
-    """Display a section: its heading, then a frame, a figure, a list of lines or a sentence."""
-    from IPython.display import HTML, Image, Markdown, display
+    """Display a section: its heading, then a frame, a figure, a list of lines or a sentence.
 
-    display(Markdown(f"## {title}"))
+    Text is escaped and shown as HTML, never passed through Markdown: names and comments come
+    from data files, and Markdown would let `<script>` in a rep's name through as markup.
+    """
+    from IPython.display import HTML, Image, display
+
+    esc = html.escape
+    display(HTML(f"<h2>{esc(title)}</h2>"))
     if content is None:
-        display(Markdown(_("nothing to show")))
+        display(HTML(f"<p>{esc(_('nothing to show'))}</p>"))
     elif isinstance(content, str):
-        display(Markdown(content))
+        display(HTML(f"<p>{esc(content)}</p>"))
     elif isinstance(content, (list, tuple)):
-        display(Markdown("\n".join(f"- {line}" for line in content) or _("nothing to show")))
+        items = "".join(f"<li>{esc(str(line))}</li>" for line in content)
+        display(HTML(f"<ul>{items}</ul>" if items else f"<p>{esc(_('nothing to show'))}</p>"))
     elif isinstance(content, pd.DataFrame) and content.empty:
-        display(Markdown(_("nothing to show")))
+        display(HTML(f"<p>{esc(_('nothing to show'))}</p>"))
     elif isinstance(content, pd.DataFrame):
         display(
             HTML(
                 content.to_html(
-                    index=not isinstance(content.index, pd.RangeIndex), classes="dataframe"
+                    index=not isinstance(content.index, pd.RangeIndex), classes="dataframe", escape=True
                 )
             )
         )
@@ -630,6 +637,11 @@ def show(title: str, content: Any) -> None:
 
 
 def show_cover(cover_lines: dict[str, str]) -> None:
-    from IPython.display import Markdown, display
+    from IPython.display import HTML, display
 
-    display(Markdown(f"# {cover_lines['title']}\n\n**{cover_lines['subtitle']}**"))
+    display(
+        HTML(
+            f"<h1>{html.escape(cover_lines['title'])}</h1>"
+            f"<p><strong>{html.escape(cover_lines['subtitle'])}</strong></p>"
+        )
+    )
