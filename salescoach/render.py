@@ -514,3 +514,25 @@ def write_index(wb: Workbook, period: Period | str) -> Path:
     path = folder / "index.html"
     atomic_write_text(path, page, tmp_dir(wb))
     return path
+
+
+def print_to_pdf(html_paths: list[Path], paper: str = "A4") -> list[Path]:
+    """Print finished HTML files (goal letters, the staff digest) to PDFs beside them.
+
+    The same machinery as the packs: one Chromium for the whole batch, every network request
+    refused, each PDF written under a temporary name and moved into place whole.
+    """
+    from salescoach import render_worker
+
+    written = []
+    try:
+        for html_path in html_paths:
+            html_path = Path(html_path)
+            final = html_path.with_suffix(".pdf")
+            tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+            render_worker.to_pdf(html_path.read_text(encoding="utf-8"), tmp, paper)
+            os.replace(tmp, final)
+            written.append(final)
+    finally:
+        render_worker.close()
+    return written

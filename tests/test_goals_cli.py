@@ -301,3 +301,12 @@ def test_render_goal_letter_states_how_it_was_set(wb):
     html = service.render_goal_letter(w, rep, "2027-Q2")
     assert "seasonality" in html and "It was set from your own results" in html
     assert "This is the first goal set for this period." in html
+
+
+def test_letters_print_to_pdf_through_the_packs_browser(wb, chromium_path):
+    rep = _rep(wb)
+    result = run(wb, "goals", "letters", "--period", "2026-Q3", "--rep", rep, "--format", "html,pdf")
+    assert result.exit_code == 0, result.output
+    pdf = wb / "reports" / "2026-Q3" / "letters" / f"{rep}.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert not list(pdf.parent.glob(".*tmp*"))

@@ -228,12 +228,17 @@ def ack(ctx, rep_id, period, outcome, comment, discussed_on) -> None:
 @click.option("--rep", "rep_ids", multiple=True, help="Only these reps (repeatable).")
 @click.option("--lang", help="Language of the letters (default: the workbook's).")
 @_metric
+@click.option("--format", "formats", default="html", show_default=True, help="html, or html,pdf to print PDFs too.")
 @click.pass_context
 @user_errors
-def letters(ctx, period, rep_ids, lang, metric) -> None:
-    """Write one goal letter per rep (HTML) under reports/<period>/letters/."""
+def letters(ctx, period, rep_ids, lang, metric, formats) -> None:
+    """Write one goal letter per rep (HTML, and PDF with --format html,pdf) under reports/<period>/letters/."""
     wb = workbook_from(ctx)
     paths = service.write_letters(wb, period, list(rep_ids) or None, lang, metric)
+    if "pdf" in formats.split(","):
+        from salescoach.render import print_to_pdf
+
+        print_to_pdf(paths, wb.settings["packs"]["paper"])
     click.echo(
         _("Wrote {n} letters to {folder}", n=len(paths), folder=wb.reports_dir / period / "letters")
     )

@@ -157,10 +157,16 @@ def suggest(ctx, period) -> None:
     help="The HTML file (default reports/PERIOD/digest.html).",
 )
 @click.option("--lang", help="Language of the digest, e.g. el (default: the workbook's).")
+@click.option("--format", "formats", default="html", show_default=True, help="html, or html,pdf to print a PDF too.")
 @click.pass_context
 @user_errors
-def digest(ctx, period, out, lang) -> None:
-    """The best-practice digest for the whole sales staff, as HTML."""
+def digest(ctx, period, out, lang, formats) -> None:
+    """The best-practice digest for the whole sales staff, as HTML (and PDF)."""
     wb = workbook_from(ctx)
     path = service.write_digest(wb, period, out, lang)
     click.echo(_("Digest written to {path}", path=path))
+    if "pdf" in formats.split(","):
+        from salescoach.render import print_to_pdf
+
+        (pdf,) = print_to_pdf([path], wb.settings["packs"]["paper"])
+        click.echo(_("Digest written to {path}", path=pdf))
