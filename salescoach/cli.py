@@ -242,6 +242,7 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str, no_packs: bool)
     click.echo(_("Reports:     {path}", path=wb.reports_dir))
     if not no_packs:
         _demo_packs(wb)
+    click.echo(_("Manager's app: salescoach --workbook {dir} serve", dir=wb.root))
 
 
 def _demo_packs(wb: Workbook) -> None:
@@ -263,7 +264,18 @@ from salescoach.commands import render as _render  # noqa: E402
 from salescoach.commands import serve as _serve  # noqa: E402
 from salescoach.commands import training as _training  # noqa: E402
 
-for _command in (backup.backup, backup.restore, _goals.goals, _recognition.awards, _serve.serve, _render.render, _diagnosis.diagnose, _diagnosis.coach, _training.training, _training.digest):
+for _command in (
+    backup.backup,
+    backup.restore,
+    _goals.goals,
+    _recognition.awards,
+    _serve.serve,
+    _render.render,
+    _diagnosis.diagnose,
+    _diagnosis.coach,
+    _training.training,
+    _training.digest,
+):
     main.add_command(_command)
 
 
