@@ -156,3 +156,18 @@ def scope_total(
     """The metric for one scope over one period."""
     values = per_rep(tables, metric, period.start, period.end)
     return float(values.reindex(members(tables["reps"], scope, scope_id)).fillna(0).sum())
+
+
+def last_day(tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp | None:
+    """The newest order or close date in the facts: a workbook's 'now'.
+
+    Closed periods and default periods are judged against it, not against today, so an
+    export reads the same whenever it is opened.
+    """
+    days = [
+        t[column].max()
+        for name, column in (("orders", "order_date"), ("deals", "close_date"))
+        if (t := tables.get(name)) is not None and column in t
+    ]
+    days = [d for d in days if pd.notna(d)]
+    return max(days) if days else None

@@ -76,3 +76,9 @@ class Period:
 
     def contains(self, dates: pd.Series) -> pd.Series:
         return (dates >= self.start) & (dates <= self.end)
+
+
+def last_complete_quarter(day, fiscal_start: int = 1) -> Period:
+    """The last quarter that ended on or before `day`."""
+    current = Period.containing(day, "quarter", fiscal_start)
+    return current if current.end <= pd.Timestamp(day) else current.shift(-1)

@@ -5,14 +5,21 @@ from salescoach import actuals
 from salescoach.periods import Period
 
 REPS = pd.DataFrame(
-    {"rep_id": ["R1", "R2", "R3"], "name": ["A", "B", "C"], "team": ["T1", "T1", "T2"], "department": ["D1", "D1", "D1"]}
+    {
+        "rep_id": ["R1", "R2", "R3"],
+        "name": ["A", "B", "C"],
+        "team": ["T1", "T1", "T2"],
+        "department": ["D1", "D1", "D1"],
+    }
 )
 ORDERS = pd.DataFrame(
     {
         "order_id": ["O1", "O2", "O3", "O4", "O5"],
         "rep_id": ["R1", "R2", "R3", "R1", "R3"],
         "customer_id": ["K1", "K2", "K1", "K3", "K4"],
-        "order_date": pd.to_datetime(["2026-07-01", "2026-08-15", "2026-06-30", "2026-09-30", "2026-07-02"]),
+        "order_date": pd.to_datetime(
+            ["2026-07-01", "2026-08-15", "2026-06-30", "2026-09-30", "2026-07-02"]
+        ),
         "quantity": [1.0, 2.0, 3.0, 4.0, 5.0],
         "amount": [100.0, 200.0, 300.0, 400.0, 500.0],
         "status": ["delivered", "delivered", "delivered", "open", "cancelled"],
@@ -59,7 +66,9 @@ def test_per_rep_period_and_labels():
     table = actuals.per_rep_period({"orders": ORDERS}, "revenue")
     assert list(table.columns) == ["2026-Q2", "2026-Q3"]
     assert table.loc["R3", "2026-Q2"] == 300.0
-    labels = actuals.period_labels(pd.Series(pd.to_datetime(["2027-02-10", "2026-04-01"])), "quarter", 4)
+    labels = actuals.period_labels(
+        pd.Series(pd.to_datetime(["2027-02-10", "2026-04-01"])), "quarter", 4
+    )
     assert labels.tolist() == ["2026-Q4", "2026-Q1"]
 
 
@@ -68,3 +77,9 @@ def test_missing_tables_say_which():
         actuals.events({"orders": ORDERS}, "deals_won")
     with pytest.raises(actuals.MissingData, match="units need an orders table"):
         actuals.events({"deals": DEALS}, "units")
+
+
+def test_last_day_is_the_newest_order_or_close_date():
+    assert actuals.last_day({"orders": ORDERS, "deals": DEALS}) == pd.Timestamp("2026-10-01")
+    assert actuals.last_day({"orders": ORDERS}) == pd.Timestamp("2026-09-30")
+    assert actuals.last_day({"reps": REPS}) is None

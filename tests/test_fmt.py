@@ -68,3 +68,18 @@ def test_period_containing_fiscal():
 def test_bad_period(bad):
     with pytest.raises(ValueError, match="is not a period"):
         Period.parse(bad)
+
+
+@pytest.mark.parametrize(
+    "day, fiscal, expected",
+    [
+        ("2026-09-30", 1, "2026-Q3"),
+        ("2026-09-29", 1, "2026-Q2"),
+        ("2027-03-31", 4, "2026-Q4"),
+        ("2026-04-15", 4, "2025-Q4"),
+    ],
+)
+def test_last_complete_quarter(day, fiscal, expected):
+    from salescoach.periods import last_complete_quarter
+
+    assert str(last_complete_quarter(pd.Timestamp(day), fiscal)) == expected

@@ -7,22 +7,14 @@ import json
 import click
 
 from salescoach.commands.common import author, user_errors, workbook_from
+from salescoach.diagnosis import FINDING_COLUMNS
 from salescoach.fmt import Formatter
 from salescoach.i18n import _
 from salescoach.services import coaching as coach_service
 from salescoach.services import diagnosis as service
 
-JSON_COLUMNS = [
-    "scope",
-    "scope_id",
-    "cause",
-    "positive",
-    "impact",
-    "evidence",
-    "owner",
-    "action",
-    "material",
-]
+# What `--format json` promises: a finding's fields, less the internals (benchmark, rule).
+JSON_COLUMNS = [c for c in FINDING_COLUMNS if c not in ("benchmark", "rule")]
 
 
 @click.command()

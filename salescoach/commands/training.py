@@ -14,9 +14,9 @@ from salescoach.services import training as service
 
 def _default_period(wb) -> str:
     """The quarter holding the newest date in the facts."""
-    from salescoach.services.goals import last_data_day
+    from salescoach.actuals import last_day
 
-    day = last_data_day(wb.facts().all()) or pd.Timestamp.today()
+    day = last_day(wb.facts().all()) or pd.Timestamp.today()
     return str(Period.containing(day, "quarter", wb.settings.fiscal_year_start_month))
 
 
@@ -157,7 +157,13 @@ def suggest(ctx, period) -> None:
     help="The HTML file (default reports/PERIOD/digest.html).",
 )
 @click.option("--lang", help="Language of the digest, e.g. el (default: the workbook's).")
-@click.option("--format", "formats", default="html", show_default=True, help="html, or html,pdf to print a PDF too.")
+@click.option(
+    "--format",
+    "formats",
+    default="html",
+    show_default=True,
+    help="html, or html,pdf to print a PDF too.",
+)
 @click.pass_context
 @user_errors
 def digest(ctx, period, out, lang, formats) -> None:

@@ -125,7 +125,9 @@ def overdue(wb, today=None) -> pd.DataFrame:
     return coaching.overdue_actions(sessions(wb), done, pd.Timestamp(today or dt.date.today()))
 
 
-def actions_due(wb, scope: str = "rep", scope_id: str | None = None, period=None, today=None) -> pd.DataFrame | str:
+def actions_due(
+    wb, scope: str = "rep", scope_id: str | None = None, period=None, today=None
+) -> pd.DataFrame | str:
     """A rep's open coaching actions (agreed, not done), soonest first, for the review pack;
     with the rep's current step on the coaching ladder."""
     from salescoach.i18n import translator
@@ -144,7 +146,13 @@ def actions_due(wb, scope: str = "rep", scope_id: str | None = None, period=None
             except ValueError:
                 continue
             if f"{s['key']}#{n + 1}" not in done:
-                rows.append({_("Action"): text, _("Due"): due.date().isoformat(), _("Overdue"): _("yes") if due < now else ""})
+                rows.append(
+                    {
+                        _("Action"): text,
+                        _("Due"): due.date().isoformat(),
+                        _("Overdue"): _("yes") if due < now else "",
+                    }
+                )
     all_steps = steps(wb)
     step = None
     if len(all_steps) and "rep_id" in all_steps:

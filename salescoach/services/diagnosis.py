@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import pandas as pd
 
-from salescoach import attainment, diagnosis
+from salescoach import actuals, attainment, diagnosis
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.periods import Period
+from salescoach.periods import Period, last_complete_quarter
+from salescoach.services import period_of
 
 
 def default_period(wb) -> str:
     """The last complete quarter of the data (the quarter before the last order or deal date)."""
-    facts = wb.facts()
-    dates = []
-    for name, column in (("orders", "order_date"), ("deals", "close_date")):
-        frame = facts.get(name)
-        if frame is not None and column in frame:
-            dates.append(frame[column].max())
-    last = max(d for d in dates if pd.notna(d)) if dates else pd.Timestamp.today()
-    fiscal = wb.settings.fiscal_year_start_month
-    current = Period.containing(last, "quarter", fiscal)
-    return str(current if last >= current.end.normalize() else current.shift(-1))
+    last = actuals.last_day(wb.facts().all()) or pd.Timestamp.today()
+    return str(last_complete_quarter(last, wb.settings.fiscal_year_start_month))
 
 
 def _period(wb, period) -> Period:
-    if period is None:
-        period = default_period(wb)
-    try:
-        return Period.parse(str(period), wb.settings.fiscal_year_start_month)
-    except ValueError as exc:
-        raise InputError(f"Unknown period {period!r}: use 2026, 2026-Q3 or 2026-07.") from exc
+    return period_of(wb, default_period(wb) if period is None else period)
 
 
 def rep_attainment(tables, goal_events, period: Period) -> pd.DataFrame:

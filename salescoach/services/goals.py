@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from salescoach import goals
+from salescoach import actuals, goals
 from salescoach.attainment import GOAL_KIND, attainment_table, goal_key, goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, translator
-from salescoach.periods import Period
+from salescoach.services import period_of
 from salescoach.templating import render
 from salescoach.workbook import Workbook
 
@@ -35,16 +35,8 @@ SPLIT_COLUMNS = [
 ]
 
 
-def last_data_day(tables) -> pd.Timestamp | None:
-    """The newest date in the facts: 'now' for a workbook, so closed periods do not depend on
-    the day the export is opened."""
-    days = [
-        t[c].max()
-        for name, c in (("orders", "order_date"), ("deals", "close_date"))
-        if (t := tables.get(name)) is not None and c in t
-    ]
-    days = [d for d in days if pd.notna(d)]
-    return max(days) if days else None
+# The workbook's 'now': closed periods are judged against the newest date in the facts.
+last_data_day = actuals.last_day
 
 
 def in_force(wb: Workbook) -> pd.DataFrame:
@@ -54,11 +46,7 @@ def in_force(wb: Workbook) -> pd.DataFrame:
     return goals_in_force(facts.get("targets"), events)
 
 
-def _period(wb: Workbook, period: str) -> Period:
-    try:
-        return Period.parse(period, wb.settings.fiscal_year_start_month)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+_period = period_of
 
 
 def _config(wb: Workbook) -> goals.SuggestionSettings:

@@ -19,6 +19,7 @@ from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, translator
 from salescoach.periods import Period
+from salescoach.services import period_of
 from salescoach.workbook import Workbook
 
 SCOPES = ("company", "department", "team", "rep")
@@ -43,14 +44,7 @@ class Context:
 
 def context(wb: Workbook, period, scope: str = "company", scope_id: str | None = None) -> Context:
     """Read the workbook once for one scope and period; bad input raises InputError."""
-    try:
-        p = (
-            period
-            if isinstance(period, Period)
-            else Period.parse(str(period), wb.settings.fiscal_year_start_month)
-        )
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    p = period_of(wb, period)
     if scope not in SCOPES:
         raise InputError(f"Unknown scope {scope!r}; use one of {', '.join(SCOPES)}.")
     tables = wb.facts().all()

@@ -28,7 +28,8 @@ import pandas as pd
 from salescoach import actuals, attainment, privacy
 from salescoach.fmt import Formatter
 from salescoach.i18n import _
-from salescoach.periods import Period
+from salescoach.periods import Period, last_complete_quarter
+from salescoach.services import period_of
 from salescoach.workbook import Workbook
 
 TREND_PERIODS = 8
@@ -84,22 +85,9 @@ def _fingerprint(wb: Workbook, period: Period) -> tuple | None:
 def parse_period(wb: Workbook, period: str | Period | None) -> Period:
     """The period asked for, or the last complete quarter of the data when None."""
     fiscal = wb.settings.fiscal_year_start_month
-    if isinstance(period, Period):
-        return period
     if period:
-        return Period.parse(str(period), fiscal)
-    return last_complete_period(wb.facts().all(), fiscal)
-
-
-def last_complete_period(tables: dict, fiscal_start: int = 1) -> Period:
-    """The last quarter that ended on or before the last day with data."""
-    dates = []
-    for name, column in (("orders", "order_date"), ("deals", "close_date")):
-        if name in tables and column in tables[name]:
-            dates.append(tables[name][column].max())
-    last = max(d for d in dates if pd.notna(d))
-    current = Period.containing(last, "quarter", fiscal_start)
-    return current if current.end <= last else current.shift(-1)
+        return period_of(wb, period)
+    return last_complete_quarter(actuals.last_day(wb.facts().all()) or pd.Timestamp.today(), fiscal)
 
 
 def _goal_events(wb: Workbook) -> pd.DataFrame | None:
@@ -624,7 +612,9 @@ def show(title: str, content: Any) -> None:
         display(
             HTML(
                 content.to_html(
-                    index=not isinstance(content.index, pd.RangeIndex), classes="dataframe", escape=True
+                    index=not isinstance(content.index, pd.RangeIndex),
+                    classes="dataframe",
+                    escape=True,
                 )
             )
         )

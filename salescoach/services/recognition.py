@@ -19,18 +19,13 @@ from salescoach.fmt import Formatter
 from salescoach.i18n import translator
 from salescoach.periods import Period
 from salescoach.recognition import AWARD_KIND, NEXT_STATUS, ProgramSettings
+from salescoach.services import period_of
 from salescoach.workbook import Workbook
 
 DECIDED = ("approved", "communicated")
 
 
-def _period(wb: Workbook, period) -> Period:
-    if isinstance(period, Period):
-        return period
-    try:
-        return Period.parse(str(period), wb.settings.fiscal_year_start_month)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+_period = period_of
 
 
 def _members(wb: Workbook, scope: str, scope_id: str | None) -> pd.Index | None:

@@ -11,6 +11,7 @@ from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import translator
 from salescoach.periods import Period
+from salescoach.services import period_of
 from salescoach.workbook import Workbook
 
 ASSIGNMENT_KIND = "training_assignment"
@@ -20,13 +21,7 @@ def assignment_key(rep_id: str, course_id: str) -> str:
     return f"rep:{rep_id}|{course_id}"
 
 
-def _period(wb: Workbook, period: str | Period) -> Period:
-    if isinstance(period, Period):
-        return period
-    try:
-        return Period.parse(str(period), wb.settings.fiscal_year_start_month)
-    except ValueError as exc:
-        raise InputError(f"unknown period {period!r}: use 2026, 2026-Q3 or 2026-07") from exc
+_period = period_of
 
 
 def _missing(table: str) -> str:
