@@ -85,3 +85,27 @@ def findings(wb, period=None, scope=None, scope_id=None) -> pd.DataFrame:
 def by_owner(wb, period=None, scope=None, scope_id=None) -> dict[str, pd.DataFrame]:
     """Material problems per owning department (production, logistics, ...), for the briefs."""
     return diagnosis.by_owner(findings(wb, period, scope, scope_id))
+
+
+def readable(found: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.DataFrame:
+    """Findings as a manager reads them: systemic causes first, then the rep's own; money
+    formatted; internals (benchmark, rule) left out. The pack and the app both show this."""
+    from salescoach.i18n import translator
+
+    _ = translator(lang)
+    if "material" in found:
+        keep = found["material"].fillna(True).astype(bool)
+        if "positive" in found:
+            keep |= found["positive"].fillna(False).astype(bool)
+        found = found[keep]
+    found = found.assign(_own=found["scope"] == "rep").sort_values("_own", kind="stable")
+    return pd.DataFrame(
+        {
+            _("Cause"): found["cause"],
+            _("Where"): found["scope"] + " " + found["scope_id"].astype(str),
+            _("Evidence"): found["evidence"],
+            _("Revenue at stake"): [fmt.money_compact(v) for v in found["impact"]],
+            _("Owner"): found["owner"],
+            _("Action"): found["action"],
+        }
+    ).reset_index(drop=True)

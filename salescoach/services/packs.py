@@ -449,22 +449,10 @@ def findings(wb, rep_id: str, period: str | None = None):
         return found
     if found.empty:
         return _("No problem found above the materiality threshold.")
+    from salescoach.services.diagnosis import readable
+
     book = open_workbook(wb)
-    f = Formatter.for_settings(book.settings)
-    if "material" in found:
-        found = found[found["material"].fillna(True).astype(bool) | found.get("positive", False)]
-    # Systemic causes first (what the rep cannot change), then the rep's own, as diagnosed.
-    found = found.assign(_own=found["scope"] == "rep").sort_values("_own", kind="stable")
-    return pd.DataFrame(
-        {
-            _("Cause"): found["cause"],
-            _("Where"): found["scope"] + " " + found["scope_id"].astype(str),
-            _("Evidence"): found["evidence"],
-            _("Revenue at stake"): [f.money_compact(v) for v in found["impact"]],
-            _("Owner"): found["owner"],
-            _("Action"): found["action"],
-        }
-    ).reset_index(drop=True)
+    return readable(found, Formatter.for_settings(book.settings), book.settings.language)
 
 
 def training(wb, rep_id: str, period: str | None = None):

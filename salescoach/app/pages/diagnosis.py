@@ -118,6 +118,8 @@ class DiagnosisPage(Page):
             ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
         )
         self.findings_notice.clear()
+        if len(frame) and hasattr(svc, "readable"):
+            frame = svc.readable(frame, ctx.fmt, ctx.settings["company"]["language"])
         self.findings.show(frame, empty=_("No material problem found for this scope and period."))
 
     def _show_rep(self, ctx: Context) -> None:
