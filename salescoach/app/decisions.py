@@ -149,16 +149,14 @@ def current_step(ctx, rep_id: str) -> str:
 
 
 def move_on_ladder(ctx, rep_id: str, step: str, reason: str):
+    """Through the coaching service, so the app keeps its rules (a dismissal review only after
+    recorded training and coaching) exactly as the CLI does."""
+    from salescoach.services import coaching
+
     reason = _reason(reason)
     if step not in ladder_steps():
         raise InputError(f"Unknown coaching step {step!r}.")
-    event = ctx.store().append(
-        "coaching_step",
-        rep_id,
-        {"rep_id": rep_id, "step": step, "period": ctx.period},
-        who=ctx.who,
-        why=reason,
-    )
+    event = coaching.record_step(ctx.workbook, rep_id, step, reason, ctx.who, period=ctx.period)
     ctx.decisions_changed()
     return event
 
