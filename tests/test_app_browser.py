@@ -35,6 +35,8 @@ SHOTS = REPO / "reports" / "test-screenshots"
 APP_PATH = "/voila/render/manager.ipynb"
 START_TIMEOUT_S = 90
 UI_TIMEOUT_MS = 30_000
+# expect() waits 5 s by default; a busy 2-core machine computing diagnosis needs longer.
+sync_api.expect.set_options(timeout=UI_TIMEOUT_MS)
 
 
 def _free_port() -> int:
