@@ -18,3 +18,9 @@ def period_of(wb, period) -> Period:
         return Period.parse(str(period), wb.settings.fiscal_year_start_month)
     except ValueError as exc:
         raise InputError(f"unknown period: {exc}") from None
+
+
+def using_store(wb, action):
+    """Run `action(store)` on the workbook's decisions store and close it afterwards."""
+    with wb.store() as store:
+        return action(store)

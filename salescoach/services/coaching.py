@@ -17,6 +17,7 @@ import pandas as pd
 
 from salescoach import coaching
 from salescoach.errors import InputError
+from salescoach.services import using_store
 
 
 def _now() -> str:
@@ -39,7 +40,7 @@ def _rep(wb, rep_id: str) -> str:
 
 def steps(wb) -> pd.DataFrame:
     """Every recorded ladder step, oldest first (rep_id, step, at, who, why, ...)."""
-    frame = wb.store().frame(coaching.STEP_KIND)
+    frame = using_store(wb, lambda store: store.frame(coaching.STEP_KIND))
     if frame.empty:
         return pd.DataFrame(columns=["rep_id", "step", "at", "who", "why"])
     if "rep_id" not in frame:
@@ -48,7 +49,7 @@ def steps(wb) -> pd.DataFrame:
 
 
 def sessions(wb, rep_id: str | None = None) -> pd.DataFrame:
-    frame = wb.store().frame(coaching.SESSION_KIND)
+    frame = using_store(wb, lambda store: store.frame(coaching.SESSION_KIND))
     if rep_id is not None and len(frame):
         frame = frame[frame["rep_id"] == rep_id]
     return frame
@@ -77,7 +78,9 @@ def record_step(
         "outcome": outcome or "",
         "follow_up": _date(follow_up, "follow-up date"),
     }
-    return wb.store().append(coaching.STEP_KIND, rep_id, data, who=who, why=reason)
+    return using_store(
+        wb, lambda store: store.append(coaching.STEP_KIND, rep_id, data, who=who, why=reason)
+    )
 
 
 def _date(value, what: str):
@@ -107,21 +110,29 @@ def record_session(wb, rep_id, notes, actions, who, period=None, follow_up=None)
         "actions": clean,
         "follow_up": _date(follow_up, "follow-up date"),
     }
-    return wb.store().append(coaching.SESSION_KIND, f"{rep_id}|{_now()}", data, who=who, why=notes)
+    return using_store(
+        wb,
+        lambda store: store.append(
+            coaching.SESSION_KIND, f"{rep_id}|{_now()}", data, who=who, why=notes
+        ),
+    )
 
 
 def action_done(wb, action_id, who, reason="done"):
     """Mark an agreed action (`<session key>#<n>`) done."""
     key, _sep, _n = str(action_id).rpartition("#")
-    if not key or not wb.store().history(coaching.SESSION_KIND, key=key):
+    if not key or not using_store(wb, lambda store: store.history(coaching.SESSION_KIND, key=key)):
         raise InputError(f"Unknown action {action_id!r}; see `salescoach coach list`.")
     data = {"rep_id": key.split("|")[0], "done_on": dt.date.today().isoformat()}
-    return wb.store().append(coaching.ACTION_DONE_KIND, action_id, data, who=who, why=reason)
+    return using_store(
+        wb,
+        lambda store: store.append(coaching.ACTION_DONE_KIND, action_id, data, who=who, why=reason),
+    )
 
 
 def overdue(wb, today=None) -> pd.DataFrame:
     """Agreed actions past due and not done."""
-    done = {e.key for e in wb.store().history(coaching.ACTION_DONE_KIND)}
+    done = {e.key for e in using_store(wb, lambda store: store.history(coaching.ACTION_DONE_KIND))}
     return coaching.overdue_actions(sessions(wb), done, pd.Timestamp(today or dt.date.today()))
 
 
@@ -136,7 +147,7 @@ def actions_due(
     if scope != "rep" or not scope_id:
         raise InputError("coaching actions are per rep")
     now = pd.Timestamp(today or dt.date.today())
-    done = {e.key for e in wb.store().history(coaching.ACTION_DONE_KIND)}
+    done = {e.key for e in using_store(wb, lambda store: store.history(coaching.ACTION_DONE_KIND))}
     mine = sessions(wb, scope_id)
     rows = []
     for _i, s in mine.iterrows():

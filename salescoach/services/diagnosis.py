@@ -8,7 +8,7 @@ from salescoach import actuals, attainment, diagnosis
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.periods import Period, last_complete_quarter
-from salescoach.services import period_of
+from salescoach.services import period_of, using_store
 
 
 def default_period(wb) -> str:
@@ -37,7 +37,7 @@ def run(wb, period=None) -> diagnosis.Diagnosis:
     if tables.get("reps") is None:
         raise InputError("Diagnosis needs a reps table; import one first.")
     try:
-        events = wb.store().frame(attainment.GOAL_KIND)
+        events = using_store(wb, lambda store: store.frame(attainment.GOAL_KIND))
     except Exception:  # noqa: BLE001 - an empty or new store has no goal events
         events = None
     att = rep_attainment(tables, events, p)

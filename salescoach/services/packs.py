@@ -29,7 +29,7 @@ from salescoach import actuals, attainment, privacy
 from salescoach.fmt import Formatter
 from salescoach.i18n import _
 from salescoach.periods import Period, last_complete_quarter
-from salescoach.services import period_of
+from salescoach.services import period_of, using_store
 from salescoach.workbook import Workbook
 
 TREND_PERIODS = 8
@@ -92,7 +92,7 @@ def parse_period(wb: Workbook, period: str | Period | None) -> Period:
 
 def _goal_events(wb: Workbook) -> pd.DataFrame | None:
     try:
-        return wb.store().frame(attainment.GOAL_KIND)
+        return using_store(wb, lambda store: store.frame(attainment.GOAL_KIND))
     except Exception:  # noqa: BLE001 - no store yet: imported targets only
         return None
 
