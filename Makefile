@@ -62,11 +62,13 @@ demo: $(STAMP) chromium
 	$(BIN)/salescoach demo
 
 # Runs both pytest and ruff even when the first fails, then fails if either did.
+# --dist loadfile: a test file runs on one worker, in order; the browser tests share one page
+# across a file, and splitting them across workers made them depend on luck.
 test: $(STAMP) chromium
 	@pg_bin="$$(sh scripts/ensure_postgres.sh)"; \
 	[ -z "$$pg_bin" ] || echo "postgresql: $$pg_bin"; \
 	rc=0; \
-	SALESCOACH_PG_BIN="$${SALESCOACH_PG_BIN:-$$pg_bin}" $(BIN)/python -m pytest -q -n auto $(PYTEST_ARGS) || rc=$$?; \
+	SALESCOACH_PG_BIN="$${SALESCOACH_PG_BIN:-$$pg_bin}" $(BIN)/python -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS) || rc=$$?; \
 	echo "ruff check"; \
 	$(BIN)/ruff check . || rc=$$((rc ? rc : 1)); \
 	exit $$rc

@@ -52,14 +52,6 @@ class Page:
         """Redraw for the context's period and scope; a page that cannot says why in one line."""
         context = context or self.context
         started = time.perf_counter()
-        self.heading.value = html.escape(
-            self._(
-                "{page}: {scope}, {period}",
-                page=self.label(),
-                scope=context.scope_label(),
-                period=context.period_label(),
-            )
-        )
         self.notice.clear()
         self.last_error = ""
         try:
@@ -73,6 +65,16 @@ class Page:
                     "This page could not be drawn: {error}", error=f"{type(exc).__name__}: {exc}"
                 )
             )
+        # The heading changes last: when it names the new scope, the page below (charts,
+        # tables, form fields reset to the new scope's values) already shows it.
+        self.heading.value = html.escape(
+            self._(
+                "{page}: {scope}, {period}",
+                page=self.label(),
+                scope=context.scope_label(),
+                period=context.period_label(),
+            )
+        )
         self.stale = False
         self.refreshes += 1
         self.last_refresh_s = time.perf_counter() - started
