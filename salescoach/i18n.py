@@ -57,8 +57,39 @@ def translator(lang: str = "en") -> Callable[..., str]:
     return gettext
 
 
-# Module-level English for code that runs before a workbook's language is known.
-_ = translator("en")
+# The language of this process's words. Like gettext's install(), it is process-wide on
+# purpose: a process serves one workbook at a time (a CLI run, a pack kernel, an app kernel),
+# and its entry point sets the language once (`set_language`), so the messages of every layer
+# below (services, rules, errors) follow without each call passing it down.
+_active = "en"
+
+
+def set_language(lang: str | None) -> str:
+    """Make `lang` the language of `_`; returns the previous one (to restore it)."""
+    global _active
+    previous, _active = _active, (lang or "en")
+    return previous
+
+
+def active_language() -> str:
+    return _active
+
+
+def _(message: str, /, **values) -> str:
+    """Translate into the active language (see `set_language`), then fill the placeholders."""
+    return translator(_active)(message, **values)
+
+
+def language_locale(lang: str, locale: str) -> str:
+    """The locale for `lang`: `locale` when it is already of that language, else the language's
+    most likely one (el -> el_GR, en -> en_US), so numbers and dates read as the words do."""
+    if not lang or locale.split("_")[0] == lang:
+        return locale
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags").get(lang, lang)
+    parts = [p for p in likely.split("_") if not (len(p) == 4 and p.istitle())]  # drop the script
+    return "_".join(parts)
 
 
 def extract_messages(package_root=None) -> dict[str, list[str]]:

@@ -80,8 +80,8 @@ class PackSpec:
             return f"teams/{slug(self.department)}/{slug(self.scope_id)}"
         return f"reps/{slug(self.department)}/{slug(self.team)}/{slug(self.scope_id)}"
 
-    def parameters(self, workbook: Path) -> dict:
-        params = {"workbook": str(workbook), "period": self.period}
+    def parameters(self, workbook: Path, lang: str = "") -> dict:
+        params = {"workbook": str(workbook), "period": self.period, "lang": lang}
         key = {"rep": "rep_id", "team": "team", "department": "department"}.get(self.kind)
         if key:
             params[key] = self.scope_id
@@ -333,7 +333,7 @@ def tasks_for(
             {
                 "spec": spec.__dict__,
                 "notebook": str(notebooks / f"{spec.kind}_review.ipynb"),
-                "parameters": spec.parameters(wb.root),
+                "parameters": spec.parameters(wb.root, wb.language),
                 "outputs": outputs,
                 "hash": hashes[spec],
                 "state": str(state),

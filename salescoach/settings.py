@@ -13,6 +13,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from salescoach.i18n import language_locale, languages
+
 SETTINGS_FILE = "salescoach.toml"
 
 
@@ -100,6 +102,12 @@ def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[st
     month = merged["company"]["fiscal_year_start_month"]
     if not 1 <= month <= 12:
         raise SettingsError(f"{where}: [company] fiscal_year_start_month = {month} should be 1-12")
+    language = merged["company"]["language"]
+    if language not in languages():
+        raise SettingsError(
+            f"{where}: [company] language = {language!r} has no catalogue; "
+            f"use one of {', '.join(languages())}"
+        )
     return merged
 
 
@@ -139,6 +147,20 @@ class Settings:
     @property
     def locale(self) -> str:
         return self["company"]["locale"]
+
+    def with_language(self, lang: str | None) -> Settings:
+        """These settings in another language (`--lang`); the locale follows unless it already
+        is of that language. An unknown language is a SettingsError naming the known ones."""
+        if not lang or lang == self.language:
+            return self
+        if lang not in languages():
+            raise SettingsError(
+                f"language {lang!r} has no catalogue; use one of {', '.join(languages())}"
+            )
+        values = {k: dict(v) for k, v in self.values.items()}
+        values["company"]["language"] = lang
+        values["company"]["locale"] = language_locale(lang, self.locale)
+        return Settings(MappingProxyType(values), self.path)
 
     @property
     def fiscal_year_start_month(self) -> int:

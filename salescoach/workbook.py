@@ -105,10 +105,12 @@ class Facts:
 @dataclass
 class Workbook:
     root: Path
+    # A language for this run only (`--lang`); empty: the one in salescoach.toml.
+    language: str = ""
 
     @classmethod
-    def open(cls, root: Path | str | None = None) -> Workbook:
-        wb = cls(resolve_root(root))
+    def open(cls, root: Path | str | None = None, language: str = "") -> Workbook:
+        wb = cls(resolve_root(root), language or "")
         if not (wb.root / SETTINGS_FILE).exists():
             raise WorkbookError(
                 f"{wb.root} is not a workbook (no {SETTINGS_FILE}); run `salescoach init {wb.root}` first"
@@ -117,7 +119,7 @@ class Workbook:
 
     @cached_property
     def settings(self) -> Settings:
-        return Settings.load(self.root / SETTINGS_FILE)
+        return Settings.load(self.root / SETTINGS_FILE).with_language(self.language)
 
     @property
     def data_dir(self) -> Path:

@@ -11,6 +11,17 @@ from salescoach import browser
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def english_between_tests():
+    """Entry points set the process's language (i18n.set_language); a test that opens a Greek
+    workbook must not leave the next test's messages in Greek."""
+    from salescoach import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The checkout's top folder (pyproject.toml, Makefile, README.md)."""

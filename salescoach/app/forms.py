@@ -24,7 +24,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from salescoach.errors import InputError
-from salescoach.i18n import _ as _en
+from salescoach.i18n import _ as _active_language
 
 Parser = Callable[[Any], Any]
 
@@ -32,7 +32,7 @@ Parser = Callable[[Any], Any]
 # -- parsers: value of a widget -> value to save, or InputError with one sentence
 
 
-def required_text(what: str, _=_en) -> Parser:
+def required_text(what: str, _=_active_language) -> Parser:
     def parse(value: Any) -> str:
         text = "" if value is None else str(value).strip()
         if not text:
@@ -46,7 +46,7 @@ def optional_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def non_negative_number(what: str, _=_en) -> Parser:
+def non_negative_number(what: str, _=_active_language) -> Parser:
     def parse(value: Any) -> float:
         try:
             number = float(value)
@@ -62,7 +62,7 @@ def non_negative_number(what: str, _=_en) -> Parser:
 
 
 def date_not_in_past(
-    what: str, today: Callable[[], dt.date], _=_en, required: bool = True
+    what: str, today: Callable[[], dt.date], _=_active_language, required: bool = True
 ) -> Parser:
     def parse(value: Any) -> dt.date | None:
         if value in (None, ""):
@@ -79,7 +79,7 @@ def date_not_in_past(
     return parse
 
 
-def chosen(what: str, _=_en) -> Parser:
+def chosen(what: str, _=_active_language) -> Parser:
     def parse(value: Any) -> Any:
         if value in (None, ""):
             raise InputError(_("Choose {what}.", what=what))
@@ -145,7 +145,7 @@ class Form:
         title: str = "",
         css_class: str = "sc-form",
         clear_after: Sequence[str] = (),
-        _=_en,
+        _=_active_language,
     ):
         self.fields = {f.name: f for f in fields}
         self.action = action

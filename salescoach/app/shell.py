@@ -87,9 +87,11 @@ def build_app(workbook=None, page: str | None = None, **view) -> App | SinglePag
     ``period``, ``scope`` and ``scope_id``.
     """
     from salescoach.app.pages import PAGES
+    from salescoach.i18n import set_language
     from salescoach.workbook import Workbook
 
     wb = workbook if isinstance(workbook, Workbook) else Workbook.open(workbook)
+    set_language(wb.settings.language)  # this kernel serves one workbook: its words follow it
     context = Context(wb, **{k: v for k, v in view.items() if v})
     if page is None:
         return App(context)

@@ -7,6 +7,7 @@ import functools
 import click
 
 from salescoach.errors import InputError
+from salescoach.i18n import set_language
 from salescoach.importer import MappingError
 from salescoach.settings import SettingsError
 from salescoach.workbook import Workbook, WorkbookError
@@ -33,9 +34,12 @@ def user_errors(fn):
     return wrapper
 
 
-def workbook_from(ctx: click.Context) -> Workbook:
-    """The workbook named by the root command's --workbook (or its defaults)."""
-    return Workbook.open(ctx.find_root().obj["workbook"])
+def workbook_from(ctx: click.Context, lang: str | None = None) -> Workbook:
+    """The workbook named by the root command's --workbook (or its defaults), in its language
+    or `lang` (a command's --lang): every message of the run is in that language from here on."""
+    wb = Workbook.open(ctx.find_root().obj["workbook"], language=lang or "")
+    set_language(wb.settings.language)
+    return wb
 
 
 def author() -> str:

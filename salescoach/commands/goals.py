@@ -233,8 +233,8 @@ def ack(ctx, rep_id, period, outcome, comment, discussed_on) -> None:
 @user_errors
 def letters(ctx, period, rep_ids, lang, metric, formats) -> None:
     """Write one goal letter per rep (HTML, and PDF with --format html,pdf) under reports/<period>/letters/."""
-    wb = workbook_from(ctx)
-    paths = service.write_letters(wb, period, list(rep_ids) or None, lang, metric)
+    wb = workbook_from(ctx, lang)
+    paths = service.write_letters(wb, period, list(rep_ids) or None, metric=metric)
     if "pdf" in formats.split(","):
         from salescoach.render import print_to_pdf
 

@@ -105,15 +105,20 @@ def report(result) -> None:
     show_default=True,
     help="local, or dask://HOST:PORT for a Dask cluster.",
 )
+@click.option(
+    "--lang",
+    metavar="LANG",
+    help="Language of the packs for this run (en, el; default: the workbook's).",
+)
 @click.pass_context
 @user_errors
 def render(
-    ctx, everything, reps, teams, departments, period, formats, jobs, force, executor
+    ctx, everything, reps, teams, departments, period, formats, jobs, force, executor, lang
 ) -> None:
     """Render review packs (HTML and PDF) under reports/PERIOD/, with an index.html."""
     from salescoach import render as batch
 
-    wb = workbook_from(ctx)
+    wb = workbook_from(ctx, lang)
     the_plan = batch.plan(
         wb,
         everything=everything,

@@ -319,10 +319,10 @@ def render_goal_letter(
     manager's note, and what changed since the previous version. The packs' PDF renderer
     prints this HTML as it is.
     """
-    lang = lang or wb.settings.language
+    settings = wb.settings.with_language(lang)
+    lang = settings.language
     gettext = translator(lang)
-    locale = wb.settings.locale if lang == wb.settings.language else _locale_for(lang)
-    fmt = Formatter(locale, wb.settings.currency)
+    fmt = Formatter.for_settings(settings)
     reps = wb.facts()["reps"].drop_duplicates("rep_id").set_index("rep_id")
     if rep_id not in reps.index:
         raise InputError(_("unknown rep {rep_id}: not in the workbook's reps", rep_id=rep_id))
@@ -374,10 +374,6 @@ def render_goal_letter(
         accent_colour=brand["accent_colour"],
         footer=brand["footer"],
     )
-
-
-def _locale_for(lang: str) -> str:
-    return {"el": "el_GR", "en": "en_IE"}.get(lang, lang)
 
 
 def write_letters(

@@ -27,7 +27,7 @@ import pandas as pd
 
 from salescoach import actuals, attainment, privacy
 from salescoach.fmt import Formatter
-from salescoach.i18n import _
+from salescoach.i18n import _, set_language
 from salescoach.periods import Period, last_complete_quarter
 from salescoach.services import period_of, using_store
 from salescoach.workbook import Workbook
@@ -57,17 +57,19 @@ FIGURE_COLUMNS = (
 # --------------------------------------------------------------------------------------------
 
 
-_WORKBOOKS: dict[str, Workbook] = {}
+_WORKBOOKS: dict[tuple[str, str], Workbook] = {}
 
 
-def open_workbook(workbook: str | Path | Workbook) -> Workbook:
-    """The workbook; a path is opened once per process (its settings parsed once)."""
-    if isinstance(workbook, Workbook):
-        return workbook
-    key = str(Path(workbook).resolve())
-    if key not in _WORKBOOKS:
-        _WORKBOOKS[key] = Workbook.open(workbook)
-    return _WORKBOOKS[key]
+def open_workbook(workbook: str | Path | Workbook, lang: str = "") -> Workbook:
+    """The workbook, in `lang` if given; a path is opened once per process (its settings parsed
+    once). The pack's words follow its language from here on (`i18n.set_language`)."""
+    if not isinstance(workbook, Workbook):
+        key = (str(Path(workbook).resolve()), lang or "")
+        if key not in _WORKBOOKS:
+            _WORKBOOKS[key] = Workbook.open(workbook, language=lang or "")
+        workbook = _WORKBOOKS[key]
+    set_language(workbook.settings.language)
+    return workbook
 
 
 def _fingerprint(wb: Workbook, period: Period) -> tuple | None:
