@@ -39,11 +39,11 @@ def groups(tables: dict, year: Period, quarter: Period, config: m.MonitoringSett
         ),
         "delivery by rep, department, product": lambda: [
             m.delivery_by(orders, reps, level, products=tables["products"], outcomes=outcomes)
-            for outcomes in [m.order_outcomes(orders)]
+            for outcomes in [m.outcomes_of(tables)]
             for level in ("rep", "department", "product")
         ],
         "follow-ups within N days, whole history": lambda: m.follow_ups(
-            m.order_outcomes(orders), tables["service"], config.follow_up_days, last
+            m.outcomes_of(tables), tables["service"], config.follow_up_days, last
         ).mean(),
         "process stages and breaches, one year": lambda: (
             m.process_stages(tables, year, everyone, config),
@@ -141,19 +141,29 @@ def main() -> None:
     )
     year, quarter = Period.parse("2025"), Period.parse("2026-Q3")
     config = m.MonitoringSettings()
-    work = groups(tables, year, quarter, config)
-
-    timings = {}
-    for label, fn in work.items():
+    # Alone: each group on plain tables derives what it needs itself (a page showing one thing).
+    # One run: the groups in turn on one FactTables, sharing each order's outcome, the follow-ups
+    # and the per-rep arrays (a whole review); the first group to need a thing pays for it.
+    alone, one_run = {}, {}
+    for label, fn in groups(tables, year, quarter, config).items():
         t0 = time.perf_counter()
         fn()
-        timings[label] = time.perf_counter() - t0
+        alone[label] = time.perf_counter() - t0
+    for label, fn in groups(m.FactTables(tables), year, quarter, config).items():
+        t0 = time.perf_counter()
+        fn()
+        one_run[label] = time.perf_counter() - t0
     peaks = {}
-    for label, fn in work.items():
+    for label, fn in groups(tables, year, quarter, config).items():
         tracemalloc.start()
         fn()
         peaks[label] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
+    tracemalloc.start()
+    for fn in groups(m.FactTables(tables), year, quarter, config).values():
+        fn()
+    run_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
 
     sample = reps["rep_id"].iloc[: args.naive_reps]
     first, last = tables["orders"]["order_date"].min(), tables["orders"]["order_date"].max()
@@ -166,14 +176,17 @@ def main() -> None:
         fn()
         naive[label] = (time.perf_counter() - t0) / len(sample) * len(reps)
 
-    print(f"\n  {'group':<48} {'time':>8} {'peak':>9}  naive per-rep loop")
-    for label in work:
+    print(f"\n  {'group':<48} {'alone':>7} {'peak':>8} {'one run':>8}  naive per-rep loop")
+    for label in alone:
         ratio = ""
         if label in naive:
-            ratio = f"{naive[label]:7.2f} s  ({naive[label] / timings[label]:.0f}x slower)"
-        print(f"  {label:<48} {timings[label]:6.2f} s {peaks[label]:6.0f} MB  {ratio}")
+            ratio = f"{naive[label]:6.2f} s ({naive[label] / alone[label]:.0f}x slower than alone)"
+        print(
+            f"  {label:<48} {alone[label]:5.2f} s {peaks[label]:5.0f} MB {one_run[label]:6.2f} s  {ratio}"
+        )
     print(
-        f"  {'all metrics':<48} {sum(timings.values()):6.2f} s {max(peaks.values()):6.0f} MB  (goal < 2 s, < 2 GB)"
+        f"  {'all metrics':<48} {sum(alone.values()):5.2f} s {max(peaks.values()):5.0f} MB "
+        f"{sum(one_run.values()):6.2f} s  (goal < 2 s, < 2 GB; one run peaks at {run_peak:,.0f} MB)"
     )
     print(
         f"\nprocess peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB (includes building the sample)"

@@ -570,3 +570,51 @@ def test_service_results_and_missing_tables(sample_workbook, tmp_path):
     assert not service.pipeline(wb, "2026-Q3").empty
     with pytest.raises(InputError):
         service.results(wb, "2026-Q5")
+
+
+def test_fact_tables_share_work_without_changing_an_answer(sample_tables):
+    """What a FactTables derives once (order outcomes, follow-ups, per-rep arrays) gives the
+    same figures as deriving it in every call, for a scope and for everyone, twice over."""
+    year = Period.parse("2025")
+    config = m.MonitoringSettings()
+    team = sample_tables["reps"]["team"].iloc[0]
+    members = actuals.members(sample_tables["reps"], "team", team)
+    shared = m.FactTables(sample_tables)
+    for tables in (shared, shared):  # the second round reads only what was derived
+        for fn in (m.process_stages, m.breaches, m.funnel):
+            pd.testing.assert_frame_equal(
+                fn(tables, year, members, config), fn(dict(sample_tables), year, members, config)
+            )
+        pd.testing.assert_frame_equal(
+            m.scope_results(tables, "team", team, year),
+            m.scope_results(dict(sample_tables), "team", team, year),
+        )
+        pd.testing.assert_frame_equal(
+            m.results_by(tables, "department", year),
+            m.results_by(dict(sample_tables), "department", year),
+        )
+    # And the scope's share of the shared year is the scope's own orders.
+    orders = sample_tables["orders"]
+    own = m.order_outcomes(
+        orders[orders["rep_id"].isin(members) & year.contains(orders["order_date"])]
+    )
+    found = m.breaches(shared, year, members, config)["breach"].value_counts()
+    assert found["late_delivery"] == own["late"].sum()
+    assert found["cancelled"] == own["cancelled"].sum()
+    stages = m.process_stages(shared, year, members, config).set_index("measure")["value"]
+    due = m.follow_ups(own, sample_tables["service"], config.follow_up_days, year.end)
+    assert stages["follow_up_rate"] == pytest.approx(due.mean())
+
+
+def test_delivery_by_product_counts_each_order_once_per_product(sample_tables):
+    """Against the plain way: for each product, the outcomes of the orders that carry it."""
+    orders = sample_tables["orders"]
+    orders = orders[orders["order_date"] >= orders["order_date"].max() - pd.Timedelta(days=60)]
+    d = m.delivery_by(orders, sample_tables["reps"], "product")
+    outcomes = m.order_outcomes(orders)
+    for product in orders["product_id"].drop_duplicates().iloc[:5]:
+        carried = outcomes.loc[orders.loc[orders["product_id"] == product, "order_id"].unique()]
+        assert d.loc[product, "orders"] == len(carried)
+        assert d.loc[product, "late"] == carried["late"].sum()
+        assert d.loc[product, "returned"] == carried["returned"].sum()
+    assert d.index.is_monotonic_increasing

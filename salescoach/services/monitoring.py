@@ -29,7 +29,7 @@ SCOPES = ("company", "department", "team", "rep")
 class Context:
     """What every monitoring view needs, read once."""
 
-    tables: dict
+    tables: monitoring.FactTables  # what several views derive from the facts is derived once
     period: Period
     scope: str
     scope_id: str | None
@@ -46,11 +46,23 @@ def context(wb: Workbook, period, scope: str = "company", scope_id: str | None =
     """Read the workbook once for one scope and period; bad input raises InputError."""
     p = period_of(wb, period)
     if scope not in SCOPES:
-        raise InputError(f"Unknown scope {scope!r}; use one of {', '.join(SCOPES)}.")
-    tables = wb.facts().all()
+        raise InputError(
+            _(
+                "Unknown scope {scope}; use one of {scopes}.",
+                scope=repr(scope),
+                scopes=", ".join(SCOPES),
+            )
+        )
+    tables = monitoring.FactTables(wb.facts().all())
     members = actuals.members(tables["reps"], scope, scope_id)
     if scope != "company" and members.empty:
-        raise InputError(f"No {scope} named {scope_id!r} in the reps table.")
+        raise InputError(
+            _(
+                "No {scope} named {scope_id} in the reps table.",
+                scope=scope,
+                scope_id=repr(scope_id),
+            )
+        )
     with wb.store() as store:
         goals = goals_in_force(tables.get("targets"), store.frame("goal"))
     ev = actuals.events(tables, "revenue")
@@ -206,8 +218,14 @@ def late_orders_table(
         return monitoring.not_assessed("orders")
     lines = orders[ctx.period.contains(orders["order_date"])]
     try:
+        grace = ctx.config.on_time_grace_days
         d = monitoring.delivery_by(
-            lines, ctx.tables["reps"], by, ctx.config.on_time_grace_days, ctx.tables.get("products")
+            lines,
+            ctx.tables["reps"],
+            by,
+            grace,
+            ctx.tables.get("products"),
+            outcomes=monitoring.outcomes_of(ctx.tables, ctx.period, grace),  # the same lines
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None
