@@ -503,8 +503,9 @@ def order_outcomes(orders: pd.DataFrame, grace_days: int = 0) -> pd.DataFrame:
     """One row per order: rep, dates, lead times, lateness against the promise, outcome.
 
     An order's dates are its lines' latest; it is cancelled when every line is, returned when
-    any line is. `late` is judged on delivered orders only (NaN otherwise); when it shipped
-    after the promised date the lateness is production's, else logistics'.
+    any line is. `late` (1.0 late, 0.0 on time) is judged on delivered orders only (NaN
+    otherwise), `shipped_late` likewise on shipped ones; when it shipped after the promised
+    date the lateness is production's, else logistics'.
     """
     cols = {"rep_id": ("rep_id", "first"), "order_date": ("order_date", "min")}
     for c in ("customer_id",):
