@@ -181,7 +181,9 @@ def validate(ctx: click.Context, path: Path, rejects_path: Path | None) -> None:
 @click.option(
     "--lang", default="en", show_default=True, help="Language of names and comments (en, el)."
 )
-@click.option("--no-packs", is_flag=True, help="Build and import the sample only; render no review packs.")
+@click.option(
+    "--no-packs", is_flag=True, help="Build and import the sample only; render no review packs."
+)
 @click.pass_context
 @user_errors
 def demo(ctx: click.Context, seed: int, scale: float, lang: str, no_packs: bool) -> None:
@@ -262,6 +264,7 @@ from salescoach.commands import goals as _goals  # noqa: E402
 from salescoach.commands import recognition as _recognition  # noqa: E402
 from salescoach.commands import render as _render  # noqa: E402
 from salescoach.commands import serve as _serve  # noqa: E402
+from salescoach.commands import template as _template  # noqa: E402
 from salescoach.commands import training as _training  # noqa: E402
 
 for _command in (
@@ -275,6 +278,7 @@ for _command in (
     _diagnosis.coach,
     _training.training,
     _training.digest,
+    _template.template,
 ):
     main.add_command(_command)
 

@@ -107,17 +107,54 @@ def extract_messages(package_root=None) -> dict[str, list[str]]:
     method_map = [("**.py", "python")]
     options = {}
     templates = root.parent / "templates"
-    for folder, methods in ((root, method_map), (templates, [("**.j2", "jinja2"), ("**.html", "jinja2")])):
+    for folder, methods in (
+        (root, method_map),
+        (templates, [("**.j2", "jinja2"), ("**.html", "jinja2")]),
+    ):
         if not folder.exists():
             continue
         for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(folder), method_map=methods, options_map=options, keywords={"_": None, "gettext": None}
+            str(folder),
+            method_map=methods,
+            options_map=options,
+            keywords={"_": None, "gettext": None},
         ):
             if isinstance(message, tuple):
                 message = message[0]
             if message:
                 found.setdefault(message, []).append(f"{folder.name}/{filename}:{lineno}")
+    for notebook in _notebooks(root.parent):
+        for message, where in _notebook_messages(notebook):
+            found.setdefault(message, []).append(f"{notebook.relative_to(root.parent)}:{where}")
     return found
+
+
+def _notebooks(repo):
+    """The notebooks the kit ships: review packs, the manager's app, the trainer templates."""
+    for folder in ("notebooks", "templates/notebooks"):
+        yield from sorted((repo / folder).rglob("*.ipynb")) if (repo / folder).exists() else ()
+
+
+def _notebook_messages(path):
+    """`_("...")` in a notebook's code cells as (message, cell number); cells count from 1 as
+    JupyterLab shows them."""
+    import io
+    import json
+
+    from babel.messages.extract import extract_python
+
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    for number, cell in enumerate(cells, start=1):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"]).encode("utf-8")
+        for _lineno, _func, message, _comments in extract_python(
+            io.BytesIO(source), ["_", "gettext"], [], {}
+        ):
+            if isinstance(message, tuple):
+                message = message[0]
+            if message:
+                yield message, number
 
 
 def update_catalogue(lang: str) -> tuple[int, list[str]]:
@@ -140,7 +177,9 @@ def update_catalogue(lang: str) -> tuple[int, list[str]]:
     messages = extract_messages()
     template = Catalog(project="salescoach", domain=DOMAIN)
     for msgid, where in messages.items():
-        template.add(msgid, locations=[(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])) for w in where])
+        template.add(
+            msgid, locations=[(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])) for w in where]
+        )
     catalog.update(template, no_fuzzy_matching=True)
     with path.open("wb") as fh:
         write_po(fh, catalog, width=100, sort_output=True, include_previous=False)

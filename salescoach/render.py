@@ -49,6 +49,11 @@ def notebook_for(kind: str) -> Path:
     return NOTEBOOKS / f"{kind}_review.ipynb"
 
 
+def notebook_of(the_plan: Plan, kind: str, notebooks: Path = NOTEBOOKS) -> Path:
+    """The notebook a plan's packs of `kind` run: its own, or the built-in review."""
+    return the_plan.notebook or notebooks / f"{kind}_review.ipynb"
+
+
 def default_jobs() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -69,16 +74,20 @@ class PackSpec:
     label: str
     department: str = ""
     team: str = ""
+    # A workbook notebook rendered instead of the built-in pack (`render --notebook`): its
+    # files go to their own folder, named after it, so they never replace the packs.
+    notebook: str = ""
 
     @property
     def stem(self) -> str:
+        folder = f"{slug(self.notebook)}/" if self.notebook else ""
         if self.kind == "company":
-            return "company"
+            return f"{folder}company"
         if self.kind == "department":
-            return f"departments/{slug(self.scope_id)}"
+            return f"{folder}departments/{slug(self.scope_id)}"
         if self.kind == "team":
-            return f"teams/{slug(self.department)}/{slug(self.scope_id)}"
-        return f"reps/{slug(self.department)}/{slug(self.team)}/{slug(self.scope_id)}"
+            return f"{folder}teams/{slug(self.department)}/{slug(self.scope_id)}"
+        return f"{folder}reps/{slug(self.department)}/{slug(self.team)}/{slug(self.scope_id)}"
 
     def parameters(self, workbook: Path, lang: str = "") -> dict:
         params = {"workbook": str(workbook), "period": self.period, "lang": lang}
@@ -92,6 +101,53 @@ class PackSpec:
 class Plan:
     period: Period
     specs: list[PackSpec]
+    notebook: Path | None = None  # None: the built-in <kind>_review.ipynb
+
+
+def plan_notebook(
+    wb: Workbook,
+    notebook: Path,
+    *,
+    everything: bool = False,
+    reps: Sequence[str] = (),
+    teams: Sequence[str] = (),
+    departments: Sequence[str] = (),
+    period: str | Period | None = None,
+) -> Plan:
+    """The packs of a workbook notebook: one per rep, team or department it is for (its
+    parameters say which), chosen like the built-in packs, or one for the company."""
+    from dataclasses import replace
+
+    from salescoach import notebook_templates
+
+    notebook = Path(notebook).resolve()
+    if not notebook.is_file():
+        raise InputError(_("{path}: no such notebook", path=notebook))
+    problems = notebook_templates.static_problems(notebook)
+    if problems:
+        raise InputError(
+            _(
+                "{path} cannot be rendered: {problem} (salescoach template check lists every problem)",
+                path=notebook,
+                problem=str(problems[0]),
+            )
+        )
+    scope = notebook_templates.scope_of(notebook_templates.parameters(notebook))
+    if scope == "company":
+        p = plan(wb, everything=True, period=period, kinds=())
+        specs = [PackSpec("company", None, str(p.period), wb.settings.company_name)]
+    else:
+        p = plan(
+            wb,
+            everything=everything,
+            reps=reps,
+            teams=teams,
+            departments=departments,
+            period=period,
+            kinds=(scope,),
+        )
+        specs = p.specs
+    return Plan(p.period, [replace(s, notebook=notebook.stem) for s in specs], notebook)
 
 
 def plan(
@@ -200,7 +256,7 @@ def content_hashes(
     keys = decisions["key"].astype(str) if len(decisions) else pd.Series(dtype=str)
     ids = decisions["event_id"].astype(str) if len(decisions) else pd.Series(dtype=str)
     notebook_digest = {
-        k: _digest_files([notebooks / f"{k}_review.ipynb"])
+        k: _digest_files([notebook_of(the_plan, k, notebooks)])
         for k in {s.kind for s in the_plan.specs}
     }
     out = {}
@@ -332,7 +388,7 @@ def tasks_for(
         tasks.append(
             {
                 "spec": spec.__dict__,
-                "notebook": str(notebooks / f"{spec.kind}_review.ipynb"),
+                "notebook": str(notebook_of(the_plan, spec.kind, notebooks)),
                 "parameters": spec.parameters(wb.root, wb.language),
                 "outputs": outputs,
                 "hash": hashes[spec],
@@ -439,25 +495,26 @@ def run(
     tasks, skipped = tasks_for(wb, the_plan, formats, force, notebooks)
     by_key = {json.dumps(s.spec.__dict__, sort_keys=True): s.spec for s in skipped}
     by_key.update({json.dumps(t["spec"], sort_keys=True): PackSpec(**t["spec"]) for t in tasks})
+    states = {json.dumps(t["spec"], sort_keys=True): Path(t["state"]) for t in tasks}
     outcomes = list(skipped)
     total = len(the_plan.specs)
     if progress:
         progress(len(outcomes), total)
     if tasks:
         for result in chosen.map_unordered(render_worker.render_pack, tasks):
-            spec = by_key[json.dumps(result["spec"], sort_keys=True)]
-            outcomes.append(
-                Outcome(
-                    spec,
-                    result["status"],
-                    [Path(p) for p in result["paths"]],
-                    result.get("error", ""),
-                    result.get("seconds", 0.0),
-                )
+            key = json.dumps(result["spec"], sort_keys=True)
+            spec = by_key[key]
+            outcome = Outcome(
+                spec,
+                result["status"],
+                [Path(p) for p in result["paths"]],
+                result.get("error", ""),
+                result.get("seconds", 0.0),
             )
+            outcomes.append(private(wb, outcome, states[key]))
             if progress:
                 progress(len(outcomes), total)
-    index = write_index(wb, the_plan.period)
+    index = write_index(wb, the_plan.period, the_plan.notebook.stem if the_plan.notebook else "")
     return BatchResult(outcomes, index, time.perf_counter() - started)
 
 
@@ -474,9 +531,35 @@ def atomic_write_text(path: Path, text: str, tmp: Path) -> None:
     os.replace(part, path)
 
 
-def write_index(wb: Workbook, period: Period | str) -> Path:
-    """``reports/<period>/index.html``: every pack of the period on disk, by department and team."""
-    folder = period_dir(wb, period)
+def private(wb: Workbook, outcome: Outcome, state: Path) -> Outcome:
+    """A rep's pack goes to that rep: one that names another rep (a trainer's notebook listing
+    the team, say) is removed and reported as failed, never left for someone to send."""
+    if outcome.status != "rendered" or outcome.spec.kind != "rep":
+        return outcome
+    from salescoach import privacy
+
+    html_files = [p for p in outcome.paths if p.suffix == ".html"]
+    found = privacy.scan_pack(
+        html_files or outcome.paths, wb.facts()["reps"], outcome.spec.scope_id
+    )
+    if not found:
+        return outcome
+    for path in [*outcome.paths, state]:
+        path.unlink(missing_ok=True)
+    names = ", ".join(sorted({leak.found for leak in found}))
+    return Outcome(
+        outcome.spec,
+        "failed",
+        [],
+        _("names other reps ({names}); a rep's pack may show only peer medians", names=names),
+        outcome.seconds,
+    )
+
+
+def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
+    """``reports/<period>/index.html``: every pack of the period on disk, by department and team
+    (a workbook notebook's packs: ``reports/<period>/<notebook>/index.html``)."""
+    folder = period_dir(wb, period) / slug(notebook) if notebook else period_dir(wb, period)
     roster = wb.facts()["reps"].astype({"team": str, "department": str})
     names = dict(zip(roster["rep_id"].astype(str), roster["name"].astype(str)))
     e = html.escape

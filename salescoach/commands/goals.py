@@ -228,7 +228,13 @@ def ack(ctx, rep_id, period, outcome, comment, discussed_on) -> None:
 @click.option("--rep", "rep_ids", multiple=True, help="Only these reps (repeatable).")
 @click.option("--lang", help="Language of the letters (default: the workbook's).")
 @_metric
-@click.option("--format", "formats", default="html", show_default=True, help="html, or html,pdf to print PDFs too.")
+@click.option(
+    "--format",
+    "formats",
+    default="html",
+    show_default=True,
+    help="html, or html,pdf to print PDFs too.",
+)
 @click.pass_context
 @user_errors
 def letters(ctx, period, rep_ids, lang, metric, formats) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from salescoach.commands.common import user_errors, workbook_from
@@ -106,6 +108,12 @@ def report(result) -> None:
     help="local, or dask://HOST:PORT for a Dask cluster.",
 )
 @click.option(
+    "--notebook",
+    type=click.Path(path_type=Path),
+    help="Render this workbook notebook (a trainer's) instead of the built-in packs; its "
+    "parameters say whether it is per rep, team, department or for the company.",
+)
+@click.option(
     "--lang",
     metavar="LANG",
     help="Language of the packs for this run (en, el; default: the workbook's).",
@@ -113,20 +121,34 @@ def report(result) -> None:
 @click.pass_context
 @user_errors
 def render(
-    ctx, everything, reps, teams, departments, period, formats, jobs, force, executor, lang
+    ctx,
+    everything,
+    reps,
+    teams,
+    departments,
+    period,
+    formats,
+    jobs,
+    force,
+    executor,
+    notebook,
+    lang,
 ) -> None:
     """Render review packs (HTML and PDF) under reports/PERIOD/, with an index.html."""
     from salescoach import render as batch
 
     wb = workbook_from(ctx, lang)
-    the_plan = batch.plan(
-        wb,
-        everything=everything,
-        reps=_csv(reps),
-        teams=_csv(teams),
-        departments=_csv(departments),
-        period=period,
-    )
+    chosen = {
+        "everything": everything,
+        "reps": _csv(reps),
+        "teams": _csv(teams),
+        "departments": _csv(departments),
+        "period": period,
+    }
+    if notebook is None:
+        the_plan = batch.plan(wb, **chosen)
+    else:
+        the_plan = batch.plan_notebook(wb, notebook, **chosen)
     result = render_with_progress(wb, the_plan, tuple(_csv((formats,))), jobs, force, executor)
     report(result)
     if result.failed:

@@ -271,8 +271,13 @@ def _row(figures: pd.DataFrame, rep_id: str) -> pd.Series:
     return match.iloc[0]
 
 
-def cover(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> dict[str, str]:
-    """Title lines of the cover: company, rep's name and id, team, department, period."""
+def cover(
+    wb: Workbook | str | Path, rep_id: str, period: str | None = None, title: str = ""
+) -> dict[str, str]:
+    """Title lines of the cover: company, rep's name and id, team, department, period.
+
+    `title` is a message with `{name}` (a trainer's `_("Coaching session: {name}")`); by
+    default the review pack's."""
     wb = open_workbook(wb)
     p = parse_period(wb, period)
     figures, _trend = batch_figures(wb, p)
@@ -280,7 +285,8 @@ def cover(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> 
     f = Formatter.for_settings(wb.settings)
     return {
         "company": wb.settings.company_name,
-        "title": _("Review pack: {name}", name=row["name"]),
+        # A message's placeholders are filled here, so a trainer's title is translated whole.
+        "title": (title or _("Review pack: {name}")).format(name=row["name"]),
         "subtitle": _(
             "{rep_id} · {team} · {department} · {period}",
             rep_id=rep_id,
