@@ -10,7 +10,7 @@ import click
 
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.exporting import write_csv
-from salescoach.i18n import _
+from salescoach.i18n import _, set_language
 from salescoach.importer import ImportResult, validate_path
 from salescoach.workbook import Workbook, WorkbookError, init_workbook, resolve_root
 
@@ -95,7 +95,16 @@ def _print_rejects(result: ImportResult, limit: int = 10) -> None:
     click.echo(_("First rejected rows (file, row, column, value: reason):"))
     for r in result.rejects.head(limit).itertuples():
         value = r.value if len(r.value) <= 60 else r.value[:57] + "..."
-        click.echo(f"  {r.file}, row {r.row}, {r.column}, {value!r}: {r.reason}")
+        click.echo(
+            _(
+                "  {file}, row {row}, {column}, {value}: {reason}",
+                file=r.file,
+                row=r.row,
+                column=r.column,
+                value=repr(value),
+                reason=r.reason,
+            )
+        )
     if len(result.rejects) > limit:
         click.echo(_("  ... and {n} more", n=f"{len(result.rejects) - limit:,}"))
 
@@ -179,7 +188,10 @@ def validate(ctx: click.Context, path: Path, rejects_path: Path | None) -> None:
     "--scale", default=1.0, show_default=True, help="1 = about 60 reps and 150k order lines."
 )
 @click.option(
-    "--lang", default="en", show_default=True, help="Language of names and comments (en, el)."
+    "--lang",
+    default="en",
+    show_default=True,
+    help="Language of the sample's names and comments and, in a new workbook, of all it prints (en, el).",
 )
 @click.option(
     "--no-packs", is_flag=True, help="Build and import the sample only; render no review packs."
@@ -195,8 +207,9 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str, no_packs: bool)
     from salescoach.settings import SETTINGS_FILE
 
     if not (root / SETTINGS_FILE).exists():
-        init_workbook(root, DEMO_COMPANY)
+        init_workbook(root, DEMO_COMPANY, language=lang)  # a Greek sample prints in Greek
     wb = Workbook.open(root)
+    set_language(wb.settings.language)
     folder = wb.data_dir / "sample"
     click.echo(
         _(

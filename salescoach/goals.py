@@ -35,7 +35,7 @@ from salescoach.attainment import goal_key
 from salescoach.contract import METRICS, SCOPES
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, translator
+from salescoach.i18n import _, separated, translator
 from salescoach.periods import Period
 
 REASONS = ("performance", "economy", "competition", "other")
@@ -180,7 +180,7 @@ class Suggestion:
             )
         text = ", ".join(parts) + f" = {money(self.value)}"
         if self.notes:
-            text += " (" + "; ".join(self.note_texts(lang)) + ")"
+            text += " (" + separated(self.note_texts(lang), lang) + ")"
         return text
 
 

@@ -80,6 +80,64 @@ def _(message: str, /, **values) -> str:
     return translator(_active)(message, **values)
 
 
+def separated(items, lang: str | None = None) -> str:
+    """Items of one sentence (reasons, notes, actions) joined the language's way; English's
+    "; " would read as question marks in Greek."""
+    gettext = translator(lang or _active)
+    return gettext("; ").join(str(i) for i in items)
+
+
+def label(key, lang: str | None = None) -> str:
+    """The words for a key the kit stores in English (a cause, a scope, an owner, a course
+    status or topic, a coaching step), in the active language; other text is returned as it is,
+    so owners a workbook names itself print as written."""
+    gettext = translator(lang or _active)
+    words = {
+        # goal metrics
+        "revenue": gettext("revenue"),
+        "units": gettext("units"),
+        "deals_won": gettext("deals won"),
+        "new_customers": gettext("new customers"),
+        # causes of a missed goal, in the order diagnosis checks them
+        "product": gettext("product"),
+        "price": gettext("price"),
+        "delivery": gettext("delivery"),
+        "service": gettext("service"),
+        "marketing": gettext("marketing"),
+        "training": gettext("training"),
+        # scopes
+        "company": gettext("company"),
+        "department": gettext("department"),
+        "team": gettext("team"),
+        "rep": gettext("rep"),
+        "family": gettext("family"),
+        "segment": gettext("segment"),
+        "campaign": gettext("campaign"),
+        # owners (the defaults of [monitoring.owners] and the diagnosis rules)
+        "sales": gettext("sales"),
+        "production": gettext("production"),
+        "logistics": gettext("logistics"),
+        "customer service": gettext("customer service"),
+        "sales enablement": gettext("sales enablement"),
+        "the rep's manager": gettext("the rep's manager"),
+        # course status and topics
+        "current": gettext("current"),
+        "due_soon": gettext("due soon"),
+        "overdue": gettext("overdue"),
+        "never": gettext("never taken"),
+        "audience": gettext("audience"),
+        "strategy": gettext("strategy"),
+        "skills": gettext("skills"),
+        # the coaching ladder
+        "none": gettext("no step yet"),
+        "training_assigned": gettext("training assigned"),
+        "coaching_plan": gettext("coaching plan"),
+        "improvement_plan": gettext("improvement plan"),
+        "dismissal_review": gettext("dismissal review"),
+    }
+    return words.get(str(key), str(key))
+
+
 def language_locale(lang: str, locale: str) -> str:
     """The locale for `lang`: `locale` when it is already of that language, else the language's
     most likely one (el -> el_GR, en -> en_US), so numbers and dates read as the words do."""

@@ -26,6 +26,7 @@ import yaml
 
 from salescoach import contract
 from salescoach.contract import CHOICE, DATE, MONEY, NUMBER, PERIOD, TABLES, Table
+from salescoach.i18n import _
 from salescoach.readers import READABLE_SUFFIXES, RawTable, SourceError, read_raw
 from salescoach.schemas import readable_reason, schema
 
@@ -110,36 +111,57 @@ def load_mapping(path: Path | str) -> list[TableSource]:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise MappingError(f"{path.name}: not valid YAML: {exc}") from None
+        raise MappingError(_("{name}: not valid YAML: {exc}", name=path.name, exc=exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("tables"), dict):
-        raise MappingError(f"{path.name}: expected a `tables:` section naming contract tables")
+        raise MappingError(
+            _("{name}: expected a `tables:` section naming contract tables", name=path.name)
+        )
     sources = []
     for name, spec in doc["tables"].items():
         where = f"{path.name}: tables.{name}"
         if name not in TABLES:
-            raise MappingError(f"{where}: {name!r} is not a contract table ({', '.join(TABLES)})")
+            raise MappingError(
+                _(
+                    "{where}: {name} is not a contract table ({values})",
+                    where=where,
+                    name=repr(name),
+                    values=", ".join(TABLES),
+                )
+            )
         if not isinstance(spec, dict) or "file" not in spec:
-            raise MappingError(f"{where}: needs a `file:`")
+            raise MappingError(_("{where}: needs a `file:`", where=where))
         unknown = set(spec) - _SOURCE_KEYS
         if unknown:
             raise MappingError(
-                f"{where}: unknown key {sorted(unknown)[0]!r} ({', '.join(sorted(_SOURCE_KEYS))})"
+                _(
+                    "{where}: unknown key {unknown} ({values})",
+                    where=where,
+                    unknown=repr(sorted(unknown)[0]),
+                    values=", ".join(sorted(_SOURCE_KEYS)),
+                )
             )
         columns = spec.get("columns")
         if columns is not None:
             if not isinstance(columns, dict):
-                raise MappingError(f"{where}.columns: expected canonical: Source Column pairs")
+                raise MappingError(
+                    _("{where}.columns: expected canonical: Source Column pairs", where=where)
+                )
             for canonical in columns:
                 if canonical not in TABLES[name].by_name:
                     raise MappingError(
-                        f"{where}.columns: {canonical!r} is not a column of {name} "
-                        f"({', '.join(TABLES[name].names)})"
+                        _(
+                            "{where}.columns: {canonical} is not a column of {name} ({values})",
+                            where=where,
+                            canonical=repr(canonical),
+                            name=name,
+                            values=", ".join(TABLES[name].names),
+                        )
                     )
             columns = {str(k): str(v) for k, v in columns.items()}
         values = spec.get("values") or {}
         if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
             raise MappingError(
-                f"{where}.values: expected column: {{source value: canonical value}}"
+                _("{where}.values: expected column: {{source value: canonical value}}", where=where)
             )
         sources.append(
             TableSource(
@@ -169,13 +191,21 @@ def folder_sources(folder: Path | str) -> list[TableSource]:
         ]
         if len(found) > 1:
             raise MappingError(
-                f"{folder}: more than one file for {name}: {', '.join(p.name for p in found)}"
+                _(
+                    "{folder}: more than one file for {name}: {values}",
+                    folder=folder,
+                    name=name,
+                    values=", ".join(p.name for p in found),
+                )
             )
         if found:
             sources.append(TableSource(table=name, file=found[0]))
     if not sources:
         raise MappingError(
-            f"{folder}: no contract tables found (expected files such as reps.csv, deals.csv, orders.csv)"
+            _(
+                "{folder}: no contract tables found (expected files such as reps.csv, deals.csv, orders.csv)",
+                folder=folder,
+            )
         )
     return sources
 
@@ -187,8 +217,8 @@ def sources_for(path: Path | str) -> list[TableSource]:
     if path.suffix.lower() in (".yaml", ".yml"):
         return load_mapping(path)
     if not path.exists():
-        raise MappingError(f"{path}: no such file or folder")
-    raise MappingError(f"{path.name}: expected a data folder or a mapping .yaml")
+        raise MappingError(_("{path}: no such file or folder", path=path))
+    raise MappingError(_("{name}: expected a data folder or a mapping .yaml", name=path.name))
 
 
 # --------------------------------------------------------------------------- parsing
@@ -334,11 +364,9 @@ def parse_column(
     return _as_text(s)
 
 
-_KIND_REASON = {
-    DATE: "not a date",
-    MONEY: "not an amount",
-    NUMBER: "not a number",
-}
+def _kind_reason(kind: str) -> str | None:
+    # Built when a file is read, so the reason is in that run's language.
+    return {DATE: _("not a date"), MONEY: _("not an amount"), NUMBER: _("not a number")}.get(kind)
 
 
 # --------------------------------------------------------------------------- validation
@@ -387,26 +415,47 @@ def _rename(raw: RawTable, source: TableSource) -> pd.DataFrame:
         missing = [c for c in t.required if c not in frame.columns]
         if missing:
             raise MappingError(
-                f"{raw.path.name}: required column {missing[0]!r} of {t.name} not found; "
-                f"the file's columns are: {', '.join(map(str, frame.columns))}"
+                _(
+                    "{name}: required column {missing} of {name2} not found; the file's columns are: {values}",
+                    name=raw.path.name,
+                    missing=repr(missing[0]),
+                    name2=t.name,
+                    values=", ".join(map(str, frame.columns)),
+                )
             )
     else:
         mapping = dict(source.columns)
         for canonical, src in mapping.items():
             if src not in frame.columns:
                 raise MappingError(
-                    f"{raw.path.name}: column {src!r} (mapped to {t.name}.{canonical}) not found; "
-                    f"the file's columns are: {', '.join(map(str, frame.columns))}"
+                    _(
+                        "{name}: column {src} (mapped to {name2}.{canonical}) not found; the file's columns are: {values}",
+                        name=raw.path.name,
+                        src=repr(src),
+                        name2=t.name,
+                        canonical=canonical,
+                        values=", ".join(map(str, frame.columns)),
+                    )
                 )
         missing = [c for c in t.required if c not in mapping]
         if missing:
             raise MappingError(
-                f"{raw.path.name}: the mapping gives no column for {t.name}.{missing[0]}, which is required"
+                _(
+                    "{name}: the mapping gives no column for {name2}.{missing}, which is required",
+                    name=raw.path.name,
+                    name2=t.name,
+                    missing=missing[0],
+                )
             )
     for group in t.one_of:
         if not any(c in mapping for c in group):
             raise MappingError(
-                f"{raw.path.name}: {t.name} needs a column for one of {', '.join(group)}"
+                _(
+                    "{name}: {name2} needs a column for one of {values}",
+                    name=raw.path.name,
+                    name2=t.name,
+                    values=", ".join(group),
+                )
             )
     # One source column may feed several canonical ones, so build column by column.
     return pd.DataFrame(
@@ -421,7 +470,11 @@ def _translate_values(raw: pd.DataFrame, source: TableSource) -> pd.DataFrame:
     for column, codes in source.values.items():
         if column not in out.columns:
             raise MappingError(
-                f"{source.file.name}: `values` names {column!r}, which is not mapped"
+                _(
+                    "{name}: `values` names {column}, which is not mapped",
+                    name=source.file.name,
+                    column=repr(column),
+                )
             )
         text = _as_text(out[column])
         out[column] = text.map(lambda v, codes=codes: codes.get(v, v) if isinstance(v, str) else v)
@@ -440,15 +493,16 @@ def _parse(work: _Work) -> None:
             decimal=src.decimal,
             choices=col.choices,
         )
-        reason = _KIND_REASON.get(col.kind)
+        reason = _kind_reason(col.kind)
         if reason:
             had_value = _as_text(work.raw[name]).notna()
             bad = had_value & values.isna()
             if bad.any():
-                fmt = src.date_format_for(name)
-                fmt = " or ".join(fmt) if isinstance(fmt, (list, tuple)) else fmt
-                hint = f" (expected {fmt or 'YYYY-MM-DD'})" if col.kind == DATE else ""
-                work.fail(bad, name, reason + hint)
+                if col.kind == DATE:
+                    fmt = src.date_format_for(name)
+                    fmt = ", ".join(fmt) if isinstance(fmt, (list, tuple)) else fmt
+                    reason = _("not a date (expected {format})", format=fmt or "YYYY-MM-DD")
+                work.fail(bad, name, reason)
         parsed[name] = values
     frame = pd.DataFrame(parsed, index=work.raw.index)
     for col in spec.columns:
@@ -494,20 +548,28 @@ def _check_rows(work: _Work) -> None:
         if earlier in frame and later in frame:
             bad = frame[later] < frame[earlier]
             if bad.any():
-                reason = (
-                    later
-                    + " "
-                    + frame[later].dt.strftime("%Y-%m-%d")
-                    + " is before "
-                    + earlier
-                    + " "
-                    + frame[earlier].dt.strftime("%Y-%m-%d")
+                reason = pd.Series(
+                    [
+                        _(
+                            "{later} {later_date} is before {earlier} {earlier_date}",
+                            later=later,
+                            later_date=a,
+                            earlier=earlier,
+                            earlier_date=b,
+                        )
+                        for a, b in zip(
+                            frame.loc[bad, later].dt.strftime("%Y-%m-%d"),
+                            frame.loc[bad, earlier].dt.strftime("%Y-%m-%d"),
+                            strict=True,
+                        )
+                    ],
+                    index=frame.index[bad],
                 )
                 work.fail(bad, later, reason)
     for group in work.spec.one_of:
         present = [c for c in group if c in frame]
         bad = frame[present].isna().all(axis=1)
-        work.fail(bad, present[0], f"needs {' or '.join(group)}")
+        work.fail(bad, present[0], _("needs one of {columns}", columns=", ".join(group)))
     if name == "deals":
         closed = frame["stage"].isin(["won", "lost"])
         if "close_date" in frame:
@@ -551,8 +613,15 @@ def _check_duplicates(work: _Work) -> None:
             first.rename("first"), left_on=key, right_index=True, how="left"
         )["first"]
         label = "+".join(key)
-        word = "conflicting duplicate" if work.source.distinct else "duplicate"
-        reason = f"{word} {label} (first at row " + first_rows.astype("int64").astype(str) + ")"
+        reason = pd.Series(
+            [
+                _("conflicting duplicate {key} (first at row {row})", key=label, row=row)
+                if work.source.distinct
+                else _("duplicate {key} (first at row {row})", key=label, row=row)
+                for row in first_rows.astype("int64")
+            ],
+            index=first_rows.index,
+        )
         work.fail(dup, key[0], reason)
 
 
@@ -601,11 +670,30 @@ def _check_references(
         for value in values[bad].unique():
             if value in rejected_keys.get(parent, {}):
                 where = rejected_keys[parent][value]
-                reasons[value] = f"{column} '{value}' was rejected in {parent} ({where})"
+                reasons[value] = _(
+                    "{column} '{value}' was rejected in {parent} ({where})",
+                    column=column,
+                    value=value,
+                    parent=parent,
+                    where=where,
+                )
                 continue
             hint = _suggest(value, known)
-            reasons[value] = f"unknown {column} '{value}' (not in {parent}" + (
-                f"; did you mean '{hint}'?)" if hint else ")"
+            reasons[value] = (
+                _(
+                    "unknown {column} '{value}' (not in {parent}; did you mean '{hint}'?)",
+                    column=column,
+                    value=value,
+                    parent=parent,
+                    hint=hint,
+                )
+                if hint
+                else _(
+                    "unknown {column} '{value}' (not in {parent})",
+                    column=column,
+                    value=value,
+                    parent=parent,
+                )
             )
         work.fail(bad, column, values[bad].map(reasons))
     return notes
@@ -644,7 +732,9 @@ def validate_sources(
     by_table = {}
     for src in sources:
         if src.table in by_table:
-            raise MappingError(f"{src.file.name}: {src.table} is given twice")
+            raise MappingError(
+                _("{name}: {table} is given twice", name=src.file.name, table=src.table)
+            )
         by_table[src.table] = src
     stored: dict[str, pd.DataFrame] = {k: v for k, v in existing.items() if k not in by_table}
     rejected_keys: dict[str, dict] = {}

@@ -121,10 +121,15 @@ class MonitoringSettings:
             unknown = sorted(set(given) - set(known))
             if unknown:
                 raise InputError(
-                    f"[monitoring.{name}] has unknown key {unknown[0]!r}; use {', '.join(known)}."
+                    _(
+                        "[monitoring.{name}] has unknown key {unknown}; use {values}.",
+                        name=name,
+                        unknown=repr(unknown[0]),
+                        values=", ".join(known),
+                    )
                 )
         if any(not isinstance(w, (int, float)) or w < 0 for w in weights.values()):
-            raise InputError("[monitoring.scorecard_weights] must be numbers of 0 or more.")
+            raise InputError(_("[monitoring.scorecard_weights] must be numbers of 0 or more."))
         return cls(
             on_time_grace_days=int(m["on_time_grace_days"]),
             follow_up_days=int(m["follow_up_days"]),

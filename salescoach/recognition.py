@@ -21,7 +21,7 @@ from salescoach import monitoring
 from salescoach.attainment import attainment_table
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, translator
+from salescoach.i18n import _, separated, translator
 from salescoach.periods import Period
 
 AWARD_KIND = "award"
@@ -129,12 +129,12 @@ class BonusPlan:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise InputError(f"bonus mode {self.mode!r}: use marginal or tiered")
+            raise InputError(_("bonus mode {mode}: use marginal or tiered", mode=repr(self.mode)))
         thresholds = [t for t, _r in self.tiers]
         if thresholds != sorted(thresholds) or len(set(thresholds)) != len(thresholds):
-            raise InputError("bonus tiers must be in increasing order of attainment")
-        if self.base < 0 or any(r < 0 for _, r in self.tiers):
-            raise InputError("a bonus base and its rates cannot be negative")
+            raise InputError(_("bonus tiers must be in increasing order of attainment"))
+        if self.base < 0 or any(r < 0 for _t, r in self.tiers):
+            raise InputError(_("a bonus base and its rates cannot be negative"))
 
     def payout(self, attainment: float) -> float:
         """The bonus for one attainment (1.0 = goal)."""
@@ -161,7 +161,9 @@ class BonusPlan:
         try:
             tiers = tuple((float(t), float(r)) for t, r in values["tiers"])
         except (TypeError, ValueError):
-            raise InputError("[recognition.bonus] tiers: give [attainment, rate] pairs") from None
+            raise InputError(
+                _("[recognition.bonus] tiers: give [attainment, rate] pairs")
+            ) from None
         return cls(
             base=float(values["base"]),
             tiers=tiers,
@@ -234,20 +236,40 @@ class AwardRule:
     def __post_init__(self) -> None:
         if self.qualifies not in QUALIFIERS:
             raise InputError(
-                f"award rule {self.name!r}: qualifies = {self.qualifies!r}; use one of {', '.join(QUALIFIERS)}"
+                _(
+                    "award rule {name}: qualifies = {qualifies}; use one of {values}",
+                    name=repr(self.name),
+                    qualifies=repr(self.qualifies),
+                    values=", ".join(QUALIFIERS),
+                )
             )
         if self.reward not in REWARDS:
             raise InputError(
-                f"award rule {self.name!r}: reward = {self.reward!r}; use one of {', '.join(REWARDS)}"
+                _(
+                    "award rule {name}: reward = {reward}; use one of {values}",
+                    name=repr(self.name),
+                    reward=repr(self.reward),
+                    values=", ".join(REWARDS),
+                )
             )
         if self.within not in WITHIN:
             raise InputError(
-                f"award rule {self.name!r}: within = {self.within!r}; use one of {', '.join(WITHIN)}"
+                _(
+                    "award rule {name}: within = {within}; use one of {values}",
+                    name=repr(self.name),
+                    within=repr(self.within),
+                    values=", ".join(WITHIN),
+                )
             )
         if self.n < 1 or self.amount < 0:
-            raise InputError(f"award rule {self.name!r}: n must be 1 or more, amount not negative")
+            raise InputError(
+                _(
+                    "award rule {name}: n must be 1 or more, amount not negative",
+                    name=repr(self.name),
+                )
+            )
         if not self.name or "|" in self.name:
-            raise InputError("an award rule needs a name without '|'")
+            raise InputError(_("an award rule needs a name without '|'"))
 
     @property
     def floor(self) -> float:
@@ -265,7 +287,11 @@ class AwardRule:
         unknown = set(values) - known
         if unknown:
             raise InputError(
-                f"award rule {values.get('name')!r}: unknown key {sorted(unknown)[0]!r}"
+                _(
+                    "award rule {name}: unknown key {unknown}",
+                    name=repr(values.get("name")),
+                    unknown=repr(sorted(unknown)[0]),
+                )
             )
         return cls(**values)
 
@@ -298,7 +324,7 @@ class ProgramSettings:
         rules = tuple(AwardRule.from_settings(x) for x in r["rules"])
         names = [rule.name for rule in rules]
         if len(set(names)) != len(names):
-            raise InputError("award rules need distinct names")
+            raise InputError(_("award rules need distinct names"))
         return cls(
             metric=r["metric"],
             cash_budget=float(r["cash_budget"]),
@@ -669,8 +695,11 @@ def _why(rule: AwardRule, row: pd.Series, q: pd.Series, period: str, money: bool
         return _(template, **values)
     except (KeyError, IndexError, ValueError):
         raise InputError(
-            f"award rule {rule.name!r}: its sentence uses an unknown placeholder; "
-            f"use {', '.join('{' + k + '}' for k in values)}"
+            _(
+                "award rule {name}: its sentence uses an unknown placeholder; use {values}",
+                name=repr(rule.name),
+                values=", ".join("{" + k + "}" for k in values),
+            )
         ) from None
 
 
@@ -1106,12 +1135,12 @@ def retention_risks(
                     "rep_id": rep_id,
                     "name": row.get("name", rep_id),
                     "mean_attainment": mean_att[rep_id],
-                    "reasons": "; ".join(reasons),
+                    "reasons": separated(reasons, lang),
                     "sentence": _(
                         "{name} (mean attainment {attainment}) is at risk: {reasons}.",
                         name=row.get("name", rep_id),
                         attainment=fmt.pct(mean_att[rep_id]),
-                        reasons="; ".join(reasons),
+                        reasons=separated(reasons, lang),
                     ),
                 }
             )

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from salescoach import i18n
 from salescoach.errors import InputError
 from salescoach.i18n import _
 from salescoach.periods import Period
@@ -246,6 +247,10 @@ def content_hashes(
 
     batch = packs.batch_key(wb, the_plan.period)
     template = _digest_files(p for p in (TEMPLATES / TEMPLATE).rglob("*") if p.is_file())
+    # A corrected translation changes the packs printed in that language.
+    catalogue = i18n.catalogue_path(wb.settings.language)
+    if catalogue.is_file():
+        template += _digest_files([Path(str(catalogue))])
     settings = json.dumps(
         {k: dict(v) for k, v in wb.settings.values.items()}, sort_keys=True, default=str
     )

@@ -68,11 +68,11 @@ def schema(table_name: str) -> pa.DataFrameSchema:
 
 
 # pandera's built-in checks have names, not sentences.
-_BUILTIN_REASONS = {"not_nullable": "required value is missing"}
-
-
 def readable_reason(check: str) -> str:
-    return _BUILTIN_REASONS.get(check, check)
+    """A pandera check's name as a reason a person reads, in the run's language."""
+    from salescoach.i18n import _
+
+    return {"not_nullable": _("required value is missing")}.get(check, check)
 
 
 def date_columns(table_name: str) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from salescoach.i18n import language_locale, languages
+from salescoach.i18n import _, language_locale, languages
 
 SETTINGS_FILE = "salescoach.toml"
 
@@ -55,15 +55,30 @@ def _check_items(default: list, value: list, where: str) -> None:
         return
     for number, item in enumerate(value, start=1):
         if not isinstance(item, dict):
-            raise SettingsError(f"{where}: item {number} must be a table of keys")
+            raise SettingsError(
+                _("{where}: item {number} must be a table of keys", where=where, number=number)
+            )
         for key, v in item.items():
             if key not in known:
                 raise SettingsError(
-                    f"{where}: unknown key {key!r} in item {number} (known: {', '.join(known)})"
+                    _(
+                        "{where}: unknown key {key} in item {number} (known: {values})",
+                        where=where,
+                        key=repr(key),
+                        number=number,
+                        values=", ".join(known),
+                    )
                 )
             if not _same_kind(known[key], v):
                 raise SettingsError(
-                    f"{where}: item {number} {key} = {v!r} should be a {type(known[key]).__name__}"
+                    _(
+                        "{where}: item {number} {key} = {v} should be a {name}",
+                        where=where,
+                        number=number,
+                        key=key,
+                        v=repr(v),
+                        name=type(known[key]).__name__,
+                    )
                 )
 
 
@@ -73,19 +88,39 @@ def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[st
     for section, values in user.items():
         if section not in merged:
             raise SettingsError(
-                f"{where}: unknown section [{section}] (known: {', '.join(merged)})"
+                _(
+                    "{where}: unknown section [{section}] (known: {values})",
+                    where=where,
+                    section=section,
+                    values=", ".join(merged),
+                )
             )
         if not isinstance(values, dict):
-            raise SettingsError(f"{where}: [{section}] must be a table of keys")
+            raise SettingsError(
+                _("{where}: [{section}] must be a table of keys", where=where, section=section)
+            )
         for key, value in values.items():
             if key not in merged[section]:
                 raise SettingsError(
-                    f"{where}: unknown key {key!r} in [{section}] (known: {', '.join(merged[section])})"
+                    _(
+                        "{where}: unknown key {key} in [{section}] (known: {values})",
+                        where=where,
+                        key=repr(key),
+                        section=section,
+                        values=", ".join(merged[section]),
+                    )
                 )
             default = merged[section][key]
             if not _same_kind(default, value):
                 raise SettingsError(
-                    f"{where}: [{section}] {key} = {value!r} should be a {type(default).__name__}"
+                    _(
+                        "{where}: [{section}] {key} = {value} should be a {name}",
+                        where=where,
+                        section=section,
+                        key=key,
+                        value=repr(value),
+                        name=type(default).__name__,
+                    )
                 )
             if isinstance(default, dict):
                 # A sub-table overrides the defaults key by key (so `[recognition.bonus]
@@ -93,7 +128,14 @@ def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[st
                 unknown = set(value) - set(default)
                 if unknown:
                     raise SettingsError(
-                        f"{where}: unknown key {sorted(unknown)[0]!r} in [{section}.{key}] (known: {', '.join(default)})"
+                        _(
+                            "{where}: unknown key {unknown} in [{section}.{key}] (known: {values})",
+                            where=where,
+                            unknown=repr(sorted(unknown)[0]),
+                            section=section,
+                            key=key,
+                            values=", ".join(default),
+                        )
                     )
                 value = {**default, **value}
             if isinstance(default, list):
@@ -101,12 +143,22 @@ def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[st
             merged[section][key] = value
     month = merged["company"]["fiscal_year_start_month"]
     if not 1 <= month <= 12:
-        raise SettingsError(f"{where}: [company] fiscal_year_start_month = {month} should be 1-12")
+        raise SettingsError(
+            _(
+                "{where}: [company] fiscal_year_start_month = {month} should be 1-12",
+                where=where,
+                month=month,
+            )
+        )
     language = merged["company"]["language"]
     if language not in languages():
         raise SettingsError(
-            f"{where}: [company] language = {language!r} has no catalogue; "
-            f"use one of {', '.join(languages())}"
+            _(
+                "{where}: [company] language = {language} has no catalogue; use one of {values}",
+                where=where,
+                language=repr(language),
+                values=", ".join(languages()),
+            )
         )
     return merged
 
@@ -122,7 +174,7 @@ class Settings:
         try:
             user = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+            raise SettingsError(_("{path}: not valid TOML: {exc}", path=path, exc=exc)) from None
         return cls(MappingProxyType(merge(user, str(path))), path)
 
     @classmethod
@@ -155,7 +207,11 @@ class Settings:
             return self
         if lang not in languages():
             raise SettingsError(
-                f"language {lang!r} has no catalogue; use one of {', '.join(languages())}"
+                _(
+                    "language {lang} has no catalogue; use one of {values}",
+                    lang=repr(lang),
+                    values=", ".join(languages()),
+                )
             )
         values = {k: dict(v) for k, v in self.values.items()}
         values["company"]["language"] = lang

@@ -23,6 +23,7 @@ import pandas as pd
 
 from salescoach import contract
 from salescoach.exporting import write_csv
+from salescoach.i18n import _
 from salescoach.importer import ImportResult
 from salescoach.settings import SETTINGS_FILE, Settings, default_text
 
@@ -45,17 +46,28 @@ def resolve_root(root: Path | str | None = None) -> Path:
     return Path(root or os.environ.get(ENV_VAR) or ".").resolve()
 
 
-def init_workbook(root: Path | str, company: str | None = None, force: bool = False) -> Path:
-    """Create a workbook folder with a commented salescoach.toml; returns the settings path."""
+def init_workbook(
+    root: Path | str, company: str | None = None, force: bool = False, language: str = "en"
+) -> Path:
+    """Create a workbook folder with a commented salescoach.toml; returns the settings path.
+
+    `language` also sets the locale to that language's usual one (el: el_GR)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     path = root / SETTINGS_FILE
     if path.exists() and not force:
-        raise WorkbookError(f"{path} already exists; use --force to overwrite it")
+        raise WorkbookError(_("{path} already exists; use --force to overwrite it", path=path))
     text = default_text()
     if company:
         text = text.replace(
             'name = "Sample Company"', f"name = {json.dumps(company, ensure_ascii=False)}", 1
+        )
+    if language != "en":
+        from salescoach.i18n import language_locale
+
+        text = text.replace('language = "en"', f'language = "{language}"', 1)
+        text = text.replace(
+            'locale = "en_IE"', f'locale = "{language_locale(language, "en_IE")}"', 1
         )
     path.write_text(text, encoding="utf-8")
     (root / DATA_DIR).mkdir(exist_ok=True)
@@ -113,7 +125,11 @@ class Workbook:
         wb = cls(resolve_root(root), language or "")
         if not (wb.root / SETTINGS_FILE).exists():
             raise WorkbookError(
-                f"{wb.root} is not a workbook (no {SETTINGS_FILE}); run `salescoach init {wb.root}` first"
+                _(
+                    "{root} is not a workbook (no {file}); run `salescoach init {root}` first",
+                    root=wb.root,
+                    file=SETTINGS_FILE,
+                )
             )
         return wb
 

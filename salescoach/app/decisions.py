@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from salescoach.attainment import GOAL_KIND
 from salescoach.contract import METRICS
 from salescoach.errors import InputError
+from salescoach.i18n import _
 
 # Steps of the coaching ladder when `salescoach.coaching` does not define them.
 FALLBACK_LADDER = ("none", "coaching", "training plan", "improvement plan", "dismissal review")
@@ -45,7 +46,7 @@ def service(name: str):
 def _reason(why: str | None) -> str:
     text = (why or "").strip()
     if not text:
-        raise InputError("A reason is required.")
+        raise InputError(_("A reason is required."))
     return text
 
 
@@ -56,9 +57,15 @@ def _now() -> str:
 def set_goal(ctx, metric: str, target: float, reason: str, scope: str | None = None, scope_id=None):
     """A new version of the goal of the context's scope and period (or the given scope)."""
     if metric not in METRICS:
-        raise InputError(f"Unknown metric {metric!r}; use one of {', '.join(METRICS)}.")
+        raise InputError(
+            _(
+                "Unknown metric {metric}; use one of {values}.",
+                metric=repr(metric),
+                values=", ".join(METRICS),
+            )
+        )
     if target is None or not math.isfinite(float(target)) or float(target) < 0:
-        raise InputError("A target cannot be negative.")
+        raise InputError(_("A target cannot be negative."))
     reason = _reason(reason)
     scope = scope or ctx.scope
     scope_id = scope_id if scope_id is not None else ctx.scope_id
@@ -80,7 +87,7 @@ def record_goal_discussion(ctx, rep_id: str, metric: str, note: str, acknowledge
 
     note = (note or "").strip()
     if not note:
-        raise InputError("A note of the discussion is required.")
+        raise InputError(_("A note of the discussion is required."))
     data = {
         "rep_id": rep_id,
         "period": str(ctx.period),
@@ -90,7 +97,9 @@ def record_goal_discussion(ctx, rep_id: str, metric: str, note: str, acknowledge
         "comment": note,
         "metric": metric,
     }
-    event = ctx.store().append(goals.ACK_KIND, goals.ack_key(rep_id, str(ctx.period)), data, who=ctx.who, why=note)
+    event = ctx.store().append(
+        goals.ACK_KIND, goals.ack_key(rep_id, str(ctx.period)), data, who=ctx.who, why=note
+    )
     ctx.decisions_changed()
     return event
 
@@ -101,7 +110,7 @@ def assign_training(ctx, rep_id: str, course_id: str, due: dt.date, reason: str)
 
     reason = _reason(reason)
     if due is None:
-        raise InputError("A due date is required.")
+        raise InputError(_("A due date is required."))
     event = training.assign(
         ctx.workbook, rep_id, course_id, due, reason, ctx.who, today=ctx.today, store=ctx.store()
     )
@@ -112,9 +121,9 @@ def assign_training(ctx, rep_id: str, course_id: str, due: dt.date, reason: str)
 def log_coaching(ctx, rep_id: str, note: str, actions: Sequence[str], follow_up: dt.date | None):
     note = (note or "").strip()
     if not note:
-        raise InputError("A coaching note is required.")
+        raise InputError(_("A coaching note is required."))
     if follow_up is not None and follow_up < ctx.today:
-        raise InputError("A follow-up date cannot be in the past.")
+        raise InputError(_("A follow-up date cannot be in the past."))
     event = ctx.store().append(
         "coaching",
         f"{rep_id}|{_now()}",
@@ -155,7 +164,7 @@ def move_on_ladder(ctx, rep_id: str, step: str, reason: str):
 
     reason = _reason(reason)
     if step not in ladder_steps():
-        raise InputError(f"Unknown coaching step {step!r}.")
+        raise InputError(_("Unknown coaching step {step}.", step=repr(step)))
     event = coaching.record_step(ctx.workbook, rep_id, step, reason, ctx.who, period=ctx.period)
     ctx.decisions_changed()
     return event
@@ -165,9 +174,9 @@ def approve_award(ctx, rep_id: str, award: str, amount: float, reason: str):
     reason = _reason(reason)
     award = (award or "").strip()
     if not award:
-        raise InputError("Name the award.")
+        raise InputError(_("Name the award."))
     if amount is None or float(amount) < 0:
-        raise InputError("An award amount cannot be negative.")
+        raise InputError(_("An award amount cannot be negative."))
     from salescoach.recognition import AWARD_KIND, award_key
 
     # Same record as `salescoach awards approve`: an award the manager grants by hand.
@@ -181,6 +190,12 @@ def approve_award(ctx, rep_id: str, award: str, amount: float, reason: str):
         "status": "approved",
         "sentence": reason,
     }
-    event = ctx.store().append(AWARD_KIND, award_key(period=str(ctx.period), rule="manual", rep_id=rep_id), data, who=ctx.who, why=reason)
+    event = ctx.store().append(
+        AWARD_KIND,
+        award_key(period=str(ctx.period), rule="manual", rep_id=rep_id),
+        data,
+        who=ctx.who,
+        why=reason,
+    )
     ctx.decisions_changed()
     return event

@@ -7,7 +7,7 @@ import pandas as pd
 
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.fmt import Formatter
-from salescoach.i18n import _
+from salescoach.i18n import _, label
 from salescoach.periods import Period
 from salescoach.services import training as service
 
@@ -48,7 +48,7 @@ def status(ctx, period, team) -> None:
     late = table[table["status"].isin(["overdue", "due_soon", "never"])]
     for r in late.sort_values(["status", "rep_id", "course_id"]).itertuples():
         due = _(" (due {date})", date=fmt.date(r.due_on)) if pd.notna(r.due_on) else ""
-        click.echo(f"{r.rep_id} {r.name} | {r.course_id} {r.title}: {_(str(r.status))}{due}")
+        click.echo(f"{r.rep_id} {r.name} | {r.course_id} {r.title}: {label(r.status)}{due}")
     cover = service.training.coverage(table, wb.facts()["reps"], "team")
     click.echo("")
     for name, r in cover.iterrows():

@@ -6,6 +6,7 @@ notebooks and the Voila app all go through services, so each write is made in on
 """
 
 from salescoach.errors import InputError
+from salescoach.i18n import _
 from salescoach.periods import Period
 
 
@@ -17,7 +18,7 @@ def period_of(wb, period) -> Period:
     try:
         return Period.parse(str(period), wb.settings.fiscal_year_start_month)
     except ValueError as exc:
-        raise InputError(f"unknown period: {exc}") from None
+        raise InputError(_("unknown period: {exc}", exc=exc)) from None
 
 
 def using_store(wb, action):

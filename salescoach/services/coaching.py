@@ -17,6 +17,7 @@ import pandas as pd
 
 from salescoach import coaching
 from salescoach.errors import InputError
+from salescoach.i18n import _
 from salescoach.services import using_store
 
 
@@ -27,14 +28,14 @@ def _now() -> str:
 def _text(value, what: str) -> str:
     text = (value or "").strip()
     if not text:
-        raise InputError(f"{what} is required.")
+        raise InputError(_("{what} is required.", what=what))
     return text
 
 
 def _rep(wb, rep_id: str) -> str:
     reps = wb.facts().get("reps")
     if reps is not None and rep_id not in set(reps["rep_id"]):
-        raise InputError(f"Unknown rep {rep_id!r}.")
+        raise InputError(_("Unknown rep {rep_id}.", rep_id=repr(rep_id)))
     return rep_id
 
 
@@ -62,14 +63,18 @@ def record_step(
     reason = _text(reason, "A reason")
     if step not in coaching.LADDER:
         raise InputError(
-            f"Unknown coaching step {step!r}; use one of {', '.join(coaching.LADDER)}."
+            _(
+                "Unknown coaching step {step}; use one of {values}.",
+                step=repr(step),
+                values=", ".join(coaching.LADDER),
+            )
         )
     _rep(wb, rep_id)
     if step == "dismissal_review":
         done = coaching.reached(steps(wb), rep_id)
         coached = "coaching_plan" in done or len(sessions(wb, rep_id)) > 0
         if not ("training_assigned" in done and coached):
-            raise InputError("A dismissal review needs training and coaching recorded first.")
+            raise InputError(_("A dismissal review needs training and coaching recorded first."))
     data = {
         "rep_id": rep_id,
         "step": step,
@@ -89,7 +94,9 @@ def _date(value, what: str):
     try:
         return pd.Timestamp(value).date().isoformat()
     except (ValueError, TypeError) as exc:
-        raise InputError(f"The {what} {value!r} is not a date (YYYY-MM-DD).") from exc
+        raise InputError(
+            _("The {what} {value} is not a date (YYYY-MM-DD).", what=what, value=repr(value))
+        ) from exc
 
 
 def record_session(wb, rep_id, notes, actions, who, period=None, follow_up=None):
@@ -101,7 +108,9 @@ def record_session(wb, rep_id, notes, actions, who, period=None, follow_up=None)
         try:
             text, due = coaching.parse_action(a)
         except ValueError as exc:
-            raise InputError(f"An action is written text@YYYY-MM-DD, got {a!r}.") from exc
+            raise InputError(
+                _("An action is written text@YYYY-MM-DD, got {a}.", a=repr(a))
+            ) from exc
         clean.append(f"{text}@{due.date().isoformat()}")
     data = {
         "rep_id": rep_id,
@@ -122,7 +131,9 @@ def action_done(wb, action_id, who, reason="done"):
     """Mark an agreed action (`<session key>#<n>`) done."""
     key, _sep, _n = str(action_id).rpartition("#")
     if not key or not using_store(wb, lambda store: store.history(coaching.SESSION_KIND, key=key)):
-        raise InputError(f"Unknown action {action_id!r}; see `salescoach coach list`.")
+        raise InputError(
+            _("Unknown action {action_id}; see `salescoach coach list`.", action_id=repr(action_id))
+        )
     data = {"rep_id": key.split("|")[0], "done_on": dt.date.today().isoformat()}
     return using_store(
         wb,
@@ -141,11 +152,11 @@ def actions_due(
 ) -> pd.DataFrame | str:
     """A rep's open coaching actions (agreed, not done), soonest first, for the review pack;
     with the rep's current step on the coaching ladder."""
-    from salescoach.i18n import translator
+    from salescoach.i18n import label, translator
 
     _ = translator(wb.settings.language)
     if scope != "rep" or not scope_id:
-        raise InputError("coaching actions are per rep")
+        raise InputError(_("coaching actions are per rep"))
     now = pd.Timestamp(today or dt.date.today())
     done = {e.key for e in using_store(wb, lambda store: store.history(coaching.ACTION_DONE_KIND))}
     mine = sessions(wb, scope_id)
@@ -170,7 +181,10 @@ def actions_due(
         own = all_steps[all_steps["rep_id"] == scope_id]
         step = own["step"].iloc[-1] if len(own) else None
     if not rows:
-        return _("No open coaching actions. Coaching ladder: {step}.", step=step or "none")
+        return _(
+            "No open coaching actions. Coaching ladder: {step}.",
+            step=label(step or "none", wb.settings.language),
+        )
     frame = pd.DataFrame(rows).sort_values(_("Due")).reset_index(drop=True)
     frame.attrs["step"] = step
     return frame

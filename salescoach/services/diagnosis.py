@@ -7,6 +7,7 @@ import pandas as pd
 from salescoach import actuals, attainment, diagnosis
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
+from salescoach.i18n import _
 from salescoach.periods import Period, last_complete_quarter
 from salescoach.services import period_of, using_store
 
@@ -35,7 +36,7 @@ def run(wb, period=None) -> diagnosis.Diagnosis:
     p = _period(wb, period)
     tables = wb.facts().all()
     if tables.get("reps") is None:
-        raise InputError("Diagnosis needs a reps table; import one first.")
+        raise InputError(_("Diagnosis needs a reps table; import one first."))
     try:
         events = using_store(wb, lambda store: store.frame(attainment.GOAL_KIND))
     except Exception:  # noqa: BLE001 - an empty or new store has no goal events
@@ -65,7 +66,9 @@ def _in_scope(findings: pd.DataFrame, reps: pd.DataFrame, scope, scope_id) -> pd
     try:
         ids = set(members(reps, scope, scope_id))
     except ValueError as exc:
-        raise InputError(f"Unknown scope {scope!r}: use company, department, team or rep.") from exc
+        raise InputError(
+            _("Unknown scope {scope}: use company, department, team or rep.", scope=repr(scope))
+        ) from exc
     r = reps.set_index("rep_id")
     depts = set(r.loc[r.index.isin(ids), "department"])
     keep = ~findings["scope"].isin(("rep", "department", "team"))
@@ -90,7 +93,7 @@ def by_owner(wb, period=None, scope=None, scope_id=None) -> dict[str, pd.DataFra
 def readable(found: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.DataFrame:
     """Findings as a manager reads them: systemic causes first, then the rep's own; money
     formatted; internals (benchmark, rule) left out. The pack and the app both show this."""
-    from salescoach.i18n import translator
+    from salescoach.i18n import label, translator
 
     _ = translator(lang)
     if "material" in found:
@@ -101,11 +104,16 @@ def readable(found: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.DataFr
     found = found.assign(_own=found["scope"] == "rep").sort_values("_own", kind="stable")
     return pd.DataFrame(
         {
-            _("Cause"): found["cause"],
-            _("Where"): found["scope"] + " " + found["scope_id"].astype(str),
+            _("Cause"): [label(c, lang) for c in found["cause"]],
+            _("Where"): [
+                f"{label(scope, lang)} {scope_id}"
+                for scope, scope_id in zip(
+                    found["scope"], found["scope_id"].astype(str), strict=True
+                )
+            ],
             _("Evidence"): found["evidence"],
             _("Revenue at stake"): [fmt.money_compact(v) for v in found["impact"]],
-            _("Owner"): found["owner"],
+            _("Owner"): [label(o, lang) for o in found["owner"]],
             _("Action"): found["action"],
         }
     ).reset_index(drop=True)

@@ -15,7 +15,7 @@ from salescoach import actuals, goals
 from salescoach.attainment import GOAL_KIND, attainment_table, goal_key, goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, translator
+from salescoach.i18n import _, label, translator
 from salescoach.services import period_of
 from salescoach.templating import render
 from salescoach.workbook import Workbook
@@ -360,7 +360,7 @@ def render_goal_letter(
         company=wb.settings.company_name,
         rep_name=reps.loc[rep_id, "name"],
         period_label=fmt.period(period),
-        metric_label=gettext(metric),
+        metric_label=label(metric, lang),
         target=value(current),
         version=int(last["version"]),
         previous=value(previous) if previous is not None else None,

@@ -17,7 +17,7 @@ from salescoach import actuals, charts, monitoring
 from salescoach.attainment import attainment_table, goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, translator
+from salescoach.i18n import _, label, translator
 from salescoach.periods import Period
 from salescoach.services import period_of
 from salescoach.workbook import Workbook
@@ -122,13 +122,13 @@ def results_table(ctx: Context) -> pd.DataFrame:
         ctx.tables, ctx.scope, ctx.scope_id, ctx.period, ctx.goals, ctx.as_of
     )
     rows = []
-    for key, label, unit in RESULT_ROWS:
+    for key, measure, unit in RESULT_ROWS:
         if key not in frame.index:
             continue
         r = frame.loc[key]
         rows.append(
             {
-                _("Measure"): _(label),
+                _("Measure"): _(measure),
                 ctx.fmt.period(ctx.period): _show(ctx.fmt, r["period"], unit),
                 ctx.fmt.period(ctx.period.shift(-1)): _show(ctx.fmt, r["prior"], unit),
                 _("vs prior"): _show(ctx.fmt, r["vs_prior"], "change"),
@@ -142,19 +142,27 @@ def results_table(ctx: Context) -> pd.DataFrame:
         if f"goal:{metric}" not in frame.index:
             continue
         unit = "money" if metric == "revenue" else "count"
-        for what, label, u in (
-            ("goal", _("Goal: {metric}", metric=_(metric)), unit),
-            ("attainment", _("Attainment to date: {metric}", metric=_(metric)), "share"),
-            ("projection", _("Run-rate projection: {metric}", metric=_(metric)), unit),
+        for what, text, u in (
+            ("goal", _("Goal: {metric}", metric=label(metric, ctx.lang)), unit),
+            (
+                "attainment",
+                _("Attainment to date: {metric}", metric=label(metric, ctx.lang)),
+                "share",
+            ),
+            (
+                "projection",
+                _("Run-rate projection: {metric}", metric=label(metric, ctx.lang)),
+                unit,
+            ),
             (
                 "projected_attainment",
-                _("Projected attainment: {metric}", metric=_(metric)),
+                _("Projected attainment: {metric}", metric=label(metric, ctx.lang)),
                 "share",
             ),
         ):
             rows.append(
                 {
-                    _("Measure"): label,
+                    _("Measure"): text,
                     ctx.fmt.period(ctx.period): _show(
                         ctx.fmt, frame.loc[f"{what}:{metric}", "period"], u
                     ),
@@ -191,7 +199,7 @@ def format_stages(stages: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.
         rows.append(
             {
                 _("Stage"): _(stage_names.get(r["stage"], r["stage"])),
-                _("Owner"): r["owner"],
+                _("Owner"): label(r["owner"], lang),
                 _("Measure"): _(r["label"]),
                 _("This scope"): "" if note else _show(fmt, r["value"], unit),
                 _("Company"): "" if note else _show(fmt, r["company"], unit),
@@ -279,7 +287,7 @@ def breach_table(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(
         {
             _("Breach"): [_(names.get(k, k)) for k in g["breach"]],
-            _("Owner"): g["owner"].to_numpy(),
+            _("Owner"): [label(o, ctx.lang) for o in g["owner"]],
             _("Count"): g["count"].map(ctx.fmt.number).to_numpy(),
             _("Median days over"): g["days"].map(lambda v: ctx.fmt.number(v, 1)).to_numpy(),
         }
@@ -363,14 +371,14 @@ def activity_table(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
     a = monitoring.activity_per_week(acts, ctx.tables["reps"], ctx.period).reindex(ctx.members)
     names = ctx.tables["reps"].set_index("rep_id")["name"]
     out = pd.DataFrame({_("Rep"): a.index.map(names)}, index=a.index)
-    for kind, label in (
+    for kind, heading in (
         ("call", _("Calls")),
         ("email", _("Emails")),
         ("meeting", _("Meetings")),
         ("demo", _("Demos")),
     ):
         if kind in a:
-            out[_(label) + " / " + _("week")] = a[kind].map(lambda v: ctx.fmt.number(v, 1))
+            out[_(heading) + " / " + _("week")] = a[kind].map(lambda v: ctx.fmt.number(v, 1))
     out[_("Total / week")] = a["total"].map(lambda v: ctx.fmt.number(v, 1))
     out[_("Team median")] = a["team_median_total"].map(lambda v: ctx.fmt.number(v, 1))
     out[_("vs team median")] = a["vs_team_median"].map(lambda v: ctx.fmt.pct(v))
@@ -504,7 +512,9 @@ def attainment_figure(ctx: Context, level: str = "department", metric: str = "re
     if level == "rep":
         mine.index = mine.index.map(ctx.tables["reps"].set_index("rep_id")["name"])
     title = _(
-        "Attainment to date by {level}, {period}", level=_(level), period=ctx.fmt.period(ctx.period)
+        "Attainment to date by {level}, {period}",
+        level=label(level, ctx.lang),
+        period=ctx.fmt.period(ctx.period),
     )
     return charts.attainment_bars(
         mine, title, ctx.fmt, ctx.branding["primary_colour"], ctx.branding["accent_colour"]

@@ -27,7 +27,7 @@ import pandas as pd
 
 from salescoach import actuals, attainment, privacy
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, set_language
+from salescoach.i18n import _, label, set_language
 from salescoach.periods import Period, last_complete_quarter
 from salescoach.services import period_of, using_store
 from salescoach.workbook import Workbook
@@ -326,11 +326,11 @@ def goal_attainment(
 
 def _with_peers(lines, row, peers, minimum) -> pd.DataFrame:
     records = []
-    for label, column, show in lines:
+    for measure, column, show in lines:
         bench = privacy.peer_benchmark(peers[column], minimum)
         records.append(
             {
-                _("Measure"): label,
+                _("Measure"): measure,
                 _("You"): show(row[column]),
                 _("Peers: lower quartile"): show(bench["q1"]),
                 _("Peers: median"): show(bench["median"]),
@@ -472,8 +472,8 @@ def training(wb, rep_id: str, period: str | None = None):
     return pd.DataFrame(
         {
             _("Course"): status["title"],
-            _("Topic"): status["topic"],
-            _("Status"): status["status"].str.replace("_", " "),
+            _("Topic"): [label(t) for t in status["topic"]],
+            _("Status"): [label(s) for s in status["status"]],
             _("Last completed"): [f.date(d) for d in status["last_completed"]],
             _("Refresh due"): [f.date(d) for d in status["due_on"]],
         }

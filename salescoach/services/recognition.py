@@ -16,7 +16,7 @@ from salescoach import actuals, recognition
 from salescoach.attainment import goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import translator
+from salescoach.i18n import _, translator
 from salescoach.periods import Period
 from salescoach.recognition import AWARD_KIND, NEXT_STATUS, ProgramSettings
 from salescoach.services import period_of
@@ -34,9 +34,17 @@ def _members(wb: Workbook, scope: str, scope_id: str | None) -> pd.Index | None:
     reps = wb.facts()["reps"]
     column = {"department": "department", "team": "team", "rep": "rep_id"}.get(scope)
     if column is None:
-        raise InputError(f"unknown scope {scope!r}; use company, department, team or rep")
+        raise InputError(
+            _("unknown scope {scope}; use company, department, team or rep", scope=repr(scope))
+        )
     if not scope_id or scope_id not in set(reps[column]):
-        raise InputError(f"unknown {scope} {scope_id!r}: not in the workbook's reps")
+        raise InputError(
+            _(
+                "unknown {scope} {scope_id}: not in the workbook's reps",
+                scope=scope,
+                scope_id=repr(scope_id),
+            )
+        )
     return actuals.members(reps, scope, scope_id)
 
 
@@ -96,7 +104,7 @@ def inputs(wb: Workbook, period, lang: str | None = None) -> Inputs:
     program = ProgramSettings.from_settings(wb.settings)
     tables = wb.facts().all()
     if "reps" not in tables:
-        raise InputError("no reps in the workbook; run `salescoach import` first")
+        raise InputError(_("no reps in the workbook; run `salescoach import` first"))
     with wb.store() as store:
         goal_events = store.frame("goal")
     goals = goals_in_force(tables.get("targets"), goal_events)
@@ -217,21 +225,31 @@ def decide(
     each, in one transaction. Choose them by key, rep, rule, or all that can take that step;
     a step that does not follow (communicating a proposed award) is refused, nothing written."""
     if status not in ("approved", "communicated", "rejected"):
-        raise InputError(f"unknown status {status!r}; use approved, communicated or rejected")
+        raise InputError(
+            _(
+                "unknown status {status}; use approved, communicated or rejected",
+                status=repr(status),
+            )
+        )
     if not (why or "").strip():
-        raise InputError("a decision on an award needs a reason (--reason)")
+        raise InputError(_("a decision on an award needs a reason (--reason)"))
     if not (keys or rep_ids or rules or everything):
-        raise InputError("choose the awards: KEY, --rep, --rule or --all")
+        raise InputError(_("choose the awards: KEY, --rep, --rule or --all"))
     now = current(wb, period)
     if now.empty:
         raise InputError(
-            f"no awards for {period}; run `salescoach awards propose --period {period}` first"
+            _(
+                "no awards for {period}; run `salescoach awards propose --period {period}` first",
+                period=period,
+            )
         )
     chosen = now
     if keys:
         unknown = set(keys) - set(now["key"])
         if unknown:
-            raise InputError(f"no award {sorted(unknown)[0]!r} in {period}")
+            raise InputError(
+                _("no award {unknown} in {period}", unknown=repr(sorted(unknown)[0]), period=period)
+            )
         chosen = chosen[chosen["key"].isin(keys)]
     if rep_ids:
         chosen = chosen[chosen["rep_id"].isin(rep_ids)]
@@ -241,12 +259,22 @@ def decide(
         chosen = chosen[chosen["status"].map(lambda s: status in NEXT_STATUS.get(s, ()))]
     if chosen.empty:
         raise InputError(
-            f"no award of {period} matches; see `salescoach awards list --period {period}`"
+            _(
+                "no award of {period} matches; see `salescoach awards list --period {period}`",
+                period=period,
+            )
         )
     wrong = chosen[~chosen["status"].map(lambda s: status in NEXT_STATUS.get(s, ()))]
     if len(wrong):
         r = wrong.iloc[0]
-        raise InputError(f"award {r['key']} is {r['status']}; it cannot become {status}")
+        raise InputError(
+            _(
+                "award {key} is {status}; it cannot become {status2}",
+                key=r["key"],
+                status=r["status"],
+                status2=status,
+            )
+        )
     records = []
     for _i, r in chosen.iterrows():
         data = {
@@ -364,5 +392,5 @@ def explain(wb: Workbook, period, rep_id: str | None = None) -> pd.Series:
     if rep_id is None:
         return text
     if rep_id not in got.standings.index:
-        raise InputError(f"unknown rep {rep_id!r}: not in the workbook's reps")
+        raise InputError(_("unknown rep {rep_id}: not in the workbook's reps", rep_id=repr(rep_id)))
     return text.reindex([rep_id]).fillna("")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from salescoach.fmt import Formatter
-from salescoach.i18n import _
+from salescoach.i18n import _, label
 from salescoach.services import packs, training
 from salescoach.workbook import Workbook
 
@@ -28,17 +28,6 @@ def _open(workbook: str | Path | Workbook) -> tuple[Workbook, Formatter]:
 
 def _period(wb: Workbook, period) -> str:
     return str(packs.parse_period(wb, period))
-
-
-def _status(status) -> str:
-    # Looked up when shown, so the words follow the language of the run.
-    words = {
-        "current": _("current"),
-        "due_soon": _("due soon"),
-        "overdue": _("overdue"),
-        "never": _("never taken"),
-    }
-    return words.get(str(status), str(status))
 
 
 def _interval(f: Formatter, rows: pd.DataFrame) -> list[str]:
@@ -64,7 +53,7 @@ def course_status(workbook, period="", scope="team", scope_id=None, topic="") ->
         {
             _("Rep"): table["name"].astype(str),
             _("Course"): table["title"].astype(str),
-            _("Status"): [_status(s) for s in table["status"]],
+            _("Status"): [label(s) for s in table["status"]],
             _("Last completed"): [f.date(d) for d in table["last_completed"]],
             _("Refresh due"): [f.date(d) for d in table["due_on"]],
         }

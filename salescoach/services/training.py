@@ -9,7 +9,7 @@ import pandas as pd
 from salescoach import actuals, digest, insights, training
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import translator
+from salescoach.i18n import _, translator
 from salescoach.periods import Period
 from salescoach.services import period_of
 from salescoach.workbook import Workbook
@@ -86,19 +86,24 @@ def assign(
     """
     facts = wb.facts()
     if rep_id not in set(facts["reps"]["rep_id"]):
-        raise InputError(f"unknown rep {rep_id!r}: not in the workbook's reps")
+        raise InputError(_("unknown rep {rep_id}: not in the workbook's reps", rep_id=repr(rep_id)))
     courses = facts.get("courses")
     if courses is None or course_id not in set(courses["course_id"]):
-        raise InputError(f"unknown course {course_id!r}: not in the workbook's courses")
+        raise InputError(
+            _(
+                "unknown course {course_id}: not in the workbook's courses",
+                course_id=repr(course_id),
+            )
+        )
     try:
         due = pd.Timestamp(due_on).date()
     except (ValueError, TypeError) as exc:
-        raise InputError(f"bad due date {due_on!r}: use YYYY-MM-DD") from exc
+        raise InputError(_("bad due date {due_on}: use YYYY-MM-DD", due_on=repr(due_on))) from exc
     if due < (today or dt.date.today()):
-        raise InputError("A due date cannot be in the past.")
+        raise InputError(_("A due date cannot be in the past."))
     reason = (reason or "").strip()
     if not reason:
-        raise InputError("A reason is required.")
+        raise InputError(_("A reason is required."))
     data = {"rep_id": rep_id, "course_id": course_id, "due_on": due.isoformat(), "reason": reason}
     key = assignment_key(rep_id, course_id)
     if store is not None:

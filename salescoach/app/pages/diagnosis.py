@@ -17,11 +17,12 @@ from salescoach.app.forms import (
 )
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView
+from salescoach.i18n import _, separated
 
 
 class DiagnosisPage(Page):
     key = "diagnosis"
-    title = "Diagnosis and coaching"
+    title = _("Diagnosis and coaching")  # marked for the catalogue; Page.label translates it
 
     def build(self):
         _ = self._
@@ -136,7 +137,7 @@ class DiagnosisPage(Page):
                 _("When"): ctx.fmt.date(e.at),
                 _("Who"): e.who,
                 _("Note"): e.data.get("note", ""),
-                _("Actions"): "; ".join(e.data.get("actions") or []),
+                _("Actions"): separated(e.data.get("actions") or []),
                 _("Follow-up"): ctx.fmt.date(e.data.get("follow_up")),
             }
             for e in reversed(events)

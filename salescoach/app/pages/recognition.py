@@ -10,13 +10,14 @@ from salescoach.app.context import Context
 from salescoach.app.forms import Field, Form, chosen, non_negative_number, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView, set_choices
+from salescoach.i18n import _
 
 AWARDS = ("cash bonus", "extra leave", "trip", "bigger office", "public recognition")
 
 
 class RecognitionPage(Page):
     key = "recognition"
-    title = "Recognition"
+    title = _("Recognition")  # marked for the catalogue; Page.label translates it
 
     def build(self):
         _ = self._

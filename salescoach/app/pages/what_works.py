@@ -6,11 +6,12 @@ from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView
+from salescoach.i18n import _
 
 
 class WhatWorksPage(Page):
     key = "what_works"
-    title = "What works"
+    title = _("What works")  # marked for the catalogue; Page.label translates it
 
     def build(self):
         self.service_notice = Notice()

@@ -1,0 +1,208 @@
+"""Languages: every message in the catalogue, Greek complete, formats by locale, a Greek pack."""
+
+from __future__ import annotations
+
+import ast
+import runpy
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from salescoach import i18n
+from salescoach.fmt import Formatter
+from salescoach.periods import Period
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "salescoach"
+# Exceptions whose message a user reads (the CLI prints it as one sentence).
+USER_ERRORS = {
+    "InputError",
+    "SettingsError",
+    "WorkbookError",
+    "MappingError",
+    "UserError",
+    "UsageError",
+    "ClickException",
+    "BadParameter",
+}
+
+
+def _catalogue(lang: str):
+    with open(i18n.catalogue_path(lang), "rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+def test_every_message_the_kit_prints_has_a_greek_translation():
+    extracted = i18n.extract_messages()
+    assert len(extracted) > 500
+    greek = {m.id: m for m in _catalogue("el") if m.id}
+    missing = [msgid for msgid in extracted if msgid not in greek or not greek[msgid].string]
+    fuzzy = [msgid for msgid in extracted if msgid in greek and greek[msgid].fuzzy]
+    assert not missing, f"run i18n.update_catalogue('el') and translate: {missing[:10]}"
+    assert not fuzzy, fuzzy[:10]
+
+
+def test_greek_catalogue_keeps_every_placeholder(capsys):
+    check = runpy.run_path(str(ROOT / "scripts" / "po_check.py"))
+    assert check["main"](["po_check.py", "el"]) == 0, capsys.readouterr().out
+
+
+def _user_facing_calls():
+    """(file:line, what) of every message that would reach a user without the catalogue."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = path.relative_to(ROOT)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            first = node.args[0]
+            literal = isinstance(first, ast.JoinedStr) or (
+                isinstance(first, ast.Constant) and isinstance(first.value, str)
+            )
+            if name in USER_ERRORS and literal:
+                found.append(f"{where}:{node.lineno} {name}({ast.unparse(first)[:60]})")
+            # `_(label)` of a name marked elsewhere with `_("...")` is deferred translation; an
+            # f-string, a concatenation or a call built at run time can never be in a catalogue.
+            lookup = isinstance(first, ast.Call) and getattr(first.func, "attr", "") == "get"
+            built = isinstance(first, (ast.JoinedStr, ast.BinOp, ast.Call)) and not lookup
+            if name in ("_", "gettext") and built:
+                found.append(f"{where}:{node.lineno} {name}() of {ast.unparse(first)[:60]}")
+            if name == "echo" and isinstance(first, ast.JoinedStr):
+                words = " ".join(
+                    v.value for v in first.values if isinstance(v, ast.Constant)
+                ).split()
+                if any(w.strip(":()[],.|-").isalpha() and len(w) > 2 for w in words):
+                    found.append(f"{where}:{node.lineno} echo({ast.unparse(first)[:60]})")
+    return found
+
+
+def test_deferred_labels_are_in_the_catalogue():
+    """Labels marked at import and translated when shown: their English must be extracted."""
+    from salescoach import digest, recognition
+    from salescoach.app.pages import PAGES
+
+    extracted = set(i18n.extract_messages())
+    marked = [
+        *digest.EXAMPLE_MEASURES.values(),
+        *recognition.STATUS_LABELS.values(),
+        *(page.title for page in PAGES),
+    ]
+    assert [m for m in marked if m not in extracted] == []
+    i18n.set_language("el")
+    assert [i18n.label(k) for k in ("revenue", "overdue", "production", "coaching_plan")] == [
+        "έσοδα",
+        "εκπρόθεσμο",
+        "παραγωγή",
+        "σχέδιο καθοδήγησης",
+    ]
+
+
+def test_no_user_message_escapes_the_catalogue():
+    """Errors users read go through `_()` with a literal message (never an f-string), and no
+    CLI line carries English words outside `_()`."""
+    assert _user_facing_calls() == []
+
+
+@pytest.mark.parametrize(
+    "locale, method, args, expected",
+    [
+        ("en_IE", "money", (1234.56, 2), "€1,234.56"),
+        ("el_GR", "money", (1234.56, 2), "1.234,56\xa0€"),
+        ("en_IE", "period", (Period.parse("2026-Q3"),), "Q3 2026"),
+        ("el_GR", "period", (Period.parse("2026-Q3"),), "Γ' τρίμηνο 2026"),
+        ("el_GR", "period", (Period.parse("2026-Q1"),), "Α' τρίμηνο 2026"),
+        ("en_IE", "period", (Period.parse("2026-07"),), "July 2026"),
+        ("el_GR", "period", (Period.parse("2026-07"),), "Ιούλιος 2026"),
+        ("en_IE", "pct", (0.256,), "26%"),
+        ("el_GR", "pct", (0.256,), "26%"),
+        ("en_IE", "date", ("2026-09-30",), "30 Sept 2026"),
+        ("el_GR", "date", ("2026-09-30",), "30 Σεπ 2026"),
+        ("el_GR", "number", (1234567,), "1.234.567"),
+    ],
+)
+def test_formatting_follows_the_locale(locale, method, args, expected):
+    assert getattr(Formatter(locale, "EUR"), method)(*args) == expected
+
+
+def test_language_of_a_run():
+    """`--lang` changes the words and, with them, the locale; the catalogue decides the words."""
+    from salescoach.settings import Settings, SettingsError
+
+    greek = Settings.from_dict({}).with_language("el")
+    assert (greek.language, greek.locale) == ("el", "el_GR")
+    with pytest.raises(SettingsError, match="has no catalogue; use one of el, en"):
+        Settings.from_dict({}).with_language("xx")
+    i18n.set_language("el")
+    assert i18n._("Goal and attainment") == "Στόχος και επίτευξη"
+    assert i18n.label("customer service") == "εξυπηρέτηση πελατών"
+    assert i18n.separated(["α", "β"]) == "α· β"  # a Greek ';' is a question mark
+    i18n.set_language("en")
+    assert i18n._("Goal and attainment") == "Goal and attainment"
+
+
+def test_greek_chart_has_every_glyph():
+    """matplotlib warns 'Glyph ... missing' when its font lacks a letter; Greek must not."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from salescoach import charts
+
+    fig, ax = plt.subplots()
+    ax.set_title("Έσοδα ανά τρίμηνο · Πέτρος Οικονόμου")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        charts.to_png(fig)
+    plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def greek_workbook(tmp_path_factory):
+    """The sample organisation built in Greek, as `salescoach demo --lang el` builds it."""
+    from click.testing import CliRunner
+
+    from salescoach.cli import main
+
+    root = tmp_path_factory.mktemp("greek") / "wb"
+    done = CliRunner().invoke(main, ["--workbook", str(root), "demo", "--lang", "el", "--no-packs"])
+    assert done.exit_code == 0, done.output
+    assert "Σύνολο" in done.output or "Δύση" in done.output  # the summary speaks Greek
+    from salescoach.workbook import Workbook
+
+    return Workbook.open(root)
+
+
+def test_greek_pack_prints_greek(greek_workbook, chromium_path, tmp_path):
+    from salescoach import privacy, render
+
+    wb = greek_workbook
+    assert (wb.settings.language, wb.settings.locale) == ("el", "el_GR")
+    reps = wb.facts()["reps"].sort_values("rep_id")
+    rep = reps.iloc[0]
+    assert any("\u0370" <= ch <= "\u03ff" for ch in rep["name"]), rep["name"]
+    the_plan = render.plan(wb, reps=[rep["rep_id"]], period="2026-Q3")
+    result = render.run(wb, the_plan, formats=("html", "pdf"), jobs=1, force=True)
+    assert [o.status for o in result.outcomes] == ["rendered"], result.outcomes
+    pdf = next(p for p in result.outcomes[0].paths if p.suffix == ".pdf")
+    text = " ".join(privacy.pdf_text(pdf).split())
+    for expected in ("Στόχος και επίτευξη", "Διάγνωση", "Γ' τρίμηνο 2026", rep["name"]):
+        assert expected in text, expected
+    assert "Goal and attainment" not in text
+    # Every font embedded: the glyphs travel with the PDF, whatever the reader has installed.
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
+    rows = fonts.stdout.splitlines()[2:]
+    assert rows and all(" yes " in row for row in rows), fonts.stdout
+    # Looked at as an image too: the first page rasterises (kept for a person to open).
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+            check=True,
+        )
+        assert list(tmp_path.glob("p*.png"))
