@@ -13,7 +13,7 @@ from salescoach.app.forms import Field, Form, non_negative_number, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import ChartView, TableView
 from salescoach.contract import METRICS
-from salescoach.i18n import _
+from salescoach.i18n import _, label
 
 
 class GoalsPage(Page):
@@ -26,7 +26,7 @@ class GoalsPage(Page):
         self.table = TableView(css_class="sc-goal-table")
         self.versions = TableView(css_class="sc-goal-versions", max_rows=10)
         self.metric = widgets.Dropdown(
-            options=list(METRICS), value="revenue", description=_("Metric")
+            options=[(label(m), m) for m in METRICS], value="revenue", description=_("Metric")
         )
         self.metric.add_class("sc-goal-metric")
         self.metric.observe(lambda _change: self._show_metric(self.context), names="value")
@@ -118,7 +118,7 @@ class GoalsPage(Page):
             money = g.metric == "revenue"
             rows.append(
                 {
-                    _("Metric"): g.metric,
+                    _("Metric"): label(g.metric),
                     _("Target"): f.money(g.target) if money else f.number(g.target),
                     _("Actual"): f.money(actual) if money else f.number(actual),
                     _("Attainment"): f.pct(actual / g.target) if g.target else "",
@@ -153,7 +153,7 @@ class GoalsPage(Page):
             ctx.last_day,
             _(
                 "{metric}: {scope}, {period}",
-                metric=metric,
+                metric=label(metric),
                 scope=ctx.scope_label(),
                 period=ctx.period_label(),
             ),
@@ -181,7 +181,7 @@ class GoalsPage(Page):
         decisions.set_goal(ctx, self.metric.value, values["target"], values["reason"])
         return self._(
             "Saved: {metric} goal of {scope} for {period} is {target}.",
-            metric=self.metric.value,
+            metric=label(self.metric.value),
             scope=ctx.scope_label(),
             period=ctx.period_label(),
             target=ctx.fmt.number(values["target"]),
