@@ -12,6 +12,8 @@ from functools import cache
 from importlib import resources
 
 DOMAIN = "salescoach"
+# Babel's extraction keywords: `_("text")`, `gettext("text")`, `_n("one", "many", n)`.
+KEYWORDS = {"_": None, "gettext": None, "_n": (1, 2), "ngettext": (1, 2)}
 
 
 def catalogue_path(lang: str):
@@ -25,15 +27,28 @@ def catalogue_path(lang: str):
 
 
 @cache
-def _messages(lang: str) -> dict[str, str]:
+def _catalogue(lang: str) -> tuple[dict, Callable[[int], int]]:
+    """The translated messages of a language (msgid -> text; (singular, plural) -> forms) and
+    its plural rule (n -> which form), read once per process."""
+    import gettext as stdlib_gettext
+
     path = catalogue_path(lang)
     if not path.is_file():
-        return {}
+        return {}, lambda n: int(n != 1)
     from babel.messages.pofile import read_po
 
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=lang)
-    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    messages = {
+        m.id: m.string
+        for m in catalog
+        if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)
+    }
+    return messages, stdlib_gettext.c2py(catalog.plural_expr)
+
+
+def _messages(lang: str) -> dict:
+    return _catalogue(lang)[0]
 
 
 def languages() -> list[str]:
@@ -78,6 +93,26 @@ def active_language() -> str:
 def _(message: str, /, **values) -> str:
     """Translate into the active language (see `set_language`), then fill the placeholders."""
     return translator(_active)(message, **values)
+
+
+def plural_translator(lang: str = "en") -> Callable[..., str]:
+    """`ngettext("{n} award", "{n} awards", n, n=n)`: the language's form for n, filled."""
+    messages, form = _catalogue(lang.split("_")[0] if lang else "en")
+
+    def ngettext(singular: str, plural: str, n: int, /, **values) -> str:
+        forms = messages.get((singular, plural))
+        if forms:
+            text = forms[min(form(int(n)), len(forms) - 1)]
+        else:
+            text = singular if n == 1 else plural
+        return text.format(**values)
+
+    return ngettext
+
+
+def _n(singular: str, plural: str, n: int, /, **values) -> str:
+    """A counted message in the active language: `_n("{n} letter", "{n} letters", n, n=n)`."""
+    return plural_translator(_active)(singular, plural, n, **values)
 
 
 def separated(items, lang: str | None = None) -> str:
@@ -128,6 +163,7 @@ def label(key, lang: str | None = None) -> str:
         "audience": gettext("audience"),
         "strategy": gettext("strategy"),
         "skills": gettext("skills"),
+        "other": gettext("other"),
         # the coaching ladder
         "none": gettext("no step yet"),
         "training_assigned": gettext("training assigned"),
@@ -175,10 +211,11 @@ def extract_messages(package_root=None) -> dict[str, list[str]]:
             str(folder),
             method_map=methods,
             options_map=options,
-            keywords={"_": None, "gettext": None},
+            keywords=KEYWORDS,
         ):
             if isinstance(message, tuple):
-                message = message[0]
+                # (singular, plural) from `_n`; from `_`, its first argument
+                message = tuple(message) if len(message) == 2 and all(message) else message[0]
             if message:
                 found.setdefault(message, []).append(f"{folder.name}/{filename}:{lineno}")
     for notebook in _notebooks(root.parent):
@@ -241,6 +278,10 @@ def update_catalogue(lang: str) -> tuple[int, list[str]]:
     catalog.update(template, no_fuzzy_matching=True)
     with path.open("wb") as fh:
         write_po(fh, catalog, width=100, sort_output=True, include_previous=False)
-    missing = [m.id for m in catalog if m.id and not m.string]
-    _messages.cache_clear()
+    missing = [
+        m.id
+        for m in catalog
+        if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
+    ]
+    _catalogue.cache_clear()
     return len(messages), missing

@@ -1,4 +1,5 @@
-"""Fill msgstr entries of a catalogue from a JSON file of {msgid: translation}.
+"""Fill msgstr entries of a catalogue from a JSON file of {msgid: translation}; a counted
+message (`_n`) is keyed by its singular msgid and takes a list of the language's forms.
 
     python scripts/po_fill.py el translations.json
 
@@ -27,7 +28,8 @@ def main(lang: str, source: str) -> int:
         if message is None:
             unknown.append(msgid)
             continue
-        message.string = text
+        # A list fills a counted message's forms (msgid the singular, as in the .po).
+        message.string = tuple(text) if isinstance(text, list) else text
         message.flags.discard("fuzzy")
     with path.open("wb") as fh:
         write_po(fh, catalog, width=100, sort_output=True, include_previous=False)

@@ -40,7 +40,12 @@ def test_every_message_the_kit_prints_has_a_greek_translation():
     extracted = i18n.extract_messages()
     assert len(extracted) > 500
     greek = {m.id: m for m in _catalogue("el") if m.id}
-    missing = [msgid for msgid in extracted if msgid not in greek or not greek[msgid].string]
+
+    def translated(m) -> bool:
+        return all(m.string) if isinstance(m.string, tuple) else bool(m.string)
+
+    missing = [msgid for msgid in extracted if msgid not in greek or not translated(greek[msgid])]
+    assert any(isinstance(msgid, tuple) for msgid in extracted)  # counted messages are extracted
     fuzzy = [msgid for msgid in extracted if msgid in greek and greek[msgid].fuzzy]
     assert not missing, f"run i18n.update_catalogue('el') and translate: {missing[:10]}"
     assert not fuzzy, fuzzy[:10]
@@ -144,6 +149,16 @@ def test_language_of_a_run():
     assert i18n.separated(["α", "β"]) == "α· β"  # a Greek ';' is a question mark
     i18n.set_language("en")
     assert i18n._("Goal and attainment") == "Goal and attainment"
+
+
+def test_counted_messages_take_the_languages_form():
+    singular, plural = "Wrote {n} letter to {folder}", "Wrote {n} letters to {folder}"
+    i18n.set_language("el")
+    assert i18n._n(singular, plural, 1, n=1, folder="X") == "Γράφτηκε 1 επιστολή στο X"
+    assert i18n._n(singular, plural, 3, n=3, folder="X") == "Γράφτηκαν 3 επιστολές στο X"
+    i18n.set_language("en")
+    assert i18n._n(singular, plural, 1, n=1, folder="X") == "Wrote 1 letter to X"
+    assert i18n._n(singular, plural, 0, n=0, folder="X") == "Wrote 0 letters to X"
 
 
 def test_greek_chart_has_every_glyph():

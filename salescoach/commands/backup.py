@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from salescoach.commands.common import UserError, user_errors, workbook_from
-from salescoach.i18n import _
+from salescoach.i18n import _n
 
 
 @click.command()
@@ -27,7 +27,15 @@ def backup(ctx: click.Context, file: Path | None) -> None:
         file.parent.mkdir(parents=True, exist_ok=True)
     with wb.store() as store:
         count = store.dump(file)
-    click.echo(_("Backed up {count} decisions to {path}", count=count, path=file))
+    click.echo(
+        _n(
+            "Backed up {count} decision to {path}",
+            "Backed up {count} decisions to {path}",
+            count,
+            count=count,
+            path=file,
+        )
+    )
 
 
 @click.command()
@@ -47,4 +55,12 @@ def restore(ctx: click.Context, file: Path, merge: bool) -> None:
             count = store.restore(file, merge=merge)
         except ValueError as exc:
             raise UserError(str(exc)) from None
-    click.echo(_("Restored {count} decisions from {path}", count=count, path=file))
+    click.echo(
+        _n(
+            "Restored {count} decision from {path}",
+            "Restored {count} decisions from {path}",
+            count,
+            count=count,
+            path=file,
+        )
+    )

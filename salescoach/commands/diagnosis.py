@@ -9,7 +9,7 @@ import click
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.diagnosis import FINDING_COLUMNS
 from salescoach.fmt import Formatter
-from salescoach.i18n import _
+from salescoach.i18n import _, _n
 from salescoach.services import coaching as coach_service
 from salescoach.services import diagnosis as service
 
@@ -109,7 +109,15 @@ def session(ctx, rep, notes, actions, period, follow_up) -> None:
     """Record a coaching session with REP: notes and agreed actions with due dates."""
     wb = workbook_from(ctx)
     event = coach_service.record_session(wb, rep, notes, actions, author(), period, follow_up)
-    click.echo(_("Session recorded: {key} ({n} actions).", key=event.key, n=len(actions)))
+    click.echo(
+        _n(
+            "Session recorded: {key} ({n} action).",
+            "Session recorded: {key} ({n} actions).",
+            len(actions),
+            key=event.key,
+            n=len(actions),
+        )
+    )
 
 
 @coach.command("done")

@@ -9,7 +9,7 @@ from salescoach.contract import METRICS, SCOPES
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.goals import ALLOCATION_MODES, REASONS
-from salescoach.i18n import _
+from salescoach.i18n import _, _n
 from salescoach.services import goals as service
 
 _scope = click.option(
@@ -215,8 +215,10 @@ def ack(ctx, rep_id, period, outcome, comment, discussed_on) -> None:
     pending = service.acknowledgements(wb, period)
     waiting = pending[~pending["acknowledged"]]
     click.echo(
-        _(
+        _n(
+            "{n} rep has not yet discussed their goal for {period} (salescoach goals list --period {period} --pending).",
             "{n} reps have not yet discussed their goal for {period} (salescoach goals list --period {period} --pending).",
+            len(waiting),
             n=len(waiting),
             period=period,
         )
@@ -246,5 +248,11 @@ def letters(ctx, period, rep_ids, lang, metric, formats) -> None:
 
         print_to_pdf(paths, wb.settings["packs"]["paper"])
     click.echo(
-        _("Wrote {n} letters to {folder}", n=len(paths), folder=wb.reports_dir / period / "letters")
+        _n(
+            "Wrote {n} letter to {folder}",
+            "Wrote {n} letters to {folder}",
+            len(paths),
+            n=len(paths),
+            folder=wb.reports_dir / period / "letters",
+        )
     )

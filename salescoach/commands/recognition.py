@@ -6,7 +6,7 @@ import click
 
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.fmt import Formatter
-from salescoach.i18n import translator
+from salescoach.i18n import _n, translator
 from salescoach.recognition import CASH_REWARDS, STATUS_LABELS, STATUSES, attainment_text
 from salescoach.services import recognition as service
 
@@ -79,8 +79,10 @@ def propose(ctx, period, scope, scope_id, reason, dry_run) -> None:
     )
     if not dry_run:
         click.echo(
-            _(
-                "Stored {n} as proposed; approve with `salescoach awards approve --period {period} --rep ID --reason TEXT`.",
+            _n(
+                "Stored {n} award as proposed; approve with `salescoach awards approve --period {period} --rep ID --reason TEXT`.",
+                "Stored {n} awards as proposed; approve with `salescoach awards approve --period {period} --rep ID --reason TEXT`.",
+                len(stored),
                 n=len(stored),
                 period=period,
             )
@@ -95,7 +97,15 @@ def _decide(ctx, status, period, keys, rep_ids, rules, everything, reason) -> No
     )
     for e in stored:
         click.echo(f"{e.key}  {_(STATUS_LABELS[status])}")
-    click.echo(_("{n} awards now {status}.", n=len(stored), status=_(STATUS_LABELS[status])))
+    click.echo(
+        _n(
+            "{n} award now {status}.",
+            "{n} awards now {status}.",
+            len(stored),
+            n=len(stored),
+            status=_(STATUS_LABELS[status]),
+        )
+    )
 
 
 @awards.command()

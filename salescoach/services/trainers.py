@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from salescoach.contract import COURSE_TOPICS
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, label
+from salescoach.i18n import _, _n, label
 from salescoach.services import packs, training
 from salescoach.workbook import Workbook
 
-TOPICS = ("product", "audience", "strategy", "skills")
+TOPICS = COURSE_TOPICS
 
 
 def _open(workbook: str | Path | Workbook) -> tuple[Workbook, Formatter]:
@@ -146,11 +147,23 @@ def customer_phrases(workbook, period="") -> list[str] | str:
     if "phrases_high" not in tables:
         return _("not assessed: no {table} data", table="feedback")
     lines = [
-        _("Praised: \u201c{phrase}\u201d ({count} comments)", phrase=r.phrase, count=r.count)
+        _n(
+            "Praised: \u201c{phrase}\u201d ({count} comment)",
+            "Praised: \u201c{phrase}\u201d ({count} comments)",
+            r.count,
+            phrase=r.phrase,
+            count=r.count,
+        )
         for r in tables["phrases_high"].itertuples()
     ]
     lines += [
-        _("Complained of: \u201c{phrase}\u201d ({count} comments)", phrase=r.phrase, count=r.count)
+        _n(
+            "Complained of: \u201c{phrase}\u201d ({count} comment)",
+            "Complained of: \u201c{phrase}\u201d ({count} comments)",
+            r.count,
+            phrase=r.phrase,
+            count=r.count,
+        )
         for r in tables["phrases_low"].itertuples()
     ]
     return lines
