@@ -10,6 +10,7 @@ import click
 
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.exporting import write_csv
+from salescoach.fmt import Formatter
 from salescoach.i18n import _, set_language
 from salescoach.importer import ImportResult, validate_path
 from salescoach.workbook import Workbook, WorkbookError, init_workbook, resolve_root
@@ -34,11 +35,9 @@ class _Root(click.Group):
         except Exception as exc:  # noqa: BLE001 - the last line of defence for users
             if os.environ.get("SALESCOACH_DEBUG"):
                 raise
+            what = f"{type(exc).__name__}: {exc}"
             click.echo(
-                _(
-                    "error: {what} (set SALESCOACH_DEBUG=1 to see the traceback)",
-                    what=f"{type(exc).__name__}: {exc}",
-                ),
+                _("error: {what} (set SALESCOACH_DEBUG=1 to see the traceback)", what=what),
                 err=True,
             )
             ctx.exit(1)
@@ -76,14 +75,22 @@ def _print_counts(result: ImportResult) -> None:
     counts = result.counts_frame()
     if counts.empty:
         return
-    width = max(len(t) for t in counts["table"])
+    heads = [_("table"), _("read"), _("stored"), _("merged"), _("rejected"), _("file")]
+    width = max(len(t) for t in [*counts["table"], heads[0]])
+    wide = [max(9, len(h)) for h in heads[1:5]]
+    n = Formatter.for_active_language().number
     click.echo(
-        f"{_('table'):<{width}}  {_('read'):>9}  {_('stored'):>9}  {_('merged'):>7}  {_('rejected'):>9}  {_('file')}"
+        f"{heads[0]:<{width}}  "
+        + "  ".join(f"{h:>{w}}" for h, w in zip(heads[1:5], wide))
+        + f"  {heads[5]}"
     )
     for c in result.counts:
         enc = f" ({c.encoding})" if c.encoding and c.encoding not in ("utf-8", "utf-8-sig") else ""
+        cells = (n(c.read), n(c.stored), n(c.merged), n(c.rejected))
         click.echo(
-            f"{c.table:<{width}}  {c.read:>9,}  {c.stored:>9,}  {c.merged:>7,}  {c.rejected:>9,}  {c.file}{enc}"
+            f"{c.table:<{width}}  "
+            + "  ".join(f"{v:>{w}}" for v, w in zip(cells, wide))
+            + f"  {c.file}{enc}"
         )
     for note in result.notes:
         click.echo(_("note: {note}", note=note))
@@ -106,7 +113,8 @@ def _print_rejects(result: ImportResult, limit: int = 10) -> None:
             )
         )
     if len(result.rejects) > limit:
-        click.echo(_("  ... and {n} more", n=f"{len(result.rejects) - limit:,}"))
+        more = Formatter.for_active_language().number(len(result.rejects) - limit)
+        click.echo(_("  ... and {n} more", n=more))
 
 
 def _run_validation(path: Path, existing) -> ImportResult:
@@ -241,9 +249,10 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str, no_packs: bool)
         click.echo(_("  Revenue by department, last 12 months:"))
         for dept, value in by_dept.items():
             click.echo(f"    {dept:<24} {f.money(value):>16}")
-        click.echo(f"    {_('Total'):<24} {f.money(by_dept.sum()):>16}")
+        total = _("Total")
+        click.echo(f"    {total:<24} {f.money(by_dept.sum()):>16}")
     rejected = int(result.counts_frame()["rejected"].sum())
-    click.echo(_("  Rows rejected at import: {n}", n=f"{rejected:,}"))
+    click.echo(_("  Rows rejected at import: {n}", n=f.number(rejected)))
     click.echo("")
     click.echo(_("Settings:    {path}", path=wb.root / SETTINGS_FILE))
     click.echo(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from salescoach.i18n import _
+from salescoach.i18n import N_, _
 
 CAUSES = ("product", "price", "delivery", "service", "marketing", "training", "rep")
 FINDING_COLUMNS = [
@@ -80,11 +80,11 @@ RULES: tuple[Rule, ...] = (
         ("orders", "service", "deals"),
         ("high_ratio", "min_z", "min_count"),
         "production",
-        _(
+        N_(
             "{unit}: {returns} of its order lines returned against a median of {benchmark} for "
             "the other products; {complaints} complaints; win rate {win} (others {win_peers})."
         ),
-        _("Review quality of {unit} with production; hold promotion until returns fall."),
+        N_("Review quality of {unit} with production; hold promotion until returns fall."),
     ),
     Rule(
         "overpriced_family",
@@ -93,12 +93,12 @@ RULES: tuple[Rule, ...] = (
         ("deals", "orders", "market"),
         ("price_lost_ratio", "discount_points", "price_index", "min_count"),
         "marketing",
-        _(
+        N_(
             "{unit}: {price_lost} of lost deals lost on price against a median of {benchmark} "
             "for the other families; discounts {discount} vs {discount_before} a year before; "
             "competitor price index {index}."
         ),
-        _("Review the price list of {unit} against competitors with marketing."),
+        N_("Review the price list of {unit} against competitors with marketing."),
     ),
     Rule(
         "late_department",
@@ -107,12 +107,12 @@ RULES: tuple[Rule, ...] = (
         ("orders", "reps"),
         ("high_ratio", "rate_z", "min_count"),
         "logistics",
-        _(
+        N_(
             "{unit}: {late} of delivered orders arrived after the promised date against a median "
             "of {benchmark} for the other departments; {lost} of its order lines cancelled or "
             "returned (others {lost_peers})."
         ),
-        _("Agree a recovery plan for deliveries in {unit} with logistics."),
+        N_("Agree a recovery plan for deliveries in {unit} with logistics."),
     ),
     Rule(
         "poor_service_segment",
@@ -121,11 +121,11 @@ RULES: tuple[Rule, ...] = (
         ("service", "customers"),
         ("high_ratio", "low_ratio", "min_count"),
         "customer service",
-        _(
+        N_(
             "{unit}: cases take {days} days on average to close against {benchmark} for the "
             "other segments; mean CSAT {csat} (others {csat_peers})."
         ),
-        _("Set a response-time target for {unit} customers with customer service."),
+        N_("Set a response-time target for {unit} customers with customer service."),
     ),
     Rule(
         "wrong_campaign",
@@ -134,11 +134,11 @@ RULES: tuple[Rule, ...] = (
         ("deals", "campaigns", "customers"),
         ("low_ratio", "rate_z", "min_count"),
         "marketing",
-        _(
+        N_(
             "{unit}: {closed} closed leads won {win} against a median of {benchmark} for the "
             "other campaigns; it targeted {target}, {buyers} of its buyers are in that segment."
         ),
-        _("Re-target or stop campaign {unit} with marketing; check who really buys."),
+        N_("Re-target or stop campaign {unit} with marketing; check who really buys."),
     ),
     Rule(
         "training_gap",
@@ -147,11 +147,11 @@ RULES: tuple[Rule, ...] = (
         ("deals", "products", "courses", "training"),
         ("low_ratio", "rate_z", "min_count"),
         "sales enablement",
-        _(
+        N_(
             "{unit}: win rate {win} on {family} against {benchmark} for peers; the {family} "
             "product course is {status}."
         ),
-        _("Assign the {family} product course to {unit} and review after it."),
+        N_("Assign the {family} product course to {unit} and review after it."),
     ),
     Rule(
         "rep_performance",
@@ -160,12 +160,12 @@ RULES: tuple[Rule, ...] = (
         ("activities", "deals", "targets"),
         ("low_ratio", "min_z", "rate_z", "rep_gap", "materiality"),
         "the rep's manager",
-        _(
+        N_(
             "{unit}: attainment {attainment}; {activities} activities against a median of "
             "{benchmark} for peers, win rate {win} (peers {win_peers}) and deal size {size} "
             "(peers {size_peers}) on deals no systemic problem touched; unexplained gap {gap}."
         ),
-        _("Coach {unit}: agree an activity plan and follow up; see the coaching ladder."),
+        N_("Coach {unit}: agree an activity plan and follow up; see the coaching ladder."),
     ),
     Rule(
         "top_performer",
@@ -174,12 +174,12 @@ RULES: tuple[Rule, ...] = (
         ("activities", "deals", "targets", "training"),
         ("positive_attainment",),
         "the rep's manager",
-        _(
+        N_(
             "{unit}: attainment {attainment}; {activities} activities (peers {benchmark}), win "
             "rate {win} (peers {win_peers}); most used technique {technique}, {courses} courses "
             "completed (peers {courses_peers})."
         ),
-        _("Ask {unit} to share how they work with the team; recognise the result."),
+        N_("Ask {unit} to share how they work with the team; recognise the result."),
     ),
 )
 RULE = {r.name: r for r in RULES}

@@ -15,16 +15,16 @@ import pandas as pd
 
 from salescoach import insights, monitoring
 from salescoach.fmt import Formatter
-from salescoach.i18n import _
+from salescoach.i18n import N_
 from salescoach.periods import Period
 from salescoach.templating import render
 
 # The measures a rep can be named for, each with the sentence beside the name.
 # Marked for the catalogue here, translated where the digest is written (in its language).
 EXAMPLE_MEASURES = {
-    "win_rate": _("won {value} of closed deals"),
-    "revenue_growth": _("grew revenue by {value} on the year before"),
-    "feedback": _("averaged {value} out of 10 in customer feedback"),
+    "win_rate": N_("won {value} of closed deals"),
+    "revenue_growth": N_("grew revenue by {value} vs the year before"),
+    "feedback": N_("averaged {value} out of 10 in customer feedback"),
 }
 
 

@@ -38,6 +38,14 @@ class Formatter:
     def for_settings(cls, settings) -> Formatter:
         return cls(settings.locale, settings.currency)
 
+    @classmethod
+    def for_active_language(cls, currency: str = "EUR") -> Formatter:
+        """Numbers for a line that has no workbook at hand (a CLI count): the active language's
+        locale (`el` -> `el_GR`), so `1.234` reads as the words around it do."""
+        from salescoach.i18n import active_language, language_locale
+
+        return cls(language_locale(active_language(), cls.locale), currency)
+
     def number(self, x, digits: int = 0) -> str:
         if _missing(x):
             return MISSING
@@ -95,7 +103,9 @@ class Formatter:
             return _(
                 "Q{quarter} {year}",
                 quarter=p.number,
-                quarter_numeral=_QUARTER_NUMERALS.get(self.locale.split("_")[0], "1234")[p.number - 1],
+                quarter_numeral=_QUARTER_NUMERALS.get(self.locale.split("_")[0], "1234")[
+                    p.number - 1
+                ],
                 year=p.year,
             )
         month = get_month_names("wide", context="stand-alone", locale=self.locale)[p.number]

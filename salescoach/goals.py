@@ -35,7 +35,7 @@ from salescoach.attainment import goal_key
 from salescoach.contract import METRICS, SCOPES
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, separated, translator
+from salescoach.i18n import N_, _, label, separated, translator
 from salescoach.periods import Period
 
 REASONS = ("performance", "economy", "competition", "other")
@@ -680,7 +680,11 @@ def split_down(
         parent_scope != "company" and LEVELS.index(child_scope) <= LEVELS.index(parent_scope)
     ):
         raise InputError(
-            _("a {parent} goal cannot be split to {child}", parent=parent_scope, child=child_scope)
+            _(
+                "a {parent} goal cannot be split into {child}",
+                parent=label(parent_scope),
+                child=label(child_scope),
+            )
         )
     reps = sellers(tables["reps"])
     members = reps[reps["rep_id"].isin(actuals.members(reps, parent_scope, parent_id))]
@@ -696,9 +700,9 @@ def split_down(
 
 
 MODE_TEXT = {
-    "history": _("by results per day on staff over the last 12 months"),
-    "capacity": _("by days on staff"),
-    "even": _("evenly"),
+    "history": N_("by results per day on staff over the last 12 months"),
+    "capacity": N_("by days on staff"),
+    "even": N_("evenly"),
 }
 
 

@@ -12,8 +12,10 @@ from functools import cache
 from importlib import resources
 
 DOMAIN = "salescoach"
-# Babel's extraction keywords: `_("text")`, `gettext("text")`, `_n("one", "many", n)`.
-KEYWORDS = {"_": None, "gettext": None, "_n": (1, 2), "ngettext": (1, 2)}
+# Babel's extraction keywords: `_("text")`, `gettext("text")`, `_n("one", "many", n)`, and
+# `N_("text")`, which marks a message kept in English (a default, a constant) and translated
+# where it is shown.
+KEYWORDS = {"_": None, "gettext": None, "_n": (1, 2), "ngettext": (1, 2), "N_": None}
 
 
 def catalogue_path(lang: str):
@@ -93,6 +95,12 @@ def active_language() -> str:
 def _(message: str, /, **values) -> str:
     """Translate into the active language (see `set_language`), then fill the placeholders."""
     return translator(_active)(message, **values)
+
+
+def N_(message: str, /) -> str:
+    """Mark `message` for the catalogue without translating it now (gettext's `gettext_noop`):
+    for a constant defined at import and shown later through `_(CONSTANT)`."""
+    return message
 
 
 def plural_translator(lang: str = "en") -> Callable[..., str]:
@@ -244,10 +252,11 @@ def _notebook_messages(path):
             continue
         source = "".join(cell["source"]).encode("utf-8")
         for _lineno, _func, message, _comments in extract_python(
-            io.BytesIO(source), ["_", "gettext"], [], {}
+            io.BytesIO(source), KEYWORDS, [], {}
         ):
             if isinstance(message, tuple):
-                message = message[0]
+                # (singular, plural) from `_n`; from `_`, its first argument
+                message = tuple(message) if len(message) == 2 and all(message) else message[0]
             if message:
                 yield message, number
 

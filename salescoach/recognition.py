@@ -21,7 +21,7 @@ from salescoach import monitoring
 from salescoach.attainment import attainment_table
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, separated, translator
+from salescoach.i18n import N_, _, separated, translator
 from salescoach.periods import Period
 
 AWARD_KIND = "award"
@@ -32,10 +32,10 @@ NONCASH_REWARDS = ("leave_days", "trip", "office")
 WITHIN = ("company", "department", "team")
 STATUSES = ("proposed", "approved", "communicated", "rejected")
 STATUS_LABELS = {
-    "proposed": _("proposed"),
-    "approved": _("approved"),
-    "communicated": _("communicated"),
-    "rejected": _("rejected"),
+    "proposed": N_("proposed"),
+    "approved": N_("approved"),
+    "communicated": N_("communicated"),
+    "rejected": N_("rejected"),
 }
 # Which status may follow which: a decision moves forward, or is rejected before it is told.
 NEXT_STATUS = {
@@ -52,33 +52,33 @@ AWARD_COLUMNS = [
 # The sentence each qualification writes (a rule's own `sentence` in salescoach.toml replaces
 # it; both are filled with the same placeholders).
 WHY = {
-    "met_goal": _("{name} reached {attainment} of the {period} goal ({actual} against {goal})"),
-    "top_n": _(
+    "met_goal": N_("{name} reached {attainment} of the {period} goal ({actual} against {goal})"),
+    "top_n": N_(
         "{name} ranked {rank} of {count} in {group} with {attainment} of the {period} goal, "
         "within the top {n}"
     ),
-    "consistent": _(
+    "consistent": N_(
         "{name} reached at least {threshold} of the goal in each of the last {n} periods "
         "(lowest {lowest})"
     ),
-    "most_improved": _(
+    "most_improved": N_(
         "{name} improved attainment by {gain} points on the previous period, rank {rank} in {group}"
     ),
-    "best_feedback": _(
+    "best_feedback": N_(
         "{name} had the best customer feedback in {group}: {score} out of 10 over {responses} "
         "responses"
     ),
 }
 WHAT = {
-    "bonus_plan": _("a bonus of {amount} under the {mode} plan"),
-    "cash_share": _("a bonus of {amount}, {share} of the {excess} above goal"),
-    "cash_fixed": _("a bonus of {amount}"),
-    "leave_days": _("{days} extra days of leave"),
-    "trip": _("a trip worth {amount}"),
-    "office": _("a bigger office (one of {offices})"),
-    "title": _("the title \u201c{label}\u201d"),
+    "bonus_plan": N_("a bonus of {amount} under the {mode} plan"),
+    "cash_share": N_("a bonus of {amount}, {share} of the {excess} above goal"),
+    "cash_fixed": N_("a bonus of {amount}"),
+    "leave_days": N_("{days} extra days of leave"),
+    "trip": N_("a trip worth {amount}"),
+    "office": N_("a bigger office (one of {offices})"),
+    "title": N_("the title \u201c{label}\u201d"),
 }
-MODES = {"marginal": _("marginal"), "tiered": _("tiered")}
+MODES = {"marginal": N_("marginal"), "tiered": _("tiered")}
 HISTORY_PREFIX = "attainment:"
 
 
@@ -776,13 +776,16 @@ def propose(
     cash = frame["reward"].isin(CASH_REWARDS)
     before = float(frame.loc[cash, "amount"].sum())
     factor = budget_factor(before, program.cash_budget)
-    frame["sentence"] = frame["why"] + ": " + frame["what"] + "."
+    frame["sentence"] = [
+        _("{why}: {what}.", why=w, what=t) for w, t in zip(frame["why"], frame["what"])
+    ]
     if factor < 1:
         frame.loc[cash, "amount"] = (frame.loc[cash, "amount"] * factor).round(2)
         frame.loc[cash, "cost"] = frame.loc[cash, "amount"]
         scaled = frame.loc[cash, "amount"].map(fmt.money)
         frame.loc[cash, "sentence"] = [
-            f"{w}: {t}. "
+            _("{why}: {what}.", why=w, what=t)
+            + " "
             + _(
                 "Paid {paid}: every cash award is scaled to {share} to keep within the budget.",
                 paid=p,

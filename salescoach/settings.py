@@ -13,9 +13,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from salescoach.i18n import _, language_locale, languages
+from salescoach.i18n import N_, _, language_locale, languages, translator
 
 SETTINGS_FILE = "salescoach.toml"
+# The default `[branding] footer` (the same text as in resources/salescoach.toml): a workbook
+# that keeps it prints it in its own language; a footer the workbook writes prints as written.
+DEFAULT_FOOTER = N_("Confidential: for the named recipient only.")
 
 
 class SettingsError(ValueError):
@@ -160,6 +163,8 @@ def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[st
                 values=", ".join(languages()),
             )
         )
+    if merged["branding"]["footer"] == DEFAULT_FOOTER:
+        merged["branding"]["footer"] = translator(language)(DEFAULT_FOOTER)
     return merged
 
 
@@ -216,6 +221,8 @@ class Settings:
         values = {k: dict(v) for k, v in self.values.items()}
         values["company"]["language"] = lang
         values["company"]["locale"] = language_locale(lang, self.locale)
+        if values["branding"]["footer"] == translator(self.language)(DEFAULT_FOOTER):
+            values["branding"]["footer"] = translator(lang)(DEFAULT_FOOTER)
         return Settings(MappingProxyType(values), self.path)
 
     @property

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from salescoach.i18n import N_
 from salescoach.insights import wilson
 
 STATUSES = ("current", "due_soon", "overdue", "never")
@@ -309,7 +310,7 @@ class EffectVerdict:
 
     min_trained: int
     min_untrained: int
-    caution: str = "Too few reps to conclude ({trained} completed, {untrained} did not)."
+    caution: str = N_("Too few reps to conclude ({trained} completed, {untrained} did not).")
 
     def caution_for(self, trained: int, untrained: int) -> str | None:
         if trained < self.min_trained or untrained < self.min_untrained:

@@ -60,11 +60,8 @@ class Page:
             self.notice.info(self._("Not assessed: {why}", why=str(exc)))
         except Exception as exc:  # noqa: BLE001 - one broken view must not take the app down
             self.last_error = traceback.format_exc()
-            self.notice.error(
-                self._(
-                    "This page could not be drawn: {error}", error=f"{type(exc).__name__}: {exc}"
-                )
-            )
+            error = f"{type(exc).__name__}: {exc}"
+            self.notice.error(self._("This page could not be drawn: {error}", error=error))
         # The heading changes last: when it names the new scope, the page below (charts,
         # tables, form fields reset to the new scope's values) already shows it.
         self.heading.value = html.escape(

@@ -9,7 +9,7 @@ import click
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.diagnosis import FINDING_COLUMNS
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, _n
+from salescoach.i18n import _, _n, label
 from salescoach.services import coaching as coach_service
 from salescoach.services import diagnosis as service
 
@@ -141,10 +141,11 @@ def list_(ctx, rep) -> None:
     if rep:
         steps = steps[steps["rep_id"] == rep]
     for r in steps.itertuples():
-        click.echo(f"{r.at}  {r.rep_id}  {r.step}  {r.who}: {r.why}")
+        click.echo(f"{r.at}  {r.rep_id}  {label(r.step)}  {r.who}: {r.why}")
     for r in coach_service.sessions(wb, rep).itertuples():
         acts = ", ".join(f"{r.key}#{n + 1} {a}" for n, a in enumerate(r.actions or []))
-        click.echo(f"{r.at}  {r.rep_id}  {_('session')}: {r.note}  {acts}")
+        session = _("session")
+        click.echo(f"{r.at}  {r.rep_id}  {session}: {r.note}  {acts}")
 
 
 @coach.command("overdue")

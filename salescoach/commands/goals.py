@@ -109,8 +109,10 @@ def set_(ctx, scope, scope_id, period, target, reason, because, metric, force) -
     event = service.set_goal(
         wb, scope, scope_id, period, target, reason, author(), because, metric, force=force
     )
+    f = Formatter.for_settings(wb.settings)
+    shown = f.number(target, 0 if float(target).is_integer() else 2)
     click.echo(
-        _("Stored goal {key} = {target} (event {id}).", key=event.key, target=target, id=event.id)
+        _("Stored goal {key} = {target} (event {id}).", key=event.key, target=shown, id=event.id)
     )
 
 
@@ -204,12 +206,14 @@ def ack(ctx, rep_id, period, outcome, comment, discussed_on) -> None:
     service.acknowledge(
         wb, rep_id, period, outcome or "", author(), comment, discussed_on=discussed_on
     )
+    recorded = {
+        "agreed": _("Recorded: {rep} agreed to the goal for {period}.", rep=rep_id, period=period),
+        "disputed": _("Recorded: {rep} disputed the goal for {period}.", rep=rep_id, period=period),
+    }
     click.echo(
-        _(
-            "Recorded: {rep} {outcome} the goal for {period}.",
-            rep=rep_id,
-            outcome=outcome,
-            period=period,
+        recorded.get(
+            outcome or "",
+            _("Recorded: {rep} discussed the goal for {period}.", rep=rep_id, period=period),
         )
     )
     pending = service.acknowledgements(wb, period)

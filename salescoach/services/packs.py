@@ -410,9 +410,12 @@ def trend_figure(wb: Workbook | str | Path, rep_id: str, period: str | None = No
             label=_("Peers: median"),
         )
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f.money_compact(v)))
-    ax.set_title(_("Revenue per quarter"), fontsize=10)
+    # Periods as people say them, on two lines (`Γ' τρίμηνο` over `2026`) so eight fit.
+    ax.set_xticks(range(len(labels)), ["\n".join(f.period(p).rsplit(" ", 1)) for p in labels])
+    ax.set_title(_("Revenue per quarter"), fontsize=10, loc="left")
     ax.tick_params(labelsize=8)
-    ax.legend(fontsize=8, frameon=False)
+    # Above the bars, right of the title: a long Greek label must not cover the data.
+    ax.legend(fontsize=8, frameon=False, ncol=2, loc="lower right", bbox_to_anchor=(1, 1))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
@@ -527,11 +530,13 @@ def next_goal(wb, rep_id: str, period: str | None = None) -> str:
         & (goals["period"] == nxt)
         & (goals["metric"] == "revenue")
     ]
-    if mine.empty:
-        return _("No revenue goal set yet for {period}.", period=nxt)
     f = Formatter.for_settings(wb.settings)
+    if mine.empty:
+        return _("No revenue goal set yet for {period}.", period=f.period(nxt))
     return _(
-        "Revenue goal for {period}: {target}", period=nxt, target=f.money(mine["target"].iloc[-1])
+        "Revenue goal for {period}: {target}",
+        period=f.period(nxt),
+        target=f.money(mine["target"].iloc[-1]),
     )
 
 
@@ -594,16 +599,17 @@ def show(title: str, content: Any) -> None:
     from IPython.display import HTML, Image, display
 
     esc = html.escape
+    nothing = "<p>" + esc(_("nothing to show")) + "</p>"
     display(HTML(f"<h2>{esc(title)}</h2>"))
     if content is None:
-        display(HTML(f"<p>{esc(_('nothing to show'))}</p>"))
+        display(HTML(nothing))
     elif isinstance(content, str):
         display(HTML(f"<p>{esc(content)}</p>"))
     elif isinstance(content, (list, tuple)):
         items = "".join(f"<li>{esc(str(line))}</li>" for line in content)
-        display(HTML(f"<ul>{items}</ul>" if items else f"<p>{esc(_('nothing to show'))}</p>"))
+        display(HTML(f"<ul>{items}</ul>" if items else nothing))
     elif isinstance(content, pd.DataFrame) and content.empty:
-        display(HTML(f"<p>{esc(_('nothing to show'))}</p>"))
+        display(HTML(nothing))
     elif isinstance(content, pd.DataFrame):
         display(
             HTML(

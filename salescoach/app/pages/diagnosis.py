@@ -17,12 +17,12 @@ from salescoach.app.forms import (
 )
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView
-from salescoach.i18n import _, separated
+from salescoach.i18n import N_, separated
 
 
 class DiagnosisPage(Page):
     key = "diagnosis"
-    title = _("Diagnosis and coaching")  # marked for the catalogue; Page.label translates it
+    title = N_("Diagnosis and coaching")  # marked for the catalogue; Page.label translates it
 
     def build(self):
         _ = self._

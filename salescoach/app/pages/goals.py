@@ -13,12 +13,12 @@ from salescoach.app.forms import Field, Form, non_negative_number, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import ChartView, TableView
 from salescoach.contract import METRICS
-from salescoach.i18n import _, label
+from salescoach.i18n import N_, label
 
 
 class GoalsPage(Page):
     key = "goals"
-    title = _("Goals")  # marked for the catalogue; Page.label translates it
+    title = N_("Goals")  # marked for the catalogue; Page.label translates it
 
     def build(self):
         _ = self._

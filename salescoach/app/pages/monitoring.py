@@ -9,14 +9,14 @@ from salescoach.app.context import Context
 from salescoach.app.figures import monthly_bars_figure
 from salescoach.app.page import Page
 from salescoach.app.widgets import ChartView, Notice, TableView
-from salescoach.i18n import _
+from salescoach.i18n import N_
 
 MONTHS_SHOWN = 12
 
 
 class MonitoringPage(Page):
     key = "monitoring"
-    title = _("Monitoring")  # marked for the catalogue; Page.label translates it
+    title = N_("Monitoring")  # marked for the catalogue; Page.label translates it
 
     def build(self):
         self.chart = ChartView(css_class="sc-monitoring-chart")

@@ -8,12 +8,12 @@ from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice
-from salescoach.i18n import _
+from salescoach.i18n import N_
 
 
 class PacksPage(Page):
     key = "packs"
-    title = _("Review packs")  # marked for the catalogue; Page.label translates it
+    title = N_("Review packs")  # marked for the catalogue; Page.label translates it
 
     def build(self):
         _ = self._

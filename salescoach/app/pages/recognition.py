@@ -10,14 +10,14 @@ from salescoach.app.context import Context
 from salescoach.app.forms import Field, Form, chosen, non_negative_number, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView, set_choices
-from salescoach.i18n import _
+from salescoach.i18n import N_
 
 AWARDS = ("cash bonus", "extra leave", "trip", "bigger office", "public recognition")
 
 
 class RecognitionPage(Page):
     key = "recognition"
-    title = _("Recognition")  # marked for the catalogue; Page.label translates it
+    title = N_("Recognition")  # marked for the catalogue; Page.label translates it
 
     def build(self):
         _ = self._

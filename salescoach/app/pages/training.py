@@ -10,12 +10,12 @@ from salescoach.app.context import Context
 from salescoach.app.forms import Field, Form, chosen, date_not_in_past, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import TableView, set_choices
-from salescoach.i18n import _
+from salescoach.i18n import N_
 
 
 class TrainingPage(Page):
     key = "training"
-    title = _("Training")  # marked for the catalogue; Page.label translates it
+    title = N_("Training")  # marked for the catalogue; Page.label translates it
 
     def build(self):
         _ = self._

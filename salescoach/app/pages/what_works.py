@@ -6,12 +6,12 @@ from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView
-from salescoach.i18n import _
+from salescoach.i18n import N_
 
 
 class WhatWorksPage(Page):
     key = "what_works"
-    title = _("What works")  # marked for the catalogue; Page.label translates it
+    title = N_("What works")  # marked for the catalogue; Page.label translates it
 
     def build(self):
         self.service_notice = Notice()
