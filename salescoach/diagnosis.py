@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from salescoach.i18n import N_, _
+from salescoach.i18n import N_, _, _n
 
 CAUSES = ("product", "price", "delivery", "service", "marketing", "training", "rep")
 FINDING_COLUMNS = [
@@ -1029,7 +1029,12 @@ def _check_row(cause: str, rows: list[dict]) -> dict:
         return {
             "cause": cause,
             "status": "ruled out",
-            "detail": _("below materiality: {n} signals", n=len(rows)),
+            "detail": _n(
+                "below materiality: {n} signal",
+                "below materiality: {n} signals",
+                len(rows),
+                n=len(rows),
+            ),
         }
     return {
         "cause": cause,

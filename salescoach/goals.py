@@ -44,16 +44,16 @@ ALLOCATION_MODES = ("history", "capacity", "even")
 LEVELS = ("department", "team", "rep")  # below the company, top to bottom
 
 # Messages kept untranslated here and translated when a sentence is written (`Note.render`);
-# `_` on a literal without values returns it unchanged and lets the extractor find it.
-NO_HISTORY = _("no history before this period")
-SHORT_HISTORY = _("only {n} past periods")
-PART_PERIODS = _("{n} periods with less than {share} on staff left out")
-PEER_BASELINE = _("no history of their own: the median of the team's sellers")
-NO_SEASON = _("seasonality not learnt: fewer than two complete years of history")
-NO_MARKET = _("no market data for {period}: economy and competition not applied")
-SOME_MARKET = _("market data for {n} of the period's {total} quarters")
-NO_MIX = _("no product mix: competition not applied")
-NOT_ON_STAFF = _("not on staff during {period}")
+# `N_` marks them for the extractor and returns them unchanged.
+NO_HISTORY = N_("no history before this period")
+SHORT_HISTORY = N_("only {n} past periods")
+PART_PERIODS = N_("{n} periods with less than {share} on staff left out")
+PEER_BASELINE = N_("no history of their own: the median of the team's sellers")
+NO_SEASON = N_("seasonality not learnt: fewer than two complete years of history")
+NO_MARKET = N_("no market data for {period}: economy and competition not applied")
+SOME_MARKET = N_("market data for {n} of the period's {total} quarters")
+NO_MIX = N_("no product mix: competition not applied")
+NOT_ON_STAFF = N_("not on staff during {period}")
 
 
 @dataclass(frozen=True)

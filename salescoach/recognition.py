@@ -21,7 +21,7 @@ from salescoach import monitoring
 from salescoach.attainment import attainment_table
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import N_, _, separated, translator
+from salescoach.i18n import N_, _, _n, separated, translator
 from salescoach.periods import Period
 
 AWARD_KIND = "award"
@@ -1114,7 +1114,12 @@ def retention_risks(
             )
         if row.get("awards_recorded", True) and not row["recognised_recently"]:
             reasons.append(
-                _("no award approved in the last {n} periods", n=program.unrecognised_periods)
+                _n(
+                    "no award approved in the last period",
+                    "no award approved in the last {n} periods",
+                    program.unrecognised_periods,
+                    n=program.unrecognised_periods,
+                )
             )
         near = e[(e["actual"] / row["actual"] - 1).abs() <= program.similar_results].drop(
             index=rep_id

@@ -8,6 +8,10 @@ Prints one line per problem and exits 1 when there is any:
   `string.Formatter().parse` reads them) differ from its msgid's, or that does not parse;
 - a msgstr whose leading or trailing whitespace differs from its msgid's.
 
+A counted message (msgid_plural) is checked form by form: a form may leave a field out (the
+singular "the last period" has no `{n}`), but together its forms use every field of the
+msgid and msgid_plural, and no form has one the code does not pass.
+
 A few messages may swap a placeholder for another that the code passes for that language
 (`ALTERNATIVES`): `Q{quarter} {year}` may use `{quarter_numeral}` (Γ' τρίμηνο 2026).
 
@@ -45,7 +49,13 @@ def fields(text: str) -> set[Field]:
 def show(found: set[Field]) -> str:
     def one(f: Field) -> str:
         name, conversion, spec = f
-        return "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        return (
+            "{"
+            + name
+            + (f"!{conversion}" if conversion else "")
+            + (f":{spec}" if spec else "")
+            + "}"
+        )
 
     return ", ".join(sorted(one(f) for f in found)) or "none"
 
@@ -85,19 +95,31 @@ def problems(path: Path) -> list[str]:
         except ValueError as exc:
             out.append(f"{where}: msgid does not parse ({exc}): {label}")
             continue
+        options = allowed(ids[0], expected)
+        counted = len(ids) > 1
+        used: set[Field] = set()
         for text in strings:
             try:
                 got = fields(text)
             except ValueError as exc:
                 out.append(f"{where}: msgstr does not parse ({exc}): {label}")
                 continue
-            if got not in allowed(ids[0], expected):
+            used |= got
+            # A form of a counted message may leave the count out ("the last period"), as its
+            # singular msgid may; it may never bring a field the code does not pass.
+            fits = any(got <= o for o in options) if counted else got in options
+            if not fits:
                 out.append(
                     f"{where}: placeholders differ: msgid has {show(expected)}, "
                     f"msgstr has {show(got)}: {label}"
                 )
             if whitespace(text) != whitespace(ids[0]):
                 out.append(f"{where}: leading/trailing whitespace differs from the msgid: {label}")
+        if counted and all(strings) and used not in options and any(used <= o for o in options):
+            out.append(
+                f"{where}: placeholders differ: msgid has {show(expected)}, "
+                f"its forms together have {show(used)}: {label}"
+            )
     return out
 
 

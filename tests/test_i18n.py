@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import runpy
 import shutil
 import subprocess
@@ -56,6 +57,32 @@ def test_greek_catalogue_keeps_every_placeholder(capsys):
     assert check["main"](["po_check.py", "el"]) == 0, capsys.readouterr().out
 
 
+PO_HEAD = 'msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+
+
+@pytest.mark.parametrize(
+    "forms, problem",
+    [
+        (("{n} επιβράβευση", "{n} επιβραβεύσεις"), None),
+        (("μία επιβράβευση", "{n} επιβραβεύσεις"), None),  # a form may leave the count out
+        (("μία επιβράβευση", "πολλές επιβραβεύσεις"), "its forms together have none"),
+        (("{n} επιβράβευση", "{count} επιβραβεύσεις"), "msgstr has {count}"),
+        (("{n} επιβράβευση", ""), "untranslated"),
+    ],
+)
+def test_po_check_reads_counted_messages(tmp_path, capsys, forms, problem):
+    po = tmp_path / "xx.po"
+    po.write_text(
+        PO_HEAD + 'msgid "{n} award"\nmsgid_plural "{n} awards"\n'
+        f'msgstr[0] "{forms[0]}"\nmsgstr[1] "{forms[1]}"\n',
+        encoding="utf-8",
+    )
+    check = runpy.run_path(str(ROOT / "scripts" / "po_check.py"))
+    assert check["main"](["po_check.py", str(po)]) == (0 if problem is None else 1)
+    out = capsys.readouterr().out
+    assert (problem or "") in out and (problem is not None or out == "")
+
+
 def _user_facing_calls():
     """(file:line, what) of every message that would reach a user without the catalogue."""
     found = []
@@ -85,6 +112,75 @@ def _user_facing_calls():
                 if any(w.strip(":()[],.|-").isalpha() and len(w) > 2 for w in words):
                     found.append(f"{where}:{node.lineno} echo({ast.unparse(first)[:60]})")
     return found
+
+
+def _marked_literals():
+    """(where, msgid) of every `_("...")`, `N_("...")` and `_n("...", "...", n)` with literal
+    arguments in the package and the notebooks, found by the AST: Babel skips a call inside an
+    f-string (`f"{_('Total'):<24}"`), so such a message would never reach the catalogue."""
+
+    def calls(tree, where):
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            args = [a.value if isinstance(a, ast.Constant) else None for a in node.args[:2]]
+            if name in ("_", "gettext", "N_") and isinstance(args[0], str):
+                yield f"{where}:{node.lineno}", args[0]
+            if (
+                name in ("_n", "ngettext")
+                and len(args) == 2
+                and all(isinstance(a, str) for a in args)
+            ):
+                yield f"{where}:{node.lineno}", tuple(args)
+
+    for path in sorted(PACKAGE.rglob("*.py")):
+        yield from calls(ast.parse(path.read_text(encoding="utf-8")), path.relative_to(ROOT))
+    for path in i18n._notebooks(ROOT):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for number, cell in enumerate(cells, start=1):
+            if cell["cell_type"] == "code":
+                source = "".join(cell["source"])
+                try:
+                    tree = ast.parse(source)
+                except SyntaxError:  # IPython magics: Babel's tokenizer reads those cells
+                    continue
+                yield from calls(tree, f"{path.relative_to(ROOT)} cell {number}")
+
+
+# Known misses in files another engineer owns, reported to them; remove an entry when fixed.
+NOT_YET_EXTRACTED = {
+    ("salescoach/render.py", "Review packs for {period}"): "index page: _() inside an f-string",
+    ("salescoach/render.py", "Department pack"): "index page: _() inside an f-string",
+}
+
+
+def test_every_marked_message_is_extracted():
+    extracted = i18n.extract_messages()
+    lost = [
+        f"{where} {msgid!r}"
+        for where, msgid in _marked_literals()
+        if msgid not in extracted and (where.split(":")[0], msgid) not in NOT_YET_EXTRACTED
+    ]
+    assert lost == [], "move the _() call out of the f-string: " + "; ".join(lost[:10])
+
+
+def test_constants_marked_with_N_are_translated_where_shown():
+    from salescoach import settings, training
+    from salescoach.services.training import effect_caution
+
+    assert settings.defaults()["branding"]["footer"] == settings.DEFAULT_FOOTER
+    greek = settings.Settings.from_dict({"company": {"language": "el", "locale": "el_GR"}})
+    assert greek["branding"]["footer"].startswith("Εμπιστευτικό")
+    assert (
+        settings.Settings.from_dict({}).with_language("el")["branding"]["footer"]
+        == (greek["branding"]["footer"])
+    )
+    own = settings.Settings.from_dict({"branding": {"footer": "Internal"}}).with_language("el")
+    assert own["branding"]["footer"] == "Internal"  # a workbook's own words print as written
+    row = {"conclusive": False, "reps_trained": 2, "reps_untrained": 1}
+    assert effect_caution(row, "el").startswith("Πολύ λίγοι πωλητές")
+    assert i18n.N_(training.EffectVerdict.caution) == training.EffectVerdict.caution
 
 
 def test_deferred_labels_are_in_the_catalogue():
@@ -210,10 +306,14 @@ def test_greek_pack_prints_greek(greek_workbook, chromium_path, tmp_path):
     for expected in ("Στόχος και επίτευξη", "Διάγνωση", "Γ' τρίμηνο 2026", rep["name"]):
         assert expected in text, expected
     assert "Goal and attainment" not in text
+    assert "Εμπιστευτικό" in text and "Confidential" not in text  # the default footer
+    assert "\ufffd" not in text  # no character lost on the way through the PDF
     # Every font embedded: the glyphs travel with the PDF, whatever the reader has installed.
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
     rows = fonts.stdout.splitlines()[2:]
     assert rows and all(" yes " in row for row in rows), fonts.stdout
+    # ... and they are the CSS's first choice, which has Greek (not a fallback that may not).
+    assert all("DejaVuSans" in row.split()[0] for row in rows), fonts.stdout
     # Looked at as an image too: the first page rasterises (kept for a person to open).
     if shutil.which("pdftoppm"):
         subprocess.run(

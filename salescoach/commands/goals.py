@@ -83,7 +83,9 @@ def suggest(ctx, period, scope, metric, from_level, allocation, apply_, reason, 
     if scope == "rep" and (note := service.support_note(wb)):
         click.echo(note)
     if stored is not None:
-        click.echo(_("Stored {n} goal versions.", n=len(stored)))
+        click.echo(
+            _n("Stored {n} goal version.", "Stored {n} goal versions.", len(stored), n=len(stored))
+        )
 
 
 @goals.command("set")

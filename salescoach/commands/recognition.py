@@ -67,8 +67,10 @@ def propose(ctx, period, scope, scope_id, reason, dry_run) -> None:
     for note in result.notes:
         click.echo(note)
     click.echo(
-        _(
+        _n(
+            "{n} award, cash {cash} (budget {budget}), non-cash {noncash} (budget {noncash_budget}), total {total}.",
             "{n} awards, cash {cash} (budget {budget}), non-cash {noncash} (budget {noncash_budget}), total {total}.",
+            len(result.awards),
             n=len(result.awards),
             cash=fmt.money(result.cash),
             budget=fmt.money(result.cash_budget) if result.cash_budget else _("none"),
@@ -204,7 +206,16 @@ def budget(ctx, period, scope, scope_id) -> None:
     got = service.budget(wb, period, scope, scope_id)
     result = got["proposal"]
     for r in got["per_rule"].itertuples():
-        click.echo(_("{rule}: {n} awards, {cost}", rule=r.rule, n=r.awards, cost=fmt.money(r.cost)))
+        click.echo(
+            _n(
+                "{rule}: {n} award, {cost}",
+                "{rule}: {n} awards, {cost}",
+                int(r.awards),
+                rule=r.rule,
+                n=int(r.awards),
+                cost=fmt.money(r.cost),
+            )
+        )
     click.echo(_("Total: {total}", total=fmt.money(result.cost)))
     for note in result.notes:
         click.echo(note)

@@ -8,7 +8,7 @@ from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice
-from salescoach.i18n import N_
+from salescoach.i18n import N_, plural_translator
 
 
 class PacksPage(Page):
@@ -69,8 +69,15 @@ class PacksPage(Page):
         except Exception as exc:  # noqa: BLE001 - shown to the manager, the app stays up
             self.status.error(_("Rendering failed: {error}", error=str(exc)))
         else:
+            ngettext = plural_translator(ctx.settings.language)
             self.status.ok(
-                _("Rendered {n} files in {folder}", n=len(paths), folder=ctx.workbook.reports_dir)
+                ngettext(
+                    "Rendered {n} file in {folder}",
+                    "Rendered {n} files in {folder}",
+                    len(paths),
+                    n=len(paths),
+                    folder=ctx.workbook.reports_dir,
+                )
             )
         finally:
             self.button.disabled = False
