@@ -35,7 +35,7 @@ from salescoach.attainment import goal_key
 from salescoach.contract import METRICS, SCOPES
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import N_, _, label, separated, translator
+from salescoach.i18n import N_, _, folded, label, separated, translator
 from salescoach.periods import Period
 
 REASONS = ("performance", "economy", "competition", "other")
@@ -966,7 +966,10 @@ def acknowledgement_status(
     for col in fields:
         out[col] = out["rep_id"].map(a[col]) if col in a else None
     out["acknowledged"] = out["outcome"].notna()
-    return out.sort_values(["acknowledged", "department", "team", "name"]).reset_index(drop=True)
+    order = ["acknowledged", "department", "team", "name"]
+    text = ("department", "team", "name")
+    out = out.sort_values(order, key=lambda s: s.astype(str).map(folded) if s.name in text else s)
+    return out.reset_index(drop=True)
 
 
 def letter_changes(history: pd.DataFrame, key: str) -> tuple[float | None, float | None]:

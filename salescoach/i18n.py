@@ -7,6 +7,7 @@ step. English is the source language: a message missing from a catalogue prints 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -128,6 +129,25 @@ def separated(items, lang: str | None = None) -> str:
     "; " would read as question marks in Greek."""
     gettext = translator(lang or _active)
     return gettext("; ").join(str(i) for i in items)
+
+
+def folded(text) -> str:
+    """Text as search and sorting compare it: accents and case set aside, in any script
+    (`Άννα` -> `αννα`, `ΣΟΦΙΑ` and `Σοφία` -> `σοφια`; a final `ς` folds to `σ`)."""
+    decomposed = unicodedata.normalize("NFD", str(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def sort_key(text) -> tuple[str, str]:
+    """Dictionary order for names in any script: `Άννα` next to `Αννα`, before `Βασίλης`,
+    whatever the accents and case (plain code-point order puts every accented Greek vowel
+    after `ω`); ties broken by the accented, cased text so the order is stable."""
+    return folded(text), str(text)
+
+
+def matches(query, text) -> bool:
+    """Does `text` contain `query`, case and accents aside (`σοφια` finds `Σοφία`)?"""
+    return folded(query).strip() in folded(text)
 
 
 def label(key, lang: str | None = None) -> str:

@@ -148,6 +148,20 @@ def test_picker_moves_the_context_and_follows_it(ctx):
     assert ctx.period == picker.period.options[-1][1]
 
 
+def test_picker_finds_a_name_whatever_its_accents_and_case(ctx):
+    picker = ScopePicker(ctx)
+    picker.scope.value = "rep"
+    name, rep_id = ctx.reps.iloc[5][["name", "rep_id"]]
+    picker.find.value = name.upper()[:4]  # upper case has no Greek accents: ά -> Α
+    assert rep_id in [value for _label, value in picker.which.options]
+    assert all(name.upper()[:4] in label.upper() for label, _v in picker.which.options)
+    assert ctx.scope_id == picker.which.value  # the scope follows the narrowed list
+    picker.find.value = "no such name at all"  # no match: the list stays as it was
+    assert picker.which.options
+    ctx.update(scope="department", scope_id=ctx.scope_choices("department")[0][1])
+    assert picker.which.value == ctx.scope_id
+
+
 # -- pages
 
 

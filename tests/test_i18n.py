@@ -247,6 +247,25 @@ def test_language_of_a_run():
     assert i18n._("Goal and attainment") == "Goal and attainment"
 
 
+def test_greek_names_sort_and_match_as_people_expect():
+    names = ["Ωραία", "Άννα", "Βασίλης", "αντώνης", "Ανδρέας", "Zoe", "Έλενα", "Ευάγγελος"]
+    # Code-point order would put Άννα and Έλενα before Ανδρέας and αντώνης after Ωραία.
+    assert sorted(names, key=i18n.sort_key) == [
+        "Zoe",
+        "Ανδρέας",
+        "Άννα",
+        "αντώνης",
+        "Βασίλης",
+        "Έλενα",
+        "Ευάγγελος",
+        "Ωραία",
+    ]
+    assert i18n.matches("σοφια", "Σοφία Παππά (R007)")
+    assert i18n.matches("ΣΟΦΊΑ", "σοφία")
+    assert i18n.matches("οδυσσεας", "Οδυσσέας")  # a final ς folds to σ
+    assert not i18n.matches("σοφια", "Μαρία")
+
+
 def test_counted_messages_take_the_languages_form():
     singular, plural = "Wrote {n} letter to {folder}", "Wrote {n} letters to {folder}"
     i18n.set_language("el")

@@ -27,7 +27,7 @@ import pandas as pd
 
 from salescoach import actuals
 from salescoach.fmt import Formatter
-from salescoach.i18n import translator
+from salescoach.i18n import matches, sort_key, translator
 from salescoach.periods import Period
 
 SCOPES = ("company", "department", "team", "rep")
@@ -157,17 +157,27 @@ class Context:
     def period_label(self, period: str | None = None) -> str:
         return self.fmt.period(self.period_obj if period is None else self._parse(period))
 
-    def scope_choices(self, scope: str) -> list[tuple[str, str]]:
-        """(label, id) pairs for a scope kind: departments, teams, or reps by name."""
+    def scope_choices(self, scope: str, query: str = "") -> list[tuple[str, str]]:
+        """(label, id) pairs for a scope kind: departments, teams, or reps by name, in
+        dictionary order for their script; with `query`, only those whose label contains it,
+        case and accents aside (`σοφια` finds `Σοφία Παππά (R007)`)."""
         reps = self.reps
         if scope == "company":
-            return [(self.settings.company_name, "company")]
-        if scope in ("department", "team"):
-            return [(str(v), str(v)) for v in sorted(reps[scope].dropna().unique())]
-        if scope == "rep":
-            ordered = reps.sort_values(["name", "rep_id"])
-            return [(f"{n} ({r})", str(r)) for n, r in zip(ordered["name"], ordered["rep_id"])]
-        raise ValueError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+            choices = [(self.settings.company_name, "company")]
+        elif scope in ("department", "team"):
+            units = sorted((str(v) for v in reps[scope].dropna().unique()), key=sort_key)
+            choices = [(v, v) for v in units]
+        elif scope == "rep":
+            people = sorted(
+                zip(reps["name"].astype(str), reps["rep_id"].astype(str)),
+                key=lambda p: (sort_key(p[0]), p[1]),
+            )
+            choices = [(f"{n} ({r})", r) for n, r in people]
+        else:
+            raise ValueError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+        if query.strip():
+            choices = [c for c in choices if matches(query, c[0])]
+        return choices
 
     def scope_label(self) -> str:
         for label, value in self.scope_choices(self.scope):

@@ -43,12 +43,20 @@ class ScopePicker:
             layout=widgets.Layout(width="320px"),
         )
         self.which.add_class("sc-scope-id")
+        # Narrows the list above: case and accents aside, so `σοφια` finds `Σοφία`.
+        self.find = widgets.Text(
+            placeholder=_("Find by name"),
+            continuous_update=True,
+            layout=widgets.Layout(width="180px"),
+        )
+        self.find.add_class("sc-scope-find")
         self._syncing = False
         self.period.observe(self._on_period, names="value")
         self.scope.observe(self._on_scope, names="value")
         self.which.observe(self._on_which, names="value")
+        self.find.observe(self._on_find, names="value")
         context.observe(self._on_context)
-        self.widget = widgets.HBox([self.period, self.scope, self.which])
+        self.widget = widgets.HBox([self.period, self.scope, self.which, self.find])
         self.widget.add_class("sc-picker")
         self._sync()
 
@@ -59,7 +67,9 @@ class ScopePicker:
     def _on_scope(self, change) -> None:
         if self._syncing:
             return
-        choices = self.context.scope_choices(change["new"])
+        choices = self.context.scope_choices(change["new"], self.find.value)
+        if not choices:  # nothing of this kind matches the search: offer them all
+            choices = self.context.scope_choices(change["new"])
         self._syncing = True
         try:
             self.which.options = choices
@@ -67,6 +77,23 @@ class ScopePicker:
         finally:
             self._syncing = False
         self.context.update(scope=change["new"], scope_id=self.which.value)
+
+    def _on_find(self, change) -> None:
+        """Offer only what matches; the first match becomes the scope when the one shown is
+        not among them. No match leaves the list as it is."""
+        ctx = self.context
+        choices = ctx.scope_choices(ctx.scope, change["new"])
+        if not choices or ctx.scope == "company":
+            return
+        self._syncing = True
+        try:
+            self.which.options = choices
+            values = [value for _label, value in choices]
+            self.which.value = ctx.scope_id if ctx.scope_id in values else values[0]
+        finally:
+            self._syncing = False
+        if self.which.value != ctx.scope_id:
+            ctx.update(scope_id=self.which.value)
 
     def _on_which(self, change) -> None:
         if not self._syncing and change["new"] is not None:
@@ -91,6 +118,8 @@ class ScopePicker:
             if self.scope.value != ctx.scope:
                 self.scope.value = ctx.scope
                 self.which.options = ctx.scope_choices(ctx.scope)
+            if ctx.scope_id not in [value for _label, value in self.which.options]:
+                self.which.options = ctx.scope_choices(ctx.scope)  # moved outside the search
             if self.which.value != ctx.scope_id:
                 self.which.value = ctx.scope_id
             self.which.disabled = ctx.scope == "company"
