@@ -78,7 +78,28 @@ WHAT = {
     "office": N_("a bigger office (one of {offices})"),
     "title": N_("the title \u201c{label}\u201d"),
 }
-MODES = {"marginal": N_("marginal"), "tiered": _("tiered")}
+MODES = {"marginal": N_("marginal"), "tiered": N_("tiered")}
+# The labels of the default award rules (resources/salescoach.toml). An award is stored under
+# its rule's label as the workbook wrote it; one of these is shown in the reader's language,
+# a label the workbook gave its own rule prints as written.
+DEFAULT_LABELS = frozenset(
+    {
+        N_("Goal bonus"),
+        N_("Best of the department: trip"),
+        N_("Consistent: two days of extra leave"),
+        N_("Most improved"),
+        N_("Customers' choice"),
+        N_("Bigger office"),
+    }
+)
+
+
+def award_label(text, gettext=None) -> str:
+    """The words for a stored award label: a default rule's label translated, others as is."""
+    text = str(text)
+    return (gettext or _)(text) if text in DEFAULT_LABELS else text
+
+
 HISTORY_PREFIX = "attainment:"
 
 
@@ -665,7 +686,7 @@ def _what(rule: AwardRule, amount: float, row, program: ProgramSettings, fmt, _)
         excess=fmt.money(max(row["actual"] - row["goal"], 0.0)),
         days=fmt.number(rule.amount, 0 if float(rule.amount).is_integer() else 1),
         offices=program.offices,
-        label=rule.title,
+        label=award_label(rule.title, _),
     )
 
 
@@ -688,7 +709,7 @@ def _why(rule: AwardRule, row: pd.Series, q: pd.Series, period: str, money: bool
         gain=fmt.number(100 * row.get("improvement", np.nan)),
         score=fmt.number(row.get("feedback"), 1),
         responses=int(row.get("feedback_responses", 0) or 0),
-        label=rule.title,
+        label=award_label(rule.title, _),
     )
     template = rule.sentence or WHY[rule.qualifies]
     try:
@@ -731,7 +752,7 @@ def propose(
                 _(
                     "{rule}: {k} reps share rank ={rank} at the cut-off of the top {n} in {group}; "
                     "all of them qualify.",
-                    rule=rule.title,
+                    rule=award_label(rule.title, _),
                     k=len(part),
                     rank=int(part["rank"].iloc[0]),
                     n=rule.n,
@@ -936,7 +957,9 @@ def leaderboard(
     board["rank"] = ranks(board[value], digits)
     board["rank_label"] = rank_labels(board["rank"])
     if badges is not None and len(badges):
-        got = badges.groupby("rep_id")["award"].apply(lambda a: ", ".join(dict.fromkeys(a)))
+        got = badges.groupby("rep_id")["award"].apply(
+            lambda a: ", ".join(dict.fromkeys(award_label(x) for x in a))
+        )
         board["badges"] = got.reindex(board.index).fillna("")
     else:
         board["badges"] = ""

@@ -178,6 +178,14 @@ def test_constants_marked_with_N_are_translated_where_shown():
     )
     own = settings.Settings.from_dict({"branding": {"footer": "Internal"}}).with_language("el")
     assert own["branding"]["footer"] == "Internal"  # a workbook's own words print as written
+    from salescoach import recognition
+
+    rules = settings.defaults()["recognition"]["rules"]
+    assert {r["label"] for r in rules} == recognition.DEFAULT_LABELS
+    i18n.set_language("el")
+    assert recognition.award_label("Goal bonus") == "Μπόνους στόχου"
+    assert recognition.award_label("Our own prize") == "Our own prize"
+    i18n.set_language("en")
     row = {"conclusive": False, "reps_trained": 2, "reps_untrained": 1}
     assert effect_caution(row, "el").startswith("Πολύ λίγοι πωλητές")
     assert i18n.N_(training.EffectVerdict.caution) == training.EffectVerdict.caution

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+import pandas as pd
 
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.diagnosis import FINDING_COLUMNS
@@ -48,22 +49,25 @@ def diagnose(ctx, period, scope, scope_id, fmt_, by_owner) -> None:
             click.echo(
                 _(
                     "== Brief for {owner}: {money} at stake ==",
-                    owner=owner,
+                    owner=label(owner),
                     money=fmt.money(rows["impact"].sum()),
                 )
             )
             for r in rows.itertuples():
-                click.echo(f"- [{r.scope} {r.scope_id}] {r.evidence}")
+                click.echo(f"- [{label(r.scope)} {r.scope_id}] {r.evidence}")
                 click.echo("  " + _("Action: {action}", action=r.action))
         return
-    for c in frame.attrs.get("checks", []).itertuples():
-        click.echo(f"{c.cause:<10} {c.detail}")
+    checks = list(frame.attrs.get("checks", pd.DataFrame()).itertuples())
+    width = max([len(label(c.cause)) for c in checks] or [0])
+    for c in checks:
+        click.echo(f"{label(c.cause):<{width}}  {c.detail}")
     click.echo("")
     for r in frame.itertuples():
         if not r.material:
             continue
-        tag = _("works") if r.positive else r.cause
-        click.echo(f"[{tag}] {r.scope} {r.scope_id}  {fmt.money(r.impact)}  ({r.owner})")
+        tag = _("works") if r.positive else label(r.cause)
+        unit = f"{label(r.scope)} {r.scope_id}"
+        click.echo(f"[{tag}] {unit}  {fmt.money(r.impact)}  ({label(r.owner)})")
         click.echo(f"    {r.evidence}")
         click.echo("    " + _("Action: {action}", action=r.action))
 
@@ -92,7 +96,7 @@ def step(ctx, rep, to, reason, period, evidence, outcome, follow_up) -> None:
     """Record REP's step on the coaching ladder."""
     wb = workbook_from(ctx)
     coach_service.record_step(wb, rep, to, reason, author(), period, evidence, outcome, follow_up)
-    click.echo(_("{rep} is now at {step}.", rep=rep, step=to))
+    click.echo(_("{rep} is now at {step}.", rep=rep, step=label(to)))
 
 
 @coach.command("session")

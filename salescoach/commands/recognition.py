@@ -7,7 +7,13 @@ import click
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.fmt import Formatter
 from salescoach.i18n import _n, translator
-from salescoach.recognition import CASH_REWARDS, STATUS_LABELS, STATUSES, attainment_text
+from salescoach.recognition import (
+    CASH_REWARDS,
+    STATUS_LABELS,
+    STATUSES,
+    attainment_text,
+    award_label,
+)
 from salescoach.services import recognition as service
 
 _period = click.option("--period", required=True, help="2026, 2026-Q3 or 2026-07.")
@@ -165,8 +171,9 @@ def list_(ctx, period, status, rep_id) -> None:
             if f"{s}_at" in r and r[f"{s}_at"] == r[f"{s}_at"]
         )
         worth = _worth(fmt, r.get("reward", ""), r.get("amount", 0.0), _)
+        award = award_label(r.get("award", r["rule"]), _)
         click.echo(
-            f"{r['key']}  {_(STATUS_LABELS.get(r['status'], r['status'])):<12} {worth:>10}  {r.get('award', r['rule'])}  ({dates}; {r['who']})"
+            f"{r['key']}  {_(STATUS_LABELS.get(r['status'], r['status'])):<12} {worth:>10}  {award}  ({dates}; {r['who']})"
         )
 
 

@@ -303,7 +303,10 @@ def awards(wb: Workbook, scope: str = "rep", scope_id: str | None = None, period
     )
     return pd.DataFrame(
         {
-            _("Award"): mine.get("award", mine["rule"]).fillna(mine["rule"]).to_numpy(),
+            _("Award"): [
+                recognition.award_label(a)
+                for a in mine.get("award", mine["rule"]).fillna(mine["rule"])
+            ],
             _("Worth"): [
                 fmt.money(a) if c else (fmt.number(a) if r == "leave_days" else "")
                 for a, c, r in zip(mine.get("amount", 0), cash, mine.get("reward", ""))

@@ -11,6 +11,7 @@ from salescoach.app.forms import Field, Form, chosen, non_negative_number, requi
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView, set_choices
 from salescoach.i18n import N_
+from salescoach.recognition import award_label
 
 AWARDS = ("cash bonus", "extra leave", "trip", "bigger office", "public recognition")
 
@@ -79,7 +80,7 @@ class RecognitionPage(Page):
         rows = [
             {
                 _("Rep"): e.data.get("rep_id"),
-                _("Award"): e.data.get("award"),
+                _("Award"): award_label(e.data.get("award", ""), _),
                 _("Amount"): ctx.fmt.money(e.data.get("amount")),
                 _("Approved by"): e.who,
                 _("Reason"): e.why or "",
