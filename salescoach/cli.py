@@ -11,11 +11,11 @@ import click
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.exporting import write_csv
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, set_language
+from salescoach.i18n import N_, _, set_language, translator
 from salescoach.importer import ImportResult, validate_path
 from salescoach.workbook import Workbook, WorkbookError, init_workbook, resolve_root
 
-DEMO_COMPANY = "Northwind Widgets (sample)"
+DEMO_COMPANY = N_("Northwind Widgets (sample)")
 # The sample's last complete quarter: `salescoach demo` renders its rep packs.
 DEMO_PERIOD = "2026-Q3"
 
@@ -215,7 +215,8 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str, no_packs: bool)
     from salescoach.settings import SETTINGS_FILE
 
     if not (root / SETTINGS_FILE).exists():
-        init_workbook(root, DEMO_COMPANY, language=lang)  # a Greek sample prints in Greek
+        # a Greek sample prints in Greek, its company's name too
+        init_workbook(root, translator(lang)(DEMO_COMPANY), language=lang)
     wb = Workbook.open(root)
     set_language(wb.settings.language)
     folder = wb.data_dir / "sample"
@@ -223,7 +224,7 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str, no_packs: bool)
         _(
             "Building the sample organisation (seed {seed}, scale {scale})...",
             seed=seed,
-            scale=scale,
+            scale=Formatter.for_active_language().decimal(scale),
         )
     )
     sample.write_sample(folder, seed=seed, scale=scale, lang=lang)

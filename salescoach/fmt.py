@@ -55,6 +55,12 @@ class Formatter:
             locale=self.locale,
         )
 
+    def decimal(self, x) -> str:
+        """A number with as many decimals as it has, up to three: `0,05`, `1`, `2,5` in Greek."""
+        if _missing(x):
+            return MISSING
+        return bn.format_decimal(x, locale=self.locale)
+
     def money(self, x, digits: int = 0) -> str:
         if _missing(x):
             return MISSING

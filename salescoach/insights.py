@@ -228,8 +228,29 @@ def feedback_scores(
 
 def phrases_of(text: str) -> set[str]:
     """The distinct words and two-word phrases of a comment, lower case, without stop words."""
-    words = [w for w in TOKEN.findall(_fold(text)) if w not in STOP_WORDS and len(w) > 1]
-    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+    return set(_phrases_as_written(text))
+
+
+def _phrases_as_written(text: str) -> dict[str, str]:
+    """Each phrase of a comment (folded, as `phrases_of` counts it) -> the phrase as the
+    customer wrote it, lower case with its accents (`γρηγορη παραδοση` -> `γρήγορη παράδοση`)."""
+    written = TOKEN.findall(unicodedata.normalize("NFC", str(text).lower()))
+    pairs = [(_fold(w), w) for w in written]
+    kept = [(f, w) for f, w in pairs if f not in STOP_WORDS and len(f) > 1]
+    out = {f: w for f, w in kept}
+    out.update({f"{a[0]} {b[0]}": f"{a[1]} {b[1]}" for a, b in zip(kept, kept[1:])})
+    return out
+
+
+def _as_written(comments: pd.Series, phrases) -> dict[str, str]:
+    """The most common way customers wrote each folded phrase."""
+    wanted = set(phrases)
+    seen: dict[str, Counter] = {p: Counter() for p in wanted}
+    for text in comments.dropna():
+        for folded, written in _phrases_as_written(text).items():
+            if folded in wanted:
+                seen[folded][written] += 1
+    return {p: (c.most_common(1)[0][0] if c else p) for p, c in seen.items()}
 
 
 def phrase_log_odds(low: pd.Series, high: pd.Series, min_count: int = 5, prior: float = 0.5):
@@ -287,7 +308,10 @@ def customer_voice(feedback: pd.DataFrame, rules: InsightRules) -> dict[str, pd.
     high = ranked[ranked["z"] <= -critical].sort_values(
         ["log_odds", "count"], ascending=[True, False]
     )
-    return {
-        "low": low.head(rules.top_phrases).reset_index(drop=True),
-        "high": high.head(rules.top_phrases).reset_index(drop=True),
-    }
+    low = low.head(rules.top_phrases).reset_index(drop=True)
+    high = high.head(rules.top_phrases).reset_index(drop=True)
+    # Counted without accents and case, shown as customers wrote them (Greek keeps its tonos).
+    written = _as_written(feedback["comment"], [*low["phrase"], *high["phrase"]])
+    for side in (low, high):
+        side["phrase"] = side["phrase"].map(written)
+    return {"low": low, "high": high}

@@ -233,6 +233,12 @@ def test_no_user_message_escapes_the_catalogue():
         ("en_IE", "date", ("2026-09-30",), "30 Sept 2026"),
         ("el_GR", "date", ("2026-09-30",), "30 Σεπ 2026"),
         ("el_GR", "number", (1234567,), "1.234.567"),
+        ("en_IE", "number", (1234567,), "1,234,567"),
+        ("el_GR", "number", (2400000.0, 2), "2.400.000,00"),
+        ("el_GR", "decimal", (0.05,), "0,05"),
+        ("en_IE", "decimal", (1.0,), "1"),
+        ("el_GR", "pct", (0.1234, 1), "12,3%"),
+        ("en_IE", "pct", (0.1234, 1), "12.3%"),
     ],
 )
 def test_formatting_follows_the_locale(locale, method, args, expected):
