@@ -611,6 +611,9 @@ def show(title: str, content: Any) -> None:
     elif isinstance(content, pd.DataFrame) and content.empty:
         display(HTML(nothing))
     elif isinstance(content, pd.DataFrame):
+        if content.index.name is not None and content.columns.name is None:
+            # The index's name in the header row's corner, not on a row of its own.
+            content = content.rename_axis(index=None, columns=content.index.name)
         display(
             HTML(
                 content.to_html(
