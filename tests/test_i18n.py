@@ -323,6 +323,25 @@ def greek_workbook(tmp_path_factory):
     return Workbook.open(root)
 
 
+def test_greek_app_tables_show_words_not_keys(greek_workbook):
+    """What the app's pages show of the service frames: Greek headings, labels for stored
+    keys, numbers by the locale."""
+    from salescoach.fmt import Formatter
+    from salescoach.services import recognition, training
+
+    wb = greek_workbook
+    i18n.set_language("el")
+    fmt = Formatter.for_settings(wb.settings)
+    wins = training.what_works_shown(training.what_works(wb, "2026-Q3"), fmt)
+    assert list(wins.columns)[:2] == ["Οικογένεια προϊόντων", "Τεχνική"]
+    assert "(all)" not in set(wins.iloc[:, 0]) and "όλες οι οικογένειες" in set(wins.iloc[:, 0])
+    assert set(wins.iloc[:, -1]) <= {"ναι", "όχι"}
+    found = recognition.candidates_shown(recognition.candidates(wb, "2026-Q3"), fmt)
+    assert "Μπόνους στόχου" in set(found["Επιβράβευση"])
+    assert any(w.endswith("\xa0€") and "." in w for w in found["Αξία"])  # 1.050 €
+    i18n.set_language("en")
+
+
 def test_greek_pack_prints_greek(greek_workbook, chromium_path, tmp_path):
     from salescoach import privacy, render
 

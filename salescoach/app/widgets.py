@@ -13,6 +13,9 @@ import io
 import ipywidgets as widgets
 import pandas as pd
 
+from salescoach.fmt import Formatter
+from salescoach.i18n import _n
+
 CHART_DPI = 96
 
 
@@ -73,7 +76,11 @@ class TableView:
         )
         more = ""
         if len(frame) > self.max_rows:
-            more = f"<p class='sc-more'>… {len(frame) - self.max_rows:,} more</p>"
+            n = len(frame) - self.max_rows
+            words = _n(
+                "… {n} more row", "… {n} more rows", n, n=Formatter.for_active_language().number(n)
+            )
+            more = f"<p class='sc-more'>{html.escape(words)}</p>"
         self.widget.value = f"<table class='sc-grid'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
 
 

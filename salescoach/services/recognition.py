@@ -288,6 +288,33 @@ def decide(
         return store.append_many(records)
 
 
+def _worth(fmt: Formatter, frame: pd.DataFrame) -> list[str]:
+    """Money for cash awards and trips, days for leave, nothing for the rest."""
+    cash = frame.get("reward", pd.Series(index=frame.index, dtype=object)).isin(
+        recognition.CASH_REWARDS + ("trip",)
+    )
+    return [
+        fmt.money(a) if c else (fmt.number(a) if r == "leave_days" else "")
+        for a, c, r in zip(frame.get("amount", 0), cash, frame.get("reward", ""))
+    ]
+
+
+def candidates_shown(frame: pd.DataFrame, fmt: Formatter) -> pd.DataFrame:
+    """`candidates` as the manager reads them: who, which award, its worth, attainment and the
+    sentence, headings in the active language."""
+    if frame.empty:
+        return frame
+    return pd.DataFrame(
+        {
+            _("Rep"): [f"{n} ({r})" for n, r in zip(frame["name"], frame["rep_id"])],
+            _("Award"): [recognition.award_label(a) for a in frame["award"]],
+            _("Worth"): _worth(fmt, frame),
+            _("Attainment"): [fmt.pct(a) for a in frame["attainment"]],
+            _("Why"): frame["sentence"].astype(str).to_numpy(),
+        }
+    )
+
+
 def awards(wb: Workbook, scope: str = "rep", scope_id: str | None = None, period=None):
     """Approved and communicated awards of a rep in a period, for the rep's review pack:
     award, what it is worth, its sentence and when it was decided (only the rep's own)."""
@@ -304,7 +331,7 @@ def awards(wb: Workbook, scope: str = "rep", scope_id: str | None = None, period
     return pd.DataFrame(
         {
             _("Award"): [
-                recognition.award_label(a)
+                recognition.award_label(a, _)
                 for a in mine.get("award", mine["rule"]).fillna(mine["rule"])
             ],
             _("Worth"): [

@@ -208,6 +208,33 @@ def what_works(
     ]
 
 
+def what_works_shown(table: pd.DataFrame, fmt: Formatter) -> pd.DataFrame:
+    """`what_works` as a manager reads it: headings and yes/no in the active language, rates
+    and counts by the locale."""
+    if "note" in table:
+        return pd.DataFrame({_("Note"): table["note"].astype(str)})
+    return pd.DataFrame(
+        {
+            _("Product family"): [
+                _("all families") if f == "(all)" else str(f) for f in table["family"]
+            ],
+            _("Technique"): table["technique"].astype(str).to_numpy(),
+            _("Won"): [fmt.number(v) for v in table["won"]],
+            _("Closed"): [fmt.number(v) for v in table["closed"]],
+            _("Win rate (95% interval)"): [
+                _(
+                    "{rate} ({low} to {high})",
+                    rate=fmt.pct(r.win_rate),
+                    low=fmt.pct(r.low),
+                    high=fmt.pct(r.high),
+                )
+                for r in table.itertuples()
+            ],
+            _("Enough deals to judge"): [_("yes") if e else _("no") for e in table["enough"]],
+        }
+    )
+
+
 def insight_tables(wb: Workbook, period: str) -> dict:
     """Every what-works table for a period: sells, wins, lead sources, customer voice."""
     tables = wb.facts().all()

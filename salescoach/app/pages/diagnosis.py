@@ -17,7 +17,7 @@ from salescoach.app.forms import (
 )
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView
-from salescoach.i18n import N_, separated
+from salescoach.i18n import N_, label, separated
 
 
 class DiagnosisPage(Page):
@@ -66,7 +66,10 @@ class DiagnosisPage(Page):
         self.step_now = widgets.HTML()
         self.step = Field(
             "step",
-            widgets.Dropdown(options=list(decisions.ladder_steps()), description=_("Move to")),
+            widgets.Dropdown(
+                options=[(label(s), s) for s in decisions.ladder_steps()],
+                description=_("Move to"),
+            ),
             chosen(_("a step"), _),
         )
         self.step_reason = Field(
@@ -130,7 +133,8 @@ class DiagnosisPage(Page):
             self.step_now.value = ""
             self.log.show(None)
             return
-        self.step_now.value = _("Current step: {step}", step=decisions.current_step(ctx, rep))
+        step = label(decisions.current_step(ctx, rep))
+        self.step_now.value = _("Current step: {step}", step=step)
         events = ctx.store().history("coaching", key_prefix=f"{rep}|")
         rows = [
             {

@@ -13,7 +13,14 @@ from salescoach.app.widgets import Notice, TableView, set_choices
 from salescoach.i18n import N_
 from salescoach.recognition import award_label
 
-AWARDS = ("cash bonus", "extra leave", "trip", "bigger office", "public recognition")
+# Suggestions for the award field, offered in the manager's language; the manager may type any.
+AWARDS = (
+    N_("cash bonus"),
+    N_("extra leave"),
+    N_("trip"),
+    N_("bigger office"),
+    N_("public recognition"),
+)
 
 
 class RecognitionPage(Page):
@@ -31,7 +38,7 @@ class RecognitionPage(Page):
         )
         self.award = Field(
             "award",
-            widgets.Combobox(options=list(AWARDS), description=_("Award")),
+            widgets.Combobox(options=[_(a) for a in AWARDS], description=_("Award")),
             required_text(_("The award"), _),
         )
         self.amount = Field(
@@ -73,9 +80,11 @@ class RecognitionPage(Page):
             self.table.show(None)
         else:
             self.service_notice.clear()
-            self.table.show(
-                candidates(ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id)
+            found = candidates(
+                ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
             )
+            shown = getattr(svc, "candidates_shown", None)
+            self.table.show(shown(found, ctx.fmt) if shown else found)
         members = set(ctx.members())
         rows = [
             {

@@ -10,7 +10,7 @@ from salescoach.app.context import Context
 from salescoach.app.forms import Field, Form, chosen, date_not_in_past, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import TableView, set_choices
-from salescoach.i18n import N_
+from salescoach.i18n import N_, label
 
 
 class TrainingPage(Page):
@@ -94,7 +94,7 @@ class TrainingPage(Page):
         return pd.DataFrame(
             {
                 _("Course"): out["title"],
-                _("Topic"): out["topic"],
+                _("Topic"): [label(t) for t in out["topic"]],
                 _("Reps trained"): [
                     f"{ctx.fmt.number(0 if pd.isna(n) else n)} / {ctx.fmt.number(len(members))}"
                     for n in out["reps"]

@@ -28,6 +28,6 @@ class WhatWorksPage(Page):
             self.table.show(None)
             return
         self.service_notice.clear()
-        self.table.show(
-            what_works(ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id)
-        )
+        table = what_works(ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id)
+        shown = getattr(svc, "what_works_shown", None)
+        self.table.show(shown(table, ctx.fmt) if shown else table)
