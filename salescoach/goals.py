@@ -35,7 +35,7 @@ from salescoach.attainment import goal_key
 from salescoach.contract import METRICS, SCOPES
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import N_, _, folded, label, separated, translator
+from salescoach.i18n import N_, N_n, _, folded, label, plural_translator, separated, translator
 from salescoach.periods import Period
 
 REASONS = ("performance", "economy", "competition", "other")
@@ -46,8 +46,11 @@ LEVELS = ("department", "team", "rep")  # below the company, top to bottom
 # Messages kept untranslated here and translated when a sentence is written (`Note.render`);
 # `N_` marks them for the extractor and returns them unchanged.
 NO_HISTORY = N_("no history before this period")
-SHORT_HISTORY = N_("only {n} past periods")
-PART_PERIODS = N_("{n} periods with less than {share} on staff left out")
+SHORT_HISTORY = N_n("only {n} past period", "only {n} past periods")
+PART_PERIODS = N_n(
+    "{n} period with less than {share} on staff left out",
+    "{n} periods with less than {share} on staff left out",
+)
 PEER_BASELINE = N_("no history of their own: the median of the team's sellers")
 NO_SEASON = N_("seasonality not learnt: fewer than two complete years of history")
 NO_MARKET = N_("no market data for {period}: economy and competition not applied")
@@ -60,14 +63,17 @@ NOT_ON_STAFF = N_("not on staff during {period}")
 class Note:
     """A caveat of a suggestion, translated when it is written."""
 
-    text: str
+    text: str | tuple[str, str]  # (singular, plural) for a count, in `n`
     values: tuple[tuple[str, object], ...] = ()
 
     def render(self, lang: str = "en") -> str:
-        return translator(lang)(self.text, **dict(self.values))
+        values = dict(self.values)
+        if isinstance(self.text, tuple):
+            return plural_translator(lang)(*self.text, int(values["n"]), **values)
+        return translator(lang)(self.text, **values)
 
 
-def _note(text: str, **values) -> Note:
+def _note(text: str | tuple[str, str], **values) -> Note:
     return Note(text, tuple(values.items()))
 
 

@@ -16,7 +16,7 @@ DOMAIN = "salescoach"
 # Babel's extraction keywords: `_("text")`, `gettext("text")`, `_n("one", "many", n)`, and
 # `N_("text")`, which marks a message kept in English (a default, a constant) and translated
 # where it is shown.
-KEYWORDS = {"_": None, "gettext": None, "_n": (1, 2), "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "_n": (1, 2), "ngettext": (1, 2), "N_": None, "N_n": (1, 2)}
 
 
 def catalogue_path(lang: str):
@@ -102,6 +102,12 @@ def N_(message: str, /) -> str:
     """Mark `message` for the catalogue without translating it now (gettext's `gettext_noop`):
     for a constant defined at import and shown later through `_(CONSTANT)`."""
     return message
+
+
+def N_n(singular: str, plural: str, /) -> tuple[str, str]:
+    """Mark a counted message for the catalogue without translating it now; translate it where
+    it is shown with `plural_translator(lang)(*message, n, ...)`."""
+    return singular, plural
 
 
 def plural_translator(lang: str = "en") -> Callable[..., str]:

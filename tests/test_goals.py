@@ -98,7 +98,7 @@ def test_short_history_says_why():
     assert s.seasonality == 1.0
     notes = s.note_texts()
     assert any("fewer than two complete years" in n for n in notes)
-    assert any("only 1 past periods" in n for n in notes)
+    assert any("only 1 past period" in n for n in notes)
 
 
 def test_market_competition_and_stretch_multiply():
@@ -199,7 +199,7 @@ def test_a_part_period_is_scaled_up_or_left_out():
     strict = goals.SuggestionSettings(stretch=0.0, min_active_share=0.9)
     s = _suggest(_tables(orders, reps=reps), "rep", "R1", "2026-Q1", strict)
     assert s.trailing_n == 3
-    assert "1 periods with less than 90% on staff left out" in s.note_texts()
+    assert "1 period with less than 90% on staff left out" in s.note_texts()
 
 
 def test_a_rep_without_history_takes_the_team_median():
@@ -433,6 +433,8 @@ def test_acknowledgement_status_lists_who_has_not_discussed():
 def test_notes_translate_with_their_values():
     note = goals._note(goals.SHORT_HISTORY, n=2)
     assert note.render("en") == "only 2 past periods"
+    assert goals._note(goals.SHORT_HISTORY, n=1).render("en") == "only 1 past period"
+    assert goals._note(goals.SHORT_HISTORY, n=1).render("el") == "μόνο 1 προηγούμενη περίοδος"
 
 
 # ------------------------------------------------------------------ the sample organisation

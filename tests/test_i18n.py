@@ -150,11 +150,14 @@ def _marked_literals():
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if isinstance(node.func, ast.Call):  # `translator(lang)("...")`: Babel misses it
+                outer = getattr(node.func.func, "id", None) or getattr(node.func.func, "attr", None)
+                name = {"translator": "_", "plural_translator": "_n"}.get(outer)
             args = [a.value if isinstance(a, ast.Constant) else None for a in node.args[:2]]
             if name in ("_", "gettext", "N_") and isinstance(args[0], str):
                 yield f"{where}:{node.lineno}", args[0]
             if (
-                name in ("_n", "ngettext")
+                name in ("_n", "ngettext", "N_n")
                 and len(args) == 2
                 and all(isinstance(a, str) for a in args)
             ):

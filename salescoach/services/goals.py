@@ -15,7 +15,7 @@ from salescoach import actuals, goals
 from salescoach.attainment import GOAL_KIND, attainment_table, goal_key, goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, label, translator
+from salescoach.i18n import _, label, plural_translator, translator
 from salescoach.services import period_of
 from salescoach.templating import render
 from salescoach.workbook import Workbook
@@ -65,8 +65,12 @@ def support_note(wb: Workbook, lang: str | None = None) -> str | None:
     n = len(goals.support_staff(wb.facts()["reps"]))
     if not n:
         return None
-    return translator(lang or wb.settings.language)(
-        "{n} support staff take no seller goal: they are measured on the deals they assist.", n=n
+    ngettext = plural_translator(lang or wb.settings.language)
+    return ngettext(
+        "{n} support staff member takes no seller goal: measured on the deals they assist.",
+        "{n} support staff take no seller goal: they are measured on the deals they assist.",
+        n,
+        n=n,
     )
 
 
