@@ -122,6 +122,6 @@ def test_cli_diagnose_json_and_coach(sample_workbook):
         )
         assert out.exit_code == 0, out.output
     out = runner.invoke(main, base + ["coach", "list", rep])
-    assert "dismissal_review" in out.output
+    assert "dismissal review" in out.output  # the step as people say it
     out = runner.invoke(main, base + ["diagnose", "--period", "2026-Q3", "--by-owner"])
     assert out.exit_code == 0 and "logistics" in out.output
