@@ -43,11 +43,18 @@ _local = threading.local()
 
 
 def init_worker() -> None:
-    """Process-pool initializer: quiet warnings that would only clutter the batch's output."""
+    """Process-pool initializer: quiet warnings that would only clutter the batch's output, and
+    stop this worker's kernel and browser when the pool ends."""
     import warnings
+    from multiprocessing import util
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    # A pool worker leaves through os._exit, so atexit never runs there, and a forked child
+    # starts with multiprocessing's finalizers cleared: registered here, in the worker, this
+    # runs. Without it each worker's kernel outlived it and printed "Parent appears to have
+    # exited" after the batch.
+    util.Finalize(None, close, exitpriority=100)
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,17 +279,7 @@ def close() -> None:
                 pass
 
 
-def _close_at_exit() -> None:
-    close()
-
-
-atexit.register(_close_at_exit)
-try:  # process-pool workers leave through multiprocessing's finalizers, not atexit
-    from multiprocessing import util as _mp_util
-
-    _mp_util.Finalize(None, _close_at_exit, exitpriority=100)
-except Exception:  # noqa: BLE001 - pragma: no cover
-    pass
+atexit.register(close)
 
 
 # --------------------------------------------------------------------------------------------

@@ -200,6 +200,29 @@ def test_a_killed_batch_leaves_whole_files_and_resumes(sample_workbook, chromium
     assert len(resumed.skipped) + len(resumed.rendered) == len(reps)
 
 
+def test_a_batch_stops_its_workers_kernels(sample_workbook):
+    """Each pool worker shuts its kernel down as the pool ends: no kernel outlives the batch
+    (one that does notices its parent gone and prints a warning after the summary)."""
+    reps = _first_rep(sample_workbook, 2)
+    script = (
+        "import sys\nfrom salescoach.workbook import Workbook\nfrom salescoach import render\n"
+        "wb = Workbook.open(sys.argv[1])\n"
+        f"p = render.plan(wb, reps={reps!r}, period='2025-Q3')\n"
+        "r = render.run(wb, p, formats=('html',), jobs=2, force=True)\n"
+        "print(len(r.rendered), 'rendered')\n"
+    )
+    # communicate() reads until every holder of the pipes has closed them, kernels included.
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(sample_workbook.root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 rendered" in done.stdout
+    assert "Parent appears to have exited" not in done.stderr, done.stderr
+
+
 def test_dask_executor_runs_the_same_task(sample_workbook, chromium_path):
     distributed = pytest.importorskip("distributed")
     reps = _first_rep(sample_workbook, 2)
