@@ -32,7 +32,8 @@ import pandas as pd
 
 from salescoach import i18n
 from salescoach.errors import InputError
-from salescoach.i18n import _
+from salescoach.fmt import Formatter
+from salescoach.i18n import _, sort_key
 from salescoach.periods import Period
 from salescoach.workbook import Workbook
 
@@ -577,17 +578,24 @@ def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
         ]
         return f"<li>{e(label)} {' · '.join(found)}</li>" if found else ""
 
-    parts = [f"<h1>{e(_('Review packs for {period}', period=str(period)))}</h1>"]
+    period_name = Formatter.for_settings(wb.settings).period(period)
+    heading = _("Review packs for {period}", period=period_name)
+    department_pack, team_pack = _("Department pack"), _("Team pack")
+    parts = [f"<h1>{e(heading)}</h1>"]
     company = links("company", wb.settings.company_name)
     if company:
         parts.append(f"<ul>{company}</ul>")
-    for dept, dept_rows in roster.groupby("department", sort=True):
+
+    def by_name(groups):
+        return sorted(groups, key=lambda group: sort_key(group[0]))
+
+    for dept, dept_rows in by_name(roster.groupby("department")):
         probe = PackSpec("department", dept, str(period), dept, department=dept)
-        parts.append(f"<h2>{e(dept)}</h2><ul>{links(probe.stem, _('Department pack'))}</ul>")
-        for team, team_rows in dept_rows.groupby("team", sort=True):
+        parts.append(f"<h2>{e(dept)}</h2><ul>{links(probe.stem, department_pack)}</ul>")
+        for team, team_rows in by_name(dept_rows.groupby("team")):
             team_spec = PackSpec("team", team, str(period), team, department=dept, team=team)
-            items = [links(team_spec.stem, _("Team pack"))]
-            for r in team_rows.sort_values("name").itertuples():
+            items = [links(team_spec.stem, team_pack)]
+            for r in team_rows.sort_values("name", key=lambda n: n.map(sort_key)).itertuples():
                 rs = PackSpec(
                     "rep", str(r.rep_id), str(period), str(r.name), department=dept, team=team
                 )
@@ -595,7 +603,7 @@ def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
             parts.append(f"<h3>{e(team)}</h3><ul>{''.join(items)}</ul>")
     page = (
         f'<!DOCTYPE html><html lang="{e(wb.settings.language)}"><head><meta charset="utf-8">'
-        f"<title>{e(wb.settings.company_name)}: {e(str(period))}</title>"
+        f"<title>{e(wb.settings.company_name)}: {e(period_name)}</title>"
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}li{margin:.2em 0}</style>"
         f"</head><body>{''.join(parts)}</body></html>"
     )

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from salescoach.commands.common import user_errors, workbook_from
-from salescoach.i18n import _
+from salescoach.fmt import Formatter
+from salescoach.i18n import _, label
 
 
 def _csv(values: tuple[str, ...]) -> list[str]:
@@ -48,14 +49,14 @@ def report(result) -> None:
             rendered=len(result.rendered),
             skipped=len(result.skipped),
             failed=len(result.failed),
-            seconds=f"{result.seconds:.1f}",
+            seconds=Formatter.for_active_language().number(result.seconds, 1),
         )
     )
     for outcome in result.failed:
         click.echo(
             _(
                 "failed: {kind} {id}: {error}",
-                kind=outcome.spec.kind,
+                kind=label(outcome.spec.kind),
                 id=outcome.spec.scope_id or "",
                 error=outcome.error,
             ),

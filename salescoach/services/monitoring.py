@@ -59,7 +59,7 @@ def context(wb: Workbook, period, scope: str = "company", scope_id: str | None =
         raise InputError(
             _(
                 "No {scope} named {scope_id} in the reps table.",
-                scope=scope,
+                scope=label(scope),
                 scope_id=repr(scope_id),
             )
         )
@@ -204,7 +204,9 @@ def format_stages(stages: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.
                 _("This scope"): "" if note else _show(fmt, r["value"], unit),
                 _("Company"): "" if note else _show(fmt, r["company"], unit),
                 _("Target"): "" if note or pd.isna(r["target"]) else _show(fmt, r["target"], unit),
-                _("Breach"): _("yes: {owner}", owner=r["owner"]) if r["breach"] is True else "",
+                _("Breach"): (
+                    _("yes: {owner}", owner=label(r["owner"], lang)) if r["breach"] is True else ""
+                ),
             }
         )
     return pd.DataFrame(rows)
@@ -250,7 +252,7 @@ def late_orders_table(
         target = ctx.config.targets.get("on_time_rate")
         if target is not None:
             out[_("Breach")] = [
-                _("yes: {owner}", owner=owner) if v < target else ""
+                _("yes: {owner}", owner=label(owner, ctx.lang)) if v < target else ""
                 for v in d["on_time_rate"].fillna(1)
             ]
     if "cancelled" in d:
@@ -544,7 +546,8 @@ def funnel_figure(ctx: Context):
         "follow_up": _("Followed up"),
     }
     f["label"] = [
-        _("{stage} ({owner})", stage=labels[s], owner=o) for s, o in zip(f["stage"], f["owner"])
+        _("{stage} ({owner})", stage=labels[s], owner=label(o, ctx.lang))
+        for s, o in zip(f["stage"], f["owner"])
     ]
     title = _("From order to follow-up, {period}", period=ctx.fmt.period(ctx.period))
     return charts.process_funnel(
