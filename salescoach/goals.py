@@ -35,7 +35,7 @@ from salescoach.attainment import goal_key
 from salescoach.contract import METRICS, SCOPES
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import N_, N_n, _, folded, label, plural_translator, separated, translator
+from salescoach.i18n import N_, N_n, _, label, name_order, plural_translator, separated, translator
 from salescoach.periods import Period
 
 REASONS = ("performance", "economy", "competition", "other")
@@ -973,8 +973,7 @@ def acknowledgement_status(
         out[col] = out["rep_id"].map(a[col]) if col in a else None
     out["acknowledged"] = out["outcome"].notna()
     order = ["acknowledged", "department", "team", "name"]
-    text = ("department", "team", "name")
-    out = out.sort_values(order, key=lambda s: s.astype(str).map(folded) if s.name in text else s)
+    out = out.sort_values(order, key=name_order("department", "team", "name"))
     return out.reset_index(drop=True)
 
 

@@ -151,6 +151,17 @@ def sort_key(text) -> tuple[str, str]:
     return folded(text), str(text)
 
 
+def name_order(*columns: str) -> Callable:
+    """A `sort_values(key=...)` that puts the text columns named (all columns when none are)
+    in dictionary order, accents and case aside, and leaves the others (a rank, a flag) as
+    they are: `frame.sort_values(["rank", "name"], key=name_order("name"))`."""
+
+    def key(values):
+        return values.astype(str).map(folded) if not columns or values.name in columns else values
+
+    return key
+
+
 def matches(query, text) -> bool:
     """Does `text` contain `query`, case and accents aside (`σοφια` finds `Σοφία`)?"""
     return folded(query).strip() in folded(text)

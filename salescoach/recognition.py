@@ -21,7 +21,7 @@ from salescoach import monitoring
 from salescoach.attainment import attainment_table
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import N_, _, _n, folded, separated, translator
+from salescoach.i18n import N_, _, _n, name_order, separated, translator
 from salescoach.periods import Period
 
 AWARD_KIND = "award"
@@ -966,7 +966,7 @@ def leaderboard(
     board = board.sort_values(
         ["rank", "name"],
         na_position="last",
-        key=lambda s: s.astype(str).map(folded) if s.name == "name" else s,
+        key=name_order("name"),
     )
     columns = [
         "rank",

@@ -33,7 +33,7 @@ import pandas as pd
 from salescoach import i18n
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, sort_key
+from salescoach.i18n import _, name_order
 from salescoach.periods import Period
 from salescoach.workbook import Workbook
 
@@ -586,16 +586,15 @@ def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
     if company:
         parts.append(f"<ul>{company}</ul>")
 
-    def by_name(groups):
-        return sorted(groups, key=lambda group: sort_key(group[0]))
-
-    for dept, dept_rows in by_name(roster.groupby("department")):
+    # Sorted once; groupby keeps that order (sort=False) for departments, teams and names.
+    roster = roster.sort_values(["department", "team", "name"], key=name_order())
+    for dept, dept_rows in roster.groupby("department", sort=False):
         probe = PackSpec("department", dept, str(period), dept, department=dept)
         parts.append(f"<h2>{e(dept)}</h2><ul>{links(probe.stem, department_pack)}</ul>")
-        for team, team_rows in by_name(dept_rows.groupby("team")):
+        for team, team_rows in dept_rows.groupby("team", sort=False):
             team_spec = PackSpec("team", team, str(period), team, department=dept, team=team)
             items = [links(team_spec.stem, team_pack)]
-            for r in team_rows.sort_values("name", key=lambda n: n.map(sort_key)).itertuples():
+            for r in team_rows.itertuples():
                 rs = PackSpec(
                     "rep", str(r.rep_id), str(period), str(r.name), department=dept, team=team
                 )

@@ -167,15 +167,21 @@ def _complete(path: Path) -> bool:
     return data.rstrip().endswith(b"</html>")
 
 
-def test_a_killed_batch_leaves_whole_files_and_resumes(sample_workbook, chromium_path):
-    reps = _first_rep(sample_workbook, 6)
-    period = "2026-Q1"
-    script = (
+def _batch_script(reps, period, **options) -> str:
+    """A render batch as a script for its own process (argv[1]: the workbook)."""
+    return (
         "import sys\nfrom salescoach.workbook import Workbook\nfrom salescoach import render\n"
         "wb = Workbook.open(sys.argv[1])\n"
         f"p = render.plan(wb, reps={reps!r}, period={period!r})\n"
-        "render.run(wb, p, formats=('html', 'pdf'), jobs=1)\n"
+        f"r = render.run(wb, p, **{options!r})\n"
+        "print(len(r.rendered), 'rendered')\n"
     )
+
+
+def test_a_killed_batch_leaves_whole_files_and_resumes(sample_workbook, chromium_path):
+    reps = _first_rep(sample_workbook, 6)
+    period = "2026-Q1"
+    script = _batch_script(reps, period, formats=("html", "pdf"), jobs=1)
     out = render.period_dir(sample_workbook, period)
     proc = subprocess.Popen(
         [sys.executable, "-c", script, str(sample_workbook.root)], start_new_session=True
@@ -204,13 +210,7 @@ def test_a_batch_stops_its_workers_kernels(sample_workbook):
     """Each pool worker shuts its kernel down as the pool ends: no kernel outlives the batch
     (one that does notices its parent gone and prints a warning after the summary)."""
     reps = _first_rep(sample_workbook, 2)
-    script = (
-        "import sys\nfrom salescoach.workbook import Workbook\nfrom salescoach import render\n"
-        "wb = Workbook.open(sys.argv[1])\n"
-        f"p = render.plan(wb, reps={reps!r}, period='2025-Q3')\n"
-        "r = render.run(wb, p, formats=('html',), jobs=2, force=True)\n"
-        "print(len(r.rendered), 'rendered')\n"
-    )
+    script = _batch_script(reps, "2025-Q3", formats=("html",), jobs=2, force=True)
     # communicate() reads until every holder of the pipes has closed them, kernels included.
     done = subprocess.run(
         [sys.executable, "-c", script, str(sample_workbook.root)],

@@ -183,6 +183,12 @@ def stages_table(ctx: Context) -> pd.DataFrame:
     return format_stages(stages, ctx.fmt, ctx.lang)
 
 
+def breach_mark(owner: str, lang: str) -> str:
+    """A breach's cell: that it is one, and whose (the owner's words in `lang`)."""
+    _ = translator(lang)
+    return _("yes: {owner}", owner=label(owner, lang))
+
+
 def format_stages(stages: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.DataFrame:
     _ = translator(lang)
     stage_names = {
@@ -204,9 +210,7 @@ def format_stages(stages: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.
                 _("This scope"): "" if note else _show(fmt, r["value"], unit),
                 _("Company"): "" if note else _show(fmt, r["company"], unit),
                 _("Target"): "" if note or pd.isna(r["target"]) else _show(fmt, r["target"], unit),
-                _("Breach"): (
-                    _("yes: {owner}", owner=label(r["owner"], lang)) if r["breach"] is True else ""
-                ),
+                _("Breach"): breach_mark(r["owner"], lang) if r["breach"] is True else "",
             }
         )
     return pd.DataFrame(rows)
@@ -252,7 +256,7 @@ def late_orders_table(
         target = ctx.config.targets.get("on_time_rate")
         if target is not None:
             out[_("Breach")] = [
-                _("yes: {owner}", owner=label(owner, ctx.lang)) if v < target else ""
+                breach_mark(owner, ctx.lang) if v < target else ""
                 for v in d["on_time_rate"].fillna(1)
             ]
     if "cancelled" in d:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from salescoach.contract import COURSE_TOPICS
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, _n, folded, label
+from salescoach.i18n import _, _n, label, name_order
 from salescoach.services import packs, training
 from salescoach.workbook import Workbook
 
@@ -49,7 +49,7 @@ def course_status(workbook, period="", scope="team", scope_id=None, topic="") ->
         return table
     if topic:
         table = table[table["topic"] == topic]
-    table = table.sort_values(["name", "title"], key=lambda s: s.astype(str).map(folded))
+    table = table.sort_values(["name", "title"], key=name_order())
     return pd.DataFrame(
         {
             _("Rep"): table["name"].astype(str),
