@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from salescoach.contract import PERIOD_PATTERN
+from salescoach.i18n import _
 
 
 @dataclass(frozen=True, order=True)
@@ -24,7 +25,9 @@ class Period:
     def parse(cls, text: str, fiscal_start: int = 1) -> Period:
         text = str(text).strip()
         if not PERIOD_PATTERN.match(text):
-            raise ValueError(f"{text!r} is not a period; use 2026, 2026-Q3 or 2026-07")
+            raise ValueError(
+                _("{text} is not a period; use 2026, 2026-Q3 or 2026-07", text=repr(text))
+            )
         year = int(text[:4])
         if len(text) == 4:
             return cls(year, "year", 0, fiscal_start)

@@ -10,6 +10,7 @@ import subprocess
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from babel.messages.pofile import read_po
 
@@ -395,3 +396,17 @@ def test_greek_pack_prints_greek(greek_workbook, chromium_path, tmp_path):
             check=True,
         )
         assert list(tmp_path.glob("p*.png"))
+
+
+def test_app_goal_chart_dates_follow_the_locale():
+    from salescoach.app.figures import goal_progress_figure
+    from salescoach.fmt import Formatter
+
+    days = pd.date_range("2026-07-01", "2026-09-30", freq="D")
+    daily = pd.Series(1000.0, index=days)
+    labels = {"actual": "Πραγματικό", "path": "Πορεία"}
+    fig = goal_progress_figure(daily, 95_000.0, days[-1], "έσοδα", Formatter("el_GR"), labels)
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert ticks and all(t.endswith("2026") for t in ticks), ticks
+    assert any("Ιουλ" in t for t in ticks) and not any("2026-07" in t for t in ticks), ticks

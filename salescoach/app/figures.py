@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.dates import num2date
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -44,6 +45,8 @@ def goal_progress_figure(
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    # Dates as the reader's locale writes them (`1 Ιουλ 2026`), not matplotlib's ISO default.
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.date(num2date(v))))
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig

@@ -119,6 +119,8 @@ class Notice:
 STYLE = """
 <style>
 .sc-app { max-width: 1200px; }
+/* Tabs as wide as their label: a fixed width cut longer words (Greek: 'Διάγνωση και καθοδ'). */
+.sc-app .widget-tab > .lm-TabBar .lm-TabBar-tab { flex: 0 0 auto; max-width: none; }
 .sc-app .sc-title { font-size: 1.4em; font-weight: 600; margin: 0.2em 0 0.4em 0; }
 .sc-error { color: #b00020; }
 .sc-ok { color: #1b5e20; }
