@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 # Canonical vocabularies. Imports translate a CRM's own codes into these through `values`.
 STAGES = ("open", "won", "lost")
 LOST_REASONS = ("price", "product", "competitor", "timing", "no_decision", "service", "other")
@@ -330,3 +332,23 @@ def contract_markdown() -> str:
             cells.append(text + (f" ({'; '.join(notes)})" if notes else ""))
         rows.append(f"| {t.name} | {', '.join(cells)} |")
     return "\n".join(rows)
+
+
+_EMPTY_DTYPE = {DATE: "datetime64[ns]", MONEY: "float64", NUMBER: "float64"}
+
+
+def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every contract column, absent ones all missing, in the contract's order.
+
+    Real exports hold some columns, never all; code reads any contract column without a
+    KeyError and asks `salescoach.capabilities` whether it holds values. Columns outside the
+    contract are kept after the contract's."""
+    t = table(name)
+    absent = [c for c in t.columns if c.name not in frame.columns]
+    if not absent:
+        return frame
+    out = frame.copy(deep=False)
+    for c in absent:
+        out[c.name] = pd.Series(None, index=frame.index, dtype=_EMPTY_DTYPE.get(c.kind, "str"))
+    extra = [c for c in frame.columns if c not in t.by_name]
+    return out[list(t.names) + extra]

@@ -21,8 +21,9 @@ import pandas as pd
 
 from salescoach import actuals
 from salescoach.attainment import attainment_table
+from salescoach.capabilities import NotAssessed
 from salescoach.errors import InputError
-from salescoach.i18n import _, translator
+from salescoach.i18n import _
 from salescoach.periods import Period
 
 STAGES = ("order", "shipping", "delivery", "follow_up", "service")
@@ -59,32 +60,6 @@ ADDITIVE = (
 )
 AGE_BANDS = (0, 30, 90, 180)  # open-deal age bands in days: 0-30, 31-90, 91-180, over 180
 LEVELS = ("rep", "team", "department", "company")
-
-
-@dataclass(frozen=True)
-class NotAssessed:
-    """A part that needs a table the workbook does not have: one line saying which."""
-
-    table: str
-
-    def text(self, lang: str = "en") -> str:
-        tr = translator(lang)
-        return tr(_("not assessed: no {table} data"), table=self.table)
-
-    @property
-    def reason(self) -> str:
-        return self.text()
-
-    def __str__(self) -> str:
-        return self.text()
-
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return f"<p><em>{html.escape(self.text())}</em></p>"
 
 
 def not_assessed(table: str) -> NotAssessed:

@@ -3,6 +3,7 @@
     DIR/salescoach.toml          settings (salescoach init writes a commented one)
     DIR/salescoach-data/         facts snapshots, rejects, decisions.sqlite (git-ignored)
     DIR/reports/                 rendered packs
+    DIR/notebooks/               the cycle and review notebooks, the workbook's to change
 
 Each import writes a new snapshot of Parquet files, one per table, and then points `CURRENT`
 at it, so a reader never sees a half-written import and loading a million order lines is a
@@ -22,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from salescoach import contract
+from salescoach.capabilities import Capabilities
 from salescoach.exporting import write_csv
 from salescoach.i18n import _
 from salescoach.importer import ImportResult
@@ -29,6 +31,7 @@ from salescoach.settings import SETTINGS_FILE, Settings, default_text
 
 DATA_DIR = "salescoach-data"
 REPORTS_DIR = "reports"
+NOTEBOOKS_DIR = "notebooks"
 ENV_VAR = "SALESCOACH_WORKBOOK"
 KEEP_SNAPSHOTS = 5
 
@@ -72,7 +75,27 @@ def init_workbook(
     path.write_text(text, encoding="utf-8")
     (root / DATA_DIR).mkdir(exist_ok=True)
     (root / REPORTS_DIR).mkdir(exist_ok=True)
+    copy_notebooks(root)
     return path
+
+
+def copy_notebooks(root: Path) -> list[Path]:
+    """Copy the kit's cycle and review notebooks into `<root>/notebooks/` for trainers to
+    change; a notebook already there is the workbook's own and is kept. Returns the copies."""
+    from salescoach import shipped
+
+    source = shipped.notebooks_dir()
+    target = root / NOTEBOOKS_DIR
+    # A workbook at the root of a checkout: its notebooks/ are the kit's own.
+    if target.is_dir() and target.resolve() == source.resolve():
+        return []
+    target.mkdir(exist_ok=True)
+    copied = []
+    for name in shipped.EDITABLE_NOTEBOOKS:
+        if (source / name).is_file() and not (target / name).exists():
+            shutil.copyfile(source / name, target / name)
+            copied.append(target / name)
+    return copied
 
 
 class Facts:
@@ -81,6 +104,7 @@ class Facts:
     def __init__(self, folder: Path | None):
         self.folder = folder
         self._cache: dict[str, pd.DataFrame] = {}
+        self._capabilities: Capabilities | None = None
 
     @property
     def tables(self) -> list[str]:
@@ -96,7 +120,11 @@ class Facts:
         if name not in self._cache:
             if not self.has(name):
                 return None
-            self._cache[name] = pd.read_parquet(self.folder / f"{name}.parquet")
+            # Conformed: an export's absent optional columns read as all missing, never a
+            # KeyError; `capabilities()` says which of them hold values.
+            self._cache[name] = contract.conform(
+                name, pd.read_parquet(self.folder / f"{name}.parquet")
+            )
         return self._cache[name]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -107,6 +135,17 @@ class Facts:
 
     def all(self) -> dict[str, pd.DataFrame]:
         return {t: self[t] for t in self.tables}
+
+    def capabilities(self) -> Capabilities:
+        """What these facts can answer; stored with the snapshot at import, so asking costs
+        no table read (older snapshots without it are scanned once)."""
+        if self._capabilities is None:
+            stored = self.manifest().get("capabilities") if self.folder is not None else None
+            if stored is not None:
+                self._capabilities = Capabilities(frozenset(stored))
+            else:
+                self._capabilities = Capabilities.from_tables(self.all())
+        return self._capabilities
 
     def manifest(self) -> dict:
         if self.folder is None:
@@ -185,6 +224,7 @@ class Workbook:
             "counts": [c.__dict__ for c in result.counts],
             "carried_over": sorted(set(result.tables) - imported),
             "notes": list(result.notes),
+            "capabilities": sorted(self._capabilities_of(result, imported, tmp).present),
         }
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
@@ -196,6 +236,15 @@ class Workbook:
         os.replace(pointer_tmp, self.facts_dir / "CURRENT")
         self._prune(keep=final)
         return final
+
+    @staticmethod
+    def _capabilities_of(result: ImportResult, imported: set, folder: Path) -> Capabilities:
+        """Of the snapshot being written: imported tables from memory, carried-over ones read."""
+        tables = {n: f for n, f in result.tables.items() if n in imported}
+        for name in contract.TABLE_ORDER:
+            if name not in tables and (folder / f"{name}.parquet").exists():
+                tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+        return Capabilities.from_tables(tables)
 
     def _prune(self, keep: Path) -> None:
         snapshots = sorted(
