@@ -22,7 +22,6 @@ import pandas as pd
 import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from salescoach import contract
 from salescoach.contract import CHOICE, DATE, MONEY, NUMBER, PERIOD, TABLES, Table
@@ -31,18 +30,6 @@ from salescoach.readers import READABLE_SUFFIXES, RawTable, SourceError, read_ra
 from salescoach.schemas import readable_reason, schema
 
 REJECT_COLUMNS = ["table", "file", "row", "column", "value", "reason"]
-_SOURCE_KEYS = {
-    "file",
-    "columns",
-    "values",
-    "date_format",
-    "distinct",
-    "encoding",
-    "delimiter",
-    "sheet",
-    "header_row",
-    "decimal",
-}
 
 
 class MappingError(ValueError):
@@ -65,6 +52,9 @@ class TableSource:
     sheet: str | int | None = None
     header_row: int | None = None  # None: found among the top rows
     decimal: str = "."
+    # How a mapping reads this table (a query, shared files); None: the file, read as is.
+    # Given the column names expected, it returns raw text whose `path.name` the rejects show.
+    read: Callable[[frozenset[str]], RawTable] | None = field(default=None, compare=False)
 
     def date_format_for(self, column: str) -> str | list[str] | None:
         if isinstance(self.date_format, Mapping):
@@ -105,82 +95,6 @@ class ImportResult:
 # --------------------------------------------------------------------------- sources
 
 
-def load_mapping(path: Path | str) -> list[TableSource]:
-    """Read a mapping YAML; file paths are relative to the mapping file."""
-    path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise MappingError(_("{name}: not valid YAML: {exc}", name=path.name, exc=exc)) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("tables"), dict):
-        raise MappingError(
-            _("{name}: expected a `tables:` section naming contract tables", name=path.name)
-        )
-    sources = []
-    for name, spec in doc["tables"].items():
-        where = f"{path.name}: tables.{name}"
-        if name not in TABLES:
-            raise MappingError(
-                _(
-                    "{where}: {name} is not a contract table ({values})",
-                    where=where,
-                    name=repr(name),
-                    values=", ".join(TABLES),
-                )
-            )
-        if not isinstance(spec, dict) or "file" not in spec:
-            raise MappingError(_("{where}: needs a `file:`", where=where))
-        unknown = set(spec) - _SOURCE_KEYS
-        if unknown:
-            raise MappingError(
-                _(
-                    "{where}: unknown key {unknown} ({values})",
-                    where=where,
-                    unknown=repr(sorted(unknown)[0]),
-                    values=", ".join(sorted(_SOURCE_KEYS)),
-                )
-            )
-        columns = spec.get("columns")
-        if columns is not None:
-            if not isinstance(columns, dict):
-                raise MappingError(
-                    _("{where}.columns: expected canonical: Source Column pairs", where=where)
-                )
-            for canonical in columns:
-                if canonical not in TABLES[name].by_name:
-                    raise MappingError(
-                        _(
-                            "{where}.columns: {canonical} is not a column of {name} ({values})",
-                            where=where,
-                            canonical=repr(canonical),
-                            name=name,
-                            values=", ".join(TABLES[name].names),
-                        )
-                    )
-            columns = {str(k): str(v) for k, v in columns.items()}
-        values = spec.get("values") or {}
-        if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
-            raise MappingError(
-                _("{where}.values: expected column: {{source value: canonical value}}", where=where)
-            )
-        sources.append(
-            TableSource(
-                table=name,
-                file=(path.parent / spec["file"]).resolve(),
-                columns=columns,
-                values={str(k): {str(a): str(b) for a, b in v.items()} for k, v in values.items()},
-                date_format=spec.get("date_format"),
-                distinct=bool(spec.get("distinct", False)),
-                encoding=spec.get("encoding"),
-                delimiter=spec.get("delimiter"),
-                sheet=spec.get("sheet"),
-                header_row=int(spec["header_row"]) if "header_row" in spec else None,
-                decimal=str(spec.get("decimal", ".")),
-            )
-        )
-    return sources
-
-
 def folder_sources(folder: Path | str) -> list[TableSource]:
     """A data folder in the contract's layout: one file per table, named after it."""
     folder = Path(folder)
@@ -215,6 +129,8 @@ def sources_for(path: Path | str) -> list[TableSource]:
     if path.is_dir():
         return folder_sources(path)
     if path.suffix.lower() in (".yaml", ".yml"):
+        from salescoach.mapping import load_mapping
+
         return load_mapping(path)
     if not path.exists():
         raise MappingError(_("{path}: no such file or folder", path=path))
@@ -382,6 +298,7 @@ class _Work:
     failures: list[pd.DataFrame] = field(default_factory=list)
     merged: int = 0
     encoding: str | None = None
+    shown: str = ""  # what the rejects file names: the file, or a mapping's query
 
     @property
     def spec(self) -> Table:
@@ -472,7 +389,7 @@ def _translate_values(raw: pd.DataFrame, source: TableSource) -> pd.DataFrame:
             raise MappingError(
                 _(
                     "{name}: `values` names {column}, which is not mapped",
-                    name=source.file.name,
+                    name=source.file.name if source.read is None else source.table,
                     column=repr(column),
                 )
             )
@@ -718,7 +635,7 @@ def _rejects_frame(work: _Work) -> pd.DataFrame:
         )
     )
     f["table"] = work.spec.name
-    f["file"] = work.source.file.name
+    f["file"] = work.shown
     return f.sort_values(["row", "column"])[REJECT_COLUMNS]
 
 
@@ -745,22 +662,27 @@ def validate_sources(
             continue
         if progress:
             progress(name)
+        expect = (
+            frozenset(src.columns.values()) if src.columns else frozenset(TABLES[name].required)
+        )
         try:
-            expect = (
-                frozenset(src.columns.values()) if src.columns else frozenset(TABLES[name].required)
-            )
-            raw = read_raw(
-                src.file,
-                expect=expect,
-                encoding=src.encoding,
-                delimiter=src.delimiter,
-                sheet=src.sheet,
-                header_row=src.header_row,
+            raw = (
+                src.read(expect)
+                if src.read is not None
+                else read_raw(
+                    src.file,
+                    expect=expect,
+                    encoding=src.encoding,
+                    delimiter=src.delimiter,
+                    sheet=src.sheet,
+                    header_row=src.header_row,
+                )
             )
         except SourceError as exc:
             raise MappingError(str(exc)) from None
         renamed = _translate_values(_rename(raw, src), src)
-        work = _Work(src, renamed, renamed, encoding=raw.encoding)
+        shown = raw.path.name
+        work = _Work(src, renamed, renamed, encoding=raw.encoding, shown=shown)
         _parse(work)
         _merge_identical(work)
         _check_schema(work)
@@ -778,18 +700,18 @@ def validate_sources(
             # Children naming a rejected parent get told where the parent went.
             bad = work.frame.loc[bad_rows, key_col].dropna()
             bad = bad[~bad.isin(good[key_col])]
-            rejected_keys[name] = {k: f"{src.file.name} row {r}" for r, k in bad.items()}
+            rejected_keys[name] = {k: f"{shown} row {r}" for r, k in bad.items()}
         stored[name] = good.reset_index(drop=True)
         table_rejects = _rejects_frame(work)
         if raw.broken_rows:
             broken = pd.DataFrame(raw.broken_rows, columns=["row", "value", "reason"])
-            broken = broken.assign(table=name, file=src.file.name, column="(whole row)")
+            broken = broken.assign(table=name, file=shown, column="(whole row)")
             table_rejects = pd.concat([broken[REJECT_COLUMNS], table_rejects], ignore_index=True)
         rejects.append(table_rejects)
         counts.append(
             TableCount(
                 name,
-                src.file.name,
+                shown,
                 raw.rows_read,
                 len(good),
                 work.merged,
@@ -802,7 +724,7 @@ def validate_sources(
         ]
         if ignored:
             notes.append(
-                f"{src.file.name}: columns not in the contract, not imported: {', '.join(ignored)}"
+                f"{shown}: columns not in the contract, not imported: {', '.join(ignored)}"
             )
     all_rejects = (
         pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
