@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from salescoach.i18n import _
 
 READABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".xlsx", ".xlsm")
 _SNIFF_BYTES = 1 << 20
@@ -139,7 +143,12 @@ def _read_text(
     except pd.errors.EmptyDataError:
         raise SourceError(f"{path.name}: the file has no header row") from None
     except pd.errors.ParserError:
-        return _read_ragged(path, enc, sep, header_row)
+        return _read_careful(path, enc, sep, header_row)
+    lines, quotes = _count_lines_and_quotes(path, enc)
+    if lines != header_row + len(frame) or quotes % 2:
+        # A record spread over several lines: a quoted newline, or a quote never closed that
+        # swallowed the rows after it. Only a line-by-line read tells which.
+        return _read_careful(path, enc, sep, header_row)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
     return RawTable(path, frame, enc, sep)
@@ -149,30 +158,198 @@ HEADER_SEARCH_ROWS = 30
 _HEADER_LINE_CHARS = 20_000
 
 
-def _read_ragged(path: Path, encoding: str, sep: str, header_row: int) -> RawTable:
-    """Rows with more cells than the header: keep the rest, report those rows, drop nothing silently.
+# A quoted field over more than this many lines is taken for a quote that was never closed.
+MAX_FIELD_LINES = 50
+_CHUNK = 16 << 20
 
-    The fast readers stop at the first such row; this one reads record by record so every
-    other row is still imported and each broken one is listed with its row number.
+
+def _count_lines_and_quotes(path: Path, encoding: str) -> tuple[int, int]:
+    """Lines holding text (up to the last one that is not blank) and quote characters in the file.
+
+    Counted on bytes, chunk by chunk, so that checking a million-line file costs a fraction of
+    parsing it. Arrow parses one record per line unless a record spreads over several lines.
+    """
+    if encoding.lower().replace("_", "-").startswith("utf-16"):
+        text = path.read_text(encoding=encoding).rstrip("\r\n")
+        return (
+            text.count("\n") + text.count("\r") - text.count("\r\n") + 1,
+            text.count('"'),
+        )
+    breaks = quotes = 0
+    tail = b""
+    with open(path, "rb") as fh:
+        previous_cr = False
+        while chunk := fh.read(_CHUNK):
+            breaks += chunk.count(b"\n")
+            if returns := chunk.count(b"\r"):  # \r\n or old Mac \r endings
+                breaks += returns - chunk.count(b"\r\n")
+            if previous_cr and chunk.startswith(b"\n"):
+                breaks -= 1
+            previous_cr = chunk.endswith(b"\r")
+            quotes += chunk.count(b'"')
+            tail = (tail + chunk)[-4096:]
+    trailing = tail[len(tail.rstrip(b"\r\n")) :]
+    trailing_breaks = trailing.count(b"\n") + trailing.count(b"\r") - trailing.count(b"\r\n")
+    return breaks - trailing_breaks + 1, quotes
+
+
+def _ends_quoted(line: str, sep: str, quoted: bool) -> bool:
+    """Whether a line ends inside a quoted field, read as Python's csv reads it (not strict).
+
+    A quote opens a field only at the field's start; a quote inside an unquoted field (5" screen)
+    is a character like any other.
+    """
+    if '"' not in line:
+        return quoted
+    state = "quoted" if quoted else "start"
+    for ch in line:
+        if state == "start":
+            if ch == '"':
+                state = "quoted"
+            elif ch != sep and ch not in "\r\n":
+                state = "field"
+        elif state == "field":
+            if ch == sep:
+                state = "start"
+        elif state == "quoted":
+            if ch == '"':
+                state = "closing"
+        elif ch == '"':  # closing: a doubled quote is a quote inside the field
+            state = "quoted"
+        elif ch == sep:
+            state = "start"
+        else:
+            state = "field"
+    return state == "quoted"
+
+
+def _looks_like_row(line: str, sep: str, columns: int) -> bool:
+    """A line that reads on its own as a whole row of the table (and not the tail of a field)."""
+    if columns < 3:
+        return False
+    cells = next(csv.reader([line], delimiter=sep), [])
+    return len(cells) == columns and not any('"' in c for c in cells)
+
+
+def _record_end(lines: list[str], i: int, sep: str, columns: int) -> tuple[int, str | None]:
+    """The line after the record that starts at line `i`, and why that record is broken (or None).
+
+    A quoted field may hold newlines; one that runs to the end of the file, over more than
+    MAX_FIELD_LINES lines, or over a line that is a whole row by itself is a quote never closed,
+    and only line `i` is taken for the broken record so that the rows after it are still read.
+    """
+    quoted = _ends_quoted(lines[i], sep, False)
+    j = i
+    while quoted:
+        j += 1
+        if j == len(lines):
+            return i + 1, _(
+                "unbalanced quote: a quoted field opens in this row and is never closed"
+                " (it would run on over {lines} lines to the end of the file)",
+                lines=j - i,
+            )
+        if j - i >= MAX_FIELD_LINES:
+            return i + 1, _(
+                "unbalanced quote: a quoted field opens in this row and is not closed"
+                " within {lines} lines",
+                lines=MAX_FIELD_LINES,
+            )
+        if _looks_like_row(lines[j], sep, columns):
+            return i + 1, _(
+                "unbalanced quote: a quoted field opens in this row and runs on into the next row"
+            )
+        quoted = _ends_quoted(lines[j], sep, True)
+    return j + 1, None
+
+
+def _read_careful(path: Path, encoding: str, sep: str, header_row: int) -> RawTable:
+    """Read record by record so that one broken row costs that row only.
+
+    Rows with more cells than the header, and rows whose quote is never closed, are listed
+    with their row number and reason; every other row is kept. A row number is what a
+    spreadsheet shows: a quoted field holding newlines is one row, a blank line is one row.
     """
     csv.field_size_limit(1 << 30)
     with open(path, encoding=encoding, newline="") as fh:
-        records = list(csv.reader(fh, delimiter=sep))
-    header = [c.strip().lstrip("\ufeff") for c in records[header_row - 1]]
-    good_rows, good_index, broken = [], [], []
-    for number, record in enumerate(records[header_row:], start=header_row + 1):
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(record) > len(header) and not any(c.strip() for c in record[len(header) :]):
-            record = record[: len(header)]
-        if len(record) > len(header):
-            text = sep.join(record)
-            broken.append((number, text, f"{len(record)} cells, the header has {len(header)}"))
-            continue
-        good_rows.append(record + [""] * (len(header) - len(record)))
-        good_index.append(number)
-    frame = pd.DataFrame(good_rows, columns=header, index=pd.Index(good_index), dtype="str")
+        lines = fh.readlines()
+    if lines:
+        lines[0] = lines[0].lstrip("\ufeff")
+    header: list[str] = []
+    texts, numbers, broken = [], [], []
+    i, number, count = 0, 0, len(lines)
+    while i < count:
+        number += 1
+        line = lines[i]
+        if '"' not in line:  # most lines: the record is the line
+            i += 1
+            text = line
+        else:
+            end, problem = _record_end(lines, i, sep, len(header))
+            text = "".join(lines[i:end])
+            i = end
+            if problem and number > header_row:
+                broken.append((number, line.rstrip("\r\n"), problem))
+                continue
+        if number == header_row:
+            header = [c.strip().lstrip("\ufeff") for c in next(csv.reader([text], delimiter=sep))]
+        elif number > header_row and text.replace(sep, "").strip():
+            texts.append(text)
+            numbers.append(number)
+    frame = _parse_records(texts, numbers, header, sep, broken)
+    broken.sort()
     return RawTable(path, frame, encoding, sep, tuple(broken))
+
+
+def _parse_records(
+    texts: list[str], numbers: list[int], header: list[str], sep: str, broken: list
+) -> pd.DataFrame:
+    """The records (one text each) as a frame indexed by row number; ragged ones go to `broken`.
+
+    pandas' C reader does the splitting when every record fits the header (ten times faster
+    than building the rows in Python); a ragged record sends all of them through csv.
+    """
+    width = len(header)
+    frame = None
+    if width:
+        try:
+            with warnings.catch_warnings():
+                # More cells than the header is a warning to pandas and lost data to us.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(
+                    io.StringIO("".join(texts)),
+                    sep=sep,
+                    header=None,
+                    names=range(width),
+                    index_col=False,
+                    dtype=str,
+                    keep_default_na=False,
+                    na_values=[],
+                    skip_blank_lines=False,
+                )
+        except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):
+            frame = None
+    if frame is not None and len(frame) == len(texts):
+        frame = frame.fillna("")
+        frame.columns = header
+        frame.index = pd.Index(numbers, dtype="int64")
+        return frame
+    good_rows, good_index = [], []
+    for number, record in zip(numbers, csv.reader(texts, delimiter=sep)):
+        if not "".join(record).strip():
+            continue
+        if len(record) != width:
+            if len(record) > width and not "".join(record[width:]).strip():
+                record = record[:width]
+            if len(record) > width:
+                reason = _(
+                    "{cells} cells, the header has {header}", cells=len(record), header=width
+                )
+                broken.append((number, sep.join(record), reason))
+                continue
+            record = record + [""] * (width - len(record))
+        good_rows.append(record)
+        good_index.append(number)
+    return pd.DataFrame(good_rows, columns=header, index=pd.Index(good_index), dtype="str")
 
 
 def find_header_row(rows: list[list], expect: frozenset[str]) -> int:
