@@ -16,11 +16,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from salescoach import shipped
 from salescoach.errors import InputError
 from salescoach.i18n import _
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates" / "notebooks"
+TEMPLATES = shipped.templates_dir() / "notebooks"
 COMMON_PARAMETERS = ("workbook", "period", "lang")
 SCOPE_PARAMETERS = {"rep_id": "rep", "team": "team", "department": "department"}
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

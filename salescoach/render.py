@@ -30,16 +30,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from salescoach import i18n
+from salescoach import i18n, shipped
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, name_order
 from salescoach.periods import Period
 from salescoach.workbook import Workbook
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-TEMPLATES = ROOT / "templates"
+NOTEBOOKS = shipped.notebooks_dir()
+TEMPLATES = shipped.templates_dir()
 TEMPLATE = "pack"
 KINDS = ("rep", "team", "department", "company")
 FORMATS = ("html", "pdf")

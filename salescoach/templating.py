@@ -6,13 +6,12 @@ text. Templates call `_("...", name=...)` from the workbook's message catalogue.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jinja2
 
+from salescoach import shipped
 from salescoach.i18n import translator
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = shipped.templates_dir()
 
 
 def environment(lang: str = "en") -> jinja2.Environment:

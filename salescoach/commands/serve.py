@@ -27,11 +27,13 @@ FILL_DELAY_S = 5
 
 
 def notebooks_dir() -> Path:
-    """The app notebooks: ``notebooks/app`` of the checkout (or ``$SALESCOACH_APP_NOTEBOOKS``)."""
+    """The app notebooks: ``notebooks/app`` of the installed kit (or ``$SALESCOACH_APP_NOTEBOOKS``)."""
     wanted = os.environ.get("SALESCOACH_APP_NOTEBOOKS")
     if wanted:
         return Path(wanted).resolve()
-    return Path(__file__).resolve().parents[2] / "notebooks" / "app"
+    from salescoach import shipped
+
+    return shipped.notebooks_dir() / "app"
 
 
 def check_access(ip: str, token: str | None, password_hash: str | None) -> None:
