@@ -32,7 +32,12 @@ from salescoach.readers import RawTable, SourceError, read_raw
 # Options of reading one file; a `files:` entry may carry them, and so may a table.
 _READ_KEYS = ("encoding", "delimiter", "sheet", "header_row")
 _PLAIN_KEYS = {"file", "columns", "values", "date_format", "distinct", "decimal", *_READ_KEYS}
-_SOURCE_KEYS = _PLAIN_KEYS | {"query"}
+_FORM_KEYS = {"join", "const", "where", "union"}
+_SOURCE_KEYS = _PLAIN_KEYS | _FORM_KEYS | {"query"}
+_BRANCH_KEYS = {"file", "columns", "join", "const", "where"}
+# A `columns` value with none of these characters names a column; with one it may be a
+# template ("{First} {Last}") or an expression ("review_score * 2").
+_FORM_CHARS = re.compile(r"""[{}*/+%()'"<>=|-]""")
 _TOP_KEYS = {"files", "tables"}
 # Where a query result row came from when a form keeps one row per source row.
 ROW = "__row"
@@ -108,11 +113,14 @@ class Session:
             self._registered[key] = internal
         return self._registered[key]
 
-    def run(self, query: str, where: str) -> pd.DataFrame:
-        """The query's result, every column as text; a failing query is one MappingError."""
+    def run(self, query: str, where: str, files: bool = True) -> pd.DataFrame:
+        """The query's result, every column as text; a failing query is one MappingError.
+
+        `files`: make every file of `files:` a table the query can name (a user's SQL).
+        """
         import duckdb
 
-        for alias, ref in self.files.items():
+        for alias, ref in self.files.items() if files else ():
             self.register(alias, ref)
         try:
             rel = self.con.sql(query)
@@ -300,7 +308,7 @@ def _table_source(session: Session, path: Path, name: str, spec) -> TableSource:
                 values=", ".join(TABLES),
             )
         )
-    if not isinstance(spec, dict) or not ({"file", "query"} & set(spec)):
+    if not isinstance(spec, dict) or not ({"file", "query", "union"} & set(spec)):
         raise MappingError(_("{where}: needs a `file:` or a `query:`", where=where))
     unknown = set(spec) - _SOURCE_KEYS
     if unknown:
@@ -312,7 +320,7 @@ def _table_source(session: Session, path: Path, name: str, spec) -> TableSource:
                 values=", ".join(sorted(_SOURCE_KEYS)),
             )
         )
-    if "file" in spec and "query" in spec:
+    if len({"file", "query", "union"} & set(spec)) > 1:
         raise MappingError(_("{where}: give either `file:` or `query:`, not both", where=where))
     common = dict(
         table=name,
@@ -331,9 +339,26 @@ def _table_source(session: Session, path: Path, name: str, spec) -> TableSource:
             read=partial(_read_query, session, query, f"{where}.query"),
             **common,
         )
-    file = str(spec["file"])
-    ref = session.files.get(file) or FileRef((path.parent / file).resolve())
-    ref = ref.with_options(spec)
+    columns = common["columns"] or {}
+    if _FORM_KEYS & set(spec) or any(_FORM_CHARS.search(v) for v in columns.values()):
+        branches = spec["union"] if "union" in spec else [spec]
+        if not isinstance(branches, list) or not branches:
+            raise MappingError(_("{where}.union: expected a list of sources", where=where))
+        parts = [
+            _Branch.parse(
+                session, path, name, f"{where}.union[{i}]" if "union" in spec else where, b
+            )
+            for i, b in enumerate(branches)
+        ]
+        outputs = {c for b in parts for c in b.outputs}
+        canonical = [c for c in TABLES[name].names if c in outputs]
+        common["columns"] = {c: c for c in canonical}
+        return TableSource(
+            file=parts[0].ref.path if len(parts) == 1 else path.resolve(),
+            read=partial(_read_forms, session, tuple(parts), where),
+            **common,
+        )
+    ref = _file_ref(session, path, spec)
     return TableSource(
         file=ref.path,
         encoding=ref.encoding,
@@ -354,3 +379,248 @@ def _read_query(session: Session, query: str, where: str, expect: frozenset[str]
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     # The rejects file names the query where a plain table names its file.
     return RawTable(Path(where), frame)
+
+
+def _file_ref(session: Session, path: Path, spec: Mapping) -> FileRef:
+    """A table's or a join's `file:`: a name from `files:`, else a path beside the mapping."""
+    file = str(spec["file"])
+    ref = session.files.get(file) or FileRef((path.parent / file).resolve())
+    return ref.with_options(spec)
+
+
+def _alias(session: Session, spec: Mapping, taken: list[str]) -> str:
+    """The name a joined file goes by in expressions: its `files:` name, else its file stem."""
+    file = str(spec["file"])
+    base = file if file in session.files else re.sub(r"\W+", "_", Path(file).stem).strip("_")
+    alias, n = base or "file", 1
+    while alias in taken:
+        n += 1
+        alias = f"{base}_{n}"
+    return alias
+
+
+def _sql_text(value) -> str:
+    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """One declarative source: a file, the files joined to it, and how contract columns are made."""
+
+    where: str
+    table: str
+    ref: FileRef
+    joins: tuple[tuple[FileRef, tuple[tuple[str, str], ...]], ...]
+    aliases: tuple[str, ...]
+    columns: Mapping[str, str]
+    const: Mapping[str, object]
+    keep: str | Mapping | None
+
+    @property
+    def outputs(self) -> set[str]:
+        return set(self.columns) | set(self.const)
+
+    @classmethod
+    def parse(cls, session: Session, path: Path, table: str, where: str, spec) -> _Branch:
+        if not isinstance(spec, dict) or "file" not in spec:
+            raise MappingError(_("{where}: needs a `file:` or a `query:`", where=where))
+        allowed = _BRANCH_KEYS if where.endswith("]") else _SOURCE_KEYS - {"query", "union"}
+        unknown = set(spec) - allowed
+        if unknown:
+            raise MappingError(
+                _(
+                    "{where}: unknown key {unknown} ({values})",
+                    where=where,
+                    unknown=repr(sorted(unknown)[0]),
+                    values=", ".join(sorted(allowed)),
+                )
+            )
+        columns = _check_columns(where, table, spec.get("columns")) or {}
+        const = spec.get("const") or {}
+        if not isinstance(const, dict):
+            raise MappingError(_("{where}.const: expected column: value pairs", where=where))
+        _check_columns(where, table, {k: "" for k in const})
+        joins, aliases = [], [_alias(session, spec, [])]
+        raw_joins = spec.get("join") or []
+        if isinstance(raw_joins, dict):
+            raw_joins = [raw_joins]
+        for i, j in enumerate(raw_joins):
+            jwhere = f"{where}.join[{i}]"
+            if isinstance(j, dict):
+                # YAML 1.1 reads a bare `on` key as true.
+                j = {("on" if k is True else k): v for k, v in j.items()}
+            if not isinstance(j, dict) or "file" not in j or "on" not in j:
+                raise MappingError(
+                    _("{where}: a join needs `file:` and `on:` (the key columns)", where=jwhere)
+                )
+            on = j["on"]
+            if isinstance(on, str):
+                pairs = [(on, on)]
+            elif isinstance(on, list):
+                pairs = [(str(k), str(k)) for k in on]
+            elif isinstance(on, dict):
+                pairs = [(str(k), str(v)) for k, v in on.items()]
+            else:
+                raise MappingError(
+                    _("{where}: a join needs `file:` and `on:` (the key columns)", where=jwhere)
+                )
+            joins.append((_file_ref(session, path, j), tuple(pairs)))
+            aliases.append(_alias(session, j, aliases))
+        keep = spec.get("where")
+        if keep is not None and not isinstance(keep, (str, dict)):
+            raise MappingError(
+                _(
+                    "{where}.where: expected an SQL condition or column: value pairs",
+                    where=where,
+                )
+            )
+        return cls(
+            where,
+            table,
+            _file_ref(session, path, spec),
+            tuple(joins),
+            tuple(aliases),
+            {k: str(v) for k, v in columns.items()},
+            {str(k): v for k, v in const.items()},
+            keep,
+        )
+
+    def referenced(self) -> frozenset[str]:
+        """Column names the branch names outright: they find each file's header row."""
+        names = set()
+        for value in self.columns.values():
+            names |= set(re.findall(r"{([^{}]+)}", value)) or {value}
+        for _ref, pairs in self.joins:
+            names |= {n for pair in pairs for n in pair}
+        if isinstance(self.keep, dict):
+            names |= set(map(str, self.keep))
+        return frozenset(n.split(".", 1)[-1] if "." in n else n for n in names) | frozenset(names)
+
+    def sql(self, session: Session) -> tuple[str, RawTable]:
+        """The branch as one SELECT of contract columns (and the base file's row numbers)."""
+        expect = self.referenced()
+        refs = [self.ref, *(r for r, _pairs in self.joins)]
+        internals = [session.register(a, r, expect) for a, r in zip(self.aliases, refs)]
+        raws = [session.raw(r, expect) for r in refs]
+        known = [set(map(str, raw.frame.columns)) for raw in raws]
+
+        def column(name: str, canonical: str, upto: int = len(refs)) -> str | None:
+            for alias, cols in zip(self.aliases[:upto], known[:upto]):
+                if name in cols:
+                    return f"{alias}.{quote(name)}"
+            if "." in name:
+                alias, rest = name.split(".", 1)
+                if alias in self.aliases and rest in known[self.aliases.index(alias)]:
+                    return f"{alias}.{quote(rest)}"
+            return None
+
+        def missing(name: str, canonical: str, upto: int = len(refs)) -> MappingError:
+            files = ", ".join(r.path.name for r in refs[:upto])
+            values = ", ".join(sorted(set().union(*known[:upto])))
+            return MappingError(
+                _(
+                    "{name}: column {src} (mapped to {name2}.{canonical}) not found; the file's columns are: {values}",
+                    name=files,
+                    src=repr(name),
+                    name2=self.table,
+                    canonical=canonical,
+                    values=values,
+                )
+            )
+
+        def value_sql(value: str, canonical: str) -> str:
+            found = column(value, canonical)
+            if found:
+                return found
+            if "{" in value:
+                parts = []
+                for text, field_name in re.findall(r"([^{}]*)(?:{([^{}]*)})?", value):
+                    if text:
+                        parts.append(_sql_text(text))
+                    if field_name:
+                        ref = column(field_name, canonical)
+                        if ref is None:
+                            raise missing(field_name, canonical)
+                        parts.append(f"coalesce(CAST({ref} AS VARCHAR), '')")
+                return f"NULLIF(trim(concat({', '.join(parts)})), '')"
+            if not _FORM_CHARS.search(value):
+                raise missing(value, canonical)
+            return f"({value})"
+
+        select = [f"{value_sql(v, c)} AS {quote(c)}" for c, v in self.columns.items()]
+        select += [f"{_sql_text(v)} AS {quote(c)}" for c, v in self.const.items()]
+        select.append(f"{self.aliases[0]}.{ROW} AS {ROW}")
+        sql = f"SELECT {', '.join(select)}\nFROM {internals[0]} AS {self.aliases[0]}"
+        for i, (ref, pairs) in enumerate(self.joins, start=1):
+            alias = self.aliases[i]
+            conds = []
+            for left, right in pairs:
+                lhs = column(left, left, upto=i)
+                for key, ok, cols, files in (
+                    (left, lhs is not None, set().union(*known[:i]), refs[:i]),
+                    (right, right in known[i], known[i], refs[i : i + 1]),
+                ):
+                    if not ok:
+                        raise MappingError(
+                            _(
+                                "{where}.join[{i}]: key column {key} not found in {files}; the columns are: {values}",
+                                where=self.where,
+                                i=i - 1,
+                                key=repr(key),
+                                files=", ".join(r.path.name for r in files),
+                                values=", ".join(sorted(cols)),
+                            )
+                        )
+                conds.append(f"{lhs} = {alias}.{quote(right)}")
+            _check_unique_key(session, internals[i], ref, [r for _l, r in pairs], self.where)
+            sql += f"\nLEFT JOIN {internals[i]} AS {alias} ON {' AND '.join(conds)}"
+        if isinstance(self.keep, str):
+            sql += f"\nWHERE ({self.keep})"
+        elif isinstance(self.keep, dict):
+            conds = []
+            for name, wanted in self.keep.items():
+                ref = column(str(name), str(name))
+                if ref is None:
+                    raise missing(str(name), "where")
+                wanted = wanted if isinstance(wanted, list) else [wanted]
+                conds.append(
+                    f"CAST({ref} AS VARCHAR) IN ({', '.join(_sql_text(w) for w in wanted)})"
+                )
+            sql += "\nWHERE " + " AND ".join(conds)
+        return sql, raws[0]
+
+
+def _check_unique_key(session: Session, internal: str, ref: FileRef, keys, where: str) -> None:
+    """A joined file must hold one row per key, else the join would repeat rows unseen."""
+    cols = ", ".join(quote(k) for k in keys)
+    found = session.con.sql(
+        f"SELECT {cols}, count(*) AS n FROM {internal} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+    ).fetchall()
+    dup = found[0] if found else None
+    if dup:
+        raise MappingError(
+            _(
+                "{where}: {file} has {n} rows for {key} {value}; a join needs one row per key",
+                where=where,
+                file=ref.path.name,
+                n=dup[-1],
+                key="+".join(keys),
+                value=repr("+".join(str(v) for v in dup[:-1])),
+            )
+        )
+
+
+def _read_forms(
+    session: Session, branches: tuple[_Branch, ...], where: str, expect: frozenset[str]
+) -> RawTable:
+    compiled = [b.sql(session) for b in branches]
+    query = "\nUNION ALL BY NAME\n".join(sql for sql, _raw in compiled)
+    frame = session.run(query, where, files=False)
+    rows = pd.to_numeric(frame.pop(ROW)).astype("int64")
+    if len(branches) == 1 and rows.is_unique:
+        # One row per row of the base file: rejects name that file and its row.
+        base = compiled[0][1]
+        frame.index = pd.Index(rows.to_numpy())
+        return RawTable(base.path, frame, base.encoding, base.delimiter, base.broken_rows)
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return RawTable(Path(f"{where}.union" if len(branches) > 1 else where), frame)

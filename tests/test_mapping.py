@@ -1,5 +1,6 @@
 """Mappings of real CRM and ERP exports: `files:` + `query:` (DuckDB SQL) and the declarative forms."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -199,3 +200,149 @@ def test_a_query_missing_a_required_column_names_it(tmp_path):
     )
     with pytest.raises(MappingError, match="required column 'team' of reps not found"):
         validate_path(tmp_path / "m.yaml")
+
+
+# --------------------------------------------------------------------------- declarative forms
+
+
+def _same_rows(a, b):
+    for name, frame in b.tables.items():
+        x = a.tables[name]
+        key = list(x.columns[:2])
+        left = x.sort_values(key).reset_index(drop=True)
+        right = frame[x.columns].sort_values(key).reset_index(drop=True)
+        pd.testing.assert_frame_equal(left, right, check_dtype=False)
+    assert set(a.tables) == set(b.tables)
+    assert [(c.table, c.stored, c.rejected) for c in a.counts] == [
+        (c.table, c.stored, c.rejected) for c in b.counts
+    ]
+    assert list(a.rejects["reason"]) == list(b.rejects["reason"])
+
+
+@pytest.mark.parametrize("export", ["marketplace", "erp"])
+def test_declarative_mapping_and_sql_import_the_same_rows(export):
+    _same_rows(
+        validate_path(EXPORTS / export / "mapping.yaml"),
+        validate_path(EXPORTS / export / "mapping-sql.yaml"),
+    )
+
+
+@pytest.fixture(scope="module")
+def erp():
+    return validate_path(EXPORTS / "erp" / "mapping.yaml")
+
+
+def test_template_joins_names_and_skips_a_blank_part(erp):
+    names = erp.tables["reps"].set_index("rep_id")["name"]
+    assert names["E100"] == "Maria Papadopoulou"
+    assert names["E104"] == "Sofia"
+
+
+def test_where_keeps_the_rows_named(erp):
+    assert "E103" not in set(erp.tables["reps"]["rep_id"])  # a warehouse clerk
+    assert "SO-5003" not in set(erp.tables["orders"]["order_id"])  # cancelled
+
+
+def test_join_brings_in_columns_and_rejects_name_the_base_file_row(erp):
+    orders = erp.tables["orders"].set_index(["order_id", "line"])
+    line = orders.loc[("SO-5002", 2.0)]
+    assert (line["rep_id"], line["order_date"], line["discount"]) == (
+        "E101",
+        pd.Timestamp("2026-01-15"),
+        0.2,
+    )
+    assert erp.tables["products"].set_index("product_id")["family"]["V-050"] == "Valves"
+    assert ("order_lines.csv", 9, "rep_id", "E999", "unknown rep_id 'E999' (not in reps)") in (
+        _reasons(erp, "orders")
+    )
+
+
+def test_union_gives_each_source_its_role(tmp_path):
+    result = validate_path(MARKETPLACE / "mapping.yaml")
+    reps = result.tables["reps"].set_index("rep_id")
+    assert reps.loc["sdr-ana", "role"] == "support" and reps.loc["sr-bruno", "role"] == "seller"
+    assert next(c for c in result.counts if c.table == "reps").merged == 6
+
+
+def _mapping(tmp_path, table_yaml: str, files: dict[str, str] | None = None) -> Path:
+    files = files or {
+        "staff.csv": "id,first,last,group,score\n1,Ana,Lima,A,4\n2,Bo,,B,2\n",
+        "groups.csv": "group,dept\nA,North\nB,South\n",
+    }
+    _write(tmp_path, {**files, "m.yaml": "tables:\n  reps:\n" + table_yaml})
+    return tmp_path / "m.yaml"
+
+
+def test_const_and_expressions(tmp_path):
+    path = _mapping(
+        tmp_path,
+        "    file: staff.csv\n"
+        "    columns: {rep_id: \"'R' || id\", name: first, team: group}\n"
+        "    const: {department: Inside Sales}\n",
+    )
+    reps = validate_path(path).tables["reps"]
+    assert list(reps["rep_id"]) == ["R1", "R2"]
+    assert set(reps["department"]) == {"Inside Sales"}
+
+
+def test_where_as_sql(tmp_path):
+    path = _mapping(
+        tmp_path,
+        "    file: staff.csv\n    columns: {rep_id: id, name: first, team: group}\n"
+        "    const: {department: X}\n    where: score * 2 > 5\n",
+    )
+    assert list(validate_path(path).tables["reps"]["rep_id"]) == ["1"]
+
+
+@pytest.mark.parametrize(
+    "table_yaml, says",
+    [
+        (
+            "    file: staff.csv\n    columns: {rep_id: id, name: frist, team: group}\n"
+            "    const: {department: X}\n",
+            "column 'frist' (mapped to reps.name) not found",
+        ),
+        (
+            "    file: staff.csv\n    columns: {rep_id: id, name: '{first} {lsat}', team: group}\n"
+            "    const: {department: X}\n",
+            "column 'lsat' (mapped to reps.name) not found",
+        ),
+        (
+            "    file: staff.csv\n    join: {file: groups.csv, on: grp}\n"
+            "    columns: {rep_id: id, name: first, team: group, department: dept}\n",
+            "tables.reps.join[0]: key column 'grp' not found in staff.csv; the columns are: first,",
+        ),
+        (
+            "    file: staff.csv\n    join: {file: groups.csv}\n"
+            "    columns: {rep_id: id, name: first, team: group, department: dept}\n",
+            "a join needs `file:` and `on:`",
+        ),
+        (
+            "    file: staff.csv\n    columns: {rep_id: id, name: first, team: group}\n"
+            "    const: {department: X}\n    where: nope = 1\n",
+            "tables.reps: the query failed: Binder Error",
+        ),
+        (
+            "    file: staff.csv\n    columns: {rep_id: id, name: first, team: group}\n"
+            "    const: {departmnet: X}\n",
+            "'departmnet' is not a column of reps",
+        ),
+    ],
+)
+def test_declarative_mistakes_are_named(tmp_path, table_yaml, says):
+    with pytest.raises(MappingError, match=re.escape(says)):
+        validate_path(_mapping(tmp_path, table_yaml))
+
+
+def test_a_join_on_a_repeated_key_is_refused(tmp_path):
+    path = _mapping(
+        tmp_path,
+        "    file: staff.csv\n    join: {file: groups.csv, on: group}\n"
+        "    columns: {rep_id: id, name: first, team: group, department: dept}\n",
+        {
+            "staff.csv": "id,first,group\n1,Ana,A\n",
+            "groups.csv": "group,dept\nA,North\nA,South\n",
+        },
+    )
+    with pytest.raises(MappingError, match="groups.csv has 2 rows for group 'A'"):
+        validate_path(path)
