@@ -7,6 +7,7 @@ percentage reads the same everywhere and follows the workbook's locale.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +17,8 @@ from babel import numbers as bn
 from babel.dates import format_date, get_month_names
 
 MISSING = "–"
+# From this amount up money is shown in whole units; below it, to the cent.
+WHOLE_MONEY_FROM = 1000
 # Languages that count quarters with letters (Greek: Α' Β' Γ' Δ' τρίμηνο).
 _QUARTER_NUMERALS = {"el": "ΑΒΓΔ"}
 
@@ -61,15 +64,39 @@ class Formatter:
             return MISSING
         return bn.format_decimal(x, locale=self.locale)
 
-    def money(self, x, digits: int = 0) -> str:
+    @property
+    def minor_digits(self) -> int:
+        """The currency's minor units: 2 for EUR and BRL (cents), 0 for JPY."""
+        return bn.get_currency_precision(self.currency)
+
+    def money_digits(self, x) -> int:
+        """Cents for an amount under 1,000 that has them (`€120.70`, `R$ 230,15`); whole units
+        for larger amounts and whole ones (`€1,235`, `€500`), as a manager reads a total."""
+        if _missing(x) or abs(float(x)) >= WHOLE_MONEY_FROM:
+            return 0
+        cents = round(float(x), self.minor_digits)
+        return 0 if cents == round(cents) else self.minor_digits
+
+    def money(self, x, digits: int | None = None) -> str:
+        """An amount in the workbook's currency, rounded: `digits` (at most the currency's
+        minor units) or, when not given, as `money_digits` says."""
         if _missing(x):
             return MISSING
+        digits = self.money_digits(x) if digits is None else min(digits, self.minor_digits)
         # Keep the locale's own placement of the symbol (before in en, after in el).
         std = Locale.parse(self.locale).currency_formats["standard"].pattern.split(";")[0]
-        pattern = std.replace("#,##0.00", f"#,##0{'.' + '0' * digits if digits else ''}")
+        pattern = re.sub(r"0\.0+", "0" + ("." + "0" * digits if digits else ""), std)
         return bn.format_currency(
-            x, self.currency, format=pattern, locale=self.locale, currency_digits=False
+            round(float(x), digits),
+            self.currency,
+            format=pattern,
+            locale=self.locale,
+            currency_digits=False,
         )
+
+    def money_whole(self, x) -> str:
+        """Whole units, for totals in tables: `€1,235`, `R$ 230`."""
+        return self.money(x, 0)
 
     def money_compact(self, x) -> str:
         """1.2M-style amounts for chart labels and headlines."""
@@ -84,6 +111,26 @@ class Formatter:
         fmt = f"#,##0{'.' + '0' * digits if digits else ''}%"
         text = bn.format_percent(x, format=fmt, locale=self.locale)
         return f"+{text}" if signed and x > 0 else text
+
+    def points(self, delta, digits: int = 1) -> str:
+        """A change of a rate in percentage points, signed: 0.90 -> 0.85 is `−5 pp` (`−5 μ.μ.`).
+
+        A rate's change is the difference of the two rates, not the change relative to the
+        first (which would read −5.6%); money and units keep relative changes (`pct`).
+        """
+        from salescoach.i18n import translator
+
+        if _missing(delta):
+            return MISSING
+        value = round(float(delta) * 100, digits)
+        if value == 0:
+            value = 0.0  # no "−0"
+        number = bn.format_decimal(
+            abs(value), format=f"#,##0{'.' + '#' * digits if digits else ''}", locale=self.locale
+        )
+        sign = "+" if value > 0 else "\u2212" if value < 0 else ""
+        _ = translator(self.locale)
+        return _("{sign}{number} pp", sign=sign, number=number)
 
     def date(self, d) -> str:
         if _missing(d):

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from salescoach import contract
 from salescoach.contract import CHOICE, DATE, MONEY, NUMBER, PERIOD, TABLES, Table
-from salescoach.i18n import _
+from salescoach.i18n import _, _n
 from salescoach.readers import READABLE_SUFFIXES, RawTable, SourceError, read_raw
 from salescoach.schemas import readable_reason, schema
 
@@ -702,6 +702,8 @@ def validate_sources(
             bad = bad[~bad.isin(good[key_col])]
             rejected_keys[name] = {k: f"{shown} row {r}" for r, k in bad.items()}
         stored[name] = good.reset_index(drop=True)
+        if name == "targets":
+            notes += _zero_targets(good, src.file.name)
         table_rejects = _rejects_frame(work)
         if raw.broken_rows:
             broken = pd.DataFrame(raw.broken_rows, columns=["row", "value", "reason"])
@@ -730,6 +732,27 @@ def validate_sources(
         pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     )
     return ImportResult(stored, tuple(counts), all_rejects, tuple(notes))
+
+
+def _zero_targets(targets: pd.DataFrame, file: str) -> list[str]:
+    """A target of 0 is stored, but said: it counts as no goal (no attainment, rank or peer
+    figure), which is seldom what a 0 in a spreadsheet meant."""
+    zero = targets[pd.to_numeric(targets["target"], errors="coerce").eq(0)]
+    if zero.empty:
+        return []
+    rows = ", ".join(str(r) for r in zero.index[:10]) + (" …" if len(zero) > 10 else "")
+    return [
+        _n(
+            "{file}: {n} target of 0 (row {rows}) counts as no goal: left out of attainment,"
+            " ranks and peer figures",
+            "{file}: {n} targets of 0 (rows {rows}) count as no goal: left out of attainment,"
+            " ranks and peer figures",
+            len(zero),
+            file=file,
+            n=len(zero),
+            rows=rows,
+        )
+    ]
 
 
 def validate_path(path: Path | str, existing=None, progress=None) -> ImportResult:

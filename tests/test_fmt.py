@@ -30,6 +30,61 @@ def test_formats(f, method, args, expected):
     assert getattr(f, method)(*args) == expected
 
 
+BR = Formatter("pt_BR", "BRL")
+JP = Formatter("ja_JP", "JPY")
+
+
+@pytest.mark.parametrize(
+    "f, x, expected",
+    [
+        # Seen on real exports as `R$ 230,14950000000002` and `€120.6975`.
+        (BR, 230.14950000000002, "R$\xa0230,15"),
+        (EN, 120.6975, "€120.70"),
+        (EL, 120.6975, "120,70\xa0€"),
+        (EL, 1234.56, "1.235\xa0€"),
+        (EL, 1234567.891, "1.234.568\xa0€"),
+        (BR, 60000, "R$\xa060.000"),
+        (EN, 500, "€500"),
+        (EN, 999.999, "€1,000"),
+        (EN, -12.5, "-€12.50"),
+        (JP, 120.6975, "￥121"),
+        (EN, None, MISSING),
+    ],
+)
+def test_money_to_the_cent_below_a_thousand_whole_above(f, x, expected):
+    assert f.money(x) == expected
+
+
+@pytest.mark.parametrize(
+    "f, args, expected",
+    [
+        (EL, (1234.56, 2), "1.234,56\xa0€"),
+        (BR, (1234.5, 2), "R$\xa01.234,50"),
+        (JP, (1234.56, 2), "￥1,235"),
+        (EN, (120.6975,), "€121"),
+    ],
+)
+def test_money_digits_asked_for(f, args, expected):
+    assert (f.money(*args) if len(args) > 1 else f.money_whole(*args)) == expected
+
+
+@pytest.mark.parametrize(
+    "f, delta, expected",
+    [
+        (EN, 0.85 - 0.90, "\u22125 pp"),
+        (EN, 0.0123, "+1.2 pp"),
+        (EN, 0.0, "0 pp"),
+        (EN, 1e-9, "0 pp"),
+        (EL, -0.05, "\u22125 μ.μ."),
+        (EL, 0.0125, "+1,2 μ.μ."),
+        (BR, 0.105, "+10,5 pp"),
+        (EN, None, MISSING),
+    ],
+)
+def test_rate_changes_in_points(f, delta, expected):
+    assert f.points(delta) == expected
+
+
 @pytest.mark.parametrize(
     "text, fiscal, start, end",
     [

@@ -116,6 +116,16 @@ def set_(ctx, scope, scope_id, period, target, reason, because, metric, force) -
     click.echo(
         _("Stored goal {key} = {target} (event {id}).", key=event.key, target=shown, id=event.id)
     )
+    if event.data.get("override"):
+        click.echo(_("Recorded as an override: {period} had already closed.", period=period))
+    if float(target) == 0:
+        click.echo(
+            _(
+                "Warning: a goal of 0 counts as no goal: {key} is left out of attainment, ranks"
+                " and peer figures until a goal above 0 is set.",
+                key=event.key,
+            )
+        )
 
 
 @goals.command("list")

@@ -94,6 +94,13 @@ def _show(fmt: Formatter, value, unit: str) -> str:
     return fmt.number(value)
 
 
+def _change(fmt: Formatter, row, before: str, unit: str) -> str:
+    """A rate's change in points (win rate 30% -> 25% is −5 pp); money and counts relative."""
+    if unit == "share":
+        return fmt.points(row["period"] - row[before])
+    return _show(fmt, row[f"vs_{before}"], "change")
+
+
 RESULT_ROWS = (
     # key, label, unit
     ("revenue", _("Revenue"), "money"),
@@ -131,11 +138,11 @@ def results_table(ctx: Context) -> pd.DataFrame:
                 _("Measure"): _(measure),
                 ctx.fmt.period(ctx.period): _show(ctx.fmt, r["period"], unit),
                 ctx.fmt.period(ctx.period.shift(-1)): _show(ctx.fmt, r["prior"], unit),
-                _("vs prior"): _show(ctx.fmt, r["vs_prior"], "change"),
+                _("vs prior"): _change(ctx.fmt, r, "prior", unit),
                 ctx.fmt.period(monitoring.year_ago(ctx.period)): _show(
                     ctx.fmt, r["last_year"], unit
                 ),
-                _("vs last year"): _show(ctx.fmt, r["vs_last_year"], "change"),
+                _("vs last year"): _change(ctx.fmt, r, "last_year", unit),
             }
         )
     for metric in ("revenue", "units", "deals_won", "new_customers"):

@@ -177,6 +177,8 @@ def compute_batch(wb: Workbook, period: Period) -> tuple[pd.DataFrame, pd.DataFr
         ("projected_attainment", "projected_attainment"),
     ):
         figures[column] = rep_rev[source] if source in rep_rev else np.nan
+    # A goal of 0 is no goal: not a peer's goal of nothing in the quartiles.
+    figures["goal"] = figures["goal"].where(figures["goal"] > 0)
     deals = tables.get("deals")
     if deals is not None:
         open_ = deals[deals["stage"] == "open"]
@@ -321,7 +323,12 @@ def goal_attainment(
         (_("Deals won"), "deals_won", f.number),
         (_("New customers"), "new_customers", f.number),
     ]
-    return _with_peers(lines, row, peers, minimum)
+    table = _with_peers(lines, row, peers, minimum)
+    if not row["goal"] > 0:
+        # No goal (or a goal of 0): said in words, not a dash or an infinite attainment.
+        for measure in (_("Goal"), _("Attainment"), _("Projected attainment")):
+            table.loc[measure, _("You")] = _("no goal")
+    return table
 
 
 def _with_peers(lines, row, peers, minimum) -> pd.DataFrame:
