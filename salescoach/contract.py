@@ -130,7 +130,12 @@ TABLES: dict[str, Table] = {
             "deals",
             (
                 _c("deal_id", ID, required=True),
-                _c("rep_id", ID, required=True, references="reps.rep_id"),
+                _c(
+                    "rep_id",
+                    ID,
+                    references="reps.rep_id",
+                    doc="blank for an unassigned lead (open or lost); a won deal needs one",
+                ),
                 _c("stage", CHOICE, required=True, choices=STAGES),
                 _c("created_date", DATE),
                 _c("close_date", DATE, doc="needed once won or lost"),

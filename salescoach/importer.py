@@ -55,6 +55,8 @@ class TableSource:
     # How a mapping reads this table (a query, shared files); None: the file, read as is.
     # Given the column names expected, it returns raw text whose `path.name` the rejects show.
     read: Callable[[frozenset[str]], RawTable] | None = field(default=None, compare=False)
+    # Stands in for the rep of won deals and orders that have none (`house_account:`).
+    house_account: str | None = None
 
     def date_format_for(self, column: str) -> str | list[str] | None:
         if isinstance(self.date_format, Mapping):
@@ -446,6 +448,41 @@ def _derive_order_amounts(frame: pd.DataFrame) -> None:
         frame["unit_price"] = frame["unit_price"].fillna(frame["amount"] / qty.where(qty != 0))
 
 
+def _check_rep(work: _Work) -> None:
+    """Open and lost deals may be unassigned leads; a sale (a won deal, an order) needs a rep.
+
+    The mapping's house account stands in for the rep of sales that have none.
+    """
+    name, frame = work.spec.name, work.frame
+    if name not in ("deals", "orders"):
+        return
+    if "rep_id" not in frame:
+        frame["rep_id"] = pd.Series(pd.NA, index=frame.index, dtype="object")
+    missing = frame["rep_id"].isna()
+    if name == "deals":
+        missing &= frame["stage"].eq("won")
+    if not missing.any():
+        return
+    if work.source.house_account:
+        frame.loc[missing, "rep_id"] = work.source.house_account
+    elif name == "deals":
+        work.fail(
+            missing,
+            "rep_id",
+            _(
+                "a won deal needs a rep_id (open and lost deals may be unassigned); name a house_account in the mapping for sales without a rep"
+            ),
+        )
+    else:
+        work.fail(
+            missing,
+            "rep_id",
+            _(
+                "an order needs a rep_id; name a house_account in the mapping for sales without a rep"
+            ),
+        )
+
+
 def _check_schema(work: _Work) -> None:
     try:
         schema(work.spec.name).validate(work.frame, lazy=True)
@@ -685,6 +722,7 @@ def validate_sources(
         work = _Work(src, renamed, renamed, encoding=raw.encoding, shown=shown)
         _parse(work)
         _merge_identical(work)
+        _check_rep(work)
         _check_schema(work)
         _check_rows(work)
         _check_duplicates(work)

@@ -13,6 +13,7 @@ would see; DuckDB's Excel extension is never needed, and nothing is downloaded.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,12 +34,12 @@ from salescoach.readers import RawTable, SourceError, read_raw
 _READ_KEYS = ("encoding", "delimiter", "sheet", "header_row")
 _PLAIN_KEYS = {"file", "columns", "values", "date_format", "distinct", "decimal", *_READ_KEYS}
 _FORM_KEYS = {"join", "const", "where", "union"}
-_SOURCE_KEYS = _PLAIN_KEYS | _FORM_KEYS | {"query"}
+_SOURCE_KEYS = _PLAIN_KEYS | _FORM_KEYS | {"query", "house_account"}
 _BRANCH_KEYS = {"file", "columns", "join", "const", "where"}
 # A `columns` value with none of these characters names a column; with one it may be a
 # template ("{First} {Last}") or an expression ("review_score * 2").
 _FORM_CHARS = re.compile(r"""[{}*/+%()'"<>=|-]""")
-_TOP_KEYS = {"files", "tables"}
+_TOP_KEYS = {"files", "tables", "house_account"}
 # Where a query result row came from when a form keeps one row per source row.
 ROW = "__row"
 
@@ -294,7 +295,14 @@ def load_mapping(path: Path | str) -> list[TableSource]:
             )
         )
     session = Session(path, _file_refs(path, doc.get("files")))
-    return [_table_source(session, path, str(name), spec) for name, spec in doc["tables"].items()]
+    sources = []
+    for name, spec in doc["tables"].items():
+        source = _table_source(session, path, str(name), spec)
+        house = spec.get("house_account", doc.get("house_account"))
+        if house is not None:
+            source = dataclasses.replace(source, house_account=str(house))
+        sources.append(source)
+    return sources
 
 
 def _table_source(session: Session, path: Path, name: str, spec) -> TableSource:

@@ -346,3 +346,68 @@ def test_a_join_on_a_repeated_key_is_refused(tmp_path):
     )
     with pytest.raises(MappingError, match="groups.csv has 2 rows for group 'A'"):
         validate_path(path)
+
+
+# --------------------------------------------------------------------------- unassigned leads
+
+_LEADS = {
+    "reps.csv": "rep_id,name,team,department\nR1,Ana,A,North\nHOUSE,House account,House,House\n",
+    "deals.csv": "deal_id,rep_id,stage,close_date,lead_source\nD1,R1,won,2026-01-05,web\n"
+    "D2,,open,,web\nD3,,lost,2026-01-09,fair\nD4,,won,2026-01-10,fair\n",
+    "orders.csv": "order_id,rep_id,product_id,order_date,quantity,unit_price\n"
+    "O1,R1,P1,2026-01-05,1,10\nO2,,P1,2026-01-06,2,10\n",
+}
+
+
+def _leads(tmp_path, house: str = "") -> Path:
+    tables = "tables:\n  reps: {file: reps.csv}\n  deals: {file: deals.csv}\n  orders: {file: orders.csv}\n"
+    return _write(tmp_path, {**_LEADS, "m.yaml": house + tables}) / "m.yaml"
+
+
+def test_open_and_lost_deals_may_be_unassigned_leads(tmp_path):
+    result = validate_path(_leads(tmp_path))
+    deals = result.tables["deals"].set_index("deal_id")
+    assert list(deals.index) == ["D1", "D2", "D3"]
+    assert deals.loc[["D2", "D3"], "rep_id"].isna().all()
+    assert _reasons(result, "deals") == [
+        (
+            "deals.csv",
+            5,
+            "rep_id",
+            "",
+            "a won deal needs a rep_id (open and lost deals may be unassigned); "
+            "name a house_account in the mapping for sales without a rep",
+        )
+    ]
+    assert [r[4] for r in _reasons(result, "orders")] == [
+        "an order needs a rep_id; name a house_account in the mapping for sales without a rep"
+    ]
+
+
+def test_unassigned_leads_count_in_lead_source_conversion(tmp_path):
+    from salescoach.insights import InsightRules, lead_sources
+
+    deals = validate_path(_leads(tmp_path)).tables["deals"]
+    table = lead_sources(deals, InsightRules())
+    assert table.loc["web", "leads"] == 2 and table.loc["fair", "leads"] == 1
+
+
+def test_house_account_takes_sales_without_a_rep(tmp_path):
+    result = validate_path(_leads(tmp_path, "house_account: HOUSE\n"))
+    assert result.rejects.empty
+    deals = result.tables["deals"].set_index("deal_id")
+    assert deals.loc["D4", "rep_id"] == "HOUSE"
+    assert pd.isna(deals.loc["D2", "rep_id"])  # an open lead stays unassigned
+    assert result.tables["orders"].set_index("order_id").loc["O2", "rep_id"] == "HOUSE"
+
+
+def test_house_account_per_table(tmp_path):
+    path = _leads(tmp_path)
+    path.write_text(
+        path.read_text().replace(
+            "orders: {file: orders.csv}", "orders: {file: orders.csv, house_account: HOUSE}"
+        )
+    )
+    result = validate_path(path)
+    assert result.tables["orders"]["rep_id"].notna().all()
+    assert len(_reasons(result, "deals")) == 1
