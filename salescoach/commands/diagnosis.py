@@ -35,11 +35,19 @@ JSON_COLUMNS = [c for c in FINDING_COLUMNS if c not in ("benchmark", "rule")]
 @user_errors
 def diagnose(ctx, period, scope, scope_id, fmt_, by_owner) -> None:
     """Why goals were missed: product, price, delivery, service, marketing, training, then the rep."""
+    from salescoach.diagnosis import not_assessed
+
     wb = workbook_from(ctx)
     frame = service.findings(wb, period, scope, scope_id)
+    checks = frame.attrs.get("checks", pd.DataFrame(columns=["cause", "status", "detail"]))
     if fmt_ == "json":
         rows = frame[JSON_COLUMNS] if len(frame) else frame
-        click.echo(json.dumps(rows.to_dict("records"), ensure_ascii=False, indent=2, default=str))
+        records = [
+            {k: (None if _missing(v) else v) for k, v in r.items()} | {"status": "finding"}
+            for r in rows.to_dict("records")
+        ]
+        records += not_assessed(checks)
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2, default=str))
         return
     fmt = Formatter.for_settings(wb.settings)
     if by_owner:
@@ -57,9 +65,25 @@ def diagnose(ctx, period, scope, scope_id, fmt_, by_owner) -> None:
                 click.echo(f"- [{label(r.scope)} {r.scope_id}] {r.evidence}")
                 click.echo("  " + _("Action: {action}", action=r.action))
         return
-    checks = list(frame.attrs.get("checks", pd.DataFrame()).itertuples())
-    width = max([len(label(c.cause)) for c in checks] or [0])
-    for c in checks:
+    state = frame.attrs.get("state", "closed")
+    if state != "closed":
+        click.echo(_period_note(state, frame.attrs.get("as_of"), fmt))
+        pace = frame.attrs.get("pace")
+        if pace is not None and len(pace):
+            company = pace[pace["scope"] == "company"].iloc[0]
+            click.echo(
+                _(
+                    "Pace: {actual} against {expected} expected by now ({target} for the period); open pipeline due in the period {pipeline}.",
+                    actual=fmt.money(company["actual"]),
+                    expected=fmt.money(company["expected"]),
+                    target=fmt.money(company["target"]),
+                    pipeline=fmt.money(company["pipeline"]),
+                )
+            )
+        click.echo("")
+    rows = list(checks.itertuples())
+    width = max([len(label(c.cause)) for c in rows] or [0])
+    for c in rows:
         click.echo(f"{label(c.cause):<{width}}  {c.detail}")
     click.echo("")
     for r in frame.itertuples():
@@ -67,9 +91,29 @@ def diagnose(ctx, period, scope, scope_id, fmt_, by_owner) -> None:
             continue
         tag = _("works") if r.positive else label(r.cause)
         unit = f"{label(r.scope)} {r.scope_id}"
-        click.echo(f"[{tag}] {unit}  {fmt.money(r.impact)}  ({label(r.owner)})")
+        confidence = service._confidence(fmt, _, r.n, r.low, r.high)
+        click.echo(f"[{tag}] {unit}  {fmt.money(r.impact)}  ({label(r.owner)})  {confidence}")
         click.echo(f"    {r.evidence}")
         click.echo("    " + _("Action: {action}", action=r.action))
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _period_note(state: str, as_of, fmt: Formatter) -> str:
+    if state == "not_started":
+        return _(
+            "The period has not started in the data (it runs to {date}): judged on pace and pipeline; no rep is blamed.",
+            date=fmt.date(as_of),
+        )
+    return _(
+        "The period is under way (data runs to {date}): judged on pace against the pro-rated goal and the pipeline; no rep is blamed before it ends.",
+        date=fmt.date(as_of),
+    )
 
 
 @click.group()

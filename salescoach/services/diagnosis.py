@@ -31,8 +31,9 @@ def rep_attainment(tables, goal_events, period: Period) -> pd.DataFrame:
     return reps.set_index("scope_id")[["actual", "target", "attainment"]]
 
 
-def run(wb, period=None) -> diagnosis.Diagnosis:
-    """The whole pass (findings and what each check concluded) for a workbook and period."""
+def run(wb, period=None, today=None) -> diagnosis.Diagnosis:
+    """The whole pass (findings and what each check concluded) for a workbook and period;
+    `today` is the clock (default: today) that says whether the period is over."""
     p = _period(wb, period)
     tables = wb.facts().all()
     if tables.get("reps") is None:
@@ -41,10 +42,13 @@ def run(wb, period=None) -> diagnosis.Diagnosis:
         events = using_store(wb, lambda store: store.frame(attainment.GOAL_KIND))
     except Exception:  # noqa: BLE001 - an empty or new store has no goal events
         events = None
-    att = rep_attainment(tables, events, p)
+    try:
+        att = rep_attainment(tables, events, p)
+    except Exception:  # noqa: BLE001 - no goals for the period: the rep check says not assessed
+        att = None
     section = wb.settings["diagnosis"] if "diagnosis" in _sections(wb.settings) else {}
     return diagnosis.diagnose(
-        tables, p.start, p.end, att, section, Formatter.for_settings(wb.settings)
+        tables, p.start, p.end, att, section, Formatter.for_settings(wb.settings), today=today
     )
 
 
@@ -77,12 +81,42 @@ def _in_scope(findings: pd.DataFrame, reps: pd.DataFrame, scope, scope_id) -> pd
     return findings[keep].reset_index(drop=True)
 
 
-def findings(wb, period=None, scope=None, scope_id=None) -> pd.DataFrame:
-    """The findings of a period for a scope; `.attrs["checks"]` holds what each check concluded."""
-    result = run(wb, period)
+def findings(wb, period=None, scope=None, scope_id=None, today=None) -> pd.DataFrame:
+    """The findings of a period for a scope; `.attrs` holds "checks" (what each check concluded,
+    not assessed and what it needs included), "state" (closed, under_way, not_started), "as_of"
+    and, for a period not over, "pace"."""
+    result = run(wb, period, today)
     frame = _in_scope(result.findings, wb.facts()["reps"], scope, scope_id)
     frame.attrs["checks"] = result.checks
+    frame.attrs["state"] = result.state
+    frame.attrs["as_of"] = result.as_of
+    frame.attrs["pace"] = result.pace
     return frame
+
+
+def waterfall(wb, period=None, level="company", today=None) -> pd.DataFrame:
+    """The goal-gap waterfall per scope at `level` (company, department, team, rep): see
+    `salescoach.diagnosis_gap.gap_waterfall`."""
+    from salescoach.diagnosis_gap import gap_waterfall
+
+    result = run(wb, period, today)
+    return gap_waterfall(result.gaps, result.effects, wb.facts()["reps"], level)
+
+
+def rep_explanation(wb, rep_id: str, period=None, today=None) -> dict:
+    """What explains one rep's own gap, with the next coaching step (see
+    `salescoach.diagnosis_gap.rep_explanation`)."""
+    from salescoach.diagnosis_gap import rep_explanation as explain
+    from salescoach.services import coaching as coach_service
+
+    result = run(wb, period, today)
+    try:
+        steps = coach_service.steps(wb)
+        sessions = coach_service.sessions(wb, rep_id)
+        n = len(sessions)
+    except Exception:  # noqa: BLE001 - a new workbook has no coaching records yet
+        steps, n = None, 0
+    return explain(result, rep_id, steps, n)
 
 
 def by_owner(wb, period=None, scope=None, scope_id=None) -> dict[str, pd.DataFrame]:
@@ -113,7 +147,27 @@ def readable(found: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.DataFr
             ],
             _("Evidence"): found["evidence"],
             _("Revenue at stake"): [fmt.money_compact(v) for v in found["impact"]],
+            _("Confidence"): [
+                _confidence(fmt, _, n, lo, hi)
+                for n, lo, hi in zip(
+                    found.get("n", [None] * len(found)),
+                    found.get("low", [None] * len(found)),
+                    found.get("high", [None] * len(found)),
+                    strict=True,
+                )
+            ],
             _("Owner"): [label(o, lang) for o in found["owner"]],
             _("Action"): found["action"],
         }
     ).reset_index(drop=True)
+
+
+def _confidence(fmt: Formatter, _, n, low, high) -> str:
+    """ "n 4,075; 14.0%-16.2%": the sample a finding rests on and its interval."""
+    if n is None or pd.isna(n):
+        return ""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return _("n {n}", n=fmt.number(n))
+    rate = 0 <= low <= 1 and 0 <= high <= 1
+    lo, hi = (fmt.pct(low, 1), fmt.pct(high, 1)) if rate else (fmt.number(low), fmt.number(high))
+    return _("n {n}; {low} to {high}", n=fmt.number(n), low=lo, high=hi)
