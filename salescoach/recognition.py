@@ -185,8 +185,16 @@ class BonusPlan:
             raise InputError(
                 _("[recognition.bonus] tiers: give [attainment, rate] pairs")
             ) from None
+        base = values["base"]
+        if base != AUTO and (not isinstance(base, (int, float)) or isinstance(base, bool)):
+            raise InputError(
+                _(
+                    '[recognition.bonus] base: give an amount or "auto", not {value}',
+                    value=repr(base),
+                )
+            )
         return cls(
-            base=float(values["base"]),
+            base=0.0 if base == AUTO else float(base),
             tiers=tiers,
             mode=values["mode"],
             cap=float(values["cap"]) if values.get("cap") else None,
@@ -338,6 +346,11 @@ class ProgramSettings:
     on_time_grace_days: int = 0
     rules: tuple[AwardRule, ...] = field(default_factory=tuple)
     plan: BonusPlan | None = None
+    # Amounts the settings leave "auto" (bonus_base, cash_budget, noncash_budget), and what
+    # they were derived from once `with_auto_amounts` has filled them in.
+    auto: tuple[str, ...] = ()
+    revenue_per_seller: float = math.nan
+    sellers: int = 0
 
     @classmethod
     def from_settings(cls, settings) -> ProgramSettings:
@@ -348,8 +361,8 @@ class ProgramSettings:
             raise InputError(_("award rules need distinct names"))
         return cls(
             metric=r["metric"],
-            cash_budget=float(r["cash_budget"]),
-            noncash_budget=float(r["noncash_budget"]),
+            cash_budget=0.0 if r["cash_budget"] == AUTO else float(r["cash_budget"]),
+            noncash_budget=0.0 if r["noncash_budget"] == AUTO else float(r["noncash_budget"]),
             leave_day_cost=float(r["leave_day_cost"]),
             offices=int(r["offices"]),
             rank_digits=int(r["rank_digits"]),
@@ -364,6 +377,15 @@ class ProgramSettings:
             on_time_grace_days=int(settings["monitoring"]["on_time_grace_days"]),
             rules=rules,
             plan=BonusPlan.from_settings(r["bonus"]),
+            auto=tuple(
+                key
+                for key, value in (
+                    ("bonus_base", r["bonus"]["base"]),
+                    ("cash_budget", r["cash_budget"]),
+                    ("noncash_budget", r["noncash_budget"]),
+                )
+                if value == AUTO
+            ),
         )
 
     @property
@@ -371,6 +393,125 @@ class ProgramSettings:
         """How many periods up to the current one the rules and flags read."""
         longest = max([x.n for x in self.rules if x.qualifies == "consistent"] + [1])
         return max(longest, self.trailing_periods + 1, self.unrecognised_periods, 2)
+
+
+# --------------------------------------------------------------------------- auto amounts
+
+AUTO = "auto"
+# Award money the settings leave "auto" follows the organisation's own revenue, in its own
+# currency: shares of the median revenue per seller per period (M) and of M x sellers. A fixed
+# 8,000 is a bonus in one business and a multiple of a seller's sales in another.
+AUTO_SHARES = {"bonus_base": 0.005, "cash_budget": 0.01, "noncash_budget": 0.0025}
+
+
+def revenue_per_seller(revenue: pd.DataFrame) -> float:
+    """The median over sellers of their mean revenue per period (seller x period frame); periods
+    without any revenue (before the data starts) and sellers who sold nothing are left out."""
+    if revenue.empty:
+        return math.nan
+    revenue = revenue.loc[:, revenue.sum(axis=0) > 0]
+    per_seller = revenue.mean(axis=1)
+    per_seller = per_seller[per_seller > 0]
+    return float(per_seller.median()) if len(per_seller) else math.nan
+
+
+def _two_figures(x: float) -> float:
+    """420, 8,400, 61,000: an amount a manager would have chosen, not 8,391.27."""
+    return float(f"{x:.2g}") if x > 0 else 0.0
+
+
+def with_auto_amounts(program: ProgramSettings, revenue: pd.DataFrame) -> ProgramSettings:
+    """The program with its "auto" amounts derived from `revenue` (seller x period, the
+    sellers on staff, recent periods). Without revenue they stay 0: no bonus, no limit, said
+    in `auto_notes`."""
+    from dataclasses import replace
+
+    if not program.auto:
+        return program
+    median = revenue_per_seller(revenue)
+    sellers = int(len(revenue))
+    values = {}
+    if np.isfinite(median):
+        values = {
+            "bonus_base": _two_figures(AUTO_SHARES["bonus_base"] * median),
+            "cash_budget": _two_figures(AUTO_SHARES["cash_budget"] * median * sellers),
+            "noncash_budget": _two_figures(AUTO_SHARES["noncash_budget"] * median * sellers),
+        }
+    plan = program.plan
+    if "bonus_base" in program.auto and plan is not None:
+        plan = BonusPlan(values.get("bonus_base", 0.0), plan.tiers, plan.mode, plan.cap)
+    return replace(
+        program,
+        plan=plan,
+        cash_budget=values.get("cash_budget", 0.0)
+        if "cash_budget" in program.auto
+        else program.cash_budget,
+        noncash_budget=values.get("noncash_budget", 0.0)
+        if "noncash_budget" in program.auto
+        else program.noncash_budget,
+        revenue_per_seller=median,
+        sellers=sellers,
+    )
+
+
+def _share(x: float, fmt: Formatter) -> str:
+    """0.5%, 1%, 0.25%: as many decimals as the share has."""
+    digits = next(d for d in range(4) if round(x * 100, d) == round(x * 100, 6))
+    return fmt.pct(x, digits)
+
+
+def auto_notes(program: ProgramSettings, fmt: Formatter, lang: str = "en") -> list[str]:
+    """How each "auto" amount was set, for the manager to check or replace in the settings."""
+    _ = translator(lang)
+    if not program.auto:
+        return []
+    if not np.isfinite(program.revenue_per_seller):
+        return [
+            _(
+                'Bonus base and budgets are set to "auto" in salescoach.toml, but the workbook has'
+                " no sellers' revenue to derive them from: no bonus is paid and the budgets do not"
+                " limit awards. Set them in [recognition]."
+            )
+        ]
+    median = fmt.money(program.revenue_per_seller)
+    notes = []
+    if "bonus_base" in program.auto and program.plan is not None:
+        notes.append(
+            _(
+                "Bonus base {share} of the median revenue per seller per period ({median}) ="
+                ' {amount} ([recognition.bonus] base = "auto").',
+                share=_share(AUTO_SHARES["bonus_base"], fmt),
+                median=median,
+                amount=fmt.money(program.plan.base),
+            )
+        )
+    for key, text in (
+        (
+            "cash_budget",
+            N_(
+                "Cash budget {share} of the median revenue per seller per period ({median}) x"
+                ' {sellers} sellers = {amount} ([recognition] cash_budget = "auto").'
+            ),
+        ),
+        (
+            "noncash_budget",
+            N_(
+                "Non-cash budget {share} of the median revenue per seller per period ({median}) x"
+                ' {sellers} sellers = {amount} ([recognition] noncash_budget = "auto").'
+            ),
+        ),
+    ):
+        if key in program.auto:
+            notes.append(
+                _(
+                    text,
+                    share=_share(AUTO_SHARES[key], fmt),
+                    median=median,
+                    sellers=fmt.number(program.sellers),
+                    amount=fmt.money(getattr(program, key)),
+                )
+            )
+    return notes
 
 
 # --------------------------------------------------------------------------- standings
@@ -740,7 +881,7 @@ def propose(
     scaling and shortfall is written in `notes` or in the award's own sentence.
     """
     _ = translator(lang)
-    rows, notes = [], []
+    rows, notes = [], auto_notes(program, fmt, lang)
     money = program.metric == "revenue"
     overall = ranks(s.loc[s["eligible"], "attainment"], program.rank_digits)
     for rule in program.rules:

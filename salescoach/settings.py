@@ -38,7 +38,13 @@ def defaults() -> dict[str, dict[str, Any]]:
     return tomllib.loads(default_text())
 
 
+# A setting shipped as "auto" is derived from the workbook's data unless given as a number.
+AUTO = "auto"
+
+
 def _same_kind(default: Any, value: Any) -> bool:
+    if default == AUTO:
+        return value == AUTO or (isinstance(value, (int, float)) and not isinstance(value, bool))
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
     if isinstance(default, (int, float)):
@@ -122,7 +128,7 @@ def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[st
                         section=section,
                         key=key,
                         value=repr(value),
-                        name=type(default).__name__,
+                        name='number or "auto"' if default == AUTO else type(default).__name__,
                     )
                 )
             if isinstance(default, dict):

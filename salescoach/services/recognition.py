@@ -114,12 +114,31 @@ def inputs(wb: Workbook, period, lang: str | None = None) -> Inputs:
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    program = recognition.with_auto_amounts(program, seller_revenue(tables, p, program))
     decided = current(wb)
     recognised = decided[decided["status"].isin(DECIDED)] if len(decided) else None
     table = recognition.standings(tables, history, p, program, recognised)
     return Inputs(
         p, program, table, Formatter.for_settings(wb.settings), lang or wb.settings.language
     )
+
+
+def seller_revenue(tables, period: Period, program: ProgramSettings) -> pd.DataFrame:
+    """Revenue of each seller on staff at the period's end (support staff are not paid on
+    sales), per period: the period and the `trailing_periods` before it. Empty without
+    revenue in the data or without any "auto" amount to derive."""
+    if not program.auto:
+        return pd.DataFrame()
+    reps = tables["reps"]
+    sellers = reps[reps["role"].fillna("seller").ne("support")] if "role" in reps else reps
+    if "end_date" in sellers:
+        sellers = sellers[~(sellers["end_date"] < period.start)]
+    periods = [period.shift(-back) for back in range(program.trailing_periods, -1, -1)]
+    try:
+        columns = {str(p): actuals.per_rep(tables, "revenue", p.start, p.end) for p in periods}
+    except actuals.MissingData:
+        return pd.DataFrame()
+    return pd.DataFrame(columns).reindex(sellers["rep_id"]).fillna(0.0)
 
 
 def standings(
