@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from salescoach import actuals
+from salescoach.decisions import COMPANY_ID, GOAL, goal_key  # noqa: F401 - the registry's key
 from salescoach.periods import Period
 
-GOAL_KIND = "goal"
+GOAL_KIND = GOAL
 GOAL_COLUMNS = [
     "scope",
     "scope_id",
@@ -30,12 +31,6 @@ GOAL_COLUMNS = [
     "reason",
     "why",
 ]
-COMPANY_ID = "company"
-
-
-def goal_key(scope: str, scope_id: str | None, period: str, metric: str) -> str:
-    """The store key of one goal: `team|North A|2026-Q3|revenue`."""
-    return f"{scope}|{scope_id if scope != 'company' else COMPANY_ID}|{period}|{metric}"
 
 
 def goals_in_force(targets: pd.DataFrame | None, goal_events: pd.DataFrame | None) -> pd.DataFrame:

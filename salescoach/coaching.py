@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from salescoach.decisions import ACTION_DONE, SESSION, STEP
 from salescoach.i18n import _
 
 LADDER = ("none", "training_assigned", "coaching_plan", "improvement_plan", "dismissal_review")
-STEP_KIND = "coaching_step"
-SESSION_KIND = "coaching"
-ACTION_DONE_KIND = "coaching_action_done"
+STEP_KIND = STEP
+SESSION_KIND = SESSION
+ACTION_DONE_KIND = ACTION_DONE
 
 
 @dataclass(frozen=True)

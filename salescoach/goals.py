@@ -30,16 +30,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from salescoach import actuals
+from salescoach import actuals, decisions
 from salescoach.attainment import goal_key
 from salescoach.contract import METRICS, SCOPES
+from salescoach.decisions import ACK, ack_key  # noqa: F401 - the registry's key
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import N_, N_n, _, label, name_order, plural_translator, separated, translator
 from salescoach.periods import Period
 
 REASONS = ("performance", "economy", "competition", "other")
-ACK_KIND = "goal_ack"
+ACK_KIND = ACK
 ALLOCATION_MODES = ("history", "capacity", "even")
 LEVELS = ("department", "team", "rep")  # below the company, top to bottom
 
@@ -817,10 +818,13 @@ def check_goal_input(
     closed_before: pd.Timestamp | None = None,
     force: bool = False,
     fiscal_start: int = 1,
+    fmt: Formatter | None = None,
 ) -> Period:
     """Refuse a goal that cannot be right, with one sentence; returns the parsed period.
 
-    A period has closed when it ended before `closed_before` (the newest date in the data).
+    A period has closed when it ended before `closed_before` (the newest date in the data);
+    changing it needs `force` (the explicit override). The checks are the registry's
+    (:mod:`salescoach.decisions`), so the CLI, the app and a notebook refuse with the same words.
     """
     try:
         p = Period.parse(period, fiscal_start)
@@ -838,8 +842,10 @@ def check_goal_input(
                 choices=", ".join(METRICS),
             )
         )
-    if scope != "company":
-        column = {"rep": "rep_id", "team": "team", "department": "department"}[scope]
+    if scope == "rep":
+        decisions.check_rep(reps, scope_id, p, seller=True, fmt=fmt)
+    elif scope != "company":
+        column = {"team": "team", "department": "department"}[scope]
         if scope_id not in set(reps[column].dropna()):
             raise InputError(
                 _(
@@ -848,32 +854,17 @@ def check_goal_input(
                     scope_id=scope_id,
                 )
             )
-        if scope == "rep" and active_share(reps[reps["rep_id"] == scope_id], p).iloc[0] <= 0:
-            raise InputError(
-                _("{rep_id} is not on staff during {period}", rep_id=scope_id, period=str(p))
-            )
-    try:
-        value = float(target)
-    except (TypeError, ValueError):
-        raise InputError(_("the target {target} is not a number", target=target)) from None
-    if not np.isfinite(value) or value < 0:
-        raise InputError(_("a target cannot be negative ({target})", target=target))
-    if not (reason or "").strip():
-        raise InputError(_("a goal needs a reason (why it is set or revised)"))
-    if closed_before is not None and p.end < closed_before and not force:
-        raise InputError(
-            _(
-                "{period} has already closed; use --force to change a closed period's goal",
-                period=str(p),
-            )
-        )
+    decisions.check_amount(target, "target")
+    decisions.check_reason(reason, _("a goal needs a reason (why it is set or revised)"))
+    decisions.check_open_period(p, closed_before, force)
     return p
 
 
 def goal_record(
-    scope, scope_id, period, metric, target, reason_code, basis=None
+    scope, scope_id, period, metric, target, reason_code, basis=None, override=False
 ) -> tuple[str, dict]:
-    """The store key and data of one goal version."""
+    """The store key and data of one goal version; `override` marks a closed period's goal
+    changed on purpose (`override: true` in the record)."""
     if reason_code not in REASONS:
         raise InputError(
             _(
@@ -892,6 +883,8 @@ def goal_record(
     }
     if basis:
         data["basis"] = basis
+    if override:
+        data["override"] = True
     return goal_key(scope, scope_id, str(period), metric), data
 
 
@@ -945,10 +938,6 @@ def goal_history(
 
 
 # --------------------------------------------------------------------------- discussion
-
-
-def ack_key(rep_id: str, period: str) -> str:
-    return f"rep:{rep_id}|{period}"
 
 
 def acknowledgement_status(

@@ -19,12 +19,13 @@ import pandas as pd
 
 from salescoach import monitoring
 from salescoach.attainment import attainment_table
+from salescoach.decisions import AWARD, award_key  # noqa: F401 - the registry's key
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import N_, _, _n, name_order, separated, translator
 from salescoach.periods import Period
 
-AWARD_KIND = "award"
+AWARD_KIND = AWARD
 QUALIFIERS = ("met_goal", "top_n", "consistent", "most_improved", "best_feedback")
 REWARDS = ("bonus_plan", "cash_share", "cash_fixed", "leave_days", "trip", "office", "title")
 CASH_REWARDS = ("bonus_plan", "cash_share", "cash_fixed")
@@ -101,12 +102,6 @@ def award_label(text, gettext=None) -> str:
 
 
 HISTORY_PREFIX = "attainment:"
-
-
-def award_key(*, period: str, rule: str, rep_id: str) -> str:
-    """The store key of one award: `award:2026-Q3|goal_met|R001` (keywords only: the first
-    version of this function took rep_id first)."""
-    return f"award:{period}|{rule}|{rep_id}"
 
 
 def parse_award_key(key: str) -> dict[str, str] | None:

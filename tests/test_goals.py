@@ -357,7 +357,7 @@ def test_rollup_counts_sellers_without_a_goal():
     [
         (("rep", "R9", "2026-Q4", "revenue", 10, "x"), "unknown rep R9"),
         (("team", "T9", "2026-Q4", "revenue", 10, "x"), "unknown team T9"),
-        (("rep", "R2", "2026-Q4", "revenue", 10, "x"), "R2 is not on staff during 2026-Q4"),
+        (("rep", "R2", "2026-Q4", "revenue", 10, "x"), "R2 left on 2026-08-15, before 2026-Q4"),
         (("rep", "R1", "2026-Q5", "revenue", 10, "x"), "is not a period"),
         (("rep", "R1", "2026-Q4", "revenue", -1, "x"), "cannot be negative"),
         (("rep", "R1", "2026-Q4", "revenue", "lots", "x"), "is not a number"),

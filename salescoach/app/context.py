@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from salescoach import actuals
+from salescoach import actuals, goals
 from salescoach.fmt import Formatter
 from salescoach.i18n import matches, sort_key, translator
 from salescoach.periods import Period
@@ -195,9 +195,15 @@ class Context:
         """The rep_ids the current scope counts."""
         return actuals.members(self.reps, self.scope, self.scope_id)
 
-    def rep_choices(self) -> list[tuple[str, str]]:
-        """(label, id) of the reps in the current scope, for forms that act on one rep."""
-        wanted = set(self.members())
+    def rep_choices(self, sellers: bool = False) -> list[tuple[str, str]]:
+        """(label, id) of the reps in the current scope on staff during the period, for forms
+        that act on one rep; only sellers with `sellers` (an award on sales, a seller goal).
+        Leavers and joiners outside the period are left out: the services refuse them."""
+        reps = self.reps
+        on_staff = goals.active_share(reps, self.period_obj) > 0
+        wanted = set(self.members()) & set(on_staff[on_staff].index.astype(str))
+        if sellers:
+            wanted -= set(goals.support_staff(reps)["rep_id"].astype(str))
         return [(label, rid) for label, rid in self.scope_choices("rep") if rid in wanted]
 
     def daily(self, metric: str) -> pd.DataFrame:

@@ -133,7 +133,8 @@ class Field:
 class Form:
     """Fields, a button and a status line; ``submit()`` saves only when every field is good.
 
-    ``action(values)`` does the write and returns the sentence to show on success.
+    ``action(values)`` does the write and returns the sentence to show on success, or
+    (sentence, warnings) when the service accepted the write with warnings to show.
     ``clear_after`` names the fields emptied after a save (reasons and notes, not targets).
     """
 
@@ -182,14 +183,16 @@ class Form:
             self._status("error", self._("Nothing saved: correct the fields marked in red."))
             return False
         try:
-            message = self.action(values)
+            result = self.action(values)
         except InputError as exc:
             self._status("error", self._("Nothing saved: {why}", why=str(exc)))
             return False
+        message, warnings = (result, ()) if isinstance(result, str) else result
         for name in self.clear_after:
             self.fields[name].reset()
         self.saved += 1
-        self._status("ok", message)
+        shown = [self._("Warning: {text}", text=w) for w in warnings]
+        self._status("warn" if warnings else "ok", " ".join([message, *shown]))
         return True
 
     def _status(self, level: str, text: str) -> None:

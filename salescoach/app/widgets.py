@@ -124,6 +124,7 @@ STYLE = """
 .sc-app .sc-title { font-size: 1.4em; font-weight: 600; margin: 0.2em 0 0.4em 0; }
 .sc-error { color: #b00020; }
 .sc-ok { color: #1b5e20; }
+.sc-warn { color: #8a5a00; }
 .sc-info { color: #555; }
 .sc-field-error { color: #b00020; font-size: 0.9em; padding-left: 0.5em; }
 table.sc-grid { border-collapse: collapse; font-size: 0.9em; margin: 0.3em 0; }

@@ -7,8 +7,24 @@ from pathlib import Path
 
 import click
 
+from salescoach import decisions
 from salescoach.commands.common import UserError, user_errors, workbook_from
-from salescoach.i18n import _n
+from salescoach.i18n import _, _n
+
+
+def _echo_kinds(kinds) -> None:
+    """One line per kind of decision, in the registry's words; a kind this version of
+    salescoach does not know is named as stored, with a warning (restored all the same)."""
+    for kind, count in decisions.count_by_kind(kinds).items():
+        click.echo(f"  {decisions.store_kind_label(kind)}: {count}")
+        if kind not in decisions.STORE_KINDS:
+            click.echo(
+                "  "
+                + _(
+                    "Warning: {kind} is not a kind of decision this salescoach knows; it is kept as is.",
+                    kind=kind,
+                )
+            )
 
 
 @click.command()
@@ -27,6 +43,7 @@ def backup(ctx: click.Context, file: Path | None) -> None:
         file.parent.mkdir(parents=True, exist_ok=True)
     with wb.store() as store:
         count = store.dump(file)
+        kinds = [e.kind for e in store.history()]
     click.echo(
         _n(
             "Backed up {count} decision to {path}",
@@ -36,6 +53,7 @@ def backup(ctx: click.Context, file: Path | None) -> None:
             path=file,
         )
     )
+    _echo_kinds(kinds)
 
 
 @click.command()
@@ -51,10 +69,12 @@ def restore(ctx: click.Context, file: Path, merge: bool) -> None:
     """Restore decisions from a FILE written by `salescoach backup`, keeping ids and times."""
     wb = workbook_from(ctx)
     with wb.store() as store:
+        before = {e.id for e in store.history()} if merge else set()
         try:
             count = store.restore(file, merge=merge)
         except ValueError as exc:
             raise UserError(str(exc)) from None
+        kinds = [e.kind for e in store.history() if e.id not in before]
     click.echo(
         _n(
             "Restored {count} decision from {path}",
@@ -64,3 +84,4 @@ def restore(ctx: click.Context, file: Path, merge: bool) -> None:
             path=file,
         )
     )
+    _echo_kinds(kinds)

@@ -103,6 +103,8 @@ def _decide(ctx, status, period, keys, rep_ids, rules, everything, reason) -> No
     stored = service.decide(
         wb, period, status, author(), reason, tuple(keys), tuple(rep_ids), tuple(rules), everything
     )
+    for warning in service.award_warnings(wb, period):
+        click.echo(_("Warning: {text}", text=warning))
     for e in stored:
         click.echo(f"{e.key}  {_(STATUS_LABELS[status])}")
     click.echo(
@@ -145,6 +147,26 @@ def approve(ctx, keys, period, rep_ids, rules, everything, reject, reason) -> No
 def communicate(ctx, keys, period, rep_ids, rules, everything, reason) -> None:
     """Record that approved awards were told to the reps."""
     _decide(ctx, "communicated", period, keys, rep_ids, rules, everything, reason)
+
+
+@awards.command()
+@click.argument("rep_id")
+@_period
+@click.option("--award", required=True, help="What is awarded, e.g. 'extra leave'.")
+@click.option("--amount", type=float, default=0.0, show_default=True, help="Its worth.")
+@_reason
+@click.pass_context
+@user_errors
+def grant(ctx, rep_id, period, award, amount, reason) -> None:
+    """Approve an award for REP_ID granted by hand, outside the award rules."""
+    wb = workbook_from(ctx)
+    _ = translator(wb.settings.language)
+    saved = service.grant(wb, rep_id, period, award, amount, reason, author())
+    for warning in saved.warnings:
+        click.echo(_("Warning: {text}", text=warning))
+    click.echo(
+        _("Approved: {award} for {rep} ({key}).", award=award, rep=rep_id, key=saved.event.key)
+    )
 
 
 @awards.command("list")

@@ -5,6 +5,8 @@ A service reads facts and decisions from a Workbook, calls the pure functions of
 notebooks and the Voila app all go through services, so each write is made in one place.
 """
 
+from dataclasses import dataclass
+
 from salescoach.errors import InputError
 from salescoach.i18n import _
 from salescoach.periods import Period
@@ -25,3 +27,36 @@ def using_store(wb, action):
     """Run `action(store)` on the workbook's decisions store and close it afterwards."""
     with wb.store() as store:
         return action(store)
+
+
+def writing(wb, store, action):
+    """Run `action(store)` on `store` (an already open one: the app's) or the workbook's own."""
+    if store is not None:
+        return action(store)
+    return using_store(wb, action)
+
+
+def staff_and_now(wb, tables=None):
+    """(reps, the workbook's 'now'): what every write checks a rep and a period against.
+
+    'Now' is the newest order or close date in the facts, so a closed period is the same
+    whether the CLI, the app or a notebook asks. `tables` are facts already read (the app's)."""
+    from salescoach import actuals
+
+    if tables is None:
+        facts = wb.facts()
+        tables = {"reps": facts["reps"], "orders": facts.get("orders"), "deals": facts.get("deals")}
+    return tables["reps"], actuals.last_day(tables)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a write stored, and the warnings its caller must show (the CLI prints them, the
+    app shows them under the form): accepted, but worth a second look."""
+
+    events: tuple
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def event(self):
+        return self.events[0]

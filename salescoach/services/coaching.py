@@ -1,12 +1,9 @@
 """Coaching decisions in a workbook's store: ladder steps, sessions, actions done, overdue.
 
-Store conventions (shared with `salescoach/app/decisions.py`):
-
-| decision | kind | key | data |
-|---|---|---|---|
-| ladder step | `coaching_step` | `rep_id` | rep_id, step, period, evidence, outcome, follow_up |
-| session | `coaching` | `rep_id|<UTC time>` | rep_id, period, note, actions ("text@YYYY-MM-DD"), follow_up |
-| action done | `coaching_action_done` | `<session key>#<n>` | rep_id, done_on |
+Kinds, keys and checks are the registry's (`salescoach.decisions`): a ladder step is kind
+`coaching_step` keyed by the rep id, a session kind `coaching` keyed `rep_id|<UTC time>`, an
+action done kind `coaching_action_done` keyed `<session key>#<n>`. The CLI, the app and
+notebooks write through these functions only.
 """
 
 from __future__ import annotations
@@ -15,27 +12,18 @@ import datetime as dt
 
 import pandas as pd
 
-from salescoach import coaching
+from salescoach import coaching, decisions
 from salescoach.errors import InputError
+from salescoach.fmt import Formatter
 from salescoach.i18n import _
-from salescoach.services import using_store
+from salescoach.services import period_of, staff_and_now, using_store, writing
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _text(value, what: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InputError(_("{what} is required.", what=what))
-    return text
-
-
-def _rep(wb, rep_id: str) -> str:
-    reps = wb.facts().get("reps")
-    if reps is not None and rep_id not in set(reps["rep_id"]):
-        raise InputError(_("Unknown rep {rep_id}.", rep_id=repr(rep_id)))
+def _rep(wb, rep_id: str, period=None, tables=None) -> str:
+    """The rep, known and (for a period) on staff during it; support staff can be coached."""
+    reps, _now = staff_and_now(wb, tables)
+    p = period_of(wb, period) if period else None
+    decisions.check_rep(reps, rep_id, p, fmt=Formatter.for_settings(wb.settings))
     return rep_id
 
 
@@ -57,10 +45,21 @@ def sessions(wb, rep_id: str | None = None) -> pd.DataFrame:
 
 
 def record_step(
-    wb, rep_id, step, reason, who, period=None, evidence="", outcome="", follow_up=None
+    wb,
+    rep_id,
+    step,
+    reason,
+    who,
+    period=None,
+    evidence="",
+    outcome="",
+    follow_up=None,
+    today=None,
+    store=None,
+    tables=None,
 ):
     """A manager's decision to move a rep on the ladder; InputError and nothing written on a bad value."""
-    reason = _text(reason, "A reason")
+    reason = decisions.check_reason(reason)
     if step not in coaching.LADDER:
         raise InputError(
             _(
@@ -69,7 +68,7 @@ def record_step(
                 values=", ".join(coaching.LADDER),
             )
         )
-    _rep(wb, rep_id)
+    _rep(wb, rep_id, period, tables)
     if step == "dismissal_review":
         done = coaching.reached(steps(wb), rep_id)
         coached = "coaching_plan" in done or len(sessions(wb, rep_id)) > 0
@@ -78,13 +77,14 @@ def record_step(
     data = {
         "rep_id": rep_id,
         "step": step,
-        "period": str(period) if period else None,
+        "period": str(period_of(wb, period)) if period else None,
         "evidence": evidence or "",
         "outcome": outcome or "",
-        "follow_up": _date(follow_up, "follow-up date"),
+        "follow_up": _follow_up(follow_up, today),
     }
-    return using_store(
-        wb, lambda store: store.append(coaching.STEP_KIND, rep_id, data, who=who, why=reason)
+    key = decisions.step_key(rep_id)
+    return writing(
+        wb, store, lambda s: s.append(coaching.STEP_KIND, key, data, who=who, why=reason)
     )
 
 
@@ -99,10 +99,28 @@ def _date(value, what: str):
         ) from exc
 
 
-def record_session(wb, rep_id, notes, actions, who, period=None, follow_up=None):
+def _follow_up(value, today=None):
+    day = _date(value, "follow-up date")
+    if day is not None and dt.date.fromisoformat(day) < (today or dt.date.today()):
+        raise InputError(_("A follow-up date cannot be in the past."))
+    return day
+
+
+def record_session(
+    wb,
+    rep_id,
+    notes,
+    actions,
+    who,
+    period=None,
+    follow_up=None,
+    today=None,
+    store=None,
+    tables=None,
+):
     """A coaching session: notes and agreed actions, each `text@YYYY-MM-DD`."""
-    notes = _text(notes, "Notes of the session")
-    _rep(wb, rep_id)
+    notes = decisions.check_reason(notes, _("{what} is required.", what=_("Notes of the session")))
+    _rep(wb, rep_id, period, tables)
     clean = []
     for a in actions or ():
         try:
@@ -114,30 +132,31 @@ def record_session(wb, rep_id, notes, actions, who, period=None, follow_up=None)
         clean.append(f"{text}@{due.date().isoformat()}")
     data = {
         "rep_id": rep_id,
-        "period": str(period) if period else None,
+        "period": str(period_of(wb, period)) if period else None,
         "note": notes,
         "actions": clean,
-        "follow_up": _date(follow_up, "follow-up date"),
+        "follow_up": _follow_up(follow_up, today),
     }
-    return using_store(
-        wb,
-        lambda store: store.append(
-            coaching.SESSION_KIND, f"{rep_id}|{_now()}", data, who=who, why=notes
-        ),
+    key = decisions.session_key(rep_id)
+    return writing(
+        wb, store, lambda s: s.append(coaching.SESSION_KIND, key, data, who=who, why=notes)
     )
 
 
-def action_done(wb, action_id, who, reason="done"):
+def action_done(wb, action_id, who, reason="done", store=None):
     """Mark an agreed action (`<session key>#<n>`) done."""
-    key, _sep, _n = str(action_id).rpartition("#")
-    if not key or not using_store(wb, lambda store: store.history(coaching.SESSION_KIND, key=key)):
+    key, _sep, number = str(action_id).rpartition("#")
+    known = key and writing(wb, store, lambda s: s.history(coaching.SESSION_KIND, key=key))
+    if not known or not number.isdigit():
         raise InputError(
             _("Unknown action {action_id}; see `salescoach coach list`.", action_id=repr(action_id))
         )
     data = {"rep_id": key.split("|")[0], "done_on": dt.date.today().isoformat()}
-    return using_store(
+    done_key = decisions.action_key(key, int(number))
+    return writing(
         wb,
-        lambda store: store.append(coaching.ACTION_DONE_KIND, action_id, data, who=who, why=reason),
+        store,
+        lambda s: s.append(coaching.ACTION_DONE_KIND, done_key, data, who=who, why=reason),
     )
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from salescoach import actuals, goals
+from salescoach import actuals, decisions, goals
 from salescoach.attainment import GOAL_KIND, attainment_table, goal_key, goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, label, plural_translator, translator
-from salescoach.services import period_of
+from salescoach.services import period_of, staff_and_now, writing
 from salescoach.templating import render
 from salescoach.workbook import Workbook
 
@@ -167,53 +167,58 @@ def set_goal(
     metric: str = "revenue",
     basis: str | None = None,
     force: bool = False,
+    store=None,
+    tables=None,
 ):
-    """Append a goal version; refuses bad input (nothing written)."""
-    tables = wb.facts().all()
-    goals.check_goal_input(
-        scope,
-        scope_id,
-        period,
-        metric,
-        target,
+    """Append a goal version; refuses bad input (nothing written).
+
+    The one way a goal is written (`salescoach goals set`, the app, a notebook). `force` is
+    the explicit override a closed period needs; the version then records `override: true`.
+    `store` and `tables` are the caller's open store and facts (the app's), else the
+    workbook's are read.
+    """
+    return _apply(
+        wb,
+        [(scope, scope_id, period, metric, target, because, basis)],
         reason,
-        tables["reps"],
-        closed_before=last_data_day(tables),
-        force=force,
-        fiscal_start=wb.settings.fiscal_year_start_month,
-    )
-    key, data = goals.goal_record(scope, scope_id, period, metric, target, because, basis)
-    with wb.store() as store:
-        return store.append(GOAL_KIND, key, data, who, reason.strip())
+        who,
+        force,
+        store,
+        tables,
+    )[0]
 
 
-def _apply(wb: Workbook, items: list[tuple], reason: str, who: str, force: bool):
+def _apply(
+    wb: Workbook, items: list[tuple], reason: str, who: str, force: bool, store=None, tables=None
+):
     """Check every (scope, id, period, metric, target, because, basis) first, then store all
     of them in one transaction: one bad item writes nothing."""
-    if not (reason or "").strip():
-        raise InputError(_("a goal needs a reason (why it is set or revised)"))
-    tables = wb.facts().all()
-    closed = last_data_day(tables)
+    reason = decisions.check_reason(reason, _("a goal needs a reason (why it is set or revised)"))
+    reps, now = staff_and_now(wb, tables)
+    fmt = Formatter.for_settings(wb.settings)
     records = []
     for scope, scope_id, period, metric, target, because, basis in items:
-        goals.check_goal_input(
+        p = goals.check_goal_input(
             scope,
             scope_id,
-            period,
+            str(period),
             metric,
             target,
             reason,
-            tables["reps"],
-            closed_before=closed,
+            reps,
+            closed_before=now,
             force=force,
             fiscal_start=wb.settings.fiscal_year_start_month,
+            fmt=fmt,
         )
-        key, data = goals.goal_record(scope, scope_id, period, metric, target, because, basis)
-        records.append((GOAL_KIND, key, data, who, reason.strip()))
+        override = decisions.period_state(p, now) == decisions.CLOSED
+        key, data = goals.goal_record(
+            scope, scope_id, str(p), metric, float(target), because, basis, override
+        )
+        records.append((GOAL_KIND, key, data, who, reason))
     if not records:
         return []
-    with wb.store() as store:
-        return store.append_many(records)
+    return writing(wb, store, lambda s: s.append_many(records))
 
 
 def apply_suggestions(
@@ -271,20 +276,19 @@ def acknowledge(
     comment: str = "",
     manager: str | None = None,
     discussed_on: str | None = None,
+    store=None,
+    tables=None,
 ):
-    """Record that a rep's goal was discussed: agreed or disputed, with the rep's comment."""
+    """Record that a rep's goal was discussed: agreed or disputed, with the rep's comment.
+
+    Only a seller on staff during the period has a goal to discuss."""
     if outcome not in ("agreed", "disputed"):
         raise InputError(
             _("say whether the rep agreed or disputed the goal (--agreed or --disputed)")
         )
-    reps = wb.facts()["reps"]
-    if rep_id not in set(reps["rep_id"]):
-        raise InputError(_("unknown rep {rep_id}: not in the workbook's reps", rep_id=rep_id))
-    if rep_id in set(goals.support_staff(reps)["rep_id"]):
-        raise InputError(
-            _("{rep_id} is support staff and has no seller goal to discuss", rep_id=rep_id)
-        )
     p = _period(wb, period)
+    reps, _now = staff_and_now(wb, tables)
+    decisions.check_rep(reps, rep_id, p, seller=True, fmt=Formatter.for_settings(wb.settings))
     try:
         day = pd.Timestamp(discussed_on) if discussed_on else pd.Timestamp.now().normalize()
     except ValueError:
@@ -295,12 +299,11 @@ def acknowledge(
         "discussed_on": day.strftime("%Y-%m-%d"),
         "manager": manager or who,
         "outcome": outcome,
-        "comment": comment or "",
+        "comment": (comment or "").strip(),
     }
-    with wb.store() as store:
-        return store.append(
-            goals.ACK_KIND, goals.ack_key(rep_id, str(p)), data, who, comment or outcome
-        )
+    why = data["comment"] or outcome
+    key = decisions.ack_key(rep_id, str(p))
+    return writing(wb, store, lambda s: s.append(goals.ACK_KIND, key, data, who, why))
 
 
 def acknowledgements(wb: Workbook, period: str) -> pd.DataFrame:

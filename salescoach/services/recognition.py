@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from salescoach import actuals, recognition
+from salescoach import actuals, decisions, recognition
 from salescoach.attainment import goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, translator
 from salescoach.periods import Period
 from salescoach.recognition import AWARD_KIND, NEXT_STATUS, ProgramSettings
-from salescoach.services import period_of
+from salescoach.services import Saved, period_of, staff_and_now, writing
 from salescoach.workbook import Workbook
 
 DECIDED = ("approved", "communicated")
@@ -206,7 +206,7 @@ def propose(
     now = current(wb, p).set_index("key") if len(events(wb)) else pd.DataFrame()
     records = []
     for r in result.awards.itertuples():
-        key = recognition.award_key(period=p, rule=r.rule, rep_id=r.rep_id)
+        key = decisions.award_key(period=p, rule=r.rule, rep_id=r.rep_id)
         if key in now.index:
             before = now.loc[key]
             if before["status"] != "proposed" or float(before.get("amount", -1)) == float(r.amount):
@@ -250,8 +250,7 @@ def decide(
                 status=repr(status),
             )
         )
-    if not (why or "").strip():
-        raise InputError(_("a decision on an award needs a reason (--reason)"))
+    why = decisions.check_reason(why, _("a decision on an award needs a reason (--reason)"))
     if not (keys or rep_ids or rules or everything):
         raise InputError(_("choose the awards: KEY, --rep, --rule or --all"))
     now = current(wb, period)
@@ -302,9 +301,56 @@ def decide(
             if k in r and pd.notna(r[k])
         }
         data["status"] = status
-        records.append((AWARD_KIND, r["key"], data, who, why.strip()))
+        records.append((AWARD_KIND, r["key"], data, who, why))
     with wb.store() as store:
         return store.append_many(records)
+
+
+def award_warnings(wb: Workbook, period, tables=None) -> list[str]:
+    """What a manager deciding awards for `period` should be told: a period not started yet."""
+    _reps, now = staff_and_now(wb, tables)
+    warning = decisions.not_started_warning(_period(wb, period), now)
+    return [warning] if warning else []
+
+
+def grant(
+    wb: Workbook,
+    rep_id: str,
+    period,
+    award: str,
+    amount,
+    reason: str,
+    who: str,
+    store=None,
+    tables=None,
+) -> Saved:
+    """Approve an award the manager grants by hand (rule `manual`), with its reason.
+
+    Only a seller on staff during the period can be awarded; a period that has not started is
+    accepted with a warning in the result. Bad input writes nothing.
+    """
+    reason = decisions.check_reason(reason)
+    award = str(award or "").strip()
+    if not award:
+        raise InputError(_("Name the award."))
+    amount = decisions.check_amount(amount, "amount")
+    p = _period(wb, period)
+    reps, now = staff_and_now(wb, tables)
+    decisions.check_rep(reps, rep_id, p, seller=True, fmt=Formatter.for_settings(wb.settings))
+    data = {
+        "rep_id": rep_id,
+        "period": str(p),
+        "rule": "manual",
+        "reward": "manual",
+        "award": award,
+        "amount": amount,
+        "status": "approved",
+        "sentence": reason,
+    }
+    key = decisions.award_key(period=str(p), rule="manual", rep_id=rep_id)
+    event = writing(wb, store, lambda s: s.append(AWARD_KIND, key, data, who=who, why=reason))
+    warning = decisions.not_started_warning(p, now)
+    return Saved((event,), (warning,) if warning else ())
 
 
 def _worth(fmt: Formatter, frame: pd.DataFrame) -> list[str]:

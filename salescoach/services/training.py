@@ -6,19 +6,17 @@ import datetime as dt
 
 import pandas as pd
 
-from salescoach import actuals, digest, insights, training
+from salescoach import actuals, decisions, digest, insights, training
+from salescoach.capabilities import FEATURES
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, translator
 from salescoach.periods import Period
-from salescoach.services import period_of
+from salescoach.services import period_of, staff_and_now, writing
 from salescoach.workbook import Workbook
 
-ASSIGNMENT_KIND = "training_assignment"
-
-
-def assignment_key(rep_id: str, course_id: str) -> str:
-    return f"rep:{rep_id}|{course_id}"
+ASSIGNMENT_KIND = decisions.TRAINING
+assignment_key = decisions.assignment_key
 
 
 _period = period_of
@@ -33,9 +31,11 @@ def status(
 ) -> pd.DataFrame | str:
     """Per rep of the scope and course: current, due soon, overdue or never, at the period's end."""
     facts = wb.facts()
-    courses = facts.get("courses")
-    if courses is None:
-        return _missing("courses")
+    # Without completions on record "never took a course" would be invented, not known.
+    gone = facts.capabilities().check(*FEATURES["training_status"].needs)
+    if gone is not None:
+        return gone.text()
+    courses = facts["courses"]
     rules = training.TrainingRules.from_settings(wb.settings)
     reps = facts["reps"]
     try:
@@ -59,12 +59,21 @@ def coverage(wb: Workbook, period: str, level: str = "team") -> pd.DataFrame | s
     return training.coverage(table, wb.facts()["reps"], level)
 
 
+# A product course is suggested from win rates by family and the courses each rep took.
+SUGGESTION_NEEDS = (
+    *FEATURES["training_status"].needs,
+    *FEATURES["win_rate"].needs,
+    "products.family",
+    "courses.product_family",
+)
+
+
 def suggestions(wb: Workbook, period: str) -> pd.DataFrame | str:
     """Product courses for reps who lose on a family and never took its course."""
     facts = wb.facts()
-    for table in ("courses", "deals", "products"):
-        if facts.get(table) is None:
-            return _missing(table)
+    gone = facts.capabilities().check(*SUGGESTION_NEEDS)
+    if gone is not None:
+        return gone.text()
     rules = training.TrainingRules.from_settings(wb.settings)
     end = _period(wb, period).end
     start = end - pd.Timedelta(days=rules.suggestion_window_days)
@@ -77,17 +86,27 @@ def suggestions(wb: Workbook, period: str) -> pd.DataFrame | str:
 
 
 def assign(
-    wb: Workbook, rep_id: str, course_id: str, due_on, reason: str, who: str, today=None, store=None
+    wb: Workbook,
+    rep_id: str,
+    course_id: str,
+    due_on,
+    reason: str,
+    who: str,
+    today=None,
+    store=None,
+    tables=None,
 ):
     """Record that a rep is to take a course by a date, and why. Bad input writes nothing.
 
-    `today` (default: the system date) bounds the due date; `store` is an already open store
-    (the app's), else the workbook's is opened for this one write.
+    The rep must be on staff this month (a leaver takes no course); `today` (default: the
+    system date) bounds the due date; `store` and `tables` are the caller's open store and
+    facts (the app's), else the workbook's are read.
     """
-    facts = wb.facts()
-    if rep_id not in set(facts["reps"]["rep_id"]):
-        raise InputError(_("unknown rep {rep_id}: not in the workbook's reps", rep_id=repr(rep_id)))
-    courses = facts.get("courses")
+    today = today or dt.date.today()
+    reps, _now = staff_and_now(wb, tables)
+    month = Period.containing(pd.Timestamp(today), "month", wb.settings.fiscal_year_start_month)
+    decisions.check_rep(reps, rep_id, month, fmt=Formatter.for_settings(wb.settings))
+    courses = tables.get("courses") if tables is not None else wb.facts().get("courses")
     if courses is None or course_id not in set(courses["course_id"]):
         raise InputError(
             _(
@@ -99,17 +118,12 @@ def assign(
         due = pd.Timestamp(due_on).date()
     except (ValueError, TypeError) as exc:
         raise InputError(_("bad due date {due_on}: use YYYY-MM-DD", due_on=repr(due_on))) from exc
-    if due < (today or dt.date.today()):
+    if due < today:
         raise InputError(_("A due date cannot be in the past."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise InputError(_("A reason is required."))
+    reason = decisions.check_reason(reason)
     data = {"rep_id": rep_id, "course_id": course_id, "due_on": due.isoformat(), "reason": reason}
     key = assignment_key(rep_id, course_id)
-    if store is not None:
-        return store.append(ASSIGNMENT_KIND, key, data, who=who, why=reason)
-    with wb.store() as own:
-        return own.append(ASSIGNMENT_KIND, key, data, who=who, why=reason)
+    return writing(wb, store, lambda s: s.append(ASSIGNMENT_KIND, key, data, who=who, why=reason))
 
 
 def assignments(wb: Workbook) -> pd.DataFrame:
@@ -120,14 +134,14 @@ def assignments(wb: Workbook) -> pd.DataFrame:
 def effects(wb: Workbook, period: str | None = None) -> pd.DataFrame | str:
     """Per course: difference in differences of the chosen metric, with sample sizes."""
     facts = wb.facts()
-    courses, done = facts.get("courses"), facts.get("training")
-    if courses is None or done is None:
-        return _missing("courses" if courses is None else "training")
     rules = training.TrainingRules.from_settings(wb.settings)
+    metric_needs = FEATURES["win_rate" if rules.effect_metric == "win_rate" else "revenue"].needs
+    gone = facts.capabilities().check(*FEATURES["training_status"].needs, *metric_needs)
+    if gone is not None:
+        return gone.text()
+    courses, done = facts["courses"], facts["training"]
     tables = facts.all()
     reps = tables["reps"]
-    if rules.effect_metric == "win_rate" and tables.get("deals") is None:
-        return _missing("deals")
     dates = done["completed_date"]
     first, last = dates.min(), dates.max()
     if period is not None:
@@ -187,10 +201,11 @@ def what_works(
 ) -> pd.DataFrame:
     """Win rate by technique (Wilson 95%) for the scope's closed deals, overall and per family."""
     facts = wb.facts()
+    gone = facts.capabilities().check(*FEATURES["techniques"].needs, *FEATURES["win_rate"].needs)
+    if gone is not None:
+        return pd.DataFrame({"note": [gone.text()]})
     tables = facts.all()
-    deals = tables.get("deals")
-    if deals is None:
-        return pd.DataFrame({"note": [_missing("deals")]})
+    deals = tables["deals"]
     p = _period(wb, period)
     members = actuals.members(tables["reps"], scope, scope_id)
     rules = insights.InsightRules.from_settings(wb.settings)

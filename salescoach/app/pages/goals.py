@@ -44,8 +44,19 @@ class GoalsPage(Page):
             ),
             required_text(_("A reason"), _),
         )
+        # A closed period's goal changes only on purpose: the box shows for a closed period,
+        # and the version records the override.
+        self.override = Field(
+            "override",
+            widgets.Checkbox(
+                value=False,
+                description=_("Override: this period has closed"),
+                layout=widgets.Layout(width="520px"),
+            ),
+            bool,
+        )
         self.goal_form = Form(
-            [self.target, self.reason],
+            [self.target, self.reason, self.override],
             action=self._save_goal,
             label=_("Save goal"),
             title=_("Set or revise the goal"),
@@ -128,6 +139,10 @@ class GoalsPage(Page):
             )
         self.table.show(pd.DataFrame(rows), empty=_("No goal set for this scope and period."))
         self._show_metric(ctx, goals)
+        closed = decisions.period_state(ctx) == "closed"
+        self.override.widget.layout.display = None if closed else "none"
+        if not closed:
+            self.override.input.value = False
         is_rep = ctx.scope == "rep"
         self.discussion_form.widget.layout.display = None if is_rep else "none"
         self.discussion_hint.value = (
@@ -178,14 +193,19 @@ class GoalsPage(Page):
 
     def _save_goal(self, values) -> str:
         ctx = self.context
-        decisions.set_goal(ctx, self.metric.value, values["target"], values["reason"])
-        return self._(
+        event = decisions.set_goal(
+            ctx, self.metric.value, values["target"], values["reason"], override=values["override"]
+        )
+        saved = self._(
             "Saved: {metric} goal of {scope} for {period} is {target}.",
             metric=label(self.metric.value),
             scope=ctx.scope_label(),
             period=ctx.period_label(),
             target=ctx.fmt.number(values["target"]),
         )
+        if event.data.get("override"):
+            saved += " " + self._("Recorded as an override of a closed period.")
+        return saved
 
     def _save_discussion(self, values) -> str:
         ctx = self.context
@@ -193,7 +213,5 @@ class GoalsPage(Page):
             from salescoach.errors import InputError
 
             raise InputError(self._("Pick a rep in the scope first."))
-        decisions.record_goal_discussion(
-            ctx, ctx.scope_id, self.metric.value, values["note"], values["acknowledged"]
-        )
+        decisions.record_goal_discussion(ctx, ctx.scope_id, values["note"], values["acknowledged"])
         return self._("Saved: discussion with {rep}.", rep=ctx.scope_label())

@@ -70,7 +70,7 @@ class RecognitionPage(Page):
 
     def draw(self, ctx: Context) -> None:
         _ = self._
-        set_choices(self.rep.input, ctx.rep_choices())
+        set_choices(self.rep.input, ctx.rep_choices(sellers=True))
         svc = decisions.service("recognition")
         candidates = getattr(svc, "candidates", None) if svc else None
         if candidates is None:
@@ -105,7 +105,8 @@ class RecognitionPage(Page):
 
     def _save(self, values) -> str:
         ctx = self.context
-        decisions.approve_award(
+        saved = decisions.approve_award(
             ctx, values["award-rep"], values["award"], values["amount"], values["award-reason"]
         )
-        return self._("Saved: {award} for {rep}.", award=values["award"], rep=values["award-rep"])
+        told = self._("Saved: {award} for {rep}.", award=values["award"], rep=values["award-rep"])
+        return told, saved.warnings
