@@ -43,7 +43,7 @@ TEMPLATE = "pack"
 KINDS = ("rep", "team", "department", "company")
 FORMATS = ("html", "pdf")
 # Bump when the pipeline changes what it writes, so every pack is rendered again.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 def notebook_for(kind: str) -> Path:
@@ -65,6 +65,23 @@ def slug(text: str) -> str:
     return cleaned or "unnamed"
 
 
+def file_names(rep_ids: Iterable[str]) -> dict[str, str]:
+    """Each rep's pack file name, distinct from every other rep's even where case is ignored
+    (macOS, Windows): the id itself when it is safe and unique, else its slug and a short
+    hash of the exact id (`R/5` and `R 5` are `R-5-…` twice, with different hashes)."""
+    ids = [str(i) for i in dict.fromkeys(rep_ids)]
+    slugs = {i: slug(i) for i in ids}
+    seen: dict[str, int] = {}
+    for s in slugs.values():
+        seen[s.casefold()] = seen.get(s.casefold(), 0) + 1
+    return {
+        i: s
+        if s == i and seen[s.casefold()] == 1
+        else f"{s}-{hashlib.sha256(i.encode()).hexdigest()[:8]}"
+        for i, s in slugs.items()
+    }
+
+
 @dataclass(frozen=True)
 class PackSpec:
     """One pack to render: its kind, scope id, period and where it sits in the index."""
@@ -78,6 +95,8 @@ class PackSpec:
     # A workbook notebook rendered instead of the built-in pack (`render --notebook`): its
     # files go to their own folder, named after it, so they never replace the packs.
     notebook: str = ""
+    # A rep pack's file name (`file_names`, over the whole roster); empty: the id's slug.
+    file: str = ""
 
     @property
     def stem(self) -> str:
@@ -88,7 +107,8 @@ class PackSpec:
             return f"{folder}departments/{slug(self.scope_id)}"
         if self.kind == "team":
             return f"{folder}teams/{slug(self.department)}/{slug(self.scope_id)}"
-        return f"{folder}reps/{slug(self.department)}/{slug(self.team)}/{slug(self.scope_id)}"
+        name = self.file or slug(self.scope_id)
+        return f"{folder}reps/{slug(self.department)}/{slug(self.team)}/{name}"
 
     def parameters(self, workbook: Path, lang: str = "") -> dict:
         params = {"workbook": str(workbook), "period": self.period, "lang": lang}
@@ -209,10 +229,18 @@ def plan(
         for dept, team in sorted(pairs.itertuples(index=False)):
             specs.append(PackSpec("team", team, str(p), team, department=dept, team=team))
     if "rep" in kinds:
+        files = file_names(roster["rep_id"].astype(str))
         for r in chosen.sort_values(["department", "team", "name"]).itertuples():
+            rep_id = str(r.rep_id)
             specs.append(
                 PackSpec(
-                    "rep", str(r.rep_id), str(p), str(r.name), department=r.department, team=r.team
+                    "rep",
+                    rep_id,
+                    str(p),
+                    str(r.name),
+                    department=r.department,
+                    team=r.team,
+                    file=files[rep_id],
                 )
             )
     return Plan(p, specs)
@@ -374,9 +402,15 @@ def tasks_for(
     force: bool = False,
     notebooks: Path = NOTEBOOKS,
 ) -> tuple[list[dict], list[Outcome]]:
-    """The per-pack task dicts still to run, and the packs skipped because nothing changed."""
+    """The per-pack task dicts still to run, and the packs skipped because nothing changed.
+
+    A rep's task carries the roster (`privacy`): the worker scans the pack for other reps
+    before moving it into ``reports/``, so no unscanned pack is ever left there."""
+    from salescoach import privacy
+
     hashes = content_hashes(wb, the_plan, formats, notebooks)
     brand = branding(wb)
+    roster = None
     out_dir, states, tmp = (
         period_dir(wb, the_plan.period),
         state_dir(wb, the_plan.period),
@@ -390,8 +424,11 @@ def tasks_for(
         if done and not force and all(Path(p).exists() for p in outputs.values()):
             skipped.append(Outcome(spec, "skipped", [Path(p) for p in outputs.values()]))
             continue
+        if spec.kind == "rep" and roster is None:
+            roster = [[p.rep_id, p.name, p.email] for p in privacy.people(wb.facts()["reps"])]
         tasks.append(
             {
+                "privacy": {"own": spec.scope_id, "people": roster} if spec.kind == "rep" else None,
                 "spec": spec.__dict__,
                 "notebook": str(notebook_of(the_plan, spec.kind, notebooks)),
                 "parameters": spec.parameters(wb.root, wb.language),
@@ -500,7 +537,6 @@ def run(
     tasks, skipped = tasks_for(wb, the_plan, formats, force, notebooks)
     by_key = {json.dumps(s.spec.__dict__, sort_keys=True): s.spec for s in skipped}
     by_key.update({json.dumps(t["spec"], sort_keys=True): PackSpec(**t["spec"]) for t in tasks})
-    states = {json.dumps(t["spec"], sort_keys=True): Path(t["state"]) for t in tasks}
     outcomes = list(skipped)
     total = len(the_plan.specs)
     if progress:
@@ -509,14 +545,17 @@ def run(
         for result in chosen.map_unordered(render_worker.render_pack, tasks):
             key = json.dumps(result["spec"], sort_keys=True)
             spec = by_key[key]
-            outcome = Outcome(
-                spec,
-                result["status"],
-                [Path(p) for p in result["paths"]],
-                result.get("error", ""),
-                result.get("seconds", 0.0),
+            outcomes.append(
+                Outcome(
+                    spec,
+                    result["status"],
+                    [Path(p) for p in result["paths"]],
+                    refusal(result["privacy"])
+                    if result.get("privacy")
+                    else result.get("error", ""),
+                    result.get("seconds", 0.0),
+                )
             )
-            outcomes.append(private(wb, outcome, states[key]))
             if progress:
                 progress(len(outcomes), total)
     index = write_index(wb, the_plan.period, the_plan.notebook.stem if the_plan.notebook else "")
@@ -536,29 +575,16 @@ def atomic_write_text(path: Path, text: str, tmp: Path) -> None:
     os.replace(part, path)
 
 
-def private(wb: Workbook, outcome: Outcome, state: Path) -> Outcome:
-    """A rep's pack goes to that rep: one that names another rep (a trainer's notebook listing
-    the team, say) is removed and reported as failed, never left for someone to send."""
-    if outcome.status != "rendered" or outcome.spec.kind != "rep":
-        return outcome
+def refusal(verdict: dict) -> str:
+    """Why the worker did not keep a rep's pack (:func:`render_worker.private`), in the
+    batch's language: it named other reps (a trainer's notebook listing the team, say), or
+    its PDF could not be checked."""
     from salescoach import privacy
 
-    html_files = [p for p in outcome.paths if p.suffix == ".html"]
-    found = privacy.scan_pack(
-        html_files or outcome.paths, wb.facts()["reps"], outcome.spec.scope_id
-    )
-    if not found:
-        return outcome
-    for path in [*outcome.paths, state]:
-        path.unlink(missing_ok=True)
-    names = ", ".join(sorted({leak.found for leak in found}))
-    return Outcome(
-        outcome.spec,
-        "failed",
-        [],
-        _("names other reps ({names}); a rep's pack may show only peer medians", names=names),
-        outcome.seconds,
-    )
+    if verdict.get("unavailable"):
+        return privacy.unavailable_message()
+    names = ", ".join(verdict.get("found", ()))
+    return _("names other reps ({names}); a rep's pack may show only peer medians", names=names)
 
 
 def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
@@ -567,6 +593,7 @@ def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
     folder = period_dir(wb, period) / slug(notebook) if notebook else period_dir(wb, period)
     roster = wb.facts()["reps"].astype({"team": str, "department": str})
     names = dict(zip(roster["rep_id"].astype(str), roster["name"].astype(str)))
+    files = file_names(roster["rep_id"].astype(str))
     e = html.escape
 
     def links(stem: str, label: str) -> str:
@@ -595,7 +622,13 @@ def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
             items = [links(team_spec.stem, team_pack)]
             for r in team_rows.itertuples():
                 rs = PackSpec(
-                    "rep", str(r.rep_id), str(period), str(r.name), department=dept, team=team
+                    "rep",
+                    str(r.rep_id),
+                    str(period),
+                    str(r.name),
+                    department=dept,
+                    team=team,
+                    file=files[str(r.rep_id)],
                 )
                 items.append(links(rs.stem, f"{names[str(r.rep_id)]} ({r.rep_id})"))
             parts.append(f"<h3>{e(team)}</h3><ul>{''.join(items)}</ul>")

@@ -287,8 +287,26 @@ atexit.register(close)
 # --------------------------------------------------------------------------------------------
 
 
+def private(check: dict, markup: str, parts: dict[str, Path]) -> dict | None:
+    """None when a rep's pack names no other rep; else why it must not be kept: the names
+    and ids found, or that its PDF's text could not be read (no pdftotext)."""
+    from salescoach import privacy
+
+    scanner = privacy.Scanner(check["people"], check["own"])
+    try:
+        found = privacy.scan_files(scanner, parts, markup)
+    except privacy.ScanUnavailable:
+        return {"unavailable": privacy.ScanUnavailable.tool}
+    if not found:
+        return None
+    return {"found": sorted({leak.found for leak in found})}
+
+
 def render_pack(task: dict) -> dict:
-    """Render one pack; never raises: the result says rendered or failed, with the error."""
+    """Render one pack; never raises: the result says rendered or failed, with the error.
+
+    A rep's pack is scanned for other reps (`task["privacy"]`) before its files are moved into
+    place, so a refused or unscanned pack never reaches ``reports/``."""
     started = time.perf_counter()
     tmp = Path(task["tmp"])
     tmp.mkdir(parents=True, exist_ok=True)
@@ -305,6 +323,22 @@ def render_pack(task: dict) -> dict:
             else:
                 to_pdf(markup, part, task["branding"].get("paper", "A4"))
             finals.append((part, Path(final)))
+        refused = (
+            private(task["privacy"], markup, {f: p for f, p in zip(task["outputs"], parts)})
+            if task.get("privacy")
+            else None
+        )
+        if refused:
+            # An older pack of this rep is removed too: the batch says this pack is not to go out.
+            for path in [*parts, *(final for _p, final in finals), Path(task["state"])]:
+                path.unlink(missing_ok=True)
+            return {
+                "spec": task["spec"],
+                "status": "failed",
+                "paths": [],
+                "privacy": refused,
+                "seconds": time.perf_counter() - started,
+            }
         for part, final in finals:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(part, final)
