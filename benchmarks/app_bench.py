@@ -6,11 +6,14 @@ Playwright and prints:
 - first interactive view: from `page.goto` to the goals chart shown and the picker enabled;
 - redraw: from picking a new scope or period to the goals chart's image being replaced,
   median and worst of several changes (team, rep, department, period);
+- kernels: how many and their memory (RSS) with several tabs open, and how long after the tabs
+  close until only the preheated pool is left;
+- what a stand-alone page notebook answers (it leads to the app);
 - the same redraws inside the kernel (Python only, no browser), for comparison.
 
 Figures only: nothing here is asserted.
 
-    .venv/bin/python benchmarks/app_bench.py [--scale 7] [--workbook DIR] [--rounds 3]
+    .venv/bin/python benchmarks/app_bench.py [--scale 7] [--workbook DIR] [--rounds 3] [--tabs 5]
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ import urllib.request
 from pathlib import Path
 
 APP_PATH = "/voila/render/manager.ipynb"
+# Answers as soon as the server does; "/" leads to the app, and each load of it takes a kernel.
+STATIC_PATH = "/voila/static/voila.js"
+POOL = 1
 
 
 def free_port() -> int:
@@ -66,7 +72,7 @@ def wait_until_ready(
             raise SystemExit(f"salescoach serve exited:\n{log.read_text()}")
         if "is filled with" in log.read_text():
             try:
-                urllib.request.urlopen(f"http://localhost:{port}/", timeout=5).close()
+                urllib.request.urlopen(f"http://localhost:{port}{STATIC_PATH}", timeout=5).close()
                 return time.perf_counter() - start
             except OSError:
                 pass
@@ -95,12 +101,52 @@ def wait_until_quiet(pid: int, timeout: float = 300) -> None:
             return
 
 
-def browser_figures(url: str, pid: int, rounds: int) -> tuple[list[float], list[tuple[str, float]]]:
+def kernels(pid: int) -> list:
+    """The server's kernel processes."""
+    import psutil
+
+    found = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            if "ipykernel" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            pass
+    return found
+
+
+def memory(pid: int) -> str:
+    """Kernel count and resident memory, and the server's own."""
+    import psutil
+
+    rss = []
+    for k in kernels(pid):
+        try:
+            rss.append(k.memory_info().rss / 2**20)
+        except psutil.Error:
+            pass
+    server = psutil.Process(pid).memory_info().rss / 2**20
+    each = ", ".join(f"{r:.0f}" for r in sorted(rss))
+    return f"{len(rss)} kernel(s), {sum(rss):,.0f} MB ({each} MB each); server {server:.0f} MB"
+
+
+def open_app(chromium, url: str):
+    page = chromium.new_page(viewport={"width": 1366, "height": 900})
+    page.set_default_timeout(120_000)
+    page.goto(url)
+    page.wait_for_selector("img.sc-goal-chart")
+    page.wait_for_selector(".sc-scope-kind select:not([disabled])")
+    return page
+
+
+def browser_figures(
+    url: str, pid: int, rounds: int, tabs: int
+) -> tuple[list[float], list[tuple[str, float]], list[str]]:
     from playwright.sync_api import sync_playwright
 
     from salescoach import browser
 
-    firsts, redraws = [], []
+    firsts, redraws, kernel_lines = [], [], [f"server ready: {memory(pid)}"]
     with sync_playwright() as p:
         chromium = browser.launch(p, timeout=60_000)
         try:
@@ -110,18 +156,61 @@ def browser_figures(url: str, pid: int, rounds: int) -> tuple[list[float], list[
                     page.close()
                 # Each load takes the preheated kernel; wait until a new one is preheated.
                 wait_until_quiet(pid)
-                page = chromium.new_page(viewport={"width": 1366, "height": 900})
-                page.set_default_timeout(120_000)
                 t0 = time.perf_counter()
-                page.goto(url)
-                page.wait_for_selector("img.sc-goal-chart")
-                page.wait_for_selector(".sc-scope-kind select:not([disabled])")
+                page = open_app(chromium, url)
                 firsts.append(time.perf_counter() - t0)
             wait_until_quiet(pid)
             redraws = _redraws(page)
+            page.close()
+            kernel_lines += tabs_figures(chromium, url, pid, tabs)
         finally:
             chromium.close()
-    return firsts, redraws
+    return firsts, redraws, kernel_lines
+
+
+def tabs_figures(chromium, url: str, pid: int, tabs: int) -> list[str]:
+    """Open `tabs` tabs of the app at once, close them, and time the kernels' release."""
+    wait_until_released(pid)
+    lines = [f"before opening tabs: {memory(pid)}"]
+    pages = [open_app(chromium, url) for _tab in range(tabs)]
+    lines.append(f"{tabs} tabs open: {memory(pid)}")
+    for page in pages:
+        page.close()
+    t0 = time.perf_counter()
+    released = wait_until_released(pid)
+    lines.append(
+        f"{tabs} tabs closed: back to {len(kernels(pid))} kernel(s) after {time.perf_counter() - t0:.1f} s"
+        if released
+        else f"{tabs} tabs closed: still {memory(pid)} after {time.perf_counter() - t0:.0f} s"
+    )
+    return lines
+
+
+def wait_until_released(pid: int, timeout: float = 120) -> bool:
+    """Wait until only the preheated pool's kernels are left."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if len(kernels(pid)) <= POOL:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def stand_alone(port: int) -> str:
+    """What opening a page notebook on its own answers."""
+    import http.client
+
+    conn = http.client.HTTPConnection("localhost", port, timeout=300)
+    t0 = time.perf_counter()
+    conn.request("GET", "/voila/render/goals.ipynb")
+    response = conn.getresponse()
+    response.read()
+    seconds = time.perf_counter() - t0
+    where = response.getheader("Location")
+    conn.close()
+    if response.status in (301, 302, 303, 307):
+        return f"{response.status} to {where} in {seconds * 1000:.0f} ms (no kernel started)"
+    return f"{response.status}, rendered in {seconds:.1f} s (a kernel of its own)"
 
 
 def _redraws(page) -> list[tuple[str, float]]:
@@ -185,6 +274,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=7.0)
     parser.add_argument("--workbook", type=Path, help="An existing workbook (else one is built).")
     parser.add_argument("--rounds", type=int, default=3, help="Page loads to time.")
+    parser.add_argument(
+        "--tabs", type=int, default=5, help="Tabs open at once for the kernel figures."
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="app-bench-") as tmp:
@@ -206,14 +298,15 @@ def main() -> None:
         env = {**os.environ, "SALESCOACH_USER": "app-bench"}
         with open(log, "w") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "salescoach.cli", "--workbook", str(workbook), "serve", "--port", str(port)],
+                [sys.executable, "-m", "salescoach.cli", "--workbook", str(workbook), "serve", "--port", str(port), "--pool", str(POOL)],
                 stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
             )  # fmt: skip
         try:
             ready = wait_until_ready(port, proc, log)
             print(f"server answering with a preheated kernel after {ready:.1f} s")
-            firsts, redraws = browser_figures(
-                f"http://localhost:{port}{APP_PATH}", proc.pid, args.rounds
+            alone = stand_alone(port)
+            firsts, redraws, kernel_lines = browser_figures(
+                f"http://localhost:{port}{APP_PATH}", proc.pid, args.rounds, args.tabs
             )
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -230,6 +323,13 @@ def main() -> None:
         )
         for label, seconds in redraws:
             print(f"    {label:<20} {seconds * 1000:6.0f} ms")
+        print(f"  a page notebook opened alone (goals.ipynb): {alone}")
+
+        print(
+            f"\nkernels (preheated pool of {POOL}; a closed tab's kernel is shut down seconds later):"
+        )
+        for line in kernel_lines:
+            print(f"  {line}")
 
         print("\ninside the kernel (Python only):")
         figures = kernel_figures(workbook)

@@ -112,7 +112,8 @@ def server(app_workbook, chromium_path, tmp_path_factory):
             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )  # fmt: skip
     try:
-        _wait_until_answers(f"http://localhost:{port}/", proc, log)
+        # A static file: "/" leads to the app, and each load of the app takes a kernel.
+        _wait_until_answers(f"http://localhost:{port}/voila/static/voila.js", proc, log)
         yield {"url": f"http://localhost:{port}{APP_PATH}", "proc": proc, "log": log}
     finally:
         survivors = _stop(proc)

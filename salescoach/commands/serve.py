@@ -1,9 +1,12 @@
 """`salescoach serve`: the manager's app (notebooks/app/) in Voila.
 
 Kernels are preheated (the app notebook runs before anyone asks, so the first view comes at
-once), idle kernels are culled (each page load may start a kernel, and a kernel holding a
-million order lines is not free), the code is hidden, and the server listens on localhost
-unless told otherwise. Listening on any other interface needs a token or a password.
+once), a closed page's kernel is shut down seconds later (each page load takes a kernel, and a
+kernel holding a million order lines is not free), the code is hidden, the app is the one
+notebook served (the folder and the page notebooks lead to it), and no page asks another host
+for anything. The server listens on localhost unless told otherwise and answers only requests
+addressed to localhost (a web page using DNS rebinding gets 403); listening on any other
+interface needs a token of at least 16 characters or a password.
 """
 
 from __future__ import annotations
@@ -20,10 +23,18 @@ from salescoach.workbook import ENV_VAR, Workbook, resolve_root
 APP_NOTEBOOK = "manager.ipynb"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 DEFAULT_PORT = 8866
-# A kernel idle this long (no execution, no open page) is shut down; checked this often.
+# A short token can be guessed by anyone who reaches the port.
+MIN_TOKEN_CHARS = 16
+# The backstop for a kernel whose page left without a word: idle this long with no page
+# connected, it is shut down. A closed page's kernel goes within seconds (serving.py); the
+# culler's round also finds kernels handed to a page that never connected.
 CULL_IDLE_S = 900
-CULL_INTERVAL_S = 60
+CULL_INTERVAL_S = 10
 FILL_DELAY_S = 5
+# Voila template (salescoach/resources/voila/templates/salescoach): the lab template without
+# links to a CDN.
+TEMPLATE = "salescoach"
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 
 
 def notebooks_dir() -> Path:
@@ -36,13 +47,29 @@ def notebooks_dir() -> Path:
     return shipped.notebooks_dir() / "app"
 
 
+def is_local(ip: str) -> bool:
+    """Whether the server listens on this machine only."""
+    return ip in LOCAL_HOSTS
+
+
 def check_access(ip: str, token: str | None, password_hash: str | None) -> None:
-    """Refuse to listen beyond this machine without a token or a password."""
-    if ip not in LOCAL_HOSTS and not (token or password_hash):
+    """Refuse to listen beyond this machine without a token or a password, or with a short token."""
+    if is_local(ip):
+        return
+    if not (token or password_hash):
         raise UserError(
             _(
                 "Listening on {ip} lets anyone who can reach this machine read and change the decisions: give --token or --password-hash, or serve behind JupyterHub.",
                 ip=ip,
+            )
+        )
+    if token and len(token) < MIN_TOKEN_CHARS:
+        raise UserError(
+            _(
+                "A token of {count} characters can be guessed by anyone who reaches {ip}: give one of at least {minimum} (openssl rand -hex 16 makes one).",
+                count=len(token),
+                ip=ip,
+                minimum=MIN_TOKEN_CHARS,
             )
         )
 
@@ -66,6 +93,17 @@ def voila_config(
     c.Voila.token = token or None
     if password_hash:
         c.PasswordIdentityProvider.hashed_password = password_hash
+    # Voila answers any Host header; on localhost only names of this machine are accepted, so
+    # a web page that rebinds its own name to 127.0.0.1 cannot drive the app. Beyond localhost
+    # the token or the password keeps such a page out, and visitors use the server's names.
+    c.Voila.tornado_settings = {
+        "allow_remote_access": not is_local(ip),
+        "local_hostnames": ["localhost"],
+    }
+    c.AppVoila.app_notebook = APP_NOTEBOOK
+    c.VoilaConfiguration.template = TEMPLATE
+    # ?template=lab would bring the CDN links back.
+    c.VoilaConfiguration.allow_template_override = "NO"
     c.VoilaConfiguration.strip_sources = True
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.preheat_kernel = True
@@ -78,6 +116,9 @@ def voila_config(
     # Refill the pool a little after a page took the preheated kernel: starting a kernel
     # (and reading the facts) at once would compete with that page for the CPU.
     c.VoilaKernelManager.fill_delay = FILL_DELAY_S
+    c.VoilaConfiguration.multi_kernel_manager_class = (
+        "salescoach.commands.serving.PageKernelManager"
+    )
     c.MappingKernelManager.cull_idle_timeout = cull_idle
     c.MappingKernelManager.cull_interval = CULL_INTERVAL_S
     c.MappingKernelManager.cull_connected = False
@@ -99,7 +140,7 @@ def voila_config(
     "--ip",
     default="localhost",
     show_default=True,
-    help="Interface to listen on; anything but localhost needs --token or --password-hash.",
+    help="Interface to listen on; anything but localhost needs --token (16 characters or more) or --password-hash.",
 )
 @click.option(
     "--token",
@@ -116,7 +157,7 @@ def voila_config(
     "--cull-idle",
     default=CULL_IDLE_S,
     show_default=True,
-    help="Seconds after which an idle kernel is shut down.",
+    help="Seconds after which an idle kernel no page is connected to is shut down (a closed page's kernel goes within seconds).",
 )
 @click.pass_context
 @user_errors
@@ -130,7 +171,7 @@ def serve(
     pool: int,
     cull_idle: int,
 ) -> None:
-    """Start the manager's app in Voila (code hidden, preheated kernels, idle kernels culled)."""
+    """Start the manager's app in Voila (code hidden, preheated kernels, a closed page's kernel shut down)."""
     check_access(ip, token, password_hash)
     wb = Workbook.open(resolve_root(workbook or ctx.find_root().obj["workbook"]))
     folder = notebooks_dir()
@@ -138,6 +179,10 @@ def serve(
         raise UserError(_("The app notebooks are missing: no {path}", path=folder / APP_NOTEBOOK))
     # Kernels inherit the environment: this is how the notebooks find the workbook.
     os.environ[ENV_VAR] = str(wb.root)
+    # Voila looks for templates in the Jupyter data folders; the kit's come first.
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(RESOURCES), os.environ.get("JUPYTER_PATH")) if p
+    )
     host = f"[{ip}]" if ":" in ip else ip
     click.echo(
         _(
@@ -148,9 +193,9 @@ def serve(
             notebook=APP_NOTEBOOK,
         )
     )
-    from voila.app import Voila
+    from salescoach.commands.serving import AppVoila
 
-    Voila.launch_instance(
+    AppVoila.launch_instance(
         argv=[str(folder)],
         config=voila_config(port, ip, token, password_hash, pool, cull_idle),
     )

@@ -1,0 +1,274 @@
+"""`salescoach serve`: who may connect, what a page load asks for, how long a kernel lives.
+
+The first tests read the configuration and the template without a server. The served tests
+start one server for the module (a pool of one preheated kernel) on a copy of the sample
+workbook, drive the system Chromium through Playwright, and stop the server by PID.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from salescoach.cli import main
+from salescoach.commands.common import UserError
+from salescoach.commands.serve import (
+    APP_NOTEBOOK,
+    MIN_TOKEN_CHARS,
+    RESOURCES,
+    TEMPLATE,
+    check_access,
+    voila_config,
+)
+
+APP_PATH = f"/voila/render/{APP_NOTEBOOK}"
+LOCAL = {"localhost", "127.0.0.1", "[::1]", "::1"}
+POOL = 1
+TABS = 10
+# A closed page's kernel goes 10 s after its websocket closed; a refill of the pool may be
+# starting meanwhile.
+RELEASED_WITHIN_S = 40
+START_TIMEOUT_S = 90
+LOAD_TIMEOUT_MS = 120_000
+LONG_TOKEN = "0123456789abcdef"
+
+# -- without a server
+
+
+@pytest.mark.parametrize(
+    ("ip", "token", "password", "refused"),
+    [
+        ("localhost", None, None, None),
+        ("127.0.0.1", None, None, None),
+        ("0.0.0.0", None, None, "--token"),
+        ("0.0.0.0", "s3cret", None, "at least 16"),
+        ("0.0.0.0", LONG_TOKEN[:-1], None, "at least 16"),
+        ("0.0.0.0", LONG_TOKEN, None, None),
+        ("192.0.2.10", None, "argon2:...", None),
+    ],
+)
+def test_beyond_localhost_needs_a_long_token_or_a_password(ip, token, password, refused):
+    if refused:
+        with pytest.raises(UserError, match=refused):
+            check_access(ip, token, password)
+    else:
+        check_access(ip, token, password)
+
+
+def test_a_short_token_beyond_localhost_is_one_sentence_and_exit_2(tmp_path):
+    result = CliRunner().invoke(
+        main, ["--workbook", str(tmp_path), "serve", "--ip", "0.0.0.0", "--token", "short"]
+    )
+    assert result.exit_code == 2, result.output
+    message = result.output.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert f"at least {MIN_TOKEN_CHARS}" in message
+
+
+def test_voila_config_checks_the_host_on_localhost_only():
+    local = voila_config(9999)
+    assert local.Voila.tornado_settings["allow_remote_access"] is False
+    assert local.Voila.tornado_settings["local_hostnames"] == ["localhost"]
+    remote = voila_config(9999, ip="0.0.0.0", token=LONG_TOKEN)
+    assert remote.Voila.tornado_settings["allow_remote_access"] is True
+    assert remote.Voila.token == LONG_TOKEN
+
+
+def test_voila_config_serves_the_app_offline_and_frees_closed_pages_kernels():
+    c = voila_config(9999, token=LONG_TOKEN, pool=2, cull_idle=120)
+    assert c.Voila.port == 9999 and c.Voila.token == LONG_TOKEN
+    assert c.VoilaConfiguration.strip_sources is True
+    # Kernels talk to the server over IPC: nothing listens on the network for them.
+    assert c.KernelManager.transport == "ipc"
+    assert c.VoilaKernelManager.kernel_pools_config["default"]["pool_size"] == 0
+    assert c.VoilaConfiguration.template == TEMPLATE
+    assert c.VoilaConfiguration.allow_template_override == "NO"
+    assert c.VoilaConfiguration.multi_kernel_manager_class.endswith("PageKernelManager")
+    assert c.AppVoila.app_notebook == APP_NOTEBOOK
+    assert c.VoilaConfiguration.preheat_kernel is True
+    assert c.VoilaKernelManager.kernel_pools_config[APP_NOTEBOOK]["pool_size"] == 2
+    assert c.MappingKernelManager.cull_idle_timeout == 120
+    assert c.MappingKernelManager.cull_connected is False
+
+
+def _voila_template(name: str, file: str) -> Path:
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("voila", "templates", name):
+        if (Path(folder) / file).is_file():
+            return Path(folder) / file
+    pytest.skip(f"Voila's {name}/{file} is not installed")
+
+
+def test_the_template_drops_every_cdn_link_of_voilas_lab_template():
+    """Voila's own links are removed by exact text: an upgrade that changes them fails here."""
+    ours = RESOURCES / "voila" / "templates" / TEMPLATE
+    index = (ours / "index.html.j2").read_text(encoding="utf-8")
+    voila_links = re.findall(
+        r"<link [^>]*https?://[^>]*>", _voila_template("lab", "index.html.j2").read_text()
+    )
+    assert voila_links, "Voila's lab template links no CDN any more: simplify index.html.j2"
+    for link in voila_links:
+        assert f"replace('{link}' | safe, '')" in index, link
+    assert "https://" not in (ours / "page.html").read_text(encoding="utf-8")
+    assert "cdn." in _voila_template("base", "page.html").read_text()
+
+
+# -- served
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int, path: str, host: str | None = None) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"Host": host or f"localhost:{port}"})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response
+
+
+def _kernels(pid: int) -> list:
+    """The server's kernel processes."""
+    import psutil
+
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    found = []
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            if "ipykernel" in " ".join(child.cmdline()):
+                found.append(child)
+    return found
+
+
+@pytest.fixture(scope="module")
+def server(sample_workbook, chromium_path, tmp_path_factory):
+    pytest.importorskip("psutil")
+    pytest.importorskip("playwright.sync_api")
+    root = tmp_path_factory.mktemp("serve-workbook") / "wb"
+    shutil.copytree(
+        sample_workbook.root, root, ignore=shutil.ignore_patterns("sample", "*.sqlite*")
+    )
+    port = _free_port()
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    env = {**os.environ, "SALESCOACH_USER": "serve-test"}
+    env.pop("SALESCOACH_WORKBOOK", None)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "salescoach.cli", "--workbook", str(root), "serve",
+             "--port", str(port), "--pool", str(POOL)],
+            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while "is filled with" not in log.read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"salescoach serve did not start:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield {"port": port, "proc": proc, "log": log}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def test_a_request_for_another_host_is_refused(server):
+    port = server["port"]
+    for path in ("/", APP_PATH, "/api/kernels/00000000-0000-0000-0000-000000000000"):
+        assert _get(port, path, host="evil.example").status == 403, path
+        assert _get(port, path, host=f"evil.example:{port}").status == 403, path
+    assert _get(port, "/", host=f"127.0.0.1:{port}").status == 302
+    assert _get(port, "/", host=f"localhost:{port}").status == 302
+
+
+def test_the_folder_and_the_page_notebooks_lead_to_the_app(server):
+    port = server["port"]
+    for path in ("/", "/voila/tree", "/voila/render/goals.ipynb", "/voila/render/x/y.ipynb"):
+        response = _get(port, path)
+        assert response.status == 302, path
+        assert response.getheader("Location") == APP_PATH, path
+    with_token = _get(port, "/voila/render/goals.ipynb?token=abc")
+    assert with_token.getheader("Location") == f"{APP_PATH}?token=abc"
+
+
+def _open_app(browser_, port: int, seen: list[str]):
+    page = browser_.new_page(viewport={"width": 1366, "height": 900})
+    page.on("request", lambda request: seen.append(request.url))
+    page.on("websocket", lambda ws: seen.append(ws.url))
+    page.goto(f"http://localhost:{port}{APP_PATH}", timeout=LOAD_TIMEOUT_MS)
+    # The chart is drawn by the widgets, which need the page's websocket to its kernel.
+    page.wait_for_selector("img.sc-goal-chart", timeout=LOAD_TIMEOUT_MS)
+    return page
+
+
+def _launched(playwright):
+    from salescoach import browser
+
+    return browser.launch(playwright, timeout=60_000)
+
+
+def test_a_page_load_asks_no_other_host(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    seen: list[str] = []
+    with sync_api.sync_playwright() as p:
+        chromium = _launched(p)
+        try:
+            _open_app(chromium, server["port"], seen).close()
+        finally:
+            chromium.close()
+    network = [u for u in seen if urlsplit(u).scheme in ("http", "https", "ws", "wss")]
+    assert network, "no request recorded"
+    outside = sorted({u for u in network if urlsplit(u).hostname not in LOCAL})
+    assert outside == []
+
+
+def test_closed_tabs_free_their_kernels_within_seconds(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    port, pid = server["port"], server["proc"].pid
+    kernel_ids: set[str] = set()
+    with sync_api.sync_playwright() as p:
+        chromium = _launched(p)
+        try:
+            for _tab in range(TABS):
+                seen: list[str] = []
+                page = _open_app(chromium, port, seen)
+                kernel_ids |= {m for u in seen for m in re.findall(r"/api/kernels/([\w-]+)", u)}
+                page.close()
+                print(f"tab closed: {len(_kernels(pid))} kernel processes")
+        finally:
+            chromium.close()
+    assert len(kernel_ids) == TABS, kernel_ids
+    deadline = time.monotonic() + RELEASED_WITHIN_S
+    while True:
+        kernels = _kernels(pid)
+        gone = all(_get(port, f"/api/kernels/{k}").status == 404 for k in kernel_ids)
+        if (gone and len(kernels) <= POOL) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    rss = [round(k.memory_info().rss / 2**20) for k in kernels]
+    print(f"after closing {TABS} tabs: {len(kernels)} kernel processes, RSS MB {rss}")
+    assert gone, "a closed tab's kernel is still running"
+    assert len(kernels) <= POOL, f"{len(kernels)} kernels for a pool of {POOL}"
