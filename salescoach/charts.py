@@ -199,7 +199,12 @@ def leaderboard_bars(
 
 
 def budget_bars(
-    spent: pd.Series, budgets: pd.Series, title: str, fmt, colour: str = PRIMARY, accent: str = ACCENT
+    spent: pd.Series,
+    budgets: pd.Series,
+    title: str,
+    fmt,
+    colour: str = PRIMARY,
+    accent: str = ACCENT,
 ) -> Figure:
     """What each part of a program costs against its budget (same index, e.g. cash and
     non-cash): the cost as a bar, the budget as a tick; a cost over budget in the accent."""
@@ -216,5 +221,43 @@ def budget_bars(
     ax.set_yticks(y, [str(i) for i in spent.index], fontsize=TICK_SIZE)
     ax.set_xlim(0, max(np.nanmax(np.r_[cost, limit, 1.0]), 1.0) * 1.25)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.money_compact(v)))
+    fig.tight_layout()
+    return fig
+
+
+def gap_waterfall(
+    parts: pd.DataFrame,
+    title: str,
+    fmt,
+    colour: str = PRIMARY,
+    accent: str = ACCENT,
+    lang: str | None = None,
+) -> Figure:
+    """One scope's goal-gap waterfall (rows of `diagnosis_gap.gap_waterfall` for one scope_id):
+    each cause's part of the miss as a floating bar, the unexplained remainder in grey, the
+    whole gap as the last bar; the parts add up to it."""
+    from salescoach.i18n import N_, label
+
+    tr = translator(lang)
+    amounts = parts["amount"].to_numpy(dtype=float)
+    nobody = tr(N_("explained by nobody"))
+    names = [nobody if p == "unexplained" else label(p, lang) for p in parts["part"]]
+    gap = float(parts["gap"].iloc[0]) if len(parts) else 0.0
+    fig, ax = figure(3.4, title=title)
+    start = np.r_[0.0, np.cumsum(amounts)[:-1]]
+    colours = [GREY if p == "unexplained" else accent for p in parts["part"]]
+    x = np.arange(len(amounts) + 1)
+    ax.bar(x[:-1], amounts, bottom=start, color=colours)
+    ax.bar(x[-1], gap, color=colour)
+    for xx, s, a in zip(x[:-1], start, amounts):
+        ax.text(
+            xx, s + max(a, 0), fmt.money_compact(a), ha="center", va="bottom", fontsize=NOTE_SIZE
+        )
+    ax.text(
+        x[-1], max(gap, 0), fmt.money_compact(gap), ha="center", va="bottom", fontsize=NOTE_SIZE
+    )
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(x, names + [tr(N_("gap to goal"))], fontsize=TICK_SIZE, rotation=20, ha="right")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.money_compact(v)))
     fig.tight_layout()
     return fig

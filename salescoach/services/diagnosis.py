@@ -171,3 +171,25 @@ def _confidence(fmt: Formatter, _, n, low, high) -> str:
     rate = 0 <= low <= 1 and 0 <= high <= 1
     lo, hi = (fmt.pct(low, 1), fmt.pct(high, 1)) if rate else (fmt.number(low), fmt.number(high))
     return _("n {n}; {low} to {high}", n=fmt.number(n), low=lo, high=hi)
+
+
+def overview(wb, period=None, scope=None, scope_id=None, rep_id=None, today=None) -> dict:
+    """One pass for a page: findings in scope (with attrs as `findings`), the waterfall for the
+    scope (its level; the company's otherwise) and, given a rep, that rep's own explanation."""
+    from salescoach.diagnosis_gap import gap_waterfall
+    from salescoach.diagnosis_gap import rep_explanation as explain
+
+    result = run(wb, period, today)
+    reps = wb.facts()["reps"]
+    frame = _in_scope(result.findings, reps, scope, scope_id)
+    frame.attrs.update(checks=result.checks, state=result.state, as_of=result.as_of)
+    frame.attrs["pace"] = result.pace
+    level = scope if scope in ("department", "team", "rep") else "company"
+    w = gap_waterfall(result.gaps, result.effects, reps, level)
+    if level != "company" and scope_id is not None:
+        w = w[w["scope_id"] == str(scope_id)]
+    return {
+        "findings": frame,
+        "waterfall": w.reset_index(drop=True),
+        "rep": explain(result, rep_id) if rep_id else None,
+    }
