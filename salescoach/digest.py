@@ -50,6 +50,9 @@ class Digest:
     examples: tuple[Example, ...] = ()
     courses: pd.DataFrame = field(default_factory=pd.DataFrame)
     missing: tuple[str, ...] = ()
+    # The year-before period growth needs, when it has no orders: growth is then not assessed
+    # and families are listed by revenue, not said to have "not grown".
+    no_prior: Period | None = None
 
 
 def rep_measures(
@@ -99,13 +102,16 @@ def digest_content(
     products, customers = tables.get("products"), tables.get("customers")
     missing = []
     families = pd.DataFrame()
+    no_prior = None
     orders = tables.get("orders")
     if orders is not None:
         prior = monitoring.year_ago(period)
         now = insights.order_lines(orders, products, customers, period.start, period.end)
         before = insights.order_lines(orders, products, customers, prior.start, prior.end)
         families = insights.what_sells(now, before, "family")
-        if "growth" in families:
+        if before.empty:
+            no_prior = prior
+        elif "growth" in families:
             families = families[families["growth"] > 0].sort_values("growth", ascending=False)
     else:
         missing.append("orders")
@@ -147,6 +153,7 @@ def digest_content(
         examples,
         courses,
         tuple(missing),
+        no_prior,
     )
 
 
@@ -221,6 +228,14 @@ def render_digest(
             for r in digest.courses.itertuples()
         ],
         missing=[_("not assessed: no {table} data", table=t) for t in digest.missing],
+        no_prior=(
+            _(
+                "Growth not assessed: no orders in {period} to compare with.",
+                period=fmt.period(digest.no_prior),
+            )
+            if digest.no_prior is not None
+            else ""
+        ),
         primary_colour=brand["primary_colour"],
         accent_colour=brand["accent_colour"],
         footer=brand["footer"],

@@ -114,7 +114,8 @@ def order_lines(
         lines["amount"] if "amount" in lines else lines["quantity"] * lines["unit_price"]
     )
     if "unit_cost" in lines:
-        lines["cost"] = lines["quantity"] * lines["unit_cost"]
+        # Mapped onto no lines (a period without orders) the cost column comes out as text.
+        lines["cost"] = lines["quantity"] * pd.to_numeric(lines["unit_cost"], errors="coerce")
     return lines
 
 

@@ -109,3 +109,28 @@ def test_digest_command_writes_the_file(sample_workbook, tmp_path, lang):
     )
     assert result.exit_code == 0, result.output
     assert f'<html lang="{lang}">' in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "keep_prior_year, lang, said, not_said",
+    [
+        (True, "en", None, "Growth not assessed"),
+        (False, "en", "Growth not assessed: no orders in Q3 2025 to compare with.", "No product"),
+        (False, "el", "no-prior", "No product family grew"),
+    ],
+)
+def test_growth_without_a_year_before_is_not_assessed(
+    sample_tables, keep_prior_year, lang, said, not_said
+):
+    tables = dict(sample_tables)
+    if not keep_prior_year:
+        orders = tables["orders"]
+        tables["orders"] = orders[orders["order_date"] >= PERIOD.start]
+    content = digest.digest_content(tables, PERIOD, insights.InsightRules())
+    assert (content.no_prior is None) is keep_prior_year
+    # Without a year before, families are listed by revenue, not dropped as "not grown".
+    assert len(content.families) > 0
+    page = digest.render_digest(content, Formatter("el_GR" if lang == "el" else "en_IE"), lang)
+    if said:
+        assert said in page
+    assert not_said not in page
