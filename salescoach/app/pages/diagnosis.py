@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as widgets
 import pandas as pd
 
@@ -28,6 +30,11 @@ class DiagnosisPage(Page):
         _ = self._
         self.findings = TableView(css_class="sc-findings")
         self.findings_notice = Notice()
+        self.checks = TableView(css_class="sc-diagnosis-checks")
+        self.waterfall = widgets.HTML()
+        self.waterfall.add_class("sc-gap-waterfall")
+        self.own = widgets.HTML()
+        self.own.add_class("sc-rep-explanation")
         self.rep = widgets.Dropdown(description=_("Rep"), layout=widgets.Layout(width="420px"))
         self.rep.add_class("sc-coach-rep")
         self.rep.observe(lambda _change: self._show_rep(self.context), names="value")
@@ -89,8 +96,11 @@ class DiagnosisPage(Page):
         self.log = TableView(css_class="sc-coaching-log", max_rows=10)
         return [
             self.findings_notice.widget,
+            self.checks.widget,
             self.findings.widget,
+            self.waterfall,
             self.rep,
+            self.own,
             self.coaching_form.widget,
             self.step_now,
             self.ladder_form.widget,
@@ -118,13 +128,65 @@ class DiagnosisPage(Page):
             )
             self.findings.show(None)
             return
-        frame = svc.findings(
-            ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
-        )
+        if hasattr(svc, "overview"):
+            view = svc.overview(
+                ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
+            )
+            frame = view["findings"]
+            self._draw_waterfall(ctx, view["waterfall"])
+        else:
+            frame = svc.findings(
+                ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
+            )
         self.findings_notice.clear()
+        state = frame.attrs.get("state", "closed")
+        if state != "closed":
+            self.findings_notice.info(self._period_note(ctx, state, frame.attrs.get("pace")))
+        checks = frame.attrs.get("checks")
+        if checks is not None and len(checks):
+            self.checks.show(
+                pd.DataFrame(
+                    {_("Check"): [label(c) for c in checks["cause"]], _("Result"): checks["detail"]}
+                )
+            )
+        lang = ctx.settings["company"]["language"]
         if len(frame) and hasattr(svc, "readable"):
-            frame = svc.readable(frame, ctx.fmt, ctx.settings["company"]["language"])
-        self.findings.show(frame, empty=_("No material problem found for this scope and period."))
+            frame = svc.readable(frame, ctx.fmt, lang)
+        ran_all = checks is None or not checks["status"].isin(("not_assessed", "too_few")).any()
+        empty = (
+            _("No material problem found for this scope and period.")
+            if ran_all
+            else _(
+                "No material problem found by the checks that ran; see above what could not be assessed."
+            )
+        )
+        self.findings.show(frame, empty=empty)
+
+    def _period_note(self, ctx: Context, state: str, pace) -> str:
+        _ = self._
+        if pace is None or not len(pace):
+            return _("The period is not over: no rep is judged before it ends.")
+        company = pace[pace["scope"] == "company"].iloc[0]
+        return _(
+            "The period is not over: {actual} so far against {expected} expected by now ({target} for the period); open pipeline due in it {pipeline}. No rep is judged before it ends.",
+            actual=ctx.fmt.money(company["actual"]),
+            expected=ctx.fmt.money(company["expected"]),
+            target=ctx.fmt.money(company["target"]),
+            pipeline=ctx.fmt.money(company["pipeline"]),
+        )
+
+    def _draw_waterfall(self, ctx: Context, waterfall: pd.DataFrame) -> None:
+        from salescoach import charts
+
+        if waterfall is None or waterfall.empty or waterfall["scope_id"].nunique() != 1:
+            self.waterfall.value = ""
+            return
+        unit = waterfall["scope_id"].iloc[0]
+        title = self._("Goal gap of {unit}, by cause", unit=label(unit))
+        fig = charts.gap_waterfall(
+            waterfall, title, ctx.fmt, lang=ctx.settings["company"]["language"]
+        )
+        self.waterfall.value = f'<img alt="{html.escape(title)}" src="{charts.to_data_uri(fig)}">'
 
     def _show_rep(self, ctx: Context) -> None:
         _ = self._
@@ -135,6 +197,7 @@ class DiagnosisPage(Page):
             return
         step = label(decisions.current_step(ctx, rep))
         self.step_now.value = _("Current step: {step}", step=step)
+        self._show_own(ctx, rep)
         events = ctx.store().history("coaching", key_prefix=f"{rep}|")
         rows = [
             {
@@ -147,6 +210,43 @@ class DiagnosisPage(Page):
             for e in reversed(events)
         ]
         self.log.show(pd.DataFrame(rows), empty=_("No coaching logged for this rep yet."))
+
+    def _show_own(self, ctx: Context, rep: str) -> None:
+        """The rep's own explanation: what touched their deals and orders, what remains."""
+        _ = self._
+        svc = decisions.service("diagnosis")
+        if svc is None or not hasattr(svc, "rep_explanation"):
+            self.own.value = ""
+            return
+        own = svc.rep_explanation(ctx.workbook, rep, period=ctx.period)
+        if own.get("status") == "not_assessed":
+            self.own.value = html.escape(
+                _("No goal for this rep in the period: the gap is not assessed.")
+            )
+            return
+        items = "".join(
+            f"<li>{html.escape(label(r.cause))}: {html.escape(ctx.fmt.money(r.amount))}. "
+            f"{html.escape(r.evidence)}</li>"
+            for r in own["parts"].itertuples()
+        )
+        peers = own["peers"]
+        lines = [
+            _(
+                "Gap to goal {gap} ({attainment}; peers' median {median}).",
+                gap=ctx.fmt.money(own["gap"]),
+                attainment=ctx.fmt.pct(own["attainment"]),
+                median=ctx.fmt.pct(peers["median"]),
+            ),
+            _("Explained by nobody: {amount}.", amount=ctx.fmt.money(own["unexplained"])),
+            _(
+                "Next step on the coaching ladder: {step} ({reason})",
+                step=label(own["next_step"].proposed),
+                reason=own["next_step"].reason,
+            ),
+        ]
+        self.own.value = f"<p>{html.escape(lines[0])}</p><ul>{items}</ul>" + "".join(
+            f"<p>{html.escape(x)}</p>" for x in lines[1:]
+        )
 
     def _save_coaching(self, values) -> str:
         ctx, rep = self.context, self._chosen_rep()
