@@ -57,6 +57,8 @@ class TableSource:
     read: Callable[[frozenset[str]], RawTable] | None = field(default=None, compare=False)
     # Stands in for the rep of won deals and orders that have none (`house_account:`).
     house_account: str | None = None
+    # The scale feedback scores are given on, e.g. (1, 5); stored on 0-10.
+    scale: tuple[float, float] | None = None
 
     def date_format_for(self, column: str) -> str | list[str] | None:
         if isinstance(self.date_format, Mapping):
@@ -367,7 +369,7 @@ def _rename(raw: RawTable, source: TableSource) -> pd.DataFrame:
                 )
             )
     for group in t.one_of:
-        if not any(c in mapping for c in group):
+        if not any(c in mapping for c in group) and not _PRICE_FROM_LIST <= set(mapping):
             raise MappingError(
                 _(
                     "{name}: {name2} needs a column for one of {values}",
@@ -483,6 +485,97 @@ def _check_rep(work: _Work) -> None:
         )
 
 
+# Given both, the net unit price is derived from them (`unit_price` may then be left out).
+_PRICE_FROM_LIST = {"unit_list_price", "discount"}
+# Figures written to the cent agree within half a cent each way.
+_CENT = 0.01 + 1e-9
+
+
+def _money_text(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _number_text(value: float) -> str:
+    # As the export writes numbers (reasons quote the file), not in the reader's locale.
+    return f"{value:g}"
+
+
+def _check_prices(work: _Work) -> None:
+    """`unit_price` is the net price per unit: unit_list_price x (1 - discount), and amount is
+    quantity x unit_price. Figures given that disagree beyond rounding are rejected with the
+    arithmetic; a net price not given is derived from list price and discount."""
+    frame = work.frame
+    if _PRICE_FROM_LIST <= set(frame.columns):
+        net = frame["unit_list_price"] * (1 - frame["discount"])
+        if "unit_price" not in frame:
+            frame["unit_price"] = np.nan
+        given = frame["unit_price"]
+        bad = given.notna() & net.notna() & ((given - net).abs() > _CENT)
+        if bad.any():
+            reasons = pd.Series(
+                [
+                    _(
+                        "unit_price {price} is not unit_list_price {list_price} x (1 - discount {discount}) = {net}",
+                        price=_money_text(p),
+                        list_price=_money_text(lp),
+                        discount=_number_text(d),
+                        net=_money_text(n),
+                    )
+                    for p, lp, d, n in zip(
+                        given[bad],
+                        frame.loc[bad, "unit_list_price"],
+                        frame.loc[bad, "discount"],
+                        net[bad],
+                    )
+                ],
+                index=frame.index[bad],
+            )
+            work.fail(bad, "unit_price", reasons)
+        frame["unit_price"] = given.fillna(net)
+    if {"amount", "unit_price"} <= set(frame.columns):
+        qty = frame["quantity"]
+        line = qty * frame["unit_price"]
+        bad = line.notna() & frame["amount"].notna()
+        bad &= (frame["amount"] - line).abs() > _CENT + 0.005 * qty.abs()
+        if bad.any():
+            reasons = pd.Series(
+                [
+                    _(
+                        "amount {amount} is not quantity {quantity} x unit_price {price} = {line}",
+                        amount=_money_text(a),
+                        quantity=_number_text(q),
+                        price=_money_text(p),
+                        line=_money_text(t),
+                    )
+                    for a, q, p, t in zip(
+                        frame.loc[bad, "amount"], qty[bad], frame.loc[bad, "unit_price"], line[bad]
+                    )
+                ],
+                index=frame.index[bad],
+            )
+            work.fail(bad, "amount", reasons)
+
+
+def _rescale(work: _Work) -> None:
+    """Feedback scores on a declared scale (1-5, 1-10) are stored on 0-10."""
+    scale = work.source.scale
+    if scale is None or work.spec.name != "feedback" or "score" not in work.frame:
+        return
+    low, high = scale
+    score = work.frame["score"]
+    outside = score.notna() & ((score < low) | (score > high))
+    work.fail(
+        outside,
+        "score",
+        _(
+            "must be between {low} and {high} (the scale the mapping declares)",
+            low=_number_text(low),
+            high=_number_text(high),
+        ),
+    )
+    work.frame["score"] = ((score - low) / (high - low) * 10).where(~outside, score)
+
+
 def _check_schema(work: _Work) -> None:
     try:
         schema(work.spec.name).validate(work.frame, lazy=True)
@@ -520,6 +613,8 @@ def _check_rows(work: _Work) -> None:
                     index=frame.index[bad],
                 )
                 work.fail(bad, later, reason)
+    if name == "orders":
+        _check_prices(work)
     for group in work.spec.one_of:
         present = [c for c in group if c in frame]
         bad = frame[present].isna().all(axis=1)
@@ -723,6 +818,7 @@ def validate_sources(
         _parse(work)
         _merge_identical(work)
         _check_rep(work)
+        _rescale(work)
         _check_schema(work)
         _check_rows(work)
         _check_duplicates(work)

@@ -34,7 +34,8 @@ from salescoach.readers import RawTable, SourceError, read_raw
 _READ_KEYS = ("encoding", "delimiter", "sheet", "header_row")
 _PLAIN_KEYS = {"file", "columns", "values", "date_format", "distinct", "decimal", *_READ_KEYS}
 _FORM_KEYS = {"join", "const", "where", "union"}
-_SOURCE_KEYS = _PLAIN_KEYS | _FORM_KEYS | {"query", "house_account"}
+_SOURCE_KEYS = _PLAIN_KEYS | _FORM_KEYS | {"query", "house_account", "scale"}
+_SCALES = {"0-10": (0.0, 10.0), "1-5": (1.0, 5.0), "1-10": (1.0, 10.0), "0-5": (0.0, 5.0)}
 _BRANCH_KEYS = {"file", "columns", "join", "const", "where"}
 # A `columns` value with none of these characters names a column; with one it may be a
 # template ("{First} {Last}") or an expression ("review_score * 2").
@@ -69,6 +70,7 @@ class Session:
     files: dict[str, FileRef] = field(default_factory=dict)
     _raw: dict[tuple, RawTable] = field(default_factory=dict)
     _registered: dict[str, str] = field(default_factory=dict)
+    _twins: dict[str, set[str]] = field(default_factory=dict)
     _con: object = None
 
     def raw(self, ref: FileRef, expect: frozenset[str] = frozenset()) -> RawTable:
@@ -107,11 +109,14 @@ class Session:
         if key not in self._registered:
             internal = f"__file{len(self._registered)}"
             raw = self.raw(ref, expect)
-            self.con.register(internal, typed_table(raw.frame))
+            table = typed_table(raw.frame)
+            self.con.register(internal, table)
+            shown = ", ".join(quote(str(c)) for c in raw.frame.columns)
             self.con.execute(
-                f"CREATE OR REPLACE TEMP VIEW {quote(alias)} AS SELECT * EXCLUDE ({ROW}) FROM {internal}"
+                f"CREATE OR REPLACE TEMP VIEW {quote(alias)} AS SELECT {shown} FROM {internal}"
             )
             self._registered[key] = internal
+            self._twins[internal] = {n for n in table.column_names if n.startswith("__text:")}
         return self._registered[key]
 
     def run(self, query: str, where: str, files: bool = True) -> pd.DataFrame:
@@ -166,8 +171,17 @@ def _typed_column(text: pa.Array) -> pa.Array:
     return text
 
 
+def text_twin(name: str) -> str:
+    """The column holding a typed column's text as written (declarative forms show that)."""
+    return f"__text:{name}"
+
+
 def typed_table(frame: pd.DataFrame) -> pa.Table:
-    """A raw frame as an Arrow table for DuckDB: blanks are NULL, clean columns typed, row numbers kept."""
+    """A raw frame as an Arrow table for DuckDB: blanks are NULL, clean columns typed, row numbers kept.
+
+    A text column that became a number or a date keeps its text beside it (`text_twin`), so a
+    column taken as is reaches the rejects file as the export wrote it (49.90, not 49.9).
+    """
     columns, names = [], []
     for name in frame.columns:
         s = frame[name]
@@ -176,10 +190,12 @@ def typed_table(frame: pd.DataFrame) -> pa.Table:
         elif pd.api.types.is_datetime64_any_dtype(s):
             arr = pa.array(s, from_pandas=True)
         else:
-            text = _as_text(s)
-            arr = _typed_column(
-                pa.array(text.astype(object).where(text.notna(), None), pa.string())
-            )
+            text = pa.array(_as_text(s).astype(object).where(s.notna(), None), pa.string())
+            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+            arr = _typed_column(text)
+            if arr.type != pa.string():
+                columns.append(text)
+                names.append(text_twin(str(name)))
         columns.append(arr)
         names.append(str(name))
     columns.append(pa.array(frame.index.to_numpy(), pa.int64()))
@@ -301,6 +317,17 @@ def load_mapping(path: Path | str) -> list[TableSource]:
         house = spec.get("house_account", doc.get("house_account"))
         if house is not None:
             source = dataclasses.replace(source, house_account=str(house))
+        if "scale" in spec:
+            scale = _SCALES.get(str(spec["scale"]).replace(" ", ""))
+            if scale is None or name != "feedback":
+                raise MappingError(
+                    _(
+                        "{where}.scale: feedback scores declare one of {values}",
+                        where=_where(path, str(name)),
+                        values=", ".join(_SCALES),
+                    )
+                )
+            source = dataclasses.replace(source, scale=scale)
         sources.append(source)
     return sources
 
@@ -512,15 +539,23 @@ class _Branch:
         raws = [session.raw(r, expect) for r in refs]
         known = [set(map(str, raw.frame.columns)) for raw in raws]
 
-        def column(name: str, canonical: str, upto: int = len(refs)) -> str | None:
-            for alias, cols in zip(self.aliases[:upto], known[:upto]):
+        def column(name: str, canonical: str, upto: int = len(refs), text: bool = False):
+            """The SQL naming a column (its text as written, with `text`); None if none has it."""
+            found = None
+            for i, cols in enumerate(known[:upto]):
                 if name in cols:
-                    return f"{alias}.{quote(name)}"
-            if "." in name:
+                    found = (i, name)
+                    break
+            if found is None and "." in name:
                 alias, rest = name.split(".", 1)
                 if alias in self.aliases and rest in known[self.aliases.index(alias)]:
-                    return f"{alias}.{quote(rest)}"
-            return None
+                    found = (self.aliases.index(alias), rest)
+            if found is None:
+                return None
+            i, col = found
+            if text and text_twin(col) in session._twins[internals[i]]:
+                col = text_twin(col)
+            return f"{self.aliases[i]}.{quote(col)}"
 
         def missing(name: str, canonical: str, upto: int = len(refs)) -> MappingError:
             files = ", ".join(r.path.name for r in refs[:upto])
@@ -537,7 +572,7 @@ class _Branch:
             )
 
         def value_sql(value: str, canonical: str) -> str:
-            found = column(value, canonical)
+            found = column(value, canonical, text=True)
             if found:
                 return found
             if "{" in value:
@@ -546,7 +581,7 @@ class _Branch:
                     if text:
                         parts.append(_sql_text(text))
                     if field_name:
-                        ref = column(field_name, canonical)
+                        ref = column(field_name, canonical, text=True)
                         if ref is None:
                             raise missing(field_name, canonical)
                         parts.append(f"coalesce(CAST({ref} AS VARCHAR), '')")
@@ -587,7 +622,7 @@ class _Branch:
         elif isinstance(self.keep, dict):
             conds = []
             for name, wanted in self.keep.items():
-                ref = column(str(name), str(name))
+                ref = column(str(name), str(name), text=True)
                 if ref is None:
                     raise missing(str(name), "where")
                 wanted = wanted if isinstance(wanted, list) else [wanted]

@@ -58,13 +58,12 @@ def test_rejects_name_the_query_and_its_result_row(marketplace_sql):
         "mapping-sql.yaml: tables.feedback.query",
         5,
         "score",
-        "15.0",
-        "must be between 0 and 10",
+        "7",
+        "must be between 1 and 5 (the scale the mapping declares)",
     ) in _reasons(marketplace_sql, "feedback")
 
 
-def test_numbers_in_files_are_numbers_in_sql(marketplace_sql):
-    # (review_score - 1) * 2.5 only works when the score column is read as a number.
+def test_scores_on_a_declared_scale_are_stored_on_0_to_10(marketplace_sql):
     scores = marketplace_sql.tables["feedback"].set_index("feedback_id")["score"]
     assert scores.to_dict() == {"r-1": 10.0, "r-2": 7.5, "r-3": 0.0, "r-4": 5.0}
 
@@ -411,3 +410,56 @@ def test_house_account_per_table(tmp_path):
     result = validate_path(path)
     assert result.tables["orders"]["rep_id"].notna().all()
     assert len(_reasons(result, "deals")) == 1
+
+
+# --------------------------------------------------------------------------- money semantics
+
+
+def test_net_price_is_checked_against_list_price_and_discount(erp):
+    assert (
+        "order_lines.csv",
+        12,
+        "unit_price",
+        "80.00",
+        "unit_price 80.00 is not unit_list_price 85.00 x (1 - discount 0.1) = 76.50",
+    ) in _reasons(erp, "orders")
+
+
+def _orders(tmp_path, header: str, rows: str):
+    _write(
+        tmp_path,
+        {
+            "reps.csv": "rep_id,name,team,department\nR1,Ana,A,North\n",
+            "orders.csv": "order_id,rep_id,product_id,order_date,quantity," + header + rows,
+            "m.yaml": "tables:\n  reps: {file: reps.csv}\n  orders: {file: orders.csv}\n",
+        },
+    )
+    return validate_path(tmp_path / "m.yaml")
+
+
+def test_net_price_is_derived_from_list_price_and_discount(tmp_path):
+    result = _orders(tmp_path, "unit_list_price,discount\n", "O1,R1,P1,2026-01-05,3,200,15%\n")
+    order = result.tables["orders"].iloc[0]
+    assert (order["unit_price"], order["amount"]) == (170.0, 510.0)
+
+
+@pytest.mark.parametrize(
+    "rows, rejected",
+    [
+        ("O1,R1,P1,2026-01-05,3,10.00,30.00\n", []),
+        ("O1,R1,P1,2026-01-05,3,3.33,10.00\n", []),  # 3 x 3.333... written to the cent
+        (
+            "O1,R1,P1,2026-01-05,3,10.00,25.00\n",
+            ["amount 25.00 is not quantity 3 x unit_price 10.00 = 30.00"],
+        ),
+    ],
+)
+def test_amount_is_quantity_times_net_price(tmp_path, rows, rejected):
+    result = _orders(tmp_path, "unit_price,amount\n", rows)
+    assert [r[4] for r in _reasons(result, "orders")] == rejected
+
+
+def test_scale_is_for_feedback_and_known_scales_only(tmp_path):
+    _write(tmp_path, {"m.yaml": "tables:\n  reps: {file: reps.csv, scale: 1-5}\n"})
+    with pytest.raises(MappingError, match="feedback scores declare one of 0-10, 1-5, 1-10"):
+        validate_path(tmp_path / "m.yaml")
