@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from importlib import resources
 from statistics import NormalDist
 
 import numpy as np
@@ -25,19 +26,42 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
-# Common words that say nothing on their own, English and Greek (accents stripped, lower case).
-STOP_WORDS = frozenset(
-    _fold(word)
-    for word in """
-    a an and are as at be been but by for from had has have he her his i if in into is it its
-    me my of on or our she so than that the their them then there they this to too up us
-    was we were what when which who will with would you your very just all any can could did do
-    does get got also more most much one only other some such again after before over under
-    ο η το οι τα του της των τον την στο στη στην στον στα στις στους σε και να με για απο από
-    που θα ειναι είναι ηταν ήταν εχει έχει πολυ πολύ αλλα αλλά ή η ως ενα ένα μια μία
-    ειχε είχε μας σας μου σου τους αυτο αυτό αυτη αυτή οτι ότι πως πώς ομως όμως κι
-    """.split()
+_STOP_WORD_FILES = resources.files("salescoach").joinpath("resources", "stopwords")
+# Languages whose stop words ship as salescoach/resources/stopwords/<lang>.txt: a new language
+# is a new file.
+STOP_WORD_LANGUAGES = tuple(
+    sorted(f.name[:-4] for f in _STOP_WORD_FILES.iterdir() if f.name.endswith(".txt"))
 )
+
+
+def _stop_words(lang: str) -> frozenset[str]:
+    text = _STOP_WORD_FILES.joinpath(f"{lang}.txt").read_text(encoding="utf-8")
+    lines = (line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    return frozenset(_fold(word) for line in lines for word in line.split())
+
+
+# Words that say nothing on their own, per language (folded: lower case, no accents).
+STOP_WORDS_BY_LANGUAGE = {lang: _stop_words(lang) for lang in STOP_WORD_LANGUAGES}
+STOP_WORDS = frozenset().union(*STOP_WORDS_BY_LANGUAGE.values())
+
+
+def comment_languages(words) -> tuple[str, ...]:
+    """The languages a comment is most likely in: those whose stop words make up the largest
+    share of its (folded) words; none when no word is a stop word of any language.
+
+    Stop words are a language's most frequent words, so a sentence of a few words almost
+    always holds some, and a list's share of them tells the language without a model.
+
+    >>> comment_languages(["a", "entrega", "foi", "muito", "lenta"])
+    ('pt',)
+    """
+    words = list(words)
+    if not words:
+        return ()
+    hits = {lang: sum(w in stop for w in words) for lang, stop in STOP_WORDS_BY_LANGUAGE.items()}
+    best = max(hits.values())
+    return tuple(lang for lang, n in hits.items() if n == best) if best else ()
+
 
 TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -237,7 +261,12 @@ def _phrases_as_written(text: str) -> dict[str, str]:
     customer wrote it, lower case with its accents (`γρηγορη παραδοση` -> `γρήγορη παράδοση`)."""
     written = TOKEN.findall(unicodedata.normalize("NFC", str(text).lower()))
     pairs = [(_fold(w), w) for w in written]
-    kept = [(f, w) for f, w in pairs if f not in STOP_WORDS and len(f) > 1]
+    # Only the comment's own language's stop words go: "come" is a word in English, not in
+    # Italian's sense, and "die" is a word in English, an article in German.
+    stop = frozenset().union(
+        *(STOP_WORDS_BY_LANGUAGE[lang] for lang in comment_languages(f for f, _w in pairs))
+    )
+    kept = [(f, w) for f, w in pairs if f not in stop and len(f) > 1]
     out = {f: w for f, w in kept}
     out.update({f"{a[0]} {b[0]}": f"{a[1]} {b[1]}" for a, b in zip(kept, kept[1:])})
     return out

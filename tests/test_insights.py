@@ -102,6 +102,72 @@ def test_phrases_fold_case_and_accents_and_drop_stop_words(text, expected):
     assert insights.phrases_of(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, languages, expected",
+    [
+        (
+            "A entrega foi muito lenta",
+            ("pt",),
+            {"entrega", "lenta", "entrega lenta"},
+        ),
+        (
+            "El pedido llegó muy tarde, sin factura",
+            ("es",),
+            {"pedido", "llego", "tarde", "sin", "factura", "pedido llego", "llego tarde"}
+            | {"tarde sin", "sin factura"},
+        ),
+        (
+            "Die Lieferung war sehr langsam",
+            ("de",),
+            {"lieferung", "langsam", "lieferung langsam"},
+        ),
+        (
+            "La livraison était très lente",
+            ("fr",),
+            {"livraison", "lente", "livraison lente"},
+        ),
+        ("Η παράδοση ήταν πολύ αργή", ("el",), {"παραδοση", "αργη", "παραδοση αργη"}),
+        ("The delivery was slow", ("en",), {"delivery", "slow", "delivery slow"}),
+        # Only the comment's own language's stop words go: "come" stays in English.
+        ("Come again soon", ("en",), {"come", "soon", "come soon"}),
+        ("fast", (), {"fast"}),
+    ],
+)
+def test_stop_words_of_the_comments_language(text, languages, expected):
+    words = [insights._fold(w) for w in insights.TOKEN.findall(text.lower())]
+    assert insights.comment_languages(words) == languages
+    assert insights.phrases_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    "lang, negations",
+    [
+        ("en", {"not", "no", "nor", "never", "without"}),
+        ("el", {"δεν", "μη", "μην", "οχι", "χωρις"}),
+        ("pt", {"nao", "nem", "nunca", "sem"}),  # "no" is "em o" here, a stop word
+        ("es", {"no", "ni", "nunca", "sin"}),
+        ("de", {"nicht", "kein", "keine", "nie", "ohne"}),
+        ("fr", {"ne", "pas", "non", "jamais", "sans"}),
+    ],
+)
+def test_stop_word_lists_ship_and_keep_negations(lang, negations):
+    stop = insights.STOP_WORDS_BY_LANGUAGE[lang]
+    assert len(stop) > 80
+    assert not stop & negations
+
+
+def test_portuguese_themes_are_not_stop_words():
+    low = ["A entrega foi muito lenta e o produto chegou com defeito"] * 4 + [
+        "Entrega lenta de novo"
+    ] * 2
+    high = ["O atendimento foi muito bom e a entrega rápida"] * 4 + ["Atendimento excelente"] * 2
+    feedback = pd.DataFrame({"score": [2] * len(low) + [9] * len(high), "comment": low + high})
+    voice = insights.customer_voice(feedback, RULES)
+    shown = set(voice["low"]["phrase"]) | set(voice["high"]["phrase"])
+    assert shown and not {p for p in shown if p.split()[0] in {"a", "o", "e", "de", "foi", "muito"}}
+    assert "atendimento" in set(voice["high"]["phrase"])
+
+
 def test_phrase_ranking_known_answer():
     low = pd.Series(["late delivery", "late delivery", "late again", "ok"])
     high = pd.Series(["fast delivery", "fast delivery", "fast", "ok"])
