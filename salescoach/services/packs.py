@@ -3,8 +3,9 @@
 The pack notebooks in ``notebooks/`` are thin: they call these functions and display what they
 return. Everything a batch shares (every rep's figures for the period, the trend, the peer
 benchmarks) is computed once per batch by :func:`batch_figures` and cached as Parquet under
-``salescoach-data/packs/``, keyed by the facts snapshot, the period and the goal decisions, so
-each rep's notebook only reads a small file and selects its own row.
+``salescoach-data/packs/``, keyed by the facts, the period, the whole settings and the code
+version (:func:`batch_key`), so each rep's notebook only reads a small file and selects its
+own row.
 
 Privacy: a rep's pack shows that rep's own figures; peers appear only through
 :func:`salescoach.privacy.peer_benchmark` (median and quartiles, never a name or a row).
@@ -12,11 +13,13 @@ Privacy: a rep's pack shows that rep's own figures; peers appear only through
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import importlib
 import inspect
 import io
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salescoach import actuals, attainment, privacy
+from salescoach import actuals, attainment, capabilities, monitoring, privacy
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, label, set_language
 from salescoach.periods import Period, last_complete_quarter
@@ -81,7 +84,13 @@ def _fingerprint(wb: Workbook, period: Period) -> tuple | None:
     stamps = [db.stat().st_mtime_ns if db.exists() else 0]
     wal = db.with_name(db.name + "-wal")
     stamps.append(wal.stat().st_mtime_ns if wal.exists() else 0)
-    return (str(wb.root), snapshot.name if snapshot else None, str(period), *stamps)
+    return (
+        str(wb.root),
+        snapshot.name if snapshot else None,
+        str(period),
+        settings_digest(wb.settings),
+        *stamps,
+    )
 
 
 def parse_period(wb: Workbook, period: str | Period | None) -> Period:
@@ -103,11 +112,43 @@ def goals_for(wb: Workbook) -> pd.DataFrame:
     return attainment.goals_in_force(wb.facts().get("targets"), _goal_events(wb))
 
 
+def settings_digest(settings) -> str:
+    """A hash of the whole parsed settings as canonical JSON (sorted keys): any setting that
+    changes, a threshold or the company's name, changes it."""
+    text = json.dumps(
+        {k: dict(v) for k, v in settings.values.items()},
+        sort_keys=True,
+        default=str,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def code_version() -> str:
+    """The package version and a hash of the package's .py files and the pack notebooks: a
+    figure computed by other code is another figure. Read once per process."""
+    from salescoach import __version__, shipped
+
+    package = Path(__file__).resolve().parent.parent
+    files = sorted(package.rglob("*.py")) + sorted(shipped.notebooks_dir().glob("*.ipynb"))
+    h = hashlib.sha256()
+    for path in files:
+        h.update(str(path.relative_to(path.parents[1])).encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    return f"{__version__}+{h.hexdigest()[:16]}"
+
+
 def batch_key(wb: Workbook, period: Period) -> str:
-    """Identity of a batch's shared data: snapshot, period and the goals in force."""
+    """Identity of a batch's shared data: the facts (snapshot and the goals in force), the
+    period, the whole settings and the code version; none of them can change unseen."""
     snapshot = wb.current_snapshot()
     goals = goals_for(wb)
     digest = hashlib.sha256(pd.util.hash_pandas_object(goals.astype(str), index=False).values)
+    digest.update(settings_digest(wb.settings).encode())
+    digest.update(code_version().encode())
     return f"{snapshot.name if snapshot else 'none'}-{period}-{digest.hexdigest()[:12]}"
 
 
@@ -116,39 +157,23 @@ def _share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 def process_figures(tables: dict, period: Period, settings) -> pd.DataFrame:
-    """Per rep, for orders of the period: on-time share, return share, follow-up share, feedback."""
-    out = pd.DataFrame(index=pd.Index(tables["reps"]["rep_id"], name="rep_id"))
-    orders = tables.get("orders")
-    mon = settings["monitoring"]
-    if orders is not None:
-        o = orders[(orders["order_date"] >= period.start) & (orders["order_date"] <= period.end)]
-        per_order = o.groupby("order_id").agg(
-            rep_id=("rep_id", "first"),
-            promised=("promised_date", "max") if "promised_date" in o else ("order_date", "max"),
-            delivered=("delivered_date", "max") if "delivered_date" in o else ("order_date", "max"),
-            returned=("status", lambda s: bool((s == "returned").any()))
-            if "status" in o
-            else ("order_id", lambda s: False),
-        )
-        grace = pd.Timedelta(days=int(mon["on_time_grace_days"]))
-        judged = per_order.dropna(subset=["promised", "delivered"])
-        on_time = (judged["delivered"] <= judged["promised"] + grace).groupby(judged["rep_id"])
-        out["orders"] = per_order.groupby("rep_id").size()
-        out["on_time"] = on_time.mean()
-        out["returns"] = per_order.groupby("rep_id")["returned"].mean()
-        service = tables.get("service")
-        if service is not None and "order_id" in service:
-            follow = (
-                service[service["kind"] == "follow_up"].groupby("order_id")["opened_date"].min()
-            )
-            delivered = judged["delivered"]
-            made = follow.reindex(delivered.index)
-            ok = (made - delivered) <= pd.Timedelta(days=int(mon["follow_up_days"]))
-            out["follow_up"] = ok.groupby(judged["rep_id"]).mean()
-    feedback = tables.get("feedback")
-    if feedback is not None and "rep_id" in feedback:
+    """Per rep, for orders of the period: on-time share, return share, follow-up share, feedback.
+
+    On time, returned and followed up are monitoring's definitions (`monitoring.process_by_rep`),
+    so a pack and the monitoring page show one figure; NaN where the data cannot answer."""
+    tables = monitoring.FactTables(tables)
+    config = monitoring.MonitoringSettings.from_settings(settings)
+    # The same day monitoring's views judge follow-ups by (services.monitoring.context).
+    events = actuals.events(tables, "revenue")
+    as_of = min(period.end, events["date"].max()) if len(events) else period.end
+    out = monitoring.process_by_rep(tables, period, config, as_of)
+    caps = capabilities.of(tables)
+    if caps.has("feedback", "feedback.rep_id"):
+        feedback = tables["feedback"]
         f = feedback[(feedback["date"] >= period.start) & (feedback["date"] <= period.end)]
         out["feedback"] = f.groupby("rep_id")["score"].mean()
+    else:
+        out["feedback"] = np.nan
     return out
 
 
@@ -331,9 +356,23 @@ def goal_attainment(
     return table
 
 
-def _with_peers(lines, row, peers, minimum) -> pd.DataFrame:
+def _with_peers(lines, row, peers, minimum, gaps=None) -> pd.DataFrame:
+    """One row per measure: the rep's figure and the peers' quartiles; a measure in `gaps`
+    (column -> NotAssessed) says what it lacks instead of a figure."""
     records = []
     for measure, column, show in lines:
+        gone = (gaps or {}).get(column)
+        if gone is not None:
+            records.append(
+                {
+                    _("Measure"): measure,
+                    _("You"): gone.text(),
+                    _("Peers: lower quartile"): "",
+                    _("Peers: median"): "",
+                    _("Peers: upper quartile"): "",
+                }
+            )
+            continue
         bench = privacy.peer_benchmark(peers[column], minimum)
         records.append(
             {
@@ -345,6 +384,14 @@ def _with_peers(lines, row, peers, minimum) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(records).set_index(_("Measure"))
+
+
+# What each figure of the process section needs: monitoring's needs for the same measure.
+PROCESS_NEEDS = {
+    "orders": monitoring.MEASURE_NEEDS["orders"],
+    **{fig: monitoring.MEASURE_NEEDS[m] for fig, m in monitoring.PROCESS_FIGURES.items()},
+    "feedback": monitoring.MEASURE_NEEDS["feedback"],
+}
 
 
 def process(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> pd.DataFrame:
@@ -360,8 +407,14 @@ def process(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -
         (_("Followed up after delivery"), "follow_up", f.pct),
         (_("Average customer feedback (0-10)"), "feedback", lambda x: f.number(x, 1)),
     ]
+    caps = wb.facts().capabilities()
+    gaps = {
+        column: caps.check(*needs)
+        for column, needs in PROCESS_NEEDS.items()
+        if caps.check(*needs) is not None
+    }
     return _with_peers(
-        lines, row, _peer_group(figures, row), int(wb.settings["packs"]["min_peers"])
+        lines, row, _peer_group(figures, row), int(wb.settings["packs"]["min_peers"]), gaps
     )
 
 
