@@ -180,7 +180,8 @@ def render_digest(
         value = fmt.number(e.value, 1) if e.measure == "feedback" else fmt.pct(e.value)
         return _(EXAMPLE_MEASURES[e.measure], value=value)
 
-    effect_text = fmt.pct if effect_metric == "win_rate" else fmt.money
+    # A course's effect on win rate is a difference of rates: points (+4 pp), not a percentage.
+    effect_text = fmt.points if effect_metric == "win_rate" else fmt.money
     return render(
         "digest/digest.html.j2",
         lang=lang,

@@ -85,6 +85,11 @@ def test_rate_changes_in_points(f, delta, expected):
     assert f.points(delta) == expected
 
 
+def test_points_unsigned_for_a_margin():
+    assert EN.points(-0.032, signed=False) == "3.2 pp"
+    assert EL.points(0.032, signed=False) == "3,2 μ.μ."
+
+
 @pytest.mark.parametrize(
     "text, fiscal, start, end",
     [

@@ -98,7 +98,8 @@ def effect(ctx, period) -> None:
         return
     metric = service.training.TrainingRules.from_settings(wb.settings).effect_metric
     show = (
-        (lambda x, signed=True: fmt.pct(x, 1, signed=signed))
+        # A course's effect on win rate is a difference of rates: points, not a percentage.
+        (lambda x, signed=True: fmt.points(x, 1, signed=signed))
         if metric == "win_rate"
         else (lambda x, signed=True: fmt.money(x, 2))
     )
