@@ -96,6 +96,30 @@ def _print_counts(result: ImportResult) -> None:
         click.echo(_("note: {note}", note=note))
 
 
+def _print_first_rows(result: ImportResult, limit: int) -> None:
+    """The first rows of every table as the mapping made them, before anything is stored."""
+    if limit <= 0:
+        return
+    from salescoach.mapping_draft import preview
+
+    f = Formatter.for_active_language()
+    for c in result.counts:
+        frame = result.tables.get(c.table)
+        if frame is None or frame.empty:
+            continue
+        click.echo("")
+        click.echo(
+            _(
+                "{table}, first {n} of {total} rows:",
+                table=c.table,
+                n=f.number(min(limit, len(frame))),
+                total=f.number(len(frame)),
+            )
+        )
+        click.echo(preview(frame.head(limit), f))
+    click.echo("")
+
+
 def _print_rejects(result: ImportResult, limit: int = 10) -> None:
     if result.rejects.empty:
         return
@@ -167,9 +191,15 @@ def import_(ctx: click.Context, path: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the rejected rows to this CSV.",
 )
+@click.option(
+    "--rows",
+    default=3,
+    show_default=True,
+    help="Show the first N mapped rows of every table (0: none).",
+)
 @click.pass_context
 @user_errors
-def validate(ctx: click.Context, path: Path, rejects_path: Path | None) -> None:
+def validate(ctx: click.Context, path: Path, rejects_path: Path | None, rows: int) -> None:
     """Check PATH (a data folder or mapping YAML) as import would, storing nothing."""
     root = resolve_root(ctx.obj["workbook"])
     try:
@@ -178,6 +208,7 @@ def validate(ctx: click.Context, path: Path, rejects_path: Path | None) -> None:
         existing = {}
     result = _run_validation(path, existing)
     _print_counts(result)
+    _print_first_rows(result, rows)
     _print_rejects(result)
     if rejects_path is not None:
         write_csv(result.rejects, rejects_path)
@@ -284,6 +315,7 @@ def _demo_packs(wb: Workbook) -> None:
 from salescoach.commands import backup  # noqa: E402
 from salescoach.commands import diagnosis as _diagnosis  # noqa: E402
 from salescoach.commands import goals as _goals  # noqa: E402
+from salescoach.commands import mapping as _mapping  # noqa: E402
 from salescoach.commands import recognition as _recognition  # noqa: E402
 from salescoach.commands import render as _render  # noqa: E402
 from salescoach.commands import serve as _serve  # noqa: E402
@@ -302,6 +334,7 @@ for _command in (
     _training.training,
     _training.digest,
     _template.template,
+    _mapping.mapping,
 ):
     main.add_command(_command)
 

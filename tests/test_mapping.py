@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from salescoach.cli import main
@@ -218,7 +219,10 @@ def _same_rows(a, b):
     assert list(a.rejects["reason"]) == list(b.rejects["reason"])
 
 
-@pytest.mark.parametrize("export", ["marketplace", "erp"])
+EXPORT_NAMES = ["marketplace", "erp", "salesforce", "hubspot"]
+
+
+@pytest.mark.parametrize("export", EXPORT_NAMES)
 def test_declarative_mapping_and_sql_import_the_same_rows(export):
     _same_rows(
         validate_path(EXPORTS / export / "mapping.yaml"),
@@ -463,3 +467,97 @@ def test_scale_is_for_feedback_and_known_scales_only(tmp_path):
     _write(tmp_path, {"m.yaml": "tables:\n  reps: {file: reps.csv, scale: 1-5}\n"})
     with pytest.raises(MappingError, match="feedback scores declare one of 0-10, 1-5, 1-10"):
         validate_path(tmp_path / "m.yaml")
+
+
+# --------------------------------------------------------------------------- real export shapes
+
+
+def _cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    "export, period",
+    [
+        ("marketplace", "2018-Q1"),
+        ("erp", "2026-Q1"),
+        ("salesforce", "2026-Q1"),
+        ("hubspot", "2026-Q1"),
+    ],
+)
+def test_every_export_imports_and_the_cycle_runs_on_it(tmp_path, export, period):
+    wb = tmp_path / "wb"
+    assert _cli("init", wb).exit_code == 0
+    imported = _cli("--workbook", wb, "import", EXPORTS / export / "mapping.yaml")
+    assert imported.exit_code == 0, imported.output
+    for args in (
+        ("diagnose", "--period", period),
+        ("goals", "suggest", "--period", period),
+    ):
+        result = _cli("--workbook", wb, *args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Traceback" not in result.output and "error:" not in result.output
+
+
+def test_hubspot_unassigned_leads_and_the_house_account():
+    deals = validate_path(EXPORTS / "hubspot" / "mapping.yaml").tables["deals"].set_index("deal_id")
+    assert deals.loc[["9817263504", "9817263505", "9817263506"], "rep_id"].isna().all()
+    assert deals.loc["9817263507", "rep_id"] == "Web Sales (house)"
+
+
+def test_salesforce_footer_lines_are_left_out_and_currency_codes_read():
+    result = validate_path(EXPORTS / "salesforce" / "mapping.yaml")
+    deals = result.tables["deals"].set_index("deal_id")
+    assert len(deals) == 5
+    assert deals.loc["0065g00000XyZ1cAAF", "amount"] == 12750.5
+
+
+# --------------------------------------------------------------------------- draft and preview
+
+
+def test_draft_guesses_columns_and_says_why(tmp_path):
+    result = _cli("mapping", "draft", EXPORTS / "hubspot" / "all-deals.csv")
+    assert result.exit_code == 0
+    doc = yaml.safe_load(result.output)
+    deals = doc["tables"]["deals"]["columns"]
+    assert deals["deal_id"] == "Record ID" and deals["rep_id"] == "Deal owner"
+    assert deals["lead_source"] == "Original Source Type"
+    assert doc["tables"]["reps"]["columns"] == {"rep_id": "Deal owner", "name": "Deal owner"}
+    assert "rep_id: Deal owner" in result.output
+    assert "# a usual name for rep_id; check it" in result.output
+    assert "# the contract's own name" in result.output
+
+
+def test_draft_joins_first_and_last_names_and_marks_what_is_missing(tmp_path):
+    out = tmp_path / "m.yaml"
+    erp = EXPORTS / "erp"
+    result = _cli(
+        "mapping", "draft", erp / "employees.csv", erp / "order_headers.csv", "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert 'name: "{First Name} {Last Name}"' in text
+    assert "# product_id: TODO" in text
+    again = CliRunner().invoke(
+        main, ["mapping", "draft", str(erp / "employees.csv"), "--out", str(out)]
+    )
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_a_drafted_mapping_validates(tmp_path):
+    src = EXPORTS / "erp" / "employees.csv"
+    (tmp_path / "employees.csv").write_bytes(src.read_bytes())
+    out = tmp_path / "m.yaml"
+    assert _cli("mapping", "draft", tmp_path / "employees.csv", "--out", out).exit_code == 0
+    assert "file: employees.csv" in out.read_text(encoding="utf-8")
+    reps = validate_path(out).tables["reps"]
+    assert "Maria Papadopoulou" in set(reps["name"])
+
+
+def test_validate_shows_the_first_mapped_rows(tmp_path):
+    result = _cli(
+        "--workbook", tmp_path, "validate", EXPORTS / "erp" / "mapping.yaml", "--rows", "2"
+    )
+    assert "reps, first 2 of 4 rows:" in result.output
+    assert "Maria Papadopoulou" in result.output
+    assert "12 Jan 2026" in result.output  # dates as the reader's locale writes them
