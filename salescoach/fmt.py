@@ -133,6 +133,27 @@ class Formatter:
         _ = translator(self.locale)
         return _("{sign}{number} pp", sign=sign, number=number)
 
+    def frame(
+        self,
+        frame,
+        money: tuple[str, ...] | list[str] = (),
+        pct: tuple[str, ...] | list[str] = (),
+        number: tuple[str, ...] | list[str] = (),
+        points: tuple[str, ...] | list[str] = (),
+    ):
+        """A copy of a table to show, its money, percentage and count columns as text by the
+        locale (`R$ 230,15`, not `230.14950000000002`), changes of rates in points; other columns and what is not a frame
+        (a "not assessed" note) pass through, and a column the frame lacks is skipped."""
+        if not isinstance(frame, pd.DataFrame):
+            return frame
+        out = frame.copy()
+        shows = ((money, self.money), (pct, self.pct), (number, self.number), (points, self.points))
+        for columns, show in shows:
+            for column in columns:
+                if column in out:
+                    out[column] = out[column].map(show).astype(object)
+        return out
+
     def date(self, d) -> str:
         if _missing(d):
             return MISSING

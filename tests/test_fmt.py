@@ -143,3 +143,15 @@ def test_last_complete_quarter(day, fiscal, expected):
     from salescoach.periods import last_complete_quarter
 
     assert str(last_complete_quarter(pd.Timestamp(day), fiscal)) == expected
+
+
+def test_frame_formats_the_named_columns_only():
+    table = pd.DataFrame(
+        {"source": ["web"], "revenue_per_lead": [120.6975], "conversion": [0.25], "leads": [1234]}
+    )
+    shown = BR.frame(
+        table, money=["revenue_per_lead", "absent"], pct=["conversion"], number=["leads"]
+    )
+    assert shown.iloc[0].tolist() == ["web", "R$\xa0120,70", "25%", "1.234"]
+    assert table["revenue_per_lead"].iloc[0] == 120.6975  # the original is untouched
+    assert BR.frame("not assessed: no deals data") == "not assessed: no deals data"
