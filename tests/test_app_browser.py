@@ -190,7 +190,11 @@ def test_goal_and_coaching_note_saved_and_read_back(page, shot_on_failure, app_w
 
     page.click(".sc-tabs .lm-TabBar-tab:has-text('Diagnosis')")
     page.fill(".sc-field-coach-note textarea", "Walked through the lost deals together")
-    page.fill(".sc-field-coach-actions textarea", "Shadow two demos\nCall back lapsed customers")
+    # Each action with its due date, as `salescoach coach session` takes it (the same service).
+    page.fill(
+        ".sc-field-coach-actions textarea",
+        "Shadow two demos@2099-01-15\nCall back lapsed customers@2099-01-31",
+    )
     page.click(".sc-coaching-form-save")
     sync_api.expect(page.locator(".sc-coaching-form-status")).to_contain_text("Saved")
     sync_api.expect(page.locator(".sc-coaching-log")).to_contain_text("Walked through")
@@ -207,7 +211,10 @@ def test_goal_and_coaching_note_saved_and_read_back(page, shot_on_failure, app_w
         assert goal.data["target"] == 123456
         assert goal.who == "browser-test" and goal.why == "Stretch agreed in the browser test"
         (note,) = store.history("coaching", key_prefix=f"{rep_id}|")
-        assert note.data["actions"] == ["Shadow two demos", "Call back lapsed customers"]
+        assert note.data["actions"] == [
+            "Shadow two demos@2099-01-15",
+            "Call back lapsed customers@2099-01-31",
+        ]
     result = runner.invoke(
         main, ["--workbook", str(app_workbook), "backup", str(app_workbook / "b.jsonl")]
     )
