@@ -176,6 +176,17 @@ def text_twin(name: str) -> str:
     return f"__text:{name}"
 
 
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """A column of raw values as Arrow text, stripped, blanks as NULL (Arrow-fast for text)."""
+    try:
+        text = pa.array(s, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # Excel cells: datetimes, numbers and text mixed; written as the importer reads them.
+        text = pa.array(_as_text(s).astype(object).where(s.notna(), None), pa.string())
+    text = pc.utf8_trim_whitespace(text)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
 def typed_table(frame: pd.DataFrame) -> pa.Table:
     """A raw frame as an Arrow table for DuckDB: blanks are NULL, clean columns typed, row numbers kept.
 
@@ -190,8 +201,7 @@ def typed_table(frame: pd.DataFrame) -> pa.Table:
         elif pd.api.types.is_datetime64_any_dtype(s):
             arr = pa.array(s, from_pandas=True)
         else:
-            text = pa.array(_as_text(s).astype(object).where(s.notna(), None), pa.string())
-            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+            text = _arrow_text(s)
             arr = _typed_column(text)
             if arr.type != pa.string():
                 columns.append(text)
