@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from salescoach import insights, monitoring
+from salescoach import capabilities, insights, monitoring
+from salescoach.capabilities import FEATURES, NotAssessed
 from salescoach.fmt import Formatter
 from salescoach.i18n import N_
 from salescoach.periods import Period
@@ -49,10 +50,28 @@ class Digest:
     complaints: pd.DataFrame
     examples: tuple[Example, ...] = ()
     courses: pd.DataFrame = field(default_factory=pd.DataFrame)
-    missing: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()  # needs, as capabilities writes them ("deals.technique")
     # The year-before period growth needs, when it has no orders: growth is then not assessed
     # and families are listed by revenue, not said to have "not grown".
     no_prior: Period | None = None
+
+
+# The parts of the digest and what each reads; a part whose needs are missing is listed as
+# not assessed in the digest and by the command that writes it.
+PART_NEEDS = {
+    "families": FEATURES["revenue"].needs,
+    "techniques": (*FEATURES["techniques"].needs, *FEATURES["win_rate"].needs),
+    "sources": FEATURES["campaigns"].needs,
+    "voice": (*FEATURES["feedback"].needs, "feedback.comment"),
+}
+
+
+def missing_needs(caps: capabilities.Capabilities) -> tuple[str, ...]:
+    """The needs of the digest's parts that the workbook does not meet, each said once."""
+    out: list[str] = []
+    for needs in PART_NEEDS.values():
+        out += [n for n in caps.missing(*needs) if n not in out]
+    return tuple(out)
 
 
 def rep_measures(
@@ -116,26 +135,33 @@ def digest_content(
     else:
         missing.append("orders")
     techniques = sources = pd.DataFrame()
+    caps = capabilities.of(tables)
     deals = tables.get("deals")
-    if deals is not None:
+    # Each part asks for what it reads; what is missing is listed, never shown as "none".
+    gone = caps.missing(*PART_NEEDS["techniques"])
+    if not gone:
         closed = insights.closed_deals(deals, products, customers, period.start, period.end)
         wins = insights.win_rates(closed, ["technique"], rules)
         techniques = wins[wins["enough"]].head(rules.digest_examples)
+    missing += [n for n in gone if n not in missing]
+    gone = caps.missing(*PART_NEEDS["sources"])
+    if not gone:
         created = (
-            deals[period.contains(deals["created_date"])] if "created_date" in deals else deals
+            deals[period.contains(deals["created_date"])]
+            if caps.has("deals.created_date")
+            else deals
         )
         sources = insights.lead_sources(created, rules)
         if len(sources):
             sources = sources[sources["leads"] >= rules.min_deals].head(rules.digest_examples)
-    else:
-        missing.append("deals")
+    missing += [n for n in gone if n not in missing]
     praise = complaints = pd.DataFrame()
-    feedback = tables.get("feedback")
-    if feedback is not None:
+    gone = caps.missing(*PART_NEEDS["voice"])
+    if not gone:
+        feedback = tables["feedback"]
         voice = insights.customer_voice(feedback[period.contains(feedback["date"])], rules)
         praise, complaints = voice["high"].head(5), voice["low"].head(5)
-    else:
-        missing.append("feedback")
+    missing += [n for n in gone if n not in missing]
     names = tables["reps"].set_index("rep_id")["name"]
     examples = positive_examples(rep_measures(tables, period, rules), names, rules.digest_examples)
     courses = pd.DataFrame()
@@ -228,7 +254,7 @@ def render_digest(
             }
             for r in digest.courses.itertuples()
         ],
-        missing=[_("not assessed: no {table} data", table=t) for t in digest.missing],
+        missing=[NotAssessed(need).text(lang) for need in digest.missing],
         no_prior=(
             _(
                 "Growth not assessed: no orders in {period} to compare with.",

@@ -19,9 +19,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from salescoach import actuals
+from salescoach import actuals, capabilities
 from salescoach.attainment import attainment_table
-from salescoach.capabilities import NotAssessed
+from salescoach.capabilities import FEATURES, NotAssessed
 from salescoach.errors import InputError
 from salescoach.i18n import _
 from salescoach.periods import Period
@@ -487,15 +487,21 @@ def order_outcomes(orders: pd.DataFrame, grace_days: int = 0) -> pd.DataFrame:
     otherwise), `shipped_late` likewise on shipped ones; when it shipped after the promised
     date the lateness is production's, else logistics'.
     """
+
+    # Conformed tables hold every contract column; one that holds no value is left out, so
+    # no figure below is computed from it (no status is not "nothing returned").
+    def held(column: str) -> bool:
+        return column in orders and bool(orders[column].notna().any())
+
     cols = {"rep_id": ("rep_id", "first"), "order_date": ("order_date", "min")}
     for c in ("customer_id",):
         if c in orders:
             cols[c] = (c, "first")
     for c in ("promised_date", "shipped_date", "delivered_date"):
-        if c in orders:
+        if held(c):
             cols[c] = (c, "max")
     frame = orders
-    if "status" in orders:
+    if held("status"):
         frame = orders.assign(
             _cancelled=orders["status"].eq("cancelled"), _returned=orders["status"].eq("returned")
         )
@@ -763,6 +769,60 @@ STAGE_CHECKS = (
 )
 
 
+# The needs of each stage measure, from `capabilities.FEATURES` where the measure is one of its
+# figures. A measure whose needs are missing is NotAssessed, never a figure from empty columns
+# (no delivered date is not "on time"; no status is not "nothing returned").
+MEASURE_NEEDS: dict[str, tuple[str, ...]] = {
+    "orders": ("orders",),
+    "cancelled_share": FEATURES["cancellations"].needs,
+    "returned_share": FEATURES["returns"].needs,
+    "median_days_to_ship": ("orders.shipped_date",),
+    "shipped_late_share": FEATURES["shipped_late"].needs,
+    "median_days_in_transit": ("orders.shipped_date", "orders.delivered_date"),
+    "on_time_rate": FEATURES["on_time"].needs,
+    "median_days_late": FEATURES["on_time"].needs,
+    "follow_up_rate": FEATURES["follow_up"].needs,
+    # Service cases and feedback are a scope's through the rep they name.
+    "median_days_to_close": (*FEATURES["case_speed"].needs, "service.rep_id"),
+    "slow_case_share": (*FEATURES["case_speed"].needs, "service.rep_id"),
+    "csat": (*FEATURES["csat"].needs, "service.rep_id"),
+    "feedback": (*FEATURES["feedback"].needs, "feedback.rep_id"),
+}
+
+
+def measure_gaps(tables: Mapping[str, pd.DataFrame]) -> dict[str, NotAssessed]:
+    """The stage measures the tables cannot answer, each with what it needs."""
+    caps = capabilities.of(tables)
+    out = {}
+    for measure, needs in MEASURE_NEEDS.items():
+        gone = caps.check(*needs)
+        if gone is not None:
+            out[measure] = gone
+    return out
+
+
+def _order_measures(mine: pd.DataFrame, due_done: np.ndarray | None) -> dict[str, float]:
+    """The order-side measures of a scope's order outcomes (one definition for every view)."""
+    out: dict[str, float] = {"orders": float(len(mine))}
+    if "cancelled" in mine:
+        out["cancelled_share"] = mine["cancelled"].mean()
+        out["returned_share"] = mine["returned"].mean()
+    for measure, column in (
+        ("median_days_to_ship", "days_to_ship"),
+        ("median_days_in_transit", "days_in_transit"),
+        ("median_days_late", "days_late"),
+    ):
+        if column in mine:
+            out[measure] = mine[column].median()
+    if "shipped_late" in mine:
+        out["shipped_late_share"] = mine["shipped_late"].mean()
+    if "late" in mine:
+        out["on_time_rate"] = 1 - mine["late"].mean()
+    if due_done is not None:
+        out["follow_up_rate"] = float(due_done.mean()) if len(due_done) else np.nan
+    return out
+
+
 def stage_measures(
     tables: Mapping[str, pd.DataFrame],
     period: Period,
@@ -770,55 +830,77 @@ def stage_measures(
     config: MonitoringSettings,
     as_of: pd.Timestamp | None = None,
 ) -> dict[str, float | NotAssessed]:
-    """Every stage measure for the orders (and cases, feedback) of the members in the period."""
+    """Every stage measure for the orders (and cases, feedback) of the members in the period.
+
+    A measure whose input the tables lack is a `NotAssessed` naming it (see MEASURE_NEEDS)."""
     as_of = min(period.end, as_of) if as_of is not None else period.end
+    gaps = measure_gaps(tables)
     out: dict[str, float | NotAssessed] = {}
-    orders = tables.get("orders")
-    if orders is None:
-        out["orders"] = not_assessed("orders")
-    else:
+    if "orders" not in gaps:
         outcomes = outcomes_of(tables, period, config.on_time_grace_days)
         in_scope = among(outcomes["rep_id"], members)
-        mine = outcomes[in_scope]
-        out["orders"] = float(len(mine))
-        if "cancelled" in mine:
-            out["cancelled_share"] = mine["cancelled"].mean()
-            out["returned_share"] = mine["returned"].mean()
-        for measure, column in (
-            ("median_days_to_ship", "days_to_ship"),
-            ("median_days_in_transit", "days_in_transit"),
-            ("median_days_late", "days_late"),
-        ):
-            if column in mine:
-                out[measure] = mine[column].median()
-        if "shipped_late" in mine:
-            out["shipped_late_share"] = mine["shipped_late"].mean()
-        if "late" in mine:
-            out["on_time_rate"] = 1 - mine["late"].mean()
-        service = tables.get("service")
-        if service is None:
-            out["follow_up_rate"] = not_assessed("service")
-        elif "delivered_date" in mine:
-            due, done = _followed_up(tables, period, config, as_of)
-            mine_done = done[in_scope[due]]
-            out["follow_up_rate"] = float(mine_done.mean()) if len(mine_done) else np.nan
-    service = tables.get("service")
-    if service is None:
-        out["median_days_to_close"] = not_assessed("service")
-    elif "rep_id" in service:
+        done = None
+        if "follow_up_rate" not in gaps:
+            due, done_all = _followed_up(tables, period, config, as_of)
+            done = done_all[in_scope[due]]
+        out.update(_order_measures(outcomes[in_scope], done))
+    if "median_days_to_close" not in gaps or "csat" not in gaps:
+        service = tables["service"]
         cases = _in(service, "opened_date", period.start, period.end)
         cases = case_outcomes(cases[cases["rep_id"].isin(members)], config.case_close_days, as_of)
-        if "days_to_close" in cases:
+        if "median_days_to_close" not in gaps:
             out["median_days_to_close"] = cases["days_to_close"].median()
             out["slow_case_share"] = cases["slow"].mean()
-        if "csat" in cases:
+        if "csat" not in gaps:
             out["csat"] = cases["csat"].astype(float).mean()
-    feedback = tables.get("feedback")
-    if feedback is None:
-        out["feedback"] = not_assessed("feedback")
-    elif "rep_id" in feedback:
+    if "feedback" not in gaps:
+        feedback = tables["feedback"]
         fb = _in(feedback, "date", period.start, period.end)
         out["feedback"] = fb.loc[fb["rep_id"].isin(members), "score"].astype(float).mean()
+    out.update(gaps)
+    return out
+
+
+# The measures of a rep's own orders a review pack shows, by the pack's name for them.
+PROCESS_FIGURES = {
+    "on_time": "on_time_rate",
+    "returns": "returned_share",
+    "follow_up": "follow_up_rate",
+}
+
+
+def process_by_rep(
+    tables: Mapping[str, pd.DataFrame],
+    period: Period,
+    config: MonitoringSettings,
+    as_of: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Per rep: orders and the order measures of `stage_measures` (on time, returned, followed
+    up), by the same definitions; a measure the tables cannot answer is NaN in every row (ask
+    `measure_gaps` why)."""
+    as_of = min(period.end, as_of) if as_of is not None else period.end
+    gaps = measure_gaps(tables)
+    reps = pd.Index(tables["reps"]["rep_id"], name="rep_id")
+    columns = ["orders", *PROCESS_FIGURES]
+    out = pd.DataFrame(np.nan, index=reps, columns=columns)
+    if "orders" in gaps:
+        return out
+    outcomes = outcomes_of(tables, period, config.on_time_grace_days)
+    due = done = None
+    if "follow_up_rate" not in gaps:
+        due, done = _followed_up(tables, period, config, as_of)
+    positions = pd.Series(np.arange(len(outcomes))).groupby(outcomes["rep_id"].to_numpy())
+    for rep_id, rows in positions:
+        if rep_id not in out.index:
+            continue
+        mask = np.zeros(len(outcomes), dtype=bool)
+        mask[rows.to_numpy()] = True
+        mine_done = done[mask[due]] if done is not None else None
+        measures = _order_measures(outcomes[mask], mine_done)
+        out.loc[rep_id, "orders"] = measures["orders"]
+        for figure, measure in PROCESS_FIGURES.items():
+            if measure not in gaps:
+                out.loc[rep_id, figure] = measures.get(measure, np.nan)
     return out
 
 
@@ -843,14 +925,16 @@ def process_stages(
     for check in STAGE_CHECKS:
         value = scope.get(check.measure)
         if isinstance(value, NotAssessed):
-            if value.reason not in said:
-                said.add(value.reason)
+            if value.needs not in said:
+                said.add(value.needs)
                 rows.append(
                     {
                         "stage": check.stage,
                         "owner": config.owner(check.stage),
                         "measure": check.measure,
                         "label": value.reason,
+                        # What is missing, so a view says it in its own language.
+                        "needs": value.needs,
                         "unit": "note",
                         "value": np.nan,
                         "company": np.nan,
@@ -931,8 +1015,8 @@ def breaches(
                         }
                     )
                 )
-        service = tables.get("service")
-        if service is not None and "delivered_date" in o:
+        # Without a follow-up case on record no delivery can be said to have missed one.
+        if capabilities.of(tables).has(*MEASURE_NEEDS["follow_up_rate"]):
             due, done = _followed_up(tables, period, config, as_of)
             missing = np.zeros(len(every), dtype=bool)
             missing[np.flatnonzero(due)[~done]] = True
@@ -950,8 +1034,8 @@ def breaches(
                     }
                 )
             )
-    service = tables.get("service")
-    if service is not None and "rep_id" in service and "closed_date" in service:
+    if capabilities.of(tables).has(*MEASURE_NEEDS["slow_case_share"]):
+        service = tables["service"]
         cases = _in(service, "opened_date", period.start, period.end)
         cases = case_outcomes(cases[cases["rep_id"].isin(members)], config.case_close_days, as_of)
         slow = cases[cases["slow"]]

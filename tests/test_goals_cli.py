@@ -72,11 +72,13 @@ def test_set_list_history_never_overwrites(wb):
         == 0
     )
     out = run(wb, "goals", "list", "--history", "--period", "2026-Q4", "--scope", "rep").output
-    lines = [line for line in out.splitlines() if line.startswith(f"rep|{rep}|")]
-    assert [line.split()[1] for line in lines] == ["v0", "v1", "v2"]
-    assert "market up" in lines[-1] and "[economy]" in lines[-1]
+    # As people say it: the rep's name and id, the quarter, the metric's word, money.
+    lines = [line for line in out.splitlines() if f"({rep}), Q4 2026, revenue:" in line]
+    assert [line.split("version ")[1].split(",")[0] for line in lines] == ["0", "1", "2"]
+    assert "market up" in lines[-1] and "(economy)" in lines[-1]
+    assert "|" not in out
     current = run(wb, "goals", "list", "--period", "2026-Q4", "--scope", "rep").output
-    assert f"rep|{rep}|2026-Q4|revenue 1,200.00 v2 (set)" in current
+    assert f"({rep}), Q4 2026, revenue: €1,200 (version 2, set in the workbook)" in current
 
 
 @pytest.mark.parametrize(
@@ -229,10 +231,11 @@ def test_top_down_split_sums_to_the_parent_and_says_how(wb):
     assert depts["target"].nunique() == 1
     listing = run(wb, "goals", "list", "--period", "2027-Q3").output
     # The company's goal equals its departments'; each department's reps have no goal yet.
-    assert "gap company" not in listing
+    assert "gap for Northwind" not in listing
     assert len(
         re.findall(
-            r"gap department .+ \(revenue\): goal [\d,.]+, its \d+ reps add up to 0\.00", listing
+            r"gap for department .+ \(revenue\): goal €[\d,.]+, its \d+ reps add up to €0\b",
+            listing,
         )
     ) == len(depts)
 
@@ -252,7 +255,7 @@ def test_list_shows_rollup_gaps_and_pending(wb):
         "plan",
     )
     listing = run(wb, "goals", "list", "--period", "2027-Q4").output
-    assert "gap company company (revenue): goal 500.00" in listing
+    assert "gap for Northwind Widgets (sample) (revenue): goal €500," in listing
     rep = _rep(wb)
     run(wb, "goals", "ack", rep, "--period", "2027-Q4", "--agreed", "--on", "2027-09-20")
     pending = run(wb, "goals", "list", "--period", "2027-Q4", "--pending").output
@@ -305,7 +308,9 @@ def test_render_goal_letter_states_how_it_was_set(wb):
 
 def test_letters_print_to_pdf_through_the_packs_browser(wb, chromium_path):
     rep = _rep(wb)
-    result = run(wb, "goals", "letters", "--period", "2026-Q3", "--rep", rep, "--format", "html,pdf")
+    result = run(
+        wb, "goals", "letters", "--period", "2026-Q3", "--rep", rep, "--format", "html,pdf"
+    )
     assert result.exit_code == 0, result.output
     pdf = wb / "reports" / "2026-Q3" / "letters" / f"{rep}.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -9,7 +9,8 @@ from salescoach.contract import METRICS, SCOPES
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.goals import ALLOCATION_MODES, REASONS
-from salescoach.i18n import _, _n
+from salescoach.i18n import _, _n, label
+from salescoach.periods import Period
 from salescoach.services import goals as service
 
 _scope = click.option(
@@ -128,6 +129,47 @@ def set_(ctx, scope, scope_id, period, target, reason, because, metric, force) -
         )
 
 
+class _GoalWords:
+    """A goal as people say it: the rep's name, the period as written in the workbook's
+    language (Q3 2026), the metric's word and the target in money or units, not store keys."""
+
+    def __init__(self, wb, fmt: Formatter):
+        reps = wb.facts()["reps"]
+        self.names = dict(zip(reps["rep_id"].astype(str), reps["name"].astype(str)))
+        self.company = wb.settings.company_name
+        self.fiscal = wb.settings.fiscal_year_start_month
+        self.fmt = fmt
+
+    def who(self, scope: str, scope_id) -> str:
+        if scope == "company" or not isinstance(scope_id, str) or not scope_id:
+            return self.company
+        if scope == "rep":
+            name = self.names.get(scope_id)
+            return f"{name} ({scope_id})" if name else scope_id
+        return _("{scope} {name}", scope=label(scope), name=scope_id)
+
+    def period(self, period: str) -> str:
+        try:
+            return self.fmt.period(Period.parse(period, self.fiscal))
+        except ValueError:
+            return period
+
+    def goal(self, scope: str, scope_id, period: str, metric: str) -> str:
+        return _(
+            "{who}, {period}, {metric}",
+            who=self.who(scope, scope_id),
+            period=self.period(period),
+            metric=label(metric),
+        )
+
+    def target(self, metric: str, value) -> str:
+        return self.fmt.money(value) if metric == "revenue" else self.fmt.number(value)
+
+    def source(self, source: str) -> str:
+        words = {"import": _("from the targets file"), "set": _("set in the workbook")}
+        return words.get(source, str(source))
+
+
 @goals.command("list")
 @click.option("--period", help="Only this period (also shows the roll-up gaps).")
 @click.option("--scope", type=click.Choice(SCOPES), help="Only this level.")
@@ -165,21 +207,37 @@ def list_(ctx, period, scope, history, pending) -> None:
             frame = frame[frame["key"].str.split("|").str[2] == period]
         if scope:
             frame = frame[frame["key"].str.startswith(scope + "|")]
+        say = _GoalWords(wb, fmt)
         for r in frame.itertuples():
-            who = f" {r.set_by} {fmt.iso(r.set_at)}" if isinstance(r.set_by, str) else ""
-            why = r.why if isinstance(r.why, str) else ""
-            click.echo(
-                f"{r.key} v{r.version} {fmt.number(r.target, 2)} [{r.reason}]{who} {why}".rstrip()
+            g_scope, g_id, g_period, g_metric = (r.key.split("|") + ["", "", "", ""])[:4]
+            line = _(
+                "{goal}: version {version}, {target} ({reason})",
+                goal=say.goal(g_scope, g_id, g_period, g_metric),
+                version=r.version,
+                target=say.target(g_metric, r.target),
+                reason=label(r.reason),
             )
+            if isinstance(r.set_by, str):
+                line += " " + _("set by {who} on {date}", who=r.set_by, date=fmt.date(r.set_at))
+            if isinstance(r.why, str) and r.why:
+                line += f": {r.why}"
+            click.echo(line)
         return
     frame = service.in_force(wb)
     if period:
         frame = frame[frame["period"] == period]
     if scope:
         frame = frame[frame["scope"] == scope]
+    say = _GoalWords(wb, fmt)
     for r in frame.itertuples():
         click.echo(
-            f"{r.scope}|{r.scope_id}|{r.period}|{r.metric} {fmt.number(r.target, 2)} v{r.version} ({r.source})"
+            _(
+                "{goal}: {target} (version {version}, {source})",
+                goal=say.goal(r.scope, r.scope_id, r.period, r.metric),
+                target=say.target(r.metric, r.target),
+                version=r.version,
+                source=say.source(r.source),
+            )
         )
     if period:
         plural = {"rep": _("reps"), "team": _("teams"), "department": _("departments")}
@@ -189,15 +247,14 @@ def list_(ctx, period, scope, history, pending) -> None:
             for r in shown.itertuples():
                 click.echo(
                     _(
-                        "gap {scope} {scope_id} ({metric}): goal {goal}, its {children} {parts} add up to {parts_sum} ({missing} without a goal), gap {gap}",
-                        scope=r.scope,
-                        scope_id=r.scope_id,
-                        metric=metric,
-                        goal=fmt.number(r.goal, 2),
+                        "gap for {who} ({metric}): goal {goal}, its {children} {parts} add up to {parts_sum} ({missing} without a goal), gap {gap}",
+                        who=say.who(r.scope, r.scope_id),
+                        metric=label(metric),
+                        goal=say.target(metric, r.goal),
                         children=r.children,
                         parts=plural[r.parts],
-                        parts_sum=fmt.number(r.sum_of_parts, 2),
-                        gap=fmt.number(r.gap, 2),
+                        parts_sum=say.target(metric, r.sum_of_parts),
+                        gap=say.target(metric, r.gap),
                         missing=r.missing,
                     )
                 )

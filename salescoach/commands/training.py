@@ -172,6 +172,11 @@ def digest(ctx, period, out, lang, formats) -> None:
     wb = workbook_from(ctx)
     path = service.write_digest(wb, period, out, lang)
     click.echo(_("Digest written to {path}", path=path))
+    from salescoach import digest as digest_
+    from salescoach.capabilities import NotAssessed
+
+    for need in digest_.missing_needs(wb.facts().capabilities()):
+        click.echo(NotAssessed(need).text(lang or wb.settings.language))
     if "pdf" in formats.split(","):
         from salescoach.render import print_to_pdf
 

@@ -213,7 +213,11 @@ def format_stages(stages: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.
             {
                 _("Stage"): _(stage_names.get(r["stage"], r["stage"])),
                 _("Owner"): label(r["owner"], lang),
-                _("Measure"): _(r["label"]),
+                _("Measure"): (
+                    monitoring.NotAssessed(r["needs"]).text(lang)
+                    if note and isinstance(r.get("needs"), tuple)
+                    else _(r["label"])
+                ),
                 _("This scope"): "" if note else _show(fmt, r["value"], unit),
                 _("Company"): "" if note else _show(fmt, r["company"], unit),
                 _("Target"): "" if note or pd.isna(r["target"]) else _show(fmt, r["target"], unit),
