@@ -70,10 +70,13 @@ class Event:
 
 
 def default_author() -> str:
-    """The name to record as ``who``: ``SALESCOACH_USER`` if set, else the OS login name."""
-    name = os.environ.get("SALESCOACH_USER", "").strip()
-    if name:
-        return name
+    """The name to record as ``who``, which is also the login the access file is read for:
+    the JupyterHub user (``JUPYTERHUB_USER``, set by the hub, so a hub user cannot pass as
+    another), else ``SALESCOACH_USER``, else the OS login name."""
+    for variable in ("JUPYTERHUB_USER", "SALESCOACH_USER"):
+        name = os.environ.get(variable, "").strip()
+        if name:
+            return name
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # a container user with no passwd entry and no LOGNAME

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from salescoach import actuals, goals
+from salescoach import access, actuals, goals
 from salescoach.fmt import Formatter
 from salescoach.i18n import matches, sort_key, translator
 from salescoach.periods import Period
@@ -48,7 +48,11 @@ class Context:
     period, scope, scope_id:
         The starting view; by default the quarter of the last day with data, whole company.
     who:
-        The author recorded with every write (default: ``$SALESCOACH_USER``, else the login).
+        The author recorded with every write (default: the hub user, ``$SALESCOACH_USER``,
+        else the login).
+    person:
+        Who is at the keyboard and what they may see (default: the access file's person for
+        `who`; a login it does not name sees nothing). The picker offers only that scope.
     today:
         The date against which "in the past" is judged (default: the real today).
     """
@@ -61,6 +65,7 @@ class Context:
         scope_id: str | None = None,
         who: str | None = None,
         today: dt.date | None = None,
+        person=None,
     ):
         self.workbook = workbook
         self._observers: list[Observer] = []
@@ -69,8 +74,37 @@ class Context:
         self._daily: dict[str, pd.DataFrame] = {}
         self._store = None
         self.revision = 0
+        self.person = person or self._person()
         self.period = str(period) if period else str(self.default_period())
+        if not access.scope_kinds(self.person):  # nobody: every page says why, nothing shown
+            self.scope, self.scope_id = "rep", None
+            return
+        if scope == "company" and scope_id is None and not self.person.everything:
+            home = access.home(self.person)
+            scope, scope_id = home.scope, home.scope_id
         self.scope, self.scope_id = self._checked_scope(scope, scope_id)
+
+    def _person(self):
+        from salescoach.services.access import person_for
+
+        return person_for(self.workbook, self.who, served=True)
+
+    def refusal(self, action: str, subject=None) -> str | None:
+        """Why the person may not take `action` on `subject` (the current scope by default),
+        or None when they may."""
+        subject = subject or access.Subject(self.scope, self.scope_id)
+        return access.refusal(self.person, action, subject, self.reps)
+
+    def page_refusal(self, page: str) -> str | None:
+        """Why the person may not open an app page on the current scope, or None."""
+        subject = access.Subject(self.scope, self.scope_id)
+        return access.page_refusal(self.person, page, subject, self.reps)
+
+    def require(self, action: str, subject=None) -> None:
+        """Raise :class:`salescoach.access.AccessRefused` with the reason when not allowed."""
+        why = self.refusal(action, subject)
+        if why is not None:
+            raise access.AccessRefused(why)
 
     # -- what does not change while the app runs
 
@@ -161,8 +195,10 @@ class Context:
         """(label, id) pairs for a scope kind: departments, teams, or reps by name, in
         dictionary order for their script; with `query`, only those whose label contains it,
         case and accents aside (`σοφια` finds `Σοφία Παππά (R007)`)."""
-        reps = self.reps
-        if scope == "company":
+        reps = access.visible_reps(self.person, self.reps)
+        if scope not in access.scope_kinds(self.person) and scope in SCOPES:
+            choices = []
+        elif scope == "company":
             choices = [(self.settings.company_name, "company")]
         elif scope in ("department", "team"):
             units = sorted((str(v) for v in reps[scope].dropna().unique()), key=sort_key)
@@ -290,6 +326,12 @@ class Context:
         if scope_id is None:
             scope_id = ids[0] if ids else None
         if scope_id not in ids:
+            # Outside the person's scope: say so, rather than "no such team".
+            why = access.refusal(
+                self.person, "goal.read", access.Subject(scope, scope_id), self.reps
+            )
+            if why is not None and not self.person.everything:
+                raise access.AccessRefused(why)
             raise ValueError(f"no {scope} {scope_id!r} in this workbook")
         return scope, scope_id
 

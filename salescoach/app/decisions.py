@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from salescoach import coaching as ladder
 from salescoach import decisions as registry
+from salescoach.access import Subject
 from salescoach.services import Saved, staff_and_now
 
 
@@ -58,6 +59,10 @@ def set_goal(
     then records ``override: true``."""
     from salescoach.services import goals
 
+    ctx.require(
+        "goal.write",
+        Subject(scope or ctx.scope, scope_id if scope_id is not None else ctx.scope_id),
+    )
     event = goals.set_goal(
         ctx.workbook,
         scope or ctx.scope,
@@ -81,6 +86,7 @@ def record_goal_discussion(ctx, rep_id: str, note: str, acknowledged: bool):
     Same service as `salescoach goals ack`: a seller on staff during the period."""
     from salescoach.services import goals
 
+    ctx.require("ack.write", Subject.rep(rep_id))
     event = goals.acknowledge(
         ctx.workbook,
         rep_id,
@@ -99,6 +105,7 @@ def assign_training(ctx, rep_id: str, course_id: str, due: dt.date, reason: str)
     """Same service as `salescoach training assign`."""
     from salescoach.services import training
 
+    ctx.require("training.write", Subject.rep(rep_id))
     event = training.assign(
         ctx.workbook,
         rep_id,
@@ -118,6 +125,7 @@ def log_coaching(ctx, rep_id: str, note: str, actions: Sequence[str], follow_up:
     (`text@YYYY-MM-DD`) is due on the follow-up date, so the overdue list can track it."""
     from salescoach.services import coaching
 
+    ctx.require("coaching_session.write", Subject.rep(rep_id))
     due = f"@{follow_up.isoformat()}" if follow_up is not None else ""
     dated = [a if "@" in a or not due else f"{a}{due}" for a in actions]
     event = coaching.record_session(
@@ -140,6 +148,7 @@ def ladder_steps() -> tuple[str, ...]:
 
 
 def current_step(ctx, rep_id: str) -> str:
+    ctx.require("coaching_step.read", Subject.rep(rep_id))
     events = ctx.store().history(registry.STEP, registry.step_key(rep_id))
     return events[-1].data.get("step", ladder.LADDER[0]) if events else ladder.LADDER[0]
 
@@ -149,6 +158,10 @@ def move_on_ladder(ctx, rep_id: str, step: str, reason: str):
     and coaching)."""
     from salescoach.services import coaching
 
+    ctx.require(
+        "dismissal.write" if step == ladder.LADDER[-1] else "coaching_step.write",
+        Subject.rep(rep_id),
+    )
     event = coaching.record_step(
         ctx.workbook,
         rep_id,
@@ -168,6 +181,7 @@ def approve_award(ctx, rep_id: str, award: str, amount: float, reason: str) -> S
     not started yet is accepted with a warning in the result."""
     from salescoach.services import recognition
 
+    ctx.require("award.write", Subject.rep(rep_id))
     saved = recognition.grant(
         ctx.workbook,
         rep_id,

@@ -12,6 +12,7 @@ import traceback
 
 import ipywidgets as widgets
 
+from salescoach.access import PAGE_ACTIONS, AccessRefused
 from salescoach.actuals import MissingData
 from salescoach.app.context import Context
 from salescoach.app.widgets import Notice
@@ -55,7 +56,16 @@ class Page:
         self.notice.clear()
         self.last_error = ""
         try:
-            self.draw(context)
+            # A page the person may not open says why and shows nothing of the scope.
+            why = context.page_refusal(self.key) if self.key in PAGE_ACTIONS else None
+            self.body.layout.display = "none" if why else None
+            if why:
+                self.notice.info(why)
+            else:
+                self.draw(context)
+        except AccessRefused as exc:
+            self.body.layout.display = "none"
+            self.notice.info(str(exc))
         except (MissingData, MissingTable) as exc:
             self.notice.info(self._("Not assessed: {why}", why=str(exc)))
         except Exception as exc:  # noqa: BLE001 - one broken view must not take the app down

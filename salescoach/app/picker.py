@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from salescoach.access import scope_kinds
 from salescoach.app.context import SCOPES, Context
 
 
@@ -23,6 +24,8 @@ class ScopePicker:
             "team": _("Team"),
             "rep": _("Rep"),
         }
+        # Someone the access file does not name still gets a picker; every page says why empty.
+        kinds = scope_kinds(context.person) or ("rep",)
         self.period = widgets.Dropdown(
             options=[(context.period_label(p), p) for p in context.period_choices()],
             value=context.period,
@@ -31,7 +34,8 @@ class ScopePicker:
         )
         self.period.add_class("sc-period")
         self.scope = widgets.Dropdown(
-            options=[(labels[s], s) for s in SCOPES],
+            # Only the levels the person sees: a team lead's picker has no company or department.
+            options=[(labels[s], s) for s in SCOPES if s in kinds],
             value=context.scope,
             description=_("Scope"),
             layout=widgets.Layout(width="220px"),

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
+from salescoach.access import PAGE_ACTIONS, pages_of
 from salescoach.app.context import Context
 from salescoach.app.page import Page
 from salescoach.app.picker import ScopePicker
@@ -25,7 +26,10 @@ class App:
 
         self.context = context
         self.picker = ScopePicker(context)
-        self.pages = [cls(context) for cls in (pages or PAGES)]
+        # Only the pages the person may open; someone with none gets them all, each saying why.
+        opens = pages_of(context.person)
+        allowed = [c for c in (pages or PAGES) if c.key not in PAGE_ACTIONS or c.key in opens]
+        self.pages = [cls(context) for cls in (allowed or pages or PAGES)]
         self.tabs = widgets.Tab(children=[p.widget for p in self.pages])
         for i, page in enumerate(self.pages):
             self.tabs.set_title(i, page.label())

@@ -37,6 +37,9 @@ def backup(ctx: click.Context, file: Path | None) -> None:
     Default FILE: salescoach-data/backups/decisions-<UTC time>.jsonl in the workbook.
     """
     wb = workbook_from(ctx)
+    from salescoach.services.access import Subject, require
+
+    require(wb, None, "export", Subject())  # every decision of every scope: sales operations
     if file is None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         file = wb.data_dir / "backups" / f"decisions-{stamp}.jsonl"

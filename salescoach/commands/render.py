@@ -66,6 +66,19 @@ def report(result) -> None:
         click.echo(_("Index: {path}", path=result.index))
 
 
+def _require_packs(wb, chosen) -> None:
+    """Refuse, with the reason, a pack of a subject the person at the keyboard may not see."""
+    from salescoach.services.access import Subject, person_for, require
+
+    person = person_for(wb)
+    subjects = [Subject()] if chosen["everything"] else []
+    subjects += [Subject.rep(r) for r in chosen["reps"]]
+    subjects += [Subject("team", t) for t in chosen["teams"]]
+    subjects += [Subject("department", d) for d in chosen["departments"]]
+    for subject in subjects:
+        require(wb, person, "pack.render", subject)
+
+
 @click.command("render")
 @click.option(
     "--all",
@@ -146,6 +159,7 @@ def render(
         "departments": _csv(departments),
         "period": period,
     }
+    _require_packs(wb, chosen)
     if notebook is None:
         the_plan = batch.plan(wb, **chosen)
     else:

@@ -16,6 +16,7 @@ from salescoach import coaching, decisions
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _
+from salescoach.services import access as guard
 from salescoach.services import period_of, staff_and_now, using_store, writing
 
 
@@ -29,19 +30,23 @@ def _rep(wb, rep_id: str, period=None, tables=None) -> str:
 
 def steps(wb) -> pd.DataFrame:
     """Every recorded ladder step, oldest first (rep_id, step, at, who, why, ...)."""
+    person = guard.require_role(wb, "coaching_step.read")
     frame = using_store(wb, lambda store: store.frame(coaching.STEP_KIND))
     if frame.empty:
         return pd.DataFrame(columns=["rep_id", "step", "at", "who", "why"])
     if "rep_id" not in frame:
         frame["rep_id"] = frame["key"]
-    return frame
+    return guard.visible(wb, person, frame)
 
 
 def sessions(wb, rep_id: str | None = None) -> pd.DataFrame:
+    person = guard.require_role(wb, "coaching_notes.read")
+    if rep_id is not None:
+        guard.require(wb, person, "coaching_notes.read", guard.Subject.rep(rep_id))
     frame = using_store(wb, lambda store: store.frame(coaching.SESSION_KIND))
     if rep_id is not None and len(frame):
         frame = frame[frame["rep_id"] == rep_id]
-    return frame
+    return guard.visible(wb, person, frame)
 
 
 def record_step(
@@ -68,6 +73,12 @@ def record_step(
                 values=", ".join(coaching.LADDER),
             )
         )
+    guard.require_who(
+        wb,
+        who,
+        "dismissal.write" if step == "dismissal_review" else "coaching_step.write",
+        guard.Subject.rep(rep_id),
+    )
     _rep(wb, rep_id, period, tables)
     if step == "dismissal_review":
         done = coaching.reached(steps(wb), rep_id)
@@ -120,6 +131,7 @@ def record_session(
 ):
     """A coaching session: notes and agreed actions, each `text@YYYY-MM-DD`."""
     notes = decisions.check_reason(notes, _("{what} is required.", what=_("Notes of the session")))
+    guard.require_who(wb, who, "coaching_session.write", guard.Subject.rep(rep_id))
     _rep(wb, rep_id, period, tables)
     clean = []
     for a in actions or ():
@@ -146,6 +158,7 @@ def record_session(
 def action_done(wb, action_id, who, reason="done", store=None):
     """Mark an agreed action (`<session key>#<n>`) done."""
     key, _sep, number = str(action_id).rpartition("#")
+    guard.require_who(wb, who, "coaching_session.write", guard.Subject.rep(key.split("|")[0]))
     known = key and writing(wb, store, lambda s: s.history(coaching.SESSION_KIND, key=key))
     if not known or not number.isdigit():
         raise InputError(

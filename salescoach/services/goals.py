@@ -16,6 +16,7 @@ from salescoach.attainment import GOAL_KIND, attainment_table, goal_key, goals_i
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, label, plural_translator, translator
+from salescoach.services import access as guard
 from salescoach.services import period_of, staff_and_now, writing
 from salescoach.templating import render
 from salescoach.workbook import Workbook
@@ -40,10 +41,11 @@ last_data_day = actuals.last_day
 
 
 def in_force(wb: Workbook) -> pd.DataFrame:
+    person = guard.require_role(wb, "goal.read")
     facts = wb.facts()
     with wb.store() as store:
         events = store.frame(GOAL_KIND)
-    return goals_in_force(facts.get("targets"), events)
+    return guard.visible(wb, person, goals_in_force(facts.get("targets"), events))
 
 
 _period = period_of
@@ -198,6 +200,7 @@ def _apply(
     fmt = Formatter.for_settings(wb.settings)
     records = []
     for scope, scope_id, period, metric, target, because, basis in items:
+        guard.require_who(wb, who, "goal.write", guard.Subject(scope, scope_id), reps)
         p = goals.check_goal_input(
             scope,
             scope_id,
@@ -262,9 +265,12 @@ def apply_split(wb: Workbook, frame: pd.DataFrame, reason: str, who: str, force:
 
 
 def history(wb: Workbook, key_prefix: str | None = None) -> pd.DataFrame:
+    person = guard.require_role(wb, "goal.read")
     with wb.store() as store:
         events = store.frame(GOAL_KIND)
-    return goals.goal_history(events, wb.facts().get("targets"), key_prefix)
+    return guard.visible(
+        wb, person, goals.goal_history(events, wb.facts().get("targets"), key_prefix)
+    )
 
 
 def acknowledge(
@@ -288,6 +294,7 @@ def acknowledge(
         )
     p = _period(wb, period)
     reps, _now = staff_and_now(wb, tables)
+    guard.require_who(wb, who, "ack.write", guard.Subject.rep(rep_id), reps)
     decisions.check_rep(reps, rep_id, p, seller=True, fmt=Formatter.for_settings(wb.settings))
     try:
         day = pd.Timestamp(discussed_on) if discussed_on else pd.Timestamp.now().normalize()
@@ -308,9 +315,11 @@ def acknowledge(
 
 def acknowledgements(wb: Workbook, period: str) -> pd.DataFrame:
     """Every seller on staff in the period: discussed or not (those still waiting first)."""
+    person = guard.require_role(wb, "ack.read")
     with wb.store() as store:
         acks = store.current(goals.ACK_KIND)
-    return goals.acknowledgement_status(wb.facts()["reps"], _period(wb, period), acks)
+    status = goals.acknowledgement_status(wb.facts()["reps"], _period(wb, period), acks)
+    return guard.visible(wb, person, status)
 
 
 def attainment(wb: Workbook, period: str, as_of: pd.Timestamp | None = None) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from salescoach.i18n import _, translator
 from salescoach.periods import Period
 from salescoach.recognition import AWARD_KIND, NEXT_STATUS, ProgramSettings
 from salescoach.services import Saved, period_of, staff_and_now, writing
+from salescoach.services import access as guard
 from salescoach.workbook import Workbook
 
 DECIDED = ("approved", "communicated")
@@ -51,12 +52,17 @@ def _members(wb: Workbook, scope: str, scope_id: str | None) -> pd.Index | None:
 def events(wb: Workbook) -> pd.DataFrame:
     """Every award event, oldest first, with rep_id, period and rule read from the key (the
     app's manual awards `rep:<rep_id>|<period>` included, as rule `manual`, approved)."""
+    person = guard.require_role(wb, "award.read")
     with wb.store() as store:
         frame = store.frame(AWARD_KIND)
     if frame.empty:
         return pd.DataFrame(
             columns=["event_id", "at", "who", "key", "rep_id", "period", "rule", "status", "why"]
         )
+    if not person.everything:
+        frame = frame[frame["key"].map(recognition.parse_award_key).notna()].copy()
+        frame["rep_id"] = [recognition.parse_award_key(k)["rep_id"] for k in frame["key"]]
+        frame = guard.visible(wb, person, frame)
     parsed = frame["key"].map(recognition.parse_award_key)
     frame = frame[parsed.notna()].copy()
     parsed = parsed[parsed.notna()]
@@ -196,6 +202,7 @@ def propose(
     An award already approved, communicated or rejected is left alone, and one proposed with
     the same amount is not written again, so proposing twice is harmless.
     """
+    guard.require_who(wb, who, "award.write", guard.Subject(scope, scope_id))
     got = inputs(wb, period)
     result = proposal(wb, got.period, scope, scope_id, given=got)
     p = str(got.period)
@@ -251,6 +258,7 @@ def decide(
             )
         )
     why = decisions.check_reason(why, _("a decision on an award needs a reason (--reason)"))
+    decider = guard.require_role(wb, "award.write", guard.person_for(wb, who))
     if not (keys or rep_ids or rules or everything):
         raise InputError(_("choose the awards: KEY, --rep, --rule or --all"))
     now = current(wb, period)
@@ -293,6 +301,8 @@ def decide(
                 status2=status,
             )
         )
+    for rep in chosen["rep_id"].unique():
+        guard.require(wb, decider, "award.write", guard.Subject.rep(rep))
     records = []
     for _i, r in chosen.iterrows():
         data = {
@@ -336,6 +346,7 @@ def grant(
     amount = decisions.check_amount(amount, "amount")
     p = _period(wb, period)
     reps, now = staff_and_now(wb, tables)
+    guard.require_who(wb, who, "award.write", guard.Subject.rep(rep_id), reps)
     decisions.check_rep(reps, rep_id, p, seller=True, fmt=Formatter.for_settings(wb.settings))
     data = {
         "rep_id": rep_id,

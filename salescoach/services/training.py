@@ -12,6 +12,7 @@ from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, translator
 from salescoach.periods import Period
+from salescoach.services import access as guard
 from salescoach.services import period_of, staff_and_now, writing
 from salescoach.workbook import Workbook
 
@@ -104,6 +105,7 @@ def assign(
     """
     today = today or dt.date.today()
     reps, _now = staff_and_now(wb, tables)
+    guard.require_who(wb, who, "training.write", guard.Subject.rep(rep_id), reps)
     month = Period.containing(pd.Timestamp(today), "month", wb.settings.fiscal_year_start_month)
     decisions.check_rep(reps, rep_id, month, fmt=Formatter.for_settings(wb.settings))
     courses = tables.get("courses") if tables is not None else wb.facts().get("courses")
@@ -127,8 +129,9 @@ def assign(
 
 
 def assignments(wb: Workbook) -> pd.DataFrame:
+    person = guard.require_role(wb, "training.read")
     with wb.store() as store:
-        return store.current(ASSIGNMENT_KIND)
+        return guard.visible(wb, person, store.current(ASSIGNMENT_KIND))
 
 
 def effects(wb: Workbook, period: str | None = None) -> pd.DataFrame | str:

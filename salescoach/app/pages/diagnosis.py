@@ -109,6 +109,16 @@ class DiagnosisPage(Page):
 
     def draw(self, ctx: Context) -> None:
         self._draw_findings(ctx)
+        # Findings are for trainers too; coaching notes and the ladder are not.
+        why = ctx.refusal("coaching_notes.read")
+        for part in (self.rep, self.coaching_form.widget, self.step_now, self.ladder_form.widget):
+            part.layout.display = "none" if why else None
+        self.log.widget.layout.display = "none" if why else None
+        if why:
+            self.rep.options = []
+            self.log.show(None)
+            self.findings_notice.info(why)
+            return
         choices = ctx.rep_choices()
         current = self.rep.value
         self.rep.options = choices

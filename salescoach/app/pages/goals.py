@@ -143,7 +143,9 @@ class GoalsPage(Page):
         self.override.widget.layout.display = None if closed else "none"
         if not closed:
             self.override.input.value = False
-        is_rep = ctx.scope == "rep"
+        # A trainer or a rep reads goals; only those who may set one see the form.
+        self.goal_form.widget.layout.display = "none" if ctx.refusal("goal.write") else None
+        is_rep = ctx.scope == "rep" and ctx.refusal("ack.write") is None
         self.discussion_form.widget.layout.display = None if is_rep else "none"
         self.discussion_hint.value = (
             "" if is_rep else _("Pick a rep in the scope to record a goal discussion.")

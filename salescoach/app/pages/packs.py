@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from salescoach.access import Subject
 from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.page import Page
@@ -41,7 +42,7 @@ class PacksPage(Page):
             teams = [t for t in teams if t in member_teams]
             chosen = self.team.value if self.team.value in teams else (teams[0] if teams else None)
         self.team.options = teams
-        self.team.value = chosen
+        self.team.value = chosen if chosen in teams else None  # a rep picks no team
 
     def render(self) -> None:
         """Render the chosen team's packs, moving the bar after each rep."""
@@ -50,6 +51,10 @@ class PacksPage(Page):
         render_team = getattr(svc, "render_team", None) if svc else None
         if render_team is None:
             self.status.error(_("Rendering packs needs the packs service, which is not installed."))
+            return
+        why = ctx.refusal("pack.render", Subject("team", self.team.value))
+        if why:
+            self.status.error(why)
             return
         self.button.disabled = True
         self.progress.value = 0
