@@ -146,6 +146,7 @@ def sources_for(path: Path | str) -> list[TableSource]:
 _CURRENCY = re.compile(r"[\s\u00a0\u202f€$£¥]|[A-Z]{3}$|^[A-Z]{3}")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 _THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+_ZONE = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$")
 _PERIOD_LOOSE = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$|^[Qq]([1-4])\s*[- ]?\s*(\d{4})$")
 
 
@@ -228,7 +229,10 @@ def _parse_date_text(text: pd.Series, date_format: str | list[str] | None) -> pd
         # Exports often carry a time of day ("2026-03-01 00:00:00", ISO with T).
         retry = out.isna() & text.notna()
         if retry.any():
-            out[retry] = pd.to_datetime(text[retry], format="ISO8601", errors="coerce")
+            # A time zone (`Z`, `+02:00`: APIs and CRM exports) is dropped: the day is the one
+            # the export wrote, not the day in another zone.
+            local = text[retry].str.replace(_ZONE, r"\1", regex=True)
+            out[retry] = pd.to_datetime(local, format="ISO8601", errors="coerce")
     return _plausible(out)
 
 

@@ -561,3 +561,24 @@ def test_validate_shows_the_first_mapped_rows(tmp_path):
     assert "reps, first 2 of 4 rows:" in result.output
     assert "Maria Papadopoulou" in result.output
     assert "12 Jan 2026" in result.output  # dates as the reader's locale writes them
+
+
+def test_timestamps_with_a_time_zone_keep_the_day_written(tmp_path):
+    _write(
+        tmp_path,
+        {
+            "reps.csv": "rep_id,name,team,department\nR1,Ana,A,N\n",
+            "deals.csv": "id,owner,created,closed\nD1,R1,2018-02-20T23:30:00Z,2018-02-26 19:08:29+02:00\n",
+            "m.yaml": "files: {d: deals.csv}\ntables:\n  reps: {file: reps.csv}\n  deals:\n"
+            "    query: |\n      SELECT id AS deal_id, owner AS rep_id, 'won' AS stage,\n"
+            "             created AS created_date, closed AS close_date FROM d\n"
+            "      UNION ALL SELECT 'D2', 'R1', 'won', TIMESTAMPTZ '2018-03-01 10:00:00+00',"
+            " TIMESTAMPTZ '2018-03-02 10:00:00+00'\n",
+        },
+    )
+    result = validate_path(tmp_path / "m.yaml")
+    assert result.rejects.empty, result.rejects
+    deals = result.tables["deals"].set_index("deal_id")
+    assert deals.loc["D1", "created_date"] == pd.Timestamp("2018-02-20")
+    assert deals.loc["D1", "close_date"] == pd.Timestamp("2018-02-26")
+    assert deals.loc["D2", "close_date"] == pd.Timestamp("2018-03-02")
