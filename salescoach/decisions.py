@@ -94,6 +94,25 @@ def award_key(*, period: str, rule: str, rep_id: str) -> str:
     return f"award:{period}|{rule}|{rep_id}"
 
 
+def unit_of_key(store_kind: str, key: str) -> str | None:
+    """The rep (or, for a goal, the team, department or company) a stored key concerns,
+    read back through the key formats above; None for a key of another shape."""
+    key = str(key)
+    if store_kind == GOAL:
+        parts = key.split("|")
+        return parts[1] if len(parts) == 4 else None
+    if store_kind in (ACK, TRAINING):
+        return key[len("rep:") :].split("|")[0] if key.startswith("rep:") else None
+    if store_kind == AWARD:
+        if key.startswith("award:"):
+            return key.rsplit("|", 1)[-1]
+        # The app's first manual awards: rep:<rep_id>|<period>.
+        return key[len("rep:") :].split("|")[0] if key.startswith("rep:") else None
+    if store_kind in (STEP, SESSION, ACTION_DONE):
+        return key.split("|")[0]
+    return None
+
+
 # --- the registry -------------------------------------------------------------------------
 
 

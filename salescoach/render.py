@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from salescoach import decisions as registry
 from salescoach import i18n, shipped
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
@@ -261,10 +262,10 @@ def _digest_files(paths: Iterable[Path]) -> str:
 
 def _decisions_by_scope(wb: Workbook) -> pd.DataFrame:
     try:
-        frame = wb.store().frame()
+        with wb.store() as store:
+            return store.frame()
     except Exception:  # noqa: BLE001 - no decisions yet
-        return pd.DataFrame(columns=["key", "event_id"])
-    return frame
+        return pd.DataFrame(columns=["kind", "key", "event_id"])
 
 
 def content_hashes(
@@ -286,7 +287,14 @@ def content_hashes(
     if logo is not None and logo.exists():
         settings += hashlib.sha256(logo.read_bytes()).hexdigest()
     decisions = _decisions_by_scope(wb)
-    keys = decisions["key"].astype(str) if len(decisions) else pd.Series(dtype=str)
+    # The rep, team or department each decision concerns, read from its key by the registry:
+    # a rep's pack changes with that rep's goal, discussion, course, coaching and awards.
+    units = pd.Series(
+        [registry.unit_of_key(k, key) for k, key in zip(decisions["kind"], decisions["key"])]
+        if len(decisions)
+        else [],
+        dtype=object,
+    )
     ids = decisions["event_id"].astype(str) if len(decisions) else pd.Series(dtype=str)
     notebook_digest = {
         k: _digest_files([notebook_of(the_plan, k, notebooks)])
@@ -306,11 +314,8 @@ def content_hashes(
             h.update(part.encode())
             h.update(b"\0")
         h.update(json.dumps(spec.__dict__, sort_keys=True).encode())
-        if spec.scope_id and len(keys):
-            mine = keys.str.contains(f"|{spec.scope_id}|", regex=False) | keys.str.startswith(
-                f"{spec.scope_id}|"
-            )
-            h.update(",".join(ids[mine]).encode())
+        if spec.scope_id and len(units):
+            h.update(",".join(ids[(units == spec.scope_id).to_numpy()]).encode())
         out[spec] = h.hexdigest()
     return out
 

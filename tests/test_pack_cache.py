@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from salescoach import render
-from salescoach.services import packs
+from salescoach.services import coaching, goals, packs, recognition, training
 from salescoach.workbook import Workbook
 
 PERIOD = "2026-Q2"
@@ -77,3 +77,30 @@ def test_a_changed_setting_renders_the_pack_again(workbook, chromium_path, monke
     assert old_key != new_key
     cached = {p.name for p in (workbook.data_dir / "packs").glob("*-figures.parquet")}
     assert {f"{old_key}-figures.parquet", f"{new_key}-figures.parquet"} <= cached, cached
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda wb, rep: recognition.grant(wb, rep, "2026-Q2", "trip", 100, "beat it", "t"),
+        lambda wb, rep: coaching.record_step(wb, rep, "coaching_plan", "gap", "t"),
+        lambda wb, rep: training.assign(wb, rep, "CRS01", "2999-01-01", "price", "t"),
+        lambda wb, rep: goals.acknowledge(wb, rep, "2026-Q2", "agreed", "t"),
+    ],
+    ids=["award", "coaching step", "training", "discussion"],
+)
+def test_a_reps_decision_changes_that_reps_pack_only(workbook, write):
+    # (A goal changes every pack of the period: the peers' benchmarks read every goal.)
+    mine, other = sorted(goals_of_sellers(workbook))[:2]
+    the_plan = render.plan(workbook, reps=[mine, other], period=PERIOD)
+    before = render.content_hashes(workbook, the_plan, ("html",))
+    write(workbook, mine)
+    after = render.content_hashes(workbook, the_plan, ("html",))
+    by_rep = {spec.scope_id: spec for spec in the_plan.specs}
+    assert after[by_rep[mine]] != before[by_rep[mine]]
+    assert after[by_rep[other]] == before[by_rep[other]]
+
+
+def goals_of_sellers(wb: Workbook) -> list[str]:
+    reps = wb.facts()["reps"]
+    return list(reps[(reps["role"] != "support") & reps["end_date"].isna()]["rep_id"])
