@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from salescoach import actuals, attainment, diagnosis
@@ -9,7 +11,7 @@ from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _
 from salescoach.periods import Period, last_complete_quarter
-from salescoach.services import period_of, using_store
+from salescoach.services import batch, period_of, using_store
 
 
 def default_period(wb) -> str:
@@ -31,6 +33,14 @@ def rep_attainment(tables, goal_events, period: Period) -> pd.DataFrame:
     return reps.set_index("scope_id")[["actual", "target", "attainment"]]
 
 
+def _run_identity(wb, period=None, today=None) -> dict:
+    """What one pass depends on besides the workbook: the period and the day it is judged on."""
+    day = pd.Timestamp(today).date() if today is not None else dt.date.today()
+    return {"period": str(_period(wb, period)), "today": day.isoformat()}
+
+
+# Once per render batch: every pack reads the organisation's pass (see services.batch).
+@batch.shared("diagnosis.run", _run_identity)
 def run(wb, period=None, today=None) -> diagnosis.Diagnosis:
     """The whole pass (findings and what each check concluded) for a workbook and period;
     `today` is the clock (default: today) that says whether the period is over."""

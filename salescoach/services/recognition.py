@@ -19,7 +19,7 @@ from salescoach.fmt import Formatter
 from salescoach.i18n import _, translator
 from salescoach.periods import Period
 from salescoach.recognition import AWARD_KIND, NEXT_STATUS, ProgramSettings
-from salescoach.services import Saved, period_of, staff_and_now, writing
+from salescoach.services import Saved, batch, period_of, staff_and_now, writing
 from salescoach.services import access as guard
 from salescoach.workbook import Workbook
 
@@ -105,6 +105,12 @@ class Inputs:
     lang: str
 
 
+def _inputs_identity(wb: Workbook, period, lang: str | None = None) -> dict:
+    return {"period": str(_period(wb, period)), "lang": lang or wb.settings.language}
+
+
+# Once per render batch: standings read every rep's history (see services.batch).
+@batch.shared("recognition.inputs", _inputs_identity)
 def inputs(wb: Workbook, period, lang: str | None = None) -> Inputs:
     p = _period(wb, period)
     program = ProgramSettings.from_settings(wb.settings)

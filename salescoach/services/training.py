@@ -13,7 +13,7 @@ from salescoach.fmt import Formatter
 from salescoach.i18n import _, translator
 from salescoach.periods import Period
 from salescoach.services import access as guard
-from salescoach.services import period_of, staff_and_now, writing
+from salescoach.services import batch, period_of, staff_and_now, writing
 from salescoach.workbook import Workbook
 
 ASSIGNMENT_KIND = decisions.TRAINING
@@ -36,21 +36,31 @@ def status(
     gone = facts.capabilities().check(*FEATURES["training_status"].needs)
     if gone is not None:
         return gone.text()
-    courses = facts["courses"]
-    rules = training.TrainingRules.from_settings(wb.settings)
     reps = facts["reps"]
     try:
         members = actuals.members(reps, scope, scope_id)
     except (KeyError, ValueError) as exc:
         raise InputError(str(exc)) from exc
-    table = training.course_status(
-        reps[reps["rep_id"].isin(members)],
-        courses,
-        facts.get("training"),
-        _period(wb, period).end,
-        rules.due_soon_days,
-    )
+    if batch.active() is not None:
+        # A render batch computed everyone's status once: this scope's rows are its slice.
+        everyone = _everyone_status(wb, str(_period(wb, period)))
+        table = everyone[everyone["rep_id"].isin(members)].reset_index(drop=True)
+    else:
+        table = _course_status(wb, facts, reps[reps["rep_id"].isin(members)], period)
     return table.merge(reps[["rep_id", "name", "team"]], on="rep_id", how="left")
+
+
+def _course_status(wb: Workbook, facts, reps: pd.DataFrame, period) -> pd.DataFrame:
+    rules = training.TrainingRules.from_settings(wb.settings)
+    return training.course_status(
+        reps, facts["courses"], facts.get("training"), _period(wb, period).end, rules.due_soon_days
+    )
+
+
+@batch.shared("training.status")
+def _everyone_status(wb: Workbook, period: str) -> pd.DataFrame:
+    facts = wb.facts()
+    return _course_status(wb, facts, facts["reps"], period)
 
 
 def coverage(wb: Workbook, period: str, level: str = "team") -> pd.DataFrame | str:
@@ -199,6 +209,11 @@ def effect_caution(row, lang: str = "en") -> str:
     )
 
 
+def _scope_identity(wb: Workbook, period, scope: str = "company", scope_id=None) -> dict:
+    return {"period": str(_period(wb, period)), "scope": scope, "scope_id": scope_id}
+
+
+@batch.shared("training.what_works", _scope_identity)
 def what_works(
     wb: Workbook, period: str | Period, scope: str = "company", scope_id: str | None = None
 ) -> pd.DataFrame:
@@ -253,6 +268,7 @@ def what_works_shown(table: pd.DataFrame, fmt: Formatter) -> pd.DataFrame:
     )
 
 
+@batch.shared("training.insight_tables", lambda wb, period: {"period": str(_period(wb, period))})
 def insight_tables(wb: Workbook, period: str) -> dict:
     """Every what-works table for a period: sells, wins, lead sources, customer voice."""
     tables = wb.facts().all()

@@ -1,0 +1,204 @@
+"""Organisation-wide figures computed once per render batch and read by every pack.
+
+A rep's pack needs the whole organisation's diagnosis (to explain the rep's gap), the award
+standings, the training status and what works; each is the same for every pack of a batch. The
+render parent computes them once (:func:`prepare`) into a folder of pickles under
+``salescoach-data/packs/batch/<key>/``, and the pack kernels read them (:func:`activate`, or
+the ``SALESCOACH_BATCH_CACHE`` variable the worker sets) instead of computing them again.
+
+The folder's key covers what the figures are made of: the facts snapshot, the goals in force,
+the whole settings and the code version (:func:`salescoach.services.packs.batch_key`), every
+decision recorded (award decisions change standings) and the day (a period still under way is
+judged as of today). Within the folder an entry is named after the function, its arguments and
+the active language. A function given another workbook than the folder's computes as usual.
+
+The cached functions are marked with :func:`shared`; without an active folder they run
+unchanged, so a notebook or the app sees the same figures with or without a batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import inspect
+import json
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+
+ENV = "SALESCOACH_BATCH_CACHE"
+MANIFEST = "manifest.json"
+
+# The active folder and its entries (pickled bytes), read once per process: a pack process
+# forked from a warmed worker inherits them and unpickles a fresh copy per call.
+_state: dict = {"folder": None, "root": None, "entries": {}, "writable": False, "env": None}
+
+
+def _decisions_digest(wb) -> str:
+    """Identity of every decision recorded: the number of events and the last event's id."""
+    try:
+        with wb.store() as store:
+            frame = store.frame()
+    except Exception:  # noqa: BLE001 - a new workbook has no store yet
+        return "none"
+    if frame.empty:
+        return "0"
+    return f"{len(frame)}-{frame['event_id'].astype(str).iloc[-1]}"
+
+
+def folder_for(wb, period) -> Path:
+    """The batch folder of a workbook and period (not created)."""
+    from salescoach.services import packs
+
+    p = packs.parse_period(wb, period)
+    h = hashlib.sha256()
+    for part in (packs.batch_key(wb, p), _decisions_digest(wb), dt.date.today().isoformat()):
+        h.update(part.encode())
+        h.update(b"\0")
+    return wb.data_dir / "packs" / "batch" / f"{p}-{h.hexdigest()[:16]}"
+
+
+def activate(folder: str | Path | None, writable: bool = False) -> None:
+    """Read cached figures from `folder` (None: stop); `writable`: store what is computed."""
+    _state.update(folder=None, root=None, entries={}, writable=False)
+    if folder is None:
+        return
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        if not writable:
+            return
+        manifest = None
+    entries = {p.stem: p.read_bytes() for p in folder.glob("*.pickle")}
+    _state.update(
+        folder=folder,
+        root=manifest["root"] if manifest else None,
+        entries=entries,
+        writable=writable,
+    )
+
+
+def active() -> Path | None:
+    """The folder read from, after the environment's (``SALESCOACH_BATCH_CACHE``) is taken up."""
+    env = os.environ.get(ENV)
+    if env and _state["folder"] is None and _state["env"] != env:
+        activate(env)
+        _state["env"] = env  # tried once: a folder without a manifest is not read again
+    return _state["folder"]
+
+
+def _identity(value) -> str:
+    """A stable text for an argument: periods and dates by their text, frames refused."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return repr(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _entry_name(name: str, arguments: dict) -> str:
+    from salescoach.i18n import active_language
+    from salescoach.services.access import login
+
+    # Words follow the language, and what a service returns follows who asks (access.toml).
+    text = json.dumps(
+        {k: _identity(v) for k, v in arguments.items()}
+        | {"lang": active_language(), "login": login()},
+        sort_keys=True,
+    )
+    return f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def _same_workbook(wb) -> bool:
+    root = getattr(wb, "root", None)
+    return root is not None and str(Path(root).resolve()) == _state["root"]
+
+
+def _store(entry: str, data: bytes) -> None:
+    folder = _state["folder"]
+    part = folder / f".{entry}.{os.getpid()}.part"
+    part.write_bytes(data)
+    os.replace(part, folder / f"{entry}.pickle")
+
+
+def shared(name: str, normalise: Callable[..., dict] | None = None):
+    """Mark an organisation-wide function of `(wb, ...)`: within an active batch folder its
+    result is read from the folder (computed and stored once when the folder is writable).
+
+    `normalise(wb, **arguments)` returns the arguments that identify the result (a period as
+    text, `today` resolved to a date); by default every argument but the workbook."""
+
+    def decorate(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def cached(*args, **kwargs):
+            if active() is None or not _same_workbook(args[0] if args else kwargs.get("wb")):
+                return fn(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            arguments = dict(bound.arguments)
+            wb = arguments.pop(next(iter(signature.parameters)))
+            key = normalise(wb, **arguments) if normalise else arguments
+            entry = _entry_name(name, key)
+            data = _state["entries"].get(entry)
+            if data is None:
+                result = fn(*args, **kwargs)
+                data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                _state["entries"][entry] = data
+                if _state["writable"]:
+                    _store(entry, data)
+            # A fresh copy each call: a caller that changes what it got changes only its copy.
+            return pickle.loads(data)
+
+        cached.uncached = fn
+        return cached
+
+    return decorate
+
+
+def period_text(wb, period) -> str:
+    """A period argument as the text it names (None: the services' default period)."""
+    from salescoach.services import packs
+
+    return str(packs.parse_period(wb, period))
+
+
+def prepare(wb, period, steps: dict[str, Callable] | None = None) -> Path:
+    """Compute the organisation-wide figures of a batch into its folder; returns the folder.
+
+    A step that fails (its data missing) is left out: the pack that needs it computes it and
+    says what is missing, as it would without a batch."""
+    folder = folder_for(wb, period)
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = folder / MANIFEST
+    if not manifest.exists():
+        part = folder / f".{MANIFEST}.{os.getpid()}.part"
+        part.write_text(json.dumps({"root": str(Path(wb.root).resolve())}), encoding="utf-8")
+        os.replace(part, manifest)
+    activate(folder, writable=True)
+    try:
+        for step in (steps if steps is not None else default_steps()).values():
+            try:
+                step(wb, period_text(wb, period))
+            except Exception:  # noqa: BLE001 - each pack says what it lacks
+                continue
+    finally:
+        activate(None)
+    return folder
+
+
+def default_steps() -> dict[str, Callable]:
+    """What every pack of a batch reads about the whole organisation."""
+    from salescoach.services import diagnosis, recognition, training
+
+    return {
+        "diagnosis": lambda wb, p: diagnosis.run(wb, p),
+        "awards": lambda wb, p: recognition.inputs(wb, p),
+        "training": lambda wb, p: training.status(wb, p),
+        "what_works": lambda wb, p: training.what_works(wb, p),
+        "insights": lambda wb, p: training.insight_tables(wb, p),
+    }
