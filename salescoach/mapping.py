@@ -176,6 +176,13 @@ def text_twin(name: str) -> str:
     return f"__text:{name}"
 
 
+# Identifiers stay text whatever they hold: one file's numeric order numbers must still join
+# another file's `SO-1001`-style ones, which DuckDB cannot compare with a number.
+_ID_NAME = re.compile(
+    r"(^|[\s_\-.])(id|ids|no|nr|num|number|ref|reference|code|key|sku)$|^id[\s_]", re.IGNORECASE
+)
+
+
 def _arrow_text(s: pd.Series) -> pa.Array:
     """A column of raw values as Arrow text, stripped, blanks as NULL (Arrow-fast for text)."""
     try:
@@ -202,7 +209,7 @@ def typed_table(frame: pd.DataFrame) -> pa.Table:
             arr = pa.array(s, from_pandas=True)
         else:
             text = _arrow_text(s)
-            arr = _typed_column(text)
+            arr = text if _ID_NAME.search(str(name)) else _typed_column(text)
             if arr.type != pa.string():
                 columns.append(text)
                 names.append(text_twin(str(name)))
@@ -608,7 +615,7 @@ class _Branch:
             alias = self.aliases[i]
             conds = []
             for left, right in pairs:
-                lhs = column(left, left, upto=i)
+                lhs = column(left, left, upto=i, text=True)
                 for key, ok, cols, files in (
                     (left, lhs is not None, set().union(*known[:i]), refs[:i]),
                     (right, right in known[i], known[i], refs[i : i + 1]),
@@ -624,7 +631,10 @@ class _Branch:
                                 values=", ".join(sorted(cols)),
                             )
                         )
-                conds.append(f"{lhs} = {alias}.{quote(right)}")
+                twin = text_twin(right)
+                rhs = f"{alias}.{quote(twin if twin in session._twins[internals[i]] else right)}"
+                # Keys compare as written (text): 7 and 007 are different customers.
+                conds.append(f"CAST({lhs} AS VARCHAR) = CAST({rhs} AS VARCHAR)")
             _check_unique_key(session, internals[i], ref, [r for _l, r in pairs], self.where)
             sql += f"\nLEFT JOIN {internals[i]} AS {alias} ON {' AND '.join(conds)}"
         if isinstance(self.keep, str):

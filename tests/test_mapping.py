@@ -582,3 +582,20 @@ def test_timestamps_with_a_time_zone_keep_the_day_written(tmp_path):
     assert deals.loc["D1", "created_date"] == pd.Timestamp("2018-02-20")
     assert deals.loc["D1", "close_date"] == pd.Timestamp("2018-02-26")
     assert deals.loc["D2", "close_date"] == pd.Timestamp("2018-03-02")
+
+
+def test_ids_stay_text_so_numeric_and_coded_ids_join(tmp_path):
+    _write(
+        tmp_path,
+        {
+            "reps.csv": "rep_id,name,team,department\nR1,Ana,A,N\n",
+            "lines.csv": "order_no,qty,price\n1001,2,10\n1002,1,5\n",
+            "heads.csv": "order_no,seller,date\n1001,R1,2026-01-02\nSO-1,R1,2026-01-03\n1002,R1,2026-01-04\n",
+            "m.yaml": "files: {lines: lines.csv, heads: heads.csv}\ntables:\n  reps: {file: reps.csv}\n"
+            "  orders:\n    query: |\n      SELECT order_no AS order_id, seller AS rep_id, 'P' AS product_id,"
+            " date AS order_date, qty AS quantity, price * 1 AS unit_price\n"
+            "      FROM lines JOIN heads USING (order_no)\n",
+        },
+    )
+    orders = validate_path(tmp_path / "m.yaml").tables["orders"]
+    assert sorted(orders["order_id"]) == ["1001", "1002"]
