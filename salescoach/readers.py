@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,8 +145,8 @@ def _read_text(
         raise SourceError(f"{path.name}: the file has no header row") from None
     except pd.errors.ParserError:
         return _read_careful(path, enc, sep, header_row)
-    lines, quotes = _count_lines_and_quotes(path, enc)
-    if lines != header_row + len(frame) or quotes % 2:
+    lines, last = _lines_and_last(path, enc)
+    if lines != header_row + len(frame) or last is None or _ends_quoted(last, sep, False):
         # A record spread over several lines: a quoted newline, or a quote never closed that
         # swallowed the rows after it. Only a line-by-line read tells which.
         return _read_careful(path, enc, sep, header_row)
@@ -161,36 +162,36 @@ _HEADER_LINE_CHARS = 20_000
 # A quoted field over more than this many lines is taken for a quote that was never closed.
 MAX_FIELD_LINES = 50
 _CHUNK = 16 << 20
+_TAIL = 1 << 16
 
 
-def _count_lines_and_quotes(path: Path, encoding: str) -> tuple[int, int]:
-    """Lines holding text (up to the last one that is not blank) and quote characters in the file.
+def _lines_and_last(path: Path, encoding: str) -> tuple[int, str | None]:
+    """Lines up to the last one holding text, and that last line (None when longer than the
+    tail read), counted on bytes chunk by chunk in one pass: a fraction of parsing the file.
 
-    Counted on bytes, chunk by chunk, so that checking a million-line file costs a fraction of
-    parsing it. Arrow parses one record per line unless a record spreads over several lines.
+    Arrow parses one record per line unless a record spreads over several lines, so a parsed
+    row count below the line count means a quoted newline or a quote never closed; one opened
+    on the last line runs only to the end of that line, which the last line itself shows.
     """
     if encoding.lower().replace("_", "-").startswith("utf-16"):
         text = path.read_text(encoding=encoding).rstrip("\r\n")
-        return (
-            text.count("\n") + text.count("\r") - text.count("\r\n") + 1,
-            text.count('"'),
-        )
-    breaks = quotes = 0
-    tail = b""
+        breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+        return breaks + 1, re.split(r"\r\n|\r|\n", text)[-1]
+    breaks, previous, chunk, newline = 0, b"", b"", None
     with open(path, "rb") as fh:
-        previous_cr = False
-        while chunk := fh.read(_CHUNK):
-            breaks += chunk.count(b"\n")
-            if returns := chunk.count(b"\r"):  # \r\n or old Mac \r endings
-                breaks += returns - chunk.count(b"\r\n")
-            if previous_cr and chunk.startswith(b"\n"):
-                breaks -= 1
-            previous_cr = chunk.endswith(b"\r")
-            quotes += chunk.count(b'"')
-            tail = (tail + chunk)[-4096:]
-    trailing = tail[len(tail.rstrip(b"\r\n")) :]
-    trailing_breaks = trailing.count(b"\n") + trailing.count(b"\r") - trailing.count(b"\r\n")
-    return breaks - trailing_breaks + 1, quotes
+        while block := fh.read(_CHUNK):
+            if newline is None:
+                # \n ends lines in Unix and Windows files (\r\n); only old Mac files use \r.
+                newline = b"\n" if b"\n" in block or b"\r" not in block else b"\r"
+            breaks += block.count(newline)
+            previous, chunk = chunk, block
+    tail = (previous[-_TAIL:] + chunk)[-_TAIL:]
+    body = tail.rstrip(b"\r\n")
+    breaks -= tail[len(body) :].count(newline or b"\n")
+    if (newline or b"\n") not in body and len(tail) == _TAIL:
+        return breaks + 1, None
+    last = body.rsplit(newline or b"\n", 1)[-1]
+    return breaks + 1, last.decode(encoding, errors="ignore")
 
 
 def _ends_quoted(line: str, sep: str, quoted: bool) -> bool:

@@ -122,6 +122,8 @@ def test_the_reported_case_300_orders_quote_at_row_69(tmp_path):
             [3, 5],
             [2, 4],
         ),
+        # Old Mac endings (\r alone).
+        ('id,note,x\r1,"a,b\r2,c,d\r3,e,f', [["2", "c", "d"], ["3", "e", "f"]], [3, 4], [2]),
         # CRLF endings.
         ('id,note,x\r\n1,"a,b\r\n2,c,d\r\n', [["2", "c", "d"]], [3], [2]),
     ],
