@@ -81,3 +81,11 @@ def test_pack_goal_table(wb, rep, you_goal, you_attainment, peer_goal_median):
     assert table.loc["Attainment", "You"] == you_attainment
     assert table.loc["Goal", "Peers: median"] == peer_goal_median
     assert "inf" not in table.to_string().lower()
+
+
+def test_team_summary_says_no_goal(wb):
+    root, _result = wb
+    table = packs.group_summary(root, "team", "A", "2026-Q3")
+    assert table.loc["Rep R1", "Attainment"] == "no goal"
+    assert table.loc["Rep R1", "Goal"] == "–"
+    assert table.loc["Rep R2", "Attainment"] == "25%"
