@@ -332,12 +332,47 @@ class _Work:
         return pd.Index(pd.concat([f["row"] for f in self.failures]).unique())
 
 
+# Feedback and service cases naming their order take its customer, rep and product from it.
+_ORDER_FILLS = {
+    "feedback": ("customer_id", "rep_id", "product_id"),
+    "service": ("customer_id", "rep_id", "product_id"),
+}
+
+
+def _from_order(table: str, column: str, given) -> bool:
+    return column in _ORDER_FILLS.get(table, ()) and "order_id" in given
+
+
+def _fill_from_orders(work: _Work, stored: Mapping[str, pd.DataFrame]) -> None:
+    """Customer, rep and product of a feedback or a case, from the order it names, when the
+    export has no such column (a column given keeps its values, blanks included).
+
+    A product is taken only from an order of one product; an order of several says nothing
+    about which one the customer meant.
+    """
+    frame, orders = work.frame, stored.get("orders")
+    if work.spec.name not in _ORDER_FILLS or "order_id" not in frame:
+        return
+    for column in _ORDER_FILLS[work.spec.name]:
+        if column in work.raw.columns:
+            continue
+        frame[column] = pd.Series(pd.NA, index=frame.index, dtype="object")
+        if orders is None or column not in orders:
+            continue
+        per_order = orders.dropna(subset=[column]).groupby("order_id", sort=False)[column]
+        known = per_order.first()[per_order.nunique() == 1]
+        todo = frame[column].isna() & frame["order_id"].notna()
+        frame.loc[todo, column] = frame.loc[todo, "order_id"].map(known)
+
+
 def _rename(raw: RawTable, source: TableSource) -> pd.DataFrame:
     t = TABLES[source.table]
     frame = raw.frame
     if source.columns is None:
         mapping = {c: c for c in t.names if c in frame.columns}
-        missing = [c for c in t.required if c not in frame.columns]
+        missing = [
+            c for c in t.required if c not in frame.columns and not _from_order(t.name, c, frame)
+        ]
         if missing:
             raise MappingError(
                 _(
@@ -362,7 +397,9 @@ def _rename(raw: RawTable, source: TableSource) -> pd.DataFrame:
                         values=", ".join(map(str, frame.columns)),
                     )
                 )
-        missing = [c for c in t.required if c not in mapping]
+        missing = [
+            c for c in t.required if c not in mapping and not _from_order(t.name, c, mapping)
+        ]
         if missing:
             raise MappingError(
                 _(
@@ -822,6 +859,7 @@ def validate_sources(
         _parse(work)
         _merge_identical(work)
         _check_rep(work)
+        _fill_from_orders(work, stored)
         _rescale(work)
         _check_schema(work)
         _check_rows(work)

@@ -599,3 +599,35 @@ def test_ids_stay_text_so_numeric_and_coded_ids_join(tmp_path):
     )
     orders = validate_path(tmp_path / "m.yaml").tables["orders"]
     assert sorted(orders["order_id"]) == ["1001", "1002"]
+
+
+# --------------------------------------------------------------------------- linked to orders
+
+
+def test_feedback_naming_its_order_takes_customer_rep_and_product_from_it(tmp_path):
+    _write(
+        tmp_path,
+        {
+            "reps.csv": "rep_id,name,team,department\nR1,Ana,A,N\nR2,Bo,A,N\n",
+            "orders.csv": "order_id,rep_id,product_id,order_date,quantity,unit_price,customer_id\n"
+            "O1,R1,P1,2026-01-05,1,10,C1\nO2,R2,P1,2026-01-06,1,10,C2\nO2,R2,P2,2026-01-06,1,10,C2\n",
+            "reviews.csv": "id,order,stars,when\nF1,O1,2,2026-01-09\nF2,O2,5,2026-01-10\nF3,O9,3,2026-01-11\n",
+            "m.yaml": "tables:\n  reps: {file: reps.csv}\n  orders: {file: orders.csv}\n"
+            "  feedback:\n    file: reviews.csv\n"
+            "    columns: {feedback_id: id, order_id: order, score: stars, date: when}\n"
+            "    scale: 1-5\n",
+        },
+    )
+    result = validate_path(tmp_path / "m.yaml")
+    feedback = result.tables["feedback"].set_index("feedback_id")
+    assert feedback.loc["F1", ["customer_id", "rep_id", "product_id", "score"]].tolist() == [
+        "C1",
+        "R1",
+        "P1",
+        2.5,
+    ]
+    # An order of two products does not say which one the customer meant.
+    assert feedback.loc["F2", "customer_id"] == "C2" and pd.isna(feedback.loc["F2", "product_id"])
+    assert ("reviews.csv", 4, "customer_id", "", "required value is missing") in _reasons(
+        result, "feedback"
+    )
