@@ -427,10 +427,75 @@ def _read_file(session: Session, ref: FileRef, expect: frozenset[str]) -> RawTab
 
 
 def _read_query(session: Session, query: str, where: str, expect: frozenset[str]) -> RawTable:
+    traced = _with_source_rows(session, query)
+    if traced is not None:
+        sql, alias = traced
+        try:
+            frame = session.run(sql, where)
+        except MappingError:
+            frame = None
+        if frame is not None:
+            rows = pd.to_numeric(frame.pop(ROW)).astype("int64")
+            if rows.is_unique:
+                # One result row per row of one file: rejects name that file and its row.
+                base = session.raw(session.files[alias])
+                frame.index = pd.Index(rows.to_numpy())
+                return RawTable(base.path, frame, base.encoding, base.delimiter, base.broken_rows)
     frame = session.run(query, where)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     # The rejects file names the query where a plain table names its file.
     return RawTable(Path(where), frame)
+
+
+def _with_source_rows(session: Session, query: str) -> tuple[str, str] | None:
+    """The query reading its `files:` table's row numbers too, when it reads one file row by
+    row (no join, grouping, DISTINCT or union); None otherwise.
+
+    DuckDB parses the query into its syntax tree, which is changed to read the file's table
+    with row numbers and deparsed; anything unexpected leaves the query as written.
+    """
+    import json
+
+    try:
+        tree = json.loads(
+            session.con.execute("SELECT json_serialize_sql(?)", [query]).fetchall()[0][0]
+        )
+        if tree.get("error") or len(tree["statements"]) != 1:
+            return None
+        node = tree["statements"][0]["node"]
+        source = node.get("from_table") or {}
+        alias = source.get("table_name")
+        if (
+            node.get("type") != "SELECT_NODE"
+            or source.get("type") != "BASE_TABLE"
+            or alias not in session.files
+            or source.get("schema_name")
+            or node.get("group_expressions")
+            or node.get("having")
+            or node.get("qualify")
+            or node.get("cte_map", {}).get("map")
+            or any(m.get("type") == "DISTINCT_MODIFIER" for m in node.get("modifiers", []))
+            # `*` would show the row numbers and the text kept beside typed columns.
+            or any(item.get("class") == "STAR" for item in node.get("select_list", []))
+        ):
+            return None
+        internal = session.register(alias, session.files[alias])
+        shown = source.get("alias") or alias
+        source["alias"] = shown
+        source["table_name"] = internal
+        source["qualified_name"] = {"path": [internal]}
+        node["select_list"].append(
+            {
+                "class": "COLUMN_REF",
+                "type": "COLUMN_REF",
+                "alias": ROW,
+                "column_names": [shown, ROW],
+            }
+        )
+        sql = session.con.execute("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)])
+        return sql.fetchall()[0][0], alias
+    except Exception:  # noqa: BLE001 - tracing rows is a courtesy; the query runs as written
+        return None
 
 
 def _file_ref(session: Session, path: Path, spec: Mapping) -> FileRef:

@@ -631,3 +631,33 @@ def test_feedback_naming_its_order_takes_customer_rep_and_product_from_it(tmp_pa
     assert ("reviews.csv", 4, "customer_id", "", "required value is missing") in _reasons(
         result, "feedback"
     )
+
+
+def test_a_query_reading_one_file_row_by_row_names_the_file_row():
+    result = validate_path(EXPORTS / "salesforce" / "mapping-sql.yaml")
+    assert [r[:3] for r in _reasons(result, "deals")] == [("opportunities.csv", 7, "close_date")]
+    # DISTINCT gathers rows: the query's own rows are named.
+    assert next(c for c in result.counts if c.table == "reps").file == (
+        "mapping-sql.yaml: tables.reps.query"
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * FROM people",
+        "SELECT p.* FROM people p",
+        "SELECT count(*) AS rep_id, 'x' AS name, 'A' AS team, 'B' AS department FROM people",
+    ],
+)
+def test_queries_that_cannot_name_file_rows_still_run(tmp_path, query):
+    _write(
+        tmp_path,
+        {
+            "people.csv": "rep_id,name,team,department,score\n1,Ana,A,B,7\n",
+            "m.yaml": f"files: {{people: people.csv}}\ntables:\n  reps:\n    query: {query}\n",
+        },
+    )
+    result = validate_path(tmp_path / "m.yaml")
+    assert len(result.tables["reps"]) == 1
+    assert not [n for n in result.notes if "__" in n]
