@@ -89,3 +89,12 @@ def test_team_summary_says_no_goal(wb):
     assert table.loc["Rep R1", "Attainment"] == "no goal"
     assert table.loc["Rep R1", "Goal"] == "–"
     assert table.loc["Rep R2", "Attainment"] == "25%"
+
+
+@pytest.mark.parametrize("rep, attainment", [("R1", "no goal"), ("R2", "25.0%")])
+def test_monitoring_results_say_no_goal(wb, rep, attainment):
+    from salescoach.services import monitoring
+
+    root, _result = wb
+    table = monitoring.results(Workbook.open(root), "2026-Q3", "rep", rep).set_index("Measure")
+    assert table.loc["Attainment to date: revenue", "Q3 2026"] == attainment

@@ -167,12 +167,15 @@ def results_table(ctx: Context) -> pd.DataFrame:
                 "share",
             ),
         ):
+            value = frame.loc[f"{what}:{metric}", "period"]
+            no_goal = u == "share" and not frame.loc[f"goal:{metric}", "period"] > 0
             rows.append(
                 {
                     _("Measure"): text,
-                    ctx.fmt.period(ctx.period): _show(
-                        ctx.fmt, frame.loc[f"{what}:{metric}", "period"], u
-                    ),
+                    # A goal of 0 is no goal: its attainment is said, not a dash or infinite.
+                    ctx.fmt.period(ctx.period): _("no goal")
+                    if no_goal
+                    else _show(ctx.fmt, value, u),
                 }
             )
     return pd.DataFrame(rows).fillna("")
