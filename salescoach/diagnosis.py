@@ -166,7 +166,7 @@ RULES: tuple[Rule, ...] = (
                 True,
                 N_("{value} of {n} lost deals lost on price (others {peer})"),
             ),
-            _s("win_rate", WIN.needs, False, WIN.phrase),
+            _s("win_rate", WIN.needs, True, WIN.phrase),
             _s(
                 "discount",
                 ["orders.discount"],
@@ -287,12 +287,26 @@ RULES: tuple[Rule, ...] = (
         "rep",
         ("targets",),
         (
+            # Sellers' capacities differ: a low level agrees, a drop against their own pace
+            # (activity_trend) may stand alone.
             _s(
                 "activity",
                 ["activities"],
-                True,
+                False,
                 N_("{value} activities a quarter (peers {peer})"),
                 "number",
+            ),
+            _s(
+                "attainment",
+                ["targets"],
+                False,
+                N_("{value} of goal once systemic causes are given back (peers {peer})"),
+            ),
+            _s(
+                "activity_trend",
+                ["activities"],
+                True,
+                N_("activity at {value} of their own pace before the period (peers {peer})"),
             ),
             _s("win_rate", ["deals.close_date", "deals.stage=won"], True, WIN.phrase),
             _s(
@@ -626,7 +640,10 @@ def _judge(
     for unit in units:
         rows = {k: f.loc[unit] for k, f in frames.items() if unit in f.index}
         levels = {k: r["level"] for k, r in rows.items()}
-        if all(v == "too_few" for k, v in levels.items() if k in alone or len(alone) == 0):
+        # Judged when a signal that could carry a finding has enough records (any signal when
+        # none of those is known).
+        deciding = [v for k, v in levels.items() if k in alone] or list(levels.values())
+        if all(v == "too_few" for v in deciding):
             out.too_few += 1
             continue
         out.judged += 1
@@ -749,14 +766,23 @@ def check_delivery(t, ctx, known) -> _Outcome:
         if "lost_lines" in rows:
             excess = max(0.0, rows["lost_lines"]["value"] - rows["lost_lines"]["peer"])
             parts.append((amount[mine] * excess).groupby(o.loc[mine, "rep_id"]).sum())
-        c = ctx.closed
-        hit = c[
-            (c["rep_id"].map(ctx.department) == dept) & c["lost_reason"].isin(("timing", "service"))
-        ]
-        parts.append(hit["amount"].fillna(0).groupby(hit["rep_id"]).sum())
+        # Deals lost to late deliveries: the department's win rate short of the others'.
+        parts.append(_segment_losses(ctx.closed, ctx.closed["rep_id"].map(ctx.department), dept))
         return pd.concat(parts) * ctx.share
 
     return _judge(RULE["late_department"], frames, ctx, effect)
+
+
+def _segment_losses(closed: pd.DataFrame, groups: pd.Series, unit) -> pd.Series:
+    """Per rep, the deals of one group (a department, a customer segment) lost beyond the
+    other groups' win rate, at the mean won amount (exposure, not the rep's own record)."""
+    mine = groups == unit
+    others = closed[~mine & groups.notna()]
+    if others.empty or not mine.any():
+        return pd.Series(dtype=float)
+    peer = float((others["stage"] == "won").mean())
+    size = float(closed.loc[closed["stage"] == "won", "amount"].mean())
+    return exposure_losses(closed[mine], peer, size)
 
 
 def check_service(t, ctx, known) -> _Outcome:
@@ -774,9 +800,14 @@ def check_service(t, ctx, known) -> _Outcome:
         frames["unhappy"] = compare_rates(g.sum(), g.size(), "high", ctx.cfg)
     o = ctx.orders
 
+    deal_segment = ctx.closed["customer_id"].map(segment)
+
     def effect(seg, rows):
-        # Revenue at risk: the segment's customers who opened a case, weighted by the excess
-        # share of unhappy cases (or of case time, when CSAT is not recorded).
+        # Two ways poor service costs revenue: deals the segment's customers no longer give
+        # (its win rate short of the others') and revenue at risk from the customers who opened
+        # a case, weighted by the excess share of unhappy cases (or of case time). The larger
+        # is taken, not the sum, since both can show the same customers leaving.
+        lost = _segment_losses(ctx.closed, deal_segment, seg) * ctx.share
         who = s.loc[s["segment"] == seg, "customer_id"].unique()
         mine = o[o["customer_id"].isin(who)]
         if "unhappy" in rows and rows["unhappy"]["level"] != "too_few":
@@ -786,7 +817,8 @@ def check_service(t, ctx, known) -> _Outcome:
         else:
             weight = 0.0
         weight = float(np.clip(np.nan_to_num(weight), 0, 1))
-        return (line_amount(mine) * weight).groupby(mine["rep_id"]).sum() * ctx.share
+        risk = (line_amount(mine) * weight).groupby(mine["rep_id"]).sum() * ctx.share
+        return lost if lost.sum() > risk.sum() else risk
 
     return _judge(RULE["poor_service_segment"], frames, ctx, effect)
 
@@ -884,12 +916,20 @@ def check_training(t, ctx, known) -> _Outcome:
 
 
 def touched(
-    closed: pd.DataFrame, products, systemic: list[dict], department: pd.Series
+    closed: pd.DataFrame,
+    products,
+    systemic: list[dict],
+    department: pd.Series,
+    segment: pd.Series | None = None,
 ) -> pd.Series:
-    """True for the closed deals a systemic finding explains (fair attribution)."""
+    """True for the closed deals a systemic finding explains (fair attribution). A late
+    department's deals lost on timing or service, or all its deals when lost reasons are not
+    recorded; a poorly served segment's deals."""
     c = with_family(closed, products)
     hit = pd.Series(False, index=c.index)
     dept = c["rep_id"].map(department)
+    reasons_known = c["lost_reason"].notna().any()
+    seg = c["customer_id"].map(segment) if segment is not None else pd.Series(None, index=c.index)
     for f in systemic:
         sid = f["scope_id"]
         if f["scope"] == "product":
@@ -899,7 +939,10 @@ def touched(
         elif f["scope"] == "campaign":
             hit |= c["lead_source"] == sid
         elif f["scope"] == "department":
-            hit |= (dept == sid) & c["lost_reason"].isin(("timing", "service"))
+            late = c["lost_reason"].isin(("timing", "service")) if reasons_known else True
+            hit |= (dept == sid) & late
+        elif f["scope"] == "segment":
+            hit |= seg == sid
         elif f["cause"] == "training":
             hit |= (c["rep_id"] == sid) & (c["family"] == f.get("family"))
     return hit
@@ -910,7 +953,13 @@ def rep_signals(t, ctx, systemic, known) -> dict[str, pd.DataFrame]:
     finding touches (a rep's own change shows in the period; the window would dilute it)."""
     c = ctx.closed[ctx.closed["rep_id"].isin(ctx.sellers)]
     c = c[_between(c["close_date"], ctx.period_start, ctx.period_end)]
-    clean = c[~touched(c, t.get("products"), systemic, ctx.department)]
+    customers = t.get("customers")
+    segment = (
+        customers.drop_duplicates("customer_id").set_index("customer_id")["segment"]
+        if customers is not None
+        else None
+    )
+    clean = c[~touched(c, t.get("products"), systemic, ctx.department, segment)]
     frames = {}
     if "activity" in known:
         # The period's own activity (a slowdown shows at once), per 91.25 employed days so a
@@ -922,6 +971,20 @@ def rep_signals(t, ctx, systemic, known) -> dict[str, pd.DataFrame]:
         per = 91.25 / days.where(days > 0)
         frames["activity"] = compare_means(
             count * per, days, np.sqrt(count) * per * np.sqrt(days), "low", ctx.cfg
+        )
+        # The rep against their own pace before the period: capacity differences between
+        # sellers cancel out, so a slowdown shows against a much narrower spread.
+        before_days = active_days(
+            t["reps"], ctx.start, ctx.period_start - pd.Timedelta(days=1)
+        ).reindex(ctx.sellers)
+        b = t["activities"]
+        b = b[_between(b["date"], ctx.start, ctx.period_start - pd.Timedelta(days=1))]
+        before = b.groupby("rep_id").size().reindex(ctx.sellers).fillna(0)
+        pace_before = before / before_days.where(before_days > 0)
+        ratio = (count / days.where(days > 0)) / pace_before.where(pace_before > 0)
+        rel = np.sqrt(1 / count.clip(lower=1) + 1 / before.clip(lower=1))
+        frames["activity_trend"] = compare_means(
+            ratio, days.where(before > 0, 0), ratio * rel * np.sqrt(days), "low", ctx.cfg
         )
     if "win_rate" in known and len(clean):
         wr = win_rates(clean, "rep_id")
@@ -942,8 +1005,14 @@ def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, lis
     explained = (
         effects.groupby("rep_id")["effect"].sum() if len(effects) else pd.Series(dtype=float)
     )
+    # The result itself, once systemic effects are given back: a moderate signal that can
+    # only agree with the rep's own activity, conversion or deal size, never stand alone.
+    sellers = att[att.index.isin(ctx.sellers) & (att["target"] > 0)]
+    adjusted = (sellers["actual"] + explained.reindex(sellers.index).fillna(0)) / sellers["target"]
+    days = active_days(t["reps"], ctx.period_start, ctx.period_end).reindex(sellers.index)
+    frames["attainment"] = compare_means(adjusted, days.fillna(0), 0.0, "low", ctx.cfg)
     rule, top = RULE["rep_performance"], RULE["top_performer"]
-    alone = {s.name for s in rule.signals}
+    alone = {s.name for s in rule.signals if s.alone}
     problems, positives = [], []
     for rep, row in att.iterrows():
         if rep not in ctx.sellers or not np.isfinite(row["attainment"]):
@@ -975,6 +1044,12 @@ def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, lis
         if row["attainment"] >= 1:
             continue
         strength = verdict(levels, alone)
+        # Results (win rate, deal size, attainment) also carry any systemic cause the checks
+        # missed; effort is the rep's own. Agreeing signals must include effort when it is
+        # recorded, so a seller is not blamed for an undetected systemic cause.
+        effort = [levels.get(k) for k in ("activity", "activity_trend") if k in levels]
+        if strength == "agree" and effort and not any(v in ("moderate", "extreme") for v in effort):
+            continue
         if strength is None:
             continue
         gap = max(0.0, row["target"] - row["actual"])
@@ -1068,38 +1143,10 @@ def diagnose(
     sellers = pd.Index(reps.loc[role == "seller", "rep_id"].dropna().unique())
     department = reps.drop_duplicates("rep_id").set_index("rep_id")["department"]
     deals = t.get("deals")
-    closed = (
-        closed_deals(deals, start, end)
-        if deals is not None
-        else pd.DataFrame(
-            columns=[
-                "rep_id",
-                "stage",
-                "close_date",
-                "product_id",
-                "lost_reason",
-                "lead_source",
-                "amount",
-            ]
-        )
-    )
+    closed = closed_deals(deals if deals is not None else _empty("deals"), start, end)
     orders = t.get("orders")
-    orders = (
-        orders[_between(orders["order_date"], start, end)]
-        if orders is not None
-        else pd.DataFrame(
-            columns=[
-                "order_id",
-                "rep_id",
-                "product_id",
-                "customer_id",
-                "status",
-                "quantity",
-                "unit_price",
-                "amount",
-            ]
-        )
-    )
+    orders = orders if orders is not None else _empty("orders")
+    orders = orders[_between(orders["order_date"], start, end)]
     rev = revenue_per_rep(t, start, end)
     share = ((period_end - period_start).days + 1) / max(1, (end - start).days + 1)
     names = {"rep": reps.drop_duplicates("rep_id").set_index("rep_id")["name"].to_dict()}
@@ -1154,6 +1201,7 @@ def diagnose(
             t, ctx, systemic, effects, {s.name for s in rule.known(caps)}
         )
         found += rep_rows
+        outcome.findings = rep_rows
         checks.append(_check_row("rep", outcome, rule, caps))
         effects = _effects(found)
     frame = pd.DataFrame(
@@ -1176,6 +1224,13 @@ def diagnose(
         as_of,
         pace(t, attainment, period_start, period_end, as_of) if state != "closed" else None,
     )
+
+
+def _empty(table: str) -> pd.DataFrame:
+    """A table the workbook lacks, as an empty frame with the contract's columns and types."""
+    from salescoach import contract
+
+    return prepare({table: pd.DataFrame(columns=contract.table(table).names)})[table]
 
 
 def _effects(found: list[dict]) -> pd.DataFrame:

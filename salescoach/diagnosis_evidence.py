@@ -5,8 +5,9 @@ judged for each unit against the pooled rate or the median of the *other* units,
 sets its own benchmark. Its strength is one of:
 
     too_few    fewer than `min_count` observations: too few to tell
-    extreme    the interval's near bound (at `extreme_z`) lies `extreme_ratio` times beyond the
-               peers and the value lies `extreme_z` robust spreads from them: can stand alone
+    extreme    the value lies `extreme_ratio` times beyond the peers, the interval's near bound
+               (at `extreme_z`) clears them, and the value lies `extreme_z` robust spreads from
+               them: can stand alone
     moderate   the same at `agree_z` and `agree_ratio`: needs another signal to agree
     none       within what the peers' own spread and the sample size allow
 
@@ -69,11 +70,13 @@ def compare_rates(hits: pd.Series, n: pd.Series, direction: str, cfg) -> pd.Data
     low_m, high_m = wilson(hits, n, cfg["agree_z"])
     low_e, high_e = wilson(hits, n, cfg["extreme_z"])
     points = cfg["min_points"]
+    # Large (the point estimate `ratio` times beyond the peers), certain (the interval's near
+    # bound clears the peers by `min_points`) and unusual (beyond `z` robust spreads of units).
     if direction == "high":
         diff = value - peer
 
         def beyond(bound, ratio, z):
-            return (bound >= peer * ratio) & (bound - peer >= points) & (diff >= z * spread)
+            return (value >= peer * ratio) & (bound - peer >= points) & (diff >= z * spread)
 
         strong = beyond(pd.Series(low_e, n.index), cfg["extreme_ratio"], cfg["extreme_z"])
         moderate = beyond(pd.Series(low_m, n.index), cfg["agree_ratio"], cfg["agree_z"])
@@ -81,7 +84,7 @@ def compare_rates(hits: pd.Series, n: pd.Series, direction: str, cfg) -> pd.Data
         diff = peer - value
 
         def beyond(bound, ratio, z):
-            return (bound <= peer / ratio) & (peer - bound >= points) & (diff >= z * spread)
+            return (value <= peer / ratio) & (peer - bound >= points) & (diff >= z * spread)
 
         strong = beyond(pd.Series(high_e, n.index), cfg["extreme_ratio"], cfg["extreme_z"])
         moderate = beyond(pd.Series(high_m, n.index), cfg["agree_ratio"], cfg["agree_z"])
@@ -136,14 +139,14 @@ def compare_means(mean, n, sd, direction: str, cfg) -> pd.DataFrame:
 
         def beyond(z, ratio):
             bound = mean - z * se
-            return (bound >= peer * ratio) & (diff >= z * spread)
+            return (mean >= peer * ratio) & (bound > peer) & (diff >= z * spread)
 
     else:
         diff = -gap
 
         def beyond(z, ratio):
             bound = mean + z * se
-            return (bound <= peer / ratio) & (diff >= z * spread)
+            return (mean <= peer / ratio) & (bound < peer) & (diff >= z * spread)
 
     strong = beyond(cfg["extreme_z"], ratio_e)
     moderate = beyond(cfg["agree_z"], ratio_m)

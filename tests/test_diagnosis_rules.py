@@ -21,7 +21,7 @@ STATUSES = {"problem", "ruled_out", "below_materiality", "too_few", "not_assesse
 
 def organisation(seed: int = 1, complaints: str = "some") -> dict[str, pd.DataFrame]:
     """12 sellers in 3 departments; product P1 returns 22% of its lines against 2% for the rest;
-    department D1 delivers 40% late against 5%."""
+    department D1 delivers 40% late against 5%, and loses a quarter of its late lines."""
     rng = np.random.default_rng(seed)
     reps = pd.DataFrame(
         {
@@ -67,7 +67,12 @@ def organisation(seed: int = 1, complaints: str = "some") -> dict[str, pd.DataFr
             "discount": 0.05,
             "promised_date": promised,
             "delivered_date": promised + pd.to_timedelta(np.where(late, 7, -1), unit="D"),
-            "status": np.where(returned, "returned", "delivered"),
+            # Late deliveries cost orders: a quarter of D1's late lines are cancelled.
+            "status": np.where(
+                returned,
+                "returned",
+                np.where(late & (dept == "D1") & (rng.random(n) < 0.25), "cancelled", "delivered"),
+            ),
         }
     )
     m = 12 * 60
