@@ -480,6 +480,12 @@ def _with_source_rows(session: Session, query: str) -> tuple[str, str] | None:
         ):
             return None
         internal = session.register(alias, session.files[alias])
+        for item in node["select_list"]:
+            # A column taken as is reaches the rejects file as the export wrote it.
+            names = item.get("column_names") if item.get("class") == "COLUMN_REF" else None
+            if names and text_twin(names[-1]) in session._twins[internal]:
+                item["alias"] = item.get("alias") or names[-1]
+                names[-1] = text_twin(names[-1])
         shown = source.get("alias") or alias
         source["alias"] = shown
         source["table_name"] = internal

@@ -219,7 +219,7 @@ def _same_rows(a, b):
     assert list(a.rejects["reason"]) == list(b.rejects["reason"])
 
 
-EXPORT_NAMES = ["marketplace", "erp", "salesforce", "hubspot"]
+EXPORT_NAMES = ["marketplace", "erp", "salesforce", "hubspot", "pipedrive", "odoo"]
 
 
 @pytest.mark.parametrize("export", EXPORT_NAMES)
@@ -483,6 +483,8 @@ def _cli(*args):
         ("erp", "2026-Q1"),
         ("salesforce", "2026-Q1"),
         ("hubspot", "2026-Q1"),
+        ("pipedrive", "2026-Q1"),
+        ("odoo", "2026-Q1"),
     ],
 )
 def test_every_export_imports_and_the_cycle_runs_on_it(tmp_path, export, period):
@@ -661,3 +663,27 @@ def test_queries_that_cannot_name_file_rows_still_run(tmp_path, query):
     result = validate_path(tmp_path / "m.yaml")
     assert len(result.tables["reps"]) == 1
     assert not [n for n in result.notes if "__" in n]
+
+
+def test_pipedrive_close_date_is_the_won_or_the_lost_time():
+    deals = (
+        validate_path(EXPORTS / "pipedrive" / "mapping.yaml").tables["deals"].set_index("deal_id")
+    )
+    assert deals.loc["101", "close_date"] == pd.Timestamp("2026-02-02")
+    assert deals.loc["102", ["close_date", "lost_reason"]].tolist() == [
+        pd.Timestamp("2026-02-18"),
+        "price",
+    ]
+    assert pd.isna(deals.loc["106", "rep_id"])  # a lead nobody owns yet
+
+
+def test_odoo_codes_in_brackets_and_percent_discounts():
+    result = validate_path(EXPORTS / "odoo" / "mapping-sql.yaml")
+    products = result.tables["products"].set_index("product_id")["name"]
+    assert products["FURN_7800"] == "Desk Combination"
+    line = result.tables["orders"].iloc[0]
+    assert (line["product_id"], line["discount"], line["unit_price"]) == ("FURN_7800", 0.1, 405.0)
+    # A column the query takes as is shows in the rejects file as the export wrote it.
+    assert ("sale_order_lines.csv", 6, "amount", "420.00") in [
+        r[:4] for r in _reasons(result, "orders")
+    ]
