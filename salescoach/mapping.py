@@ -388,7 +388,7 @@ def _table_source(session: Session, path: Path, name: str, spec) -> TableSource:
             raise MappingError(_("{where}.query: expected SQL text", where=where))
         return TableSource(
             file=path.resolve(),
-            read=partial(_read_query, session, query, f"{where}.query"),
+            read=partial(_read_query, session, name, query, f"{where}.query"),
             **common,
         )
     columns = common["columns"] or {}
@@ -426,7 +426,23 @@ def _read_file(session: Session, ref: FileRef, expect: frozenset[str]) -> RawTab
     return session.raw(ref, expect)
 
 
-def _read_query(session: Session, query: str, where: str, expect: frozenset[str]) -> RawTable:
+def _contract_names(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A query's columns named as the contract names them, whatever their case (`Deal_ID`)."""
+    names = {n.lower(): n for n in TABLES[table].names}
+    renames = {c: names[str(c).lower()] for c in frame.columns if str(c).lower() in names}
+    if len(set(renames.values())) < len(renames):
+        return frame  # two spellings of one column: the importer names the exact one
+    return frame.rename(columns=renames)
+
+
+def _read_query(
+    session: Session, table: str, query: str, where: str, expect: frozenset[str]
+) -> RawTable:
+    raw = _run_query(session, query, where)
+    return dataclasses.replace(raw, frame=_contract_names(table, raw.frame))
+
+
+def _run_query(session: Session, query: str, where: str) -> RawTable:
     traced = _with_source_rows(session, query)
     if traced is not None:
         sql, alias = traced

@@ -687,3 +687,21 @@ def test_odoo_codes_in_brackets_and_percent_discounts():
     assert ("sale_order_lines.csv", 6, "amount", "420.00") in [
         r[:4] for r in _reasons(result, "orders")
     ]
+
+
+def test_query_columns_are_contract_columns_whatever_their_case(tmp_path):
+    _write(
+        tmp_path,
+        {
+            "people.csv": "id,name\nR1,Ana\n",
+            "m.yaml": "files: {people: people.csv}\ntables:\n  reps:\n    query: SELECT id AS Rep_ID,"
+            " name AS Name, 'A' AS TEAM, 'B' AS Department FROM people\n",
+        },
+    )
+    reps = validate_path(tmp_path / "m.yaml").tables["reps"]
+    assert reps.iloc[0][["rep_id", "name", "team", "department"]].tolist() == [
+        "R1",
+        "Ana",
+        "A",
+        "B",
+    ]
