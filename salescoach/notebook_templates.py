@@ -23,6 +23,9 @@ from salescoach.i18n import _
 TEMPLATES = shipped.templates_dir() / "notebooks"
 COMMON_PARAMETERS = ("workbook", "period", "lang")
 SCOPE_PARAMETERS = {"rep_id": "rep", "team": "team", "department": "department"}
+# The cycle's notebooks (03_monitoring, ...) take any scope: render passes scope (company,
+# department, team or rep) and scope_id from --rep, --team or --department.
+FREE_SCOPE_PARAMETERS = ("scope", "scope_id")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -97,8 +100,11 @@ def parameters(path: Path) -> dict[str, str]:
 
 
 def scope_of(declared) -> str:
-    """rep, team, department or company: which packs `render --notebook` makes of it."""
+    """rep, team, department or company: which packs `render --notebook` makes of it; "any"
+    for a notebook that declares `scope` (and `scope_id`): its scope is the command line's."""
     scopes = [SCOPE_PARAMETERS[p] for p in declared if p in SCOPE_PARAMETERS]
+    if not scopes and any(p in FREE_SCOPE_PARAMETERS for p in declared):
+        return "any"
     return scopes[0] if len(scopes) == 1 else "company"
 
 
@@ -168,7 +174,7 @@ def static_problems(path: Path) -> list[Problem]:
 
 def _parameter_problems(path: Path, cell: int) -> list[Problem]:
     declared = parameters(path)
-    known = (*COMMON_PARAMETERS, *SCOPE_PARAMETERS)
+    known = (*COMMON_PARAMETERS, *SCOPE_PARAMETERS, *FREE_SCOPE_PARAMETERS)
     problems = [
         Problem(
             cell,
@@ -226,6 +232,8 @@ def run_problems(path: Path, wb, period: str | None = None, timeout: int = 600) 
     key = {v: k for k, v in SCOPE_PARAMETERS.items()}.get(scope)
     if key:
         values[key] = first_scope_id(wb, scope)
+    elif scope == "any":
+        values.update(scope="company", scope_id=None)
     try:
         render_worker.execute(str(path), values, str(wb.root), timeout)
     except pm.PapermillExecutionError as exc:

@@ -283,6 +283,11 @@ _SAMPLE_COLUMNS = {
 }
 SHAPES = _generated(list(contract.TABLE_ORDER), _SAMPLE_COLUMNS)
 COLUMN_SHAPES = _column_shapes(list(contract.TABLE_ORDER), _SAMPLE_COLUMNS)
+# Drawing every app page costs seconds a shape: the column-drop shapes draw them only with
+# SALESCOACH_ABLATION=all (the service calls behind the pages run on every shape).
+SHAPE_TESTS = [
+    s for s in SHAPES if s not in COLUMN_SHAPES or os.environ.get("SALESCOACH_ABLATION") == "all"
+]
 RENDER_SHAPES = ("deals-only", "orders-no-status-dates", "numeric-ids", "required-only")
 
 
@@ -572,7 +577,7 @@ def _texts(widget) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("shape", list(SHAPE_TESTS))
 def test_app_pages(built, shape):
     """Every page of the manager's app draws for the company and for one rep, without a
     browser, and says what it cannot assess."""
@@ -670,3 +675,74 @@ def test_one_definition_of_on_time_returns_and_follow_up(built):
             assert (pd.isna(a) and pd.isna(p)) or a == pytest.approx(p), (rep, figure, a, p)
             checked += not pd.isna(a)
     assert checked >= 6
+
+
+# --------------------------------------------------------------------------- render (slow)
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+TEMPLATES = sorted((REPO / "templates" / "notebooks").glob("*.ipynb"))
+
+
+def _render_problem(result) -> str | None:
+    problem = _problem(result)
+    if problem is None and "failed: " in result.output:
+        return f"a pack failed: {result.output[-600:]}"
+    return problem
+
+
+@pytest.mark.render
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("shape", RENDER_SHAPES)
+def test_render_packs_templates_and_notebooks(built, shape):
+    """Every pack kind as HTML and PDF for a few reps, `template check` on every template and
+    `render --notebook` on every notebook of notebooks/, on the shapes real exports have."""
+    b = built(shape)
+    _imported(b)
+    problems = []
+    scope = []
+    if b.rep:
+        scope = ["--rep", b.rep, "--team", b.team, "--department", b.department]
+    runs = [("packs", ["render", *scope, "--period", PERIOD, "--format", "html,pdf"])]
+    runs.append(("company pack", ["render", "--all", "--period", PERIOD, "--format", "html"]))
+    for template in TEMPLATES:
+        runs.append((f"template check {template.stem}", ["template", "check", template]))
+    for notebook in NOTEBOOKS:
+        chosen = ["--rep", b.rep] if b.rep and notebook.stem != "company_review" else []
+        if notebook.stem in ("team_review", "department_review") and b.rep:
+            chosen = ["--team", b.team] if notebook.stem == "team_review" else []
+            chosen = chosen or ["--department", b.department]
+        runs.append(
+            (
+                f"render --notebook {notebook.name}",
+                ["render", "--notebook", notebook, *chosen, "--period", PERIOD, "--format", "html"]
+                + ["--jobs", "1"],
+            )
+        )
+    for label, args in runs:
+        result = b.cli(*args, "--jobs", "1") if label == "packs" else b.cli(*args)
+        problem = _render_problem(result)
+        if problem:
+            problems.append(f"{label}: {problem}")
+    assert not problems, "\n".join(problems)
+
+
+def test_render_notebook_finds_a_name_in_the_workbook(built, tmp_path, monkeypatch):
+    """`render --notebook NAME` looks in the workbook's notebooks/ too, not only the current
+    folder, and a notebook for any scope (03_monitoring) is not refused."""
+    from salescoach import render
+    from salescoach.workbook import Workbook
+
+    b = built("full")
+    monkeypatch.chdir(tmp_path)
+    wb = Workbook.open(b.wb)
+    for name in ("03_monitoring", "notebooks/03_monitoring.ipynb", "rep_review.ipynb"):
+        assert render.find_notebook(wb, name).parent == (b.wb / "notebooks").resolve()
+    plan = render.plan_notebook(wb, "03_monitoring", period=PERIOD)
+    assert [s.kind for s in plan.specs] == ["company"]
+    assert plan.specs[0].parameters(b.wb)["scope"] == "company"
+    plan = render.plan_notebook(wb, "03_monitoring", reps=[b.rep], period=PERIOD)
+    assert plan.specs[0].parameters(b.wb) | {"scope": "rep", "scope_id": b.rep} == (
+        plan.specs[0].parameters(b.wb)
+    )
+    result = b.cli("render", "--notebook", "no_such_notebook", "--period", PERIOD)
+    assert result.exit_code == 2 and "no such notebook" in result.output

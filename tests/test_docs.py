@@ -19,6 +19,15 @@ def test_contract_table_matches_the_code():
     assert block.group(1).strip() == contract_markdown().strip()
 
 
+def test_feature_table_matches_the_code():
+    """README's data contract says, for each figure and check, the columns it uses."""
+    from salescoach.capabilities import features_markdown
+
+    block = re.search(r"<!-- features:start -->\n(.*?)\n<!-- features:end -->", README, re.S)
+    assert block, "README lost its features markers"
+    assert block.group(1).strip() == features_markdown().strip()
+
+
 def _commands(group: click.Group, prefix=()):
     for name, cmd in group.commands.items():
         path = prefix + (name,)
