@@ -302,12 +302,13 @@ def demo(ctx: click.Context, seed: int, scale: float, lang: str, no_packs: bool)
 
 
 def _demo_packs(wb: Workbook) -> None:
-    """Render the sample's rep packs for the last complete quarter and print the index."""
+    """Render every pack of the sample (company, departments, teams, reps) for the last
+    complete quarter and print the index's path."""
     from salescoach import render
     from salescoach.commands.render import render_with_progress, report
 
     click.echo("")
-    the_plan = render.plan(wb, everything=True, period=DEMO_PERIOD, kinds=("rep",))
+    the_plan = render.plan(wb, everything=True, period=DEMO_PERIOD)
     report(render_with_progress(wb, the_plan, ("html", "pdf"), None, False, None))
 
 

@@ -18,7 +18,6 @@ so a killed batch leaves whole files only and the next run resumes where it stop
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 import re
@@ -34,7 +33,7 @@ from salescoach import decisions as registry
 from salescoach import i18n, shipped
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, name_order
+from salescoach.i18n import _, _n, name_order
 from salescoach.periods import Period
 from salescoach.workbook import Workbook
 
@@ -98,8 +97,6 @@ class PackSpec:
     notebook: str = ""
     # A rep pack's file name (`file_names`, over the whole roster); empty: the id's slug.
     file: str = ""
-    # The notebook takes any scope (`scope`, `scope_id` parameters), not one of its own.
-    free_scope: bool = False
 
     @property
     def stem(self) -> str:
@@ -118,8 +115,6 @@ class PackSpec:
         key = {"rep": "rep_id", "team": "team", "department": "department"}.get(self.kind)
         if key:
             params[key] = self.scope_id
-        if self.free_scope:
-            params.update(scope=self.kind, scope_id=self.scope_id)
         return params
 
 
@@ -128,20 +123,6 @@ class Plan:
     period: Period
     specs: list[PackSpec]
     notebook: Path | None = None  # None: the built-in <kind>_review.ipynb
-
-
-def find_notebook(wb: Workbook, name: str | Path) -> Path:
-    """The notebook a user names: a path as given, else in the workbook's folder or its
-    `notebooks/` (README: `render --notebook notebooks/rep_review.ipynb` from anywhere), with
-    or without `.ipynb`."""
-    given = Path(name).expanduser()
-    tries = [given, wb.root / given, wb.root / "notebooks" / given]
-    if given.suffix != ".ipynb":
-        tries += [t.with_name(t.name + ".ipynb") for t in tries]
-    for path in tries:
-        if path.is_file():
-            return path.resolve()
-    raise InputError(_("{path}: no such notebook", path=given))
 
 
 def plan_notebook(
@@ -160,7 +141,9 @@ def plan_notebook(
 
     from salescoach import notebook_templates
 
-    notebook = find_notebook(wb, notebook)
+    notebook = Path(notebook).resolve()
+    if not notebook.is_file():
+        raise InputError(_("{path}: no such notebook", path=notebook))
     problems = notebook_templates.static_problems(notebook)
     if problems:
         raise InputError(
@@ -171,28 +154,9 @@ def plan_notebook(
             )
         )
     scope = notebook_templates.scope_of(notebook_templates.parameters(notebook))
-    chose = everything or reps or teams or departments
-    if scope == "any" and chose:
-        p = plan(
-            wb,
-            everything=everything,
-            reps=reps,
-            teams=teams,
-            departments=departments,
-            period=period,
-        )
-        specs = [replace(s, free_scope=True) for s in p.specs]
-    elif scope in ("company", "any"):
+    if scope == "company":
         p = plan(wb, everything=True, period=period, kinds=())
-        specs = [
-            PackSpec(
-                "company",
-                None,
-                str(p.period),
-                wb.settings.company_name,
-                free_scope=scope == "any",
-            )
-        ]
+        specs = [PackSpec("company", None, str(p.period), wb.settings.company_name)]
     else:
         p = plan(
             wb,
@@ -572,39 +536,78 @@ def run(
             _("unknown format {format}: use html, pdf or html,pdf", format=",".join(unknown))
         )
     started = time.perf_counter()
-    chosen = executor_for(executor, jobs or default_jobs())
-    packs.batch_figures(wb, the_plan.period)  # once, before any worker needs it
-    tasks, skipped = tasks_for(wb, the_plan, formats, force, notebooks)
-    by_key = {json.dumps(s.spec.__dict__, sort_keys=True): s.spec for s in skipped}
-    by_key.update({json.dumps(t["spec"], sort_keys=True): PackSpec(**t["spec"]) for t in tasks})
-    outcomes = list(skipped)
-    total = len(the_plan.specs)
-    if progress:
-        progress(len(outcomes), total)
-    if tasks:
-        for result in chosen.map_unordered(render_worker.render_pack, tasks):
-            key = json.dumps(result["spec"], sort_keys=True)
-            spec = by_key[key]
-            outcomes.append(
-                Outcome(
-                    spec,
-                    result["status"],
-                    [Path(p) for p in result["paths"]],
-                    refusal(result["privacy"])
-                    if result.get("privacy")
-                    else result.get("error", ""),
-                    result.get("seconds", 0.0),
+    # A batch killed half-way left its workers' temporary files; none outlives this one.
+    clean_tmp(tmp_dir(wb))
+    try:
+        chosen = executor_for(executor, jobs or default_jobs())
+        packs.batch_figures(wb, the_plan.period)  # once, before any worker needs it
+        tasks, skipped = tasks_for(wb, the_plan, formats, force, notebooks)
+        by_key = {json.dumps(s.spec.__dict__, sort_keys=True): s.spec for s in skipped}
+        by_key.update({json.dumps(t["spec"], sort_keys=True): PackSpec(**t["spec"]) for t in tasks})
+        outcomes = list(skipped)
+        total = len(the_plan.specs)
+        if progress:
+            progress(len(outcomes), total)
+        if tasks:
+            for result in chosen.map_unordered(render_worker.render_pack, tasks):
+                key = json.dumps(result["spec"], sort_keys=True)
+                spec = by_key[key]
+                outcomes.append(
+                    Outcome(
+                        spec,
+                        result["status"],
+                        [Path(p) for p in result["paths"]],
+                        refusal(result["privacy"])
+                        if result.get("privacy")
+                        else result.get("error", ""),
+                        result.get("seconds", 0.0),
+                    )
                 )
-            )
-            if progress:
-                progress(len(outcomes), total)
-    index = write_index(wb, the_plan.period, the_plan.notebook.stem if the_plan.notebook else "")
-    return BatchResult(outcomes, index, time.perf_counter() - started)
+                if progress:
+                    progress(len(outcomes), total)
+        index = write_index(
+            wb, the_plan.period, the_plan.notebook.stem if the_plan.notebook else ""
+        )
+        return BatchResult(outcomes, index, time.perf_counter() - started)
+    finally:
+        clean_tmp(tmp_dir(wb))
 
 
 # --------------------------------------------------------------------------------------------
 # Index
 # --------------------------------------------------------------------------------------------
+
+
+# A temporary file's name holds the id of the process writing it: `<pid>-<thread>-<name>.part`
+# (a worker's pack files) or `<name>.<pid>.part` (the index).
+_PART_PID = re.compile(r"^(\d+)-\d+-.*\.part$|^.*\.(\d+)\.part$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def clean_tmp(folder: Path) -> list[Path]:
+    """Remove the temporary files no running process is writing: those of a batch killed
+    half-way (its process gone) and this process's own; returns what was removed."""
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        match = _PART_PID.match(path.name)
+        if not match or not path.is_file():
+            continue
+        pid = int(match.group(1) or match.group(2))
+        if pid == os.getpid() or not _alive(pid):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def atomic_write_text(path: Path, text: str, tmp: Path) -> None:
@@ -628,38 +631,100 @@ def refusal(verdict: dict) -> str:
 
 
 def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
-    """``reports/<period>/index.html``: every pack of the period on disk, by department and team
-    (a workbook notebook's packs: ``reports/<period>/<notebook>/index.html``)."""
+    """``reports/<period>/index.html``: a dashboard of every pack of the period on disk, by
+    department and team, each with its attainment bar, flags (below goal, on a coaching step,
+    award proposed) and links; filters on screen, every row on paper (a workbook notebook's
+    packs: ``reports/<period>/<notebook>/index.html``)."""
+    from salescoach import templating
+
     folder = period_dir(wb, period) / slug(notebook) if notebook else period_dir(wb, period)
     roster = wb.facts()["reps"].astype({"team": str, "department": str})
-    names = dict(zip(roster["rep_id"].astype(str), roster["name"].astype(str)))
     files = file_names(roster["rep_id"].astype(str))
-    e = html.escape
+    f = Formatter.for_settings(wb.settings)
+    flags = _index_flags(wb, period)
 
-    def links(stem: str, label: str) -> str:
-        found = [
-            f'<a href="{e(stem)}.{fmt}">{fmt.upper()}</a>'
-            for fmt in FORMATS
-            if (folder / f"{stem}.{fmt}").exists()
+    def links(stem: str) -> list[tuple[str, str]]:
+        return [
+            (fmt.upper(), f"{stem}.{fmt}") for fmt in FORMATS if (folder / f"{stem}.{fmt}").exists()
         ]
-        return f"<li>{e(label)} {' · '.join(found)}</li>" if found else ""
 
-    period_name = Formatter.for_settings(wb.settings).period(period)
-    heading = _("Review packs for {period}", period=period_name)
-    department_pack, team_pack = _("Department pack"), _("Team pack")
-    parts = [f"<h1>{e(heading)}</h1>"]
-    company = links("company", wb.settings.company_name)
-    if company:
-        parts.append(f"<ul>{company}</ul>")
+    def row(kind: str, label: str, stem: str, reps: pd.Index, department="", team="") -> dict:
+        mine = flags.reindex(reps) if flags is not None else None
+        attainment = None
+        if mine is not None and len(mine):
+            goal = mine["goal"].where(mine["goal"] > 0).sum(min_count=1)
+            if pd.notna(goal) and goal > 0:
+                attainment = float(mine["revenue"].sum() / goal)
+        marks = []
+        if mine is not None and len(mine):
+            below = int(mine["below_goal"].fillna(False).astype(bool).sum())
+            coached = int((mine["step"].fillna("none") != "none").sum())
+            awarded = int(mine["award"].fillna(False).astype(bool).sum())
+            single = kind == "rep"
+            if below:
+                marks.append(
+                    (
+                        "below",
+                        _("below goal")
+                        if single
+                        else _n("{n} below goal", "{n} below goal", below, n=below),
+                    )
+                )
+            if coached:
+                marks.append(
+                    (
+                        "coaching",
+                        _("coaching: {step}", step=i18n.label(mine["step"].iloc[0]))
+                        if single
+                        else _n("{n} coaching", "{n} coaching", coached, n=coached),
+                    )
+                )
+            if awarded:
+                marks.append(
+                    (
+                        "award",
+                        _("award proposed")
+                        if single
+                        else _n("{n} award proposed", "{n} awards proposed", awarded, n=awarded),
+                    )
+                )
+        top = max(1.5, (attainment or 0) * 1.05)
+        return {
+            "kind": kind,
+            "kind_words": i18n.label(kind) if kind != "rep" else "",
+            "label": label,
+            "department": department,
+            "team": team,
+            "attainment": attainment,
+            "attainment_text": f.pct(attainment) if attainment is not None else _("no goal"),
+            "bar": round(100 * min(attainment or 0, top) / top, 1),
+            "goal_at": round(100 / top, 1),
+            "flags": marks,
+            "links": links(stem),
+        }
 
+    ids = roster["rep_id"].astype(str)
+    rows = []
+    if links("company"):
+        rows.append(row("company", wb.settings.company_name, "company", pd.Index(ids)))
     # Sorted once; groupby keeps that order (sort=False) for departments, teams and names.
     roster = roster.sort_values(["department", "team", "name"], key=name_order())
     for dept, dept_rows in roster.groupby("department", sort=False):
         probe = PackSpec("department", dept, str(period), dept, department=dept)
-        parts.append(f"<h2>{e(dept)}</h2><ul>{links(probe.stem, department_pack)}</ul>")
+        dept_ids = pd.Index(dept_rows["rep_id"].astype(str))
+        rows.append(row("department", dept, probe.stem, dept_ids, dept))
         for team, team_rows in dept_rows.groupby("team", sort=False):
             team_spec = PackSpec("team", team, str(period), team, department=dept, team=team)
-            items = [links(team_spec.stem, team_pack)]
+            rows.append(
+                row(
+                    "team",
+                    team,
+                    team_spec.stem,
+                    pd.Index(team_rows["rep_id"].astype(str)),
+                    dept,
+                    team,
+                )
+            )
             for r in team_rows.itertuples():
                 rs = PackSpec(
                     "rep",
@@ -670,17 +735,65 @@ def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
                     team=team,
                     file=files[str(r.rep_id)],
                 )
-                items.append(links(rs.stem, f"{names[str(r.rep_id)]} ({r.rep_id})"))
-            parts.append(f"<h3>{e(team)}</h3><ul>{''.join(items)}</ul>")
-    page = (
-        f'<!DOCTYPE html><html lang="{e(wb.settings.language)}"><head><meta charset="utf-8">'
-        f"<title>{e(wb.settings.company_name)}: {e(period_name)}</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}li{margin:.2em 0}</style>"
-        f"</head><body>{''.join(parts)}</body></html>"
+                rows.append(
+                    row(
+                        "rep",
+                        f"{r.name} ({r.rep_id})",
+                        rs.stem,
+                        pd.Index([str(r.rep_id)]),
+                        dept,
+                        team,
+                    )
+                )
+    # A department or team without any pack on disk is left out; a rep row needs its own files.
+    rows = [r for r in rows if r["links"]]
+    period_name = f.period(period)
+    reps_shown = [r for r in rows if r["kind"] == "rep"]
+    tiles = [
+        (f.number(len(rows)), _("packs")),
+        (
+            f.number(sum(any(k == "below" for k, _w in r["flags"]) for r in reps_shown)),
+            _("reps below goal"),
+        ),
+        (
+            f.number(sum(any(k == "coaching" for k, _w in r["flags"]) for r in reps_shown)),
+            _("reps on a coaching step"),
+        ),
+        (
+            f.number(sum(any(k == "award" for k, _w in r["flags"]) for r in reps_shown)),
+            _("awards proposed"),
+        ),
+    ]
+    brand = branding(wb)
+    page = templating.render(
+        "pack/dashboard.html.j2",
+        lang=wb.settings.language,
+        company=wb.settings.company_name,
+        period=period_name,
+        heading=_("Review packs for {period}", period=period_name),
+        tiles=tiles,
+        departments=list(dict.fromkeys(r["department"] for r in rows if r["department"])),
+        teams=list(dict.fromkeys((r["department"], r["team"]) for r in rows if r["team"])),
+        rows=rows,
+        primary=brand["primary_colour"],
+        accent=brand["accent_colour"],
+        logo=brand["logo"],
+        paper=brand["paper"],
     )
     path = folder / "index.html"
     atomic_write_text(path, page, tmp_dir(wb))
     return path
+
+
+def _index_flags(wb: Workbook, period: Period | str) -> pd.DataFrame | None:
+    """Each rep's attainment and flags for the index; None when they cannot be had (the index
+    then lists the packs without bars rather than failing the batch)."""
+    from salescoach.services import packs
+
+    try:
+        return packs.rep_flags(wb, str(period))
+    except Exception:  # noqa: BLE001 - the packs are on disk whatever their figures say
+        return None
 
 
 def print_to_pdf(html_paths: list[Path], paper: str = "A4") -> list[Path]:

@@ -1,0 +1,229 @@
+"""Review packs as a manager reads them: page 1 of a rep's pack (snapshots on a fixed small
+organisation), every pack kind rendered and scanned, the index as a dashboard, and a batch that
+leaves no temporary file behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from salescoach import privacy, render
+from salescoach.fmt import Formatter
+from salescoach.services import packs
+
+PERIOD = "2026-Q3"
+
+
+@pytest.fixture(scope="module")
+def small_workbook(tmp_path_factory):
+    """The sample organisation at scale 0.1 (seed 7), imported into a fresh workbook."""
+    from salescoach.importer import validate_path
+    from salescoach.sample import write_sample
+    from salescoach.workbook import Workbook, init_workbook
+
+    root = tmp_path_factory.mktemp("small-workbook")
+    init_workbook(root, company="Northwind Widgets (sample)")
+    folder = root / "salescoach-data" / "sample"
+    write_sample(folder, seed=7, scale=0.1)
+    result = validate_path(folder)
+    assert result.rejects.empty, result.rejects.head()
+    wb = Workbook.open(root)
+    wb.save_import(result, str(folder), "tests")
+    return wb
+
+
+def _reps(wb) -> dict[str, str]:
+    """A seller above goal, one below and one without a goal, by the batch's figures."""
+    figures, _trend = packs.batch_figures(wb, PERIOD)
+    sellers = figures[figures["role"] == "seller"].sort_values("rep_id")
+    with_goal = sellers[sellers["goal"] > 0]
+    chosen = {
+        "above": with_goal[with_goal["attainment"] >= 1]["rep_id"].iloc[0],
+        "below": with_goal[with_goal["attainment"] < 1]["rep_id"].iloc[0],
+    }
+    no_goal = sellers[~(sellers["goal"] > 0)]
+    if len(no_goal):
+        chosen["no goal"] = no_goal["rep_id"].iloc[0]
+    return chosen
+
+
+@pytest.mark.parametrize("case", ["above", "below", "no goal"])
+def test_page_one_summary(small_workbook, snapshot, case):
+    rep_id = _reps(small_workbook).get(case)
+    if rep_id is None:
+        pytest.skip(f"the small sample has no rep {case}")
+    page = packs.summary(small_workbook, rep_id, PERIOD)
+    assert [p["title"] for p in page["points"]] == [
+        "What went well",
+        "What held you back",
+        "The next step",
+    ]
+    assert page == snapshot
+
+
+def test_page_one_summary_in_greek(small_workbook, snapshot):
+    book = packs.open_workbook(small_workbook.root, "el")
+    page = packs.summary(book, _reps(small_workbook)["below"], PERIOD)
+    assert "στόχου" in page["headline"]
+    assert page == snapshot
+
+
+def test_held_back_gives_each_cause_its_share_of_the_gap(small_workbook):
+    rep_id = _reps(small_workbook)["below"]
+    explained = packs.explanation(small_workbook, rep_id, PERIOD)
+    page = packs.summary(small_workbook, rep_id, PERIOD)
+    held = page["points"][1]["text"]
+    f = Formatter.for_settings(small_workbook.settings)
+    assert f.money(explained["gap"]) in held
+    for part in explained["parts"].itertuples():
+        if part.amount > 0 and part.Index < 3:
+            assert f.pct(part.amount / explained["gap"]) in held
+
+
+F = Formatter("en_US", "EUR")
+
+
+@pytest.mark.parametrize(
+    "own, explained, expected",
+    [
+        # No goal: said, not a 0% or an infinite attainment.
+        ({"revenue": 5000.0, "goal": None, "attainment": None}, None, "no goal was set"),
+        (
+            {"revenue": 5000.0, "goal": 4000.0, "attainment": 1.25},
+            {"status": "under_way", "gap": -1000.0},
+            "not over",
+        ),
+        (
+            {"revenue": 5000.0, "goal": 4000.0, "attainment": 1.25},
+            {"status": "not_assessed", "needs": ["targets"]},
+            "not assessed",
+        ),
+    ],
+)
+def test_page_one_says_what_it_cannot_tell(own, explained, expected):
+    page = packs.page_one(own, {}, explained, None, "2026-Q4", F)
+    text = " ".join([page["headline"], *(p["text"] for p in page["points"])])
+    assert expected in text
+    assert "too few" in page["peers"]
+    assert "No revenue goal set yet" in page["next_goal"]
+
+
+def test_page_one_names_no_other_rep():
+    """Peers reach page 1 as quartiles only: no name, id or row of anyone else."""
+    peers = {"attainment": {"q1": 0.8, "median": 0.95, "q3": 1.1, "n": 9}}
+    page = packs.page_one(
+        {"revenue": 900.0, "goal": 1000.0, "attainment": 0.9}, peers, None, 1200.0, "2026-Q4", F
+    )
+    assert page["peers"] == "Peers in the same role: median 95%, middle half 80% to 110%"
+    assert page["bar"] == {"attainment": 0.9, "q1": 0.8, "median": 0.95, "q3": 1.1}
+
+
+@pytest.mark.parametrize(
+    "close, contact, expected",
+    [
+        ("2026-09-01", "2026-09-20", "has passed"),
+        (None, None, "No contact on record"),
+        ("2026-10-20", "2026-08-01", "No contact for 60 days"),
+        ("2026-10-20", "2026-09-25", "Expected to close"),
+    ],
+)
+def test_next_action(close, contact, expected):
+    as_of = pd.Timestamp("2026-09-30")
+    text = packs.next_action(
+        pd.Timestamp(close) if close else pd.NaT,
+        pd.Timestamp(contact) if contact else pd.NaT,
+        pd.Timestamp("2026-07-01"),
+        as_of,
+        F,
+    )
+    assert expected in text
+
+
+def test_pipeline_names_customers(small_workbook):
+    figures, _trend = packs.batch_figures(small_workbook, PERIOD)
+    busiest = figures.sort_values("open_deals", ascending=False)["rep_id"].iloc[0]
+    table = packs.pipeline(small_workbook, busiest, PERIOD)
+    assert len(table)
+    customers = small_workbook.facts()["customers"]
+    assert set(table["Customer"]) <= set(customers["name"])
+    assert not set(table["Customer"]) & set(customers["customer_id"])
+    assert table["Next action"].str.len().gt(0).all()
+
+
+def test_group_sections(small_workbook):
+    dept = small_workbook.facts()["reps"]["department"].iloc[0]
+    roster = packs.roster(small_workbook, "department", dept, PERIOD)
+    assert {"Name", "Attainment", "On the quarter before", "Flags"} <= set(roster.columns)
+    company = packs.roster(small_workbook, "company", None, PERIOD)
+    assert {"Department", "Team", "Reps"} <= set(company.columns)
+    found = packs.systemic(small_workbook, "company", None, PERIOD)
+    if isinstance(found, pd.DataFrame):
+        assert set(found["Cause"]) <= {"product", "price", "delivery", "service", "marketing"}
+        assert found["Owner"].str.len().gt(0).all()
+    assert "Courses in date" in packs.coverage(small_workbook, "company", None, PERIOD).index
+
+
+def _dead_pid() -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    return int(done.stdout)
+
+
+def test_clean_tmp_removes_only_what_no_process_writes(tmp_path):
+    dead, alive = _dead_pid(), os.getppid()
+    stale = [tmp_path / f"{dead}-1-R001.pdf.part", tmp_path / f"index.html.{dead}.part"]
+    mine = tmp_path / f"{os.getpid()}-7-R002.html.part"
+    kept = [tmp_path / f"{alive}-1-R003.pdf.part", tmp_path / "notes.txt"]
+    for path in [*stale, mine, *kept]:
+        path.write_text("x")
+    removed = render.clean_tmp(tmp_path)
+    assert sorted(removed) == sorted([*stale, mine])
+    assert all(p.exists() for p in kept)
+
+
+def test_every_pack_kind_renders_and_passes_the_privacy_check(small_workbook):
+    """Company, a department, a team and two reps, as HTML (and PDF when Chromium is here);
+    a `.part` left by a killed batch is gone after the run, and nothing else is left."""
+    from salescoach import browser
+
+    wb = small_workbook
+    formats = ("html", "pdf") if browser.find_chromium() else ("html",)
+    the_plan = render.plan(wb, everything=True, period=PERIOD)
+    reps = wb.facts()["reps"].sort_values("rep_id")
+    dept = reps["department"].iloc[0]
+    team = reps[reps["department"] == dept]["team"].iloc[0]
+    rep_ids = list(reps[reps["team"] == team]["rep_id"].head(2))
+    keep = {("company", None), ("department", dept), ("team", team)} | {("rep", r) for r in rep_ids}
+    the_plan.specs = [s for s in the_plan.specs if (s.kind, s.scope_id) in keep]
+    tmp = render.tmp_dir(wb)
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / f"{_dead_pid()}-1-{rep_ids[0]}.pdf.part").write_bytes(b"%PDF-half")
+
+    result = render.run(wb, the_plan, formats=formats, jobs=2, force=True)
+
+    assert not result.failed, [(o.spec, o.error) for o in result.failed]
+    assert {o.spec.kind for o in result.rendered} == set(render.KINDS)
+    assert len(result.paths) == len(keep) * len(formats)
+    assert list(tmp.iterdir()) == []
+    people = [[p.rep_id, p.name, p.email] for p in privacy.people(reps)]
+    for outcome in result.rendered:
+        markup = next(p for p in outcome.paths if p.suffix == ".html").read_text(encoding="utf-8")
+        for needle in ('src="http', 'href="http', "<script src"):
+            assert needle not in markup
+        if outcome.spec.kind == "rep":
+            scanner = privacy.Scanner(people, outcome.spec.scope_id)
+            parts = {p.suffix[1:]: p for p in outcome.paths}
+            assert privacy.scan_files(scanner, parts, markup) == []
+            assert "Talking points" in markup
+        else:
+            assert "Roster" in markup
+    index = result.index.read_text(encoding="utf-8")
+    assert 'class="bar"' in index and 'id="f-department"' in index
+    assert "http" not in index.replace("http-equiv", "")
+    for path in result.paths:
+        assert str(path.relative_to(result.index.parent)) in index
