@@ -97,6 +97,8 @@ class PackSpec:
     notebook: str = ""
     # A rep pack's file name (`file_names`, over the whole roster); empty: the id's slug.
     file: str = ""
+    # The notebook takes any scope (`scope`, `scope_id` parameters), not one of its own.
+    free_scope: bool = False
 
     @property
     def stem(self) -> str:
@@ -115,6 +117,8 @@ class PackSpec:
         key = {"rep": "rep_id", "team": "team", "department": "department"}.get(self.kind)
         if key:
             params[key] = self.scope_id
+        if self.free_scope:
+            params.update(scope=self.kind, scope_id=self.scope_id)
         return params
 
 
@@ -123,6 +127,20 @@ class Plan:
     period: Period
     specs: list[PackSpec]
     notebook: Path | None = None  # None: the built-in <kind>_review.ipynb
+
+
+def find_notebook(wb: Workbook, name: str | Path) -> Path:
+    """The notebook a user names: a path as given, else in the workbook's folder or its
+    `notebooks/` (README: `render --notebook notebooks/rep_review.ipynb` from anywhere), with
+    or without `.ipynb`."""
+    given = Path(name).expanduser()
+    tries = [given, wb.root / given, wb.root / "notebooks" / given]
+    if given.suffix != ".ipynb":
+        tries += [t.with_name(t.name + ".ipynb") for t in tries]
+    for path in tries:
+        if path.is_file():
+            return path.resolve()
+    raise InputError(_("{path}: no such notebook", path=given))
 
 
 def plan_notebook(
@@ -141,9 +159,7 @@ def plan_notebook(
 
     from salescoach import notebook_templates
 
-    notebook = Path(notebook).resolve()
-    if not notebook.is_file():
-        raise InputError(_("{path}: no such notebook", path=notebook))
+    notebook = find_notebook(wb, notebook)
     problems = notebook_templates.static_problems(notebook)
     if problems:
         raise InputError(
@@ -154,9 +170,28 @@ def plan_notebook(
             )
         )
     scope = notebook_templates.scope_of(notebook_templates.parameters(notebook))
-    if scope == "company":
+    chose = everything or reps or teams or departments
+    if scope == "any" and chose:
+        p = plan(
+            wb,
+            everything=everything,
+            reps=reps,
+            teams=teams,
+            departments=departments,
+            period=period,
+        )
+        specs = [replace(s, free_scope=True) for s in p.specs]
+    elif scope in ("company", "any"):
         p = plan(wb, everything=True, period=period, kinds=())
-        specs = [PackSpec("company", None, str(p.period), wb.settings.company_name)]
+        specs = [
+            PackSpec(
+                "company",
+                None,
+                str(p.period),
+                wb.settings.company_name,
+                free_scope=scope == "any",
+            )
+        ]
     else:
         p = plan(
             wb,
