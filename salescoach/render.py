@@ -780,12 +780,22 @@ def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
                         team,
                     )
                 )
-    # A department or team without any pack on disk is left out; a rep row needs its own files.
-    rows = [r for r in rows if r["links"]]
+    # A pack row needs its files; a department's or team's row stays, as a heading, while any
+    # pack below it is listed, so a rep is never shown under another team's heading.
+    kept: list[dict] = []
+    below: set[tuple[str, str]] = set()
+    for r in reversed(rows):
+        heads = r["kind"] in ("department", "team")
+        if r["links"] or (
+            heads and (r["department"], r["team"] if r["kind"] == "team" else "") in below
+        ):
+            kept.append(r)
+            below |= {(r["department"], r["team"]), (r["department"], "")}
+    rows = kept[::-1]
     period_name = f.period(period)
     reps_shown = [r for r in rows if r["kind"] == "rep"]
     tiles = [
-        (f.number(len(rows)), _("packs")),
+        (f.number(sum(bool(r["links"]) for r in rows)), _("packs")),
         (
             f.number(sum(any(k == "below" for k, _w in r["flags"]) for r in reps_shown)),
             _("reps below goal"),
