@@ -219,7 +219,7 @@ class Context:
         for label, value in self.scope_choices(self.scope):
             if value == self.scope_id:
                 return label
-        return str(self.scope_id)
+        return "" if self.scope_id is None else str(self.scope_id)  # nobody: no scope at all
 
     # -- the current view
 

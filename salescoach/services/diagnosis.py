@@ -11,6 +11,7 @@ from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _
 from salescoach.periods import Period, last_complete_quarter
+from salescoach.services import access as guard
 from salescoach.services import batch, period_of, using_store
 
 
@@ -95,6 +96,7 @@ def findings(wb, period=None, scope=None, scope_id=None, today=None) -> pd.DataF
     """The findings of a period for a scope; `.attrs` holds "checks" (what each check concluded,
     not assessed and what it needs included), "state" (closed, under_way, not_started), "as_of"
     and, for a period not over, "pace"."""
+    guard.require(wb, None, "findings.read", guard.Subject(scope or "company", scope_id))
     result = run(wb, period, today)
     frame = _in_scope(result.findings, wb.facts()["reps"], scope, scope_id)
     frame.attrs["checks"] = result.checks
@@ -119,6 +121,7 @@ def rep_explanation(wb, rep_id: str, period=None, today=None) -> dict:
     from salescoach.diagnosis_gap import rep_explanation as explain
     from salescoach.services import coaching as coach_service
 
+    guard.require(wb, None, "findings.read", guard.Subject.rep(rep_id))
     result = run(wb, period, today)
     try:
         steps = coach_service.steps(wb)

@@ -19,6 +19,7 @@ from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, label, translator
 from salescoach.periods import Period
+from salescoach.services import access as guard
 from salescoach.services import period_of
 from salescoach.workbook import Workbook
 
@@ -53,6 +54,7 @@ def context(wb: Workbook, period, scope: str = "company", scope_id: str | None =
                 scopes=", ".join(SCOPES),
             )
         )
+    guard.require(wb, None, "results.read", guard.Subject(scope, scope_id))
     tables = monitoring.FactTables(wb.facts().all())
     members = actuals.members(tables["reps"], scope, scope_id)
     if scope != "company" and members.empty:

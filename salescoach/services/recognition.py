@@ -173,6 +173,7 @@ def proposal(
     given: Inputs | None = None,
 ) -> recognition.Proposal:
     """What the rules grant for the period and scope, with the budget arithmetic and notes."""
+    guard.require(wb, None, "award.read", guard.Subject(scope, scope_id))
     got = given or inputs(wb, period, lang)
     return recognition.propose(
         got.standings,

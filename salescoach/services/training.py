@@ -31,6 +31,7 @@ def status(
     wb: Workbook, period: str, scope: str = "company", scope_id: str | None = None
 ) -> pd.DataFrame | str:
     """Per rep of the scope and course: current, due soon, overdue or never, at the period's end."""
+    guard.require(wb, None, "training.read", guard.Subject(scope, scope_id))
     facts = wb.facts()
     # Without completions on record "never took a course" would be invented, not known.
     gone = facts.capabilities().check(*FEATURES["training_status"].needs)
@@ -218,6 +219,7 @@ def what_works(
     wb: Workbook, period: str | Period, scope: str = "company", scope_id: str | None = None
 ) -> pd.DataFrame:
     """Win rate by technique (Wilson 95%) for the scope's closed deals, overall and per family."""
+    guard.require(wb, None, "insights.read", guard.Subject(scope, scope_id))
     facts = wb.facts()
     gone = facts.capabilities().check(*FEATURES["techniques"].needs, *FEATURES["win_rate"].needs)
     if gone is not None:
