@@ -491,7 +491,7 @@ def _derive_order_amounts(frame: pd.DataFrame) -> None:
         frame["unit_price"] = frame["unit_price"].fillna(frame["amount"] / qty.where(qty != 0))
 
 
-def _check_rep(work: _Work) -> None:
+def _check_rep(work: _Work, stored: Mapping[str, pd.DataFrame]) -> None:
     """Open and lost deals may be unassigned leads; a sale (a won deal, an order) needs a rep.
 
     The mapping's house account stands in for the rep of sales that have none.
@@ -506,8 +506,19 @@ def _check_rep(work: _Work) -> None:
         missing &= frame["stage"].eq("won")
     if not missing.any():
         return
-    if work.source.house_account:
-        frame.loc[missing, "rep_id"] = work.source.house_account
+    house = work.source.house_account
+    reps = stored.get("reps")
+    if house and reps is not None and not reps["rep_id"].eq(house).any():
+        work.fail(
+            missing,
+            "rep_id",
+            _(
+                "the house account {house} is not in reps: add a row for it (its own team, e.g. House)",
+                house=repr(house),
+            ),
+        )
+    elif house:
+        frame.loc[missing, "rep_id"] = house
     elif name == "deals":
         work.fail(
             missing,
@@ -858,7 +869,7 @@ def validate_sources(
         work = _Work(src, renamed, renamed, encoding=raw.encoding, shown=shown)
         _parse(work)
         _merge_identical(work)
-        _check_rep(work)
+        _check_rep(work, stored)
         _fill_from_orders(work, stored)
         _rescale(work)
         _check_schema(work)

@@ -705,3 +705,11 @@ def test_query_columns_are_contract_columns_whatever_their_case(tmp_path):
         "A",
         "B",
     ]
+
+
+def test_a_house_account_missing_from_reps_is_named(tmp_path):
+    path = _leads(tmp_path, "house_account: HOUSE2\n")
+    reasons = [r[4] for r in _reasons(validate_path(path), "orders")]
+    assert reasons == [
+        "the house account 'HOUSE2' is not in reps: add a row for it (its own team, e.g. House)"
+    ]
