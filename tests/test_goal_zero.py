@@ -98,3 +98,14 @@ def test_monitoring_results_say_no_goal(wb, rep, attainment):
     root, _result = wb
     table = monitoring.results(Workbook.open(root), "2026-Q3", "rep", rep).set_index("Measure")
     assert table.loc["Attainment to date: revenue", "Q3 2026"] == attainment
+
+
+def test_periods_before_the_data_are_not_zero_sales(wb):
+    from salescoach.services import monitoring
+
+    root, _result = wb
+    table = monitoring.results(Workbook.open(root), "2026-Q3", "rep", "R2").set_index("Measure")
+    assert table.loc["Revenue", "Q3 2026"] == "€500"
+    assert table.loc["Revenue", "Q2 2026"] == "before the data"
+    assert table.loc["Revenue", "Q3 2025"] == "before the data"
+    assert table.loc["Revenue", "vs last year"] == "–"

@@ -96,6 +96,22 @@ def _show(fmt: Formatter, value, unit: str) -> str:
     return fmt.number(value)
 
 
+def _data_starts(tables) -> pd.Timestamp | None:
+    """The first day the sales data covers (orders placed, deals created or closed)."""
+    firsts = [
+        frame[column].min()
+        for name, column in (
+            ("orders", "order_date"),
+            ("deals", "created_date"),
+            ("deals", "close_date"),
+        )
+        if (frame := tables.get(name)) is not None
+        and column in frame
+        and frame[column].notna().any()
+    ]
+    return min(firsts) if firsts else None
+
+
 def _change(fmt: Formatter, row, before: str, unit: str) -> str:
     """A rate's change in points (win rate 30% -> 25% is −5 pp); money and counts relative."""
     if unit == "share":
@@ -130,6 +146,14 @@ def results_table(ctx: Context) -> pd.DataFrame:
     frame = monitoring.scope_results(
         ctx.tables, ctx.scope, ctx.scope_id, ctx.period, ctx.goals, ctx.as_of
     )
+    starts = _data_starts(ctx.tables)
+
+    def before(value, p: Period, unit: str) -> str:
+        # A period before the data begins is unknown, not a period of zero sales.
+        if starts is not None and p.end < starts:
+            return _("before the data")
+        return _show(ctx.fmt, value, unit)
+
     rows = []
     for key, measure, unit in RESULT_ROWS:
         if key not in frame.index:
