@@ -163,10 +163,12 @@ def results_table(ctx: Context) -> pd.DataFrame:
             {
                 _("Measure"): _(measure),
                 ctx.fmt.period(ctx.period): _show(ctx.fmt, r["period"], unit),
-                ctx.fmt.period(ctx.period.shift(-1)): _show(ctx.fmt, r["prior"], unit),
+                ctx.fmt.period(ctx.period.shift(-1)): before(
+                    r["prior"], ctx.period.shift(-1), unit
+                ),
                 _("vs prior"): _change(ctx.fmt, r, "prior", unit),
-                ctx.fmt.period(monitoring.year_ago(ctx.period)): _show(
-                    ctx.fmt, r["last_year"], unit
+                ctx.fmt.period(monitoring.year_ago(ctx.period)): before(
+                    r["last_year"], monitoring.year_ago(ctx.period), unit
                 ),
                 _("vs last year"): _change(ctx.fmt, r, "last_year", unit),
             }
