@@ -113,10 +113,10 @@ class Formatter:
         return f"+{text}" if signed and x > 0 else text
 
     def points(self, delta, digits: int = 1, signed: bool = True) -> str:
-        """A change of a rate in percentage points, signed: 0.90 -> 0.85 is `−5 pp` (`−5 μ.μ.`).
+        """A change of a rate in percentage points, signed: 0.90 -> 0.85 is `-5 pp` (`-5 μ.μ.`).
 
         A rate's change is the difference of the two rates, not the change relative to the
-        first (which would read −5.6%); money and units keep relative changes (`pct`).
+        first (which would read -5.6%); money and units keep relative changes (`pct`).
         `signed=False` for a margin of error (`± 3.2 pp`).
         """
         from salescoach.i18n import translator
@@ -125,11 +125,13 @@ class Formatter:
             return MISSING
         value = round(float(delta) * 100, digits)
         if value == 0:
-            value = 0.0  # no "−0"
+            value = 0.0  # no "-0"
         number = bn.format_decimal(
             abs(value), format=f"#,##0{'.' + '#' * digits if digits else ''}", locale=self.locale
         )
-        sign = ("+" if value > 0 else "\u2212" if value < 0 else "") if signed else ""
+        # The locale's own minus, as `pct` writes it, so "-3.6%" and "-5 pp" match in a table.
+        minus = bn.get_minus_sign_symbol(self.locale)
+        sign = ("+" if value > 0 else minus if value < 0 else "") if signed else ""
         _ = translator(self.locale)
         return _("{sign}{number} pp", sign=sign, number=number)
 

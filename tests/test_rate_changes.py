@@ -20,8 +20,8 @@ def _row(period, prior):
     "fmt, period, prior, unit, expected",
     [
         # On-time 90% -> 85%: five points down, not "-5.6%".
-        (EN, 0.85, 0.90, "share", "\u22125 pp"),
-        (EL, 0.85, 0.90, "share", "\u22125 μ.μ."),
+        (EN, 0.85, 0.90, "share", "-5 pp"),
+        (EL, 0.85, 0.90, "share", "-5 μ.μ."),
         (EN, 0.30, 0.25, "share", "+5 pp"),
         (EN, 0.301, 0.30, "share", "+0.1 pp"),
         (EN, 0.30, float("nan"), "share", "–"),

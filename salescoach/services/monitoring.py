@@ -113,7 +113,7 @@ def _data_starts(tables) -> pd.Timestamp | None:
 
 
 def _change(fmt: Formatter, row, before: str, unit: str) -> str:
-    """A rate's change in points (win rate 30% -> 25% is −5 pp); money and counts relative."""
+    """A rate's change in points (win rate 30% -> 25% is -5 pp); money and counts relative."""
     if unit == "share":
         return fmt.points(row["period"] - row[before])
     return _show(fmt, row[f"vs_{before}"], "change")
