@@ -76,7 +76,12 @@ def test_numeric_and_colliding_ids_render_private_packs(odd_ids_workbook):
     # The index links each rep's name to that rep's own pack.
     name = dict(zip(reps["rep_id"].astype(str), reps["name"].astype(str)))
     index = result.index.read_text(encoding="utf-8")
-    links = re.findall(r"<li>([^<]*) <a href=\"([^\"]+)\.html\">", index)
+    # One dashboard row per rep: the label in the first cell, the HTML link in the last.
+    links = re.findall(
+        r'<tr class="rep"[^>]*>\s*<td>([^<]*) <span class="kind">.*?<a href="([^"]+)\.html">',
+        index,
+        flags=re.S,
+    )
     linked = {html.unescape(label): href for label, href in links}
     for rep_id in chosen:
         href = linked[f"{name[rep_id]} ({rep_id})"]
