@@ -15,7 +15,7 @@ from salescoach import access
 from salescoach.access import AccessFileError, AccessRefused, Person, Subject
 from salescoach.app import App, Context, decisions
 from salescoach.services import access as guard
-from salescoach.services import coaching, goals, recognition, training
+from salescoach.services import coaching, diagnosis, goals, monitoring, recognition, training
 from salescoach.workbook import Workbook
 
 TODAY = dt.date(2026, 10, 1)
@@ -389,3 +389,24 @@ def test_no_access_file_is_a_single_user_workbook(sample_workbook, monkeypatch):
     monkeypatch.setenv("SALESCOACH_USER", "anyone")
     assert guard.people(sample_workbook) is None
     assert guard.person_for(sample_workbook).everything
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda wb, o: diagnosis.findings(wb, PERIOD, "team", "South B"),
+        lambda wb, o: diagnosis.findings(wb, PERIOD),
+        lambda wb, o: monitoring.context(wb, PERIOD, "rep", o),
+        lambda wb, o: training.status(wb, PERIOD, "team", "South B"),
+        lambda wb, o: training.what_works(wb, PERIOD, "department", "South"),
+        lambda wb, o: recognition.proposal(wb, PERIOD, "rep", o),
+        lambda wb, o: recognition.leaderboard(wb, PERIOD),
+        lambda wb, o: recognition.retention(wb, PERIOD),
+        lambda wb, o: goals.render_goal_letter(wb, o, PERIOD),
+        lambda wb, o: coaching.sessions(wb, o),
+    ],
+)
+def test_a_team_leads_reads_of_another_scope_are_refused(org, monkeypatch, call):
+    monkeypatch.setenv("SALESCOACH_USER", "anna")
+    with pytest.raises(AccessRefused, match="anna sees team North A"):
+        call(org["wb"], org["b"])

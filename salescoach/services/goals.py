@@ -335,6 +335,7 @@ def render_goal_letter(
     manager's note, and what changed since the previous version. The packs' PDF renderer
     prints this HTML as it is.
     """
+    guard.require(wb, None, "goal.read", guard.Subject.rep(rep_id))
     settings = wb.settings.with_language(lang)
     lang = settings.language
     gettext = translator(lang)

@@ -440,6 +440,7 @@ def leaderboard(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Eligible reps of the scope by attainment with their badges (the awards proposed or
     decided for the period), and one sentence per shared rank."""
+    guard.require(wb, None, "award.read", guard.Subject(scope, scope_id))
     got = given or inputs(wb, period)
     members = _members(wb, scope, scope_id)
     table = (
