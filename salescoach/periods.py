@@ -85,3 +85,24 @@ def last_complete_quarter(day, fiscal_start: int = 1) -> Period:
     """The last quarter that ended on or before `day`."""
     current = Period.containing(day, "quarter", fiscal_start)
     return current if current.end <= pd.Timestamp(day) else current.shift(-1)
+
+
+CLOSED, CURRENT, NOT_STARTED = "closed", "current", "not_started"
+
+
+def calendar_state(period: Period, today) -> str:
+    """closed, current or not_started: the period against the calendar's `today`.
+
+    A historical export read later still shows its quarters as closed; whether the data
+    reaches a period is a separate question (see `has_data`)."""
+    day = pd.Timestamp(today).normalize()
+    if period.end < day:
+        return CLOSED
+    if period.start > day:
+        return NOT_STARTED
+    return CURRENT
+
+
+def has_data(period: Period, last_day) -> bool:
+    """Whether the data's newest day reaches into the period."""
+    return pd.notna(last_day) and period.start <= pd.Timestamp(last_day)

@@ -183,12 +183,12 @@ def test_saving_a_goal_writes_a_version_and_redraws(ctx):
     rep = ctx.scope_choices("rep")[0][1]
     ctx.update(scope="rep", scope_id=rep, period="2026-Q4")
     goals = app.page("goals")
-    goals.target.input.value = -10
+    goals.target.input.value = "-10"
     goals.reason.input.value = "stretch"
     goals.goal_form.button.click()
     assert "negative" in goals.target.message.value
     assert ctx.store().history("goal") == []
-    goals.target.input.value = 250_000
+    goals.target.input.value = "250,000"
     goals.reason.input.value = "stretch for Q4"
     goals.goal_form.button.click()
     (event,) = ctx.store().history("goal", goal_key("rep", rep, "2026-Q4", "revenue"))
@@ -223,11 +223,11 @@ def test_coaching_rejects_a_past_follow_up_and_logs_a_good_one(ctx):
     assert rep in set(ctx.members())
     page.note.input.value = "reviewed lost deals"
     page.actions.input.value = "shadow a demo\nfollow up lapsed customers"
-    page.follow_up.input.value = TODAY - dt.timedelta(days=1)
+    page.follow_up.input.value = str(TODAY - dt.timedelta(days=1))
     page.coaching_form.button.click()
     assert "in the past" in page.follow_up.message.value
     assert ctx.store().history("coaching") == []
-    page.follow_up.input.value = TODAY + dt.timedelta(days=14)
+    page.follow_up.input.value = (TODAY + dt.timedelta(days=14)).strftime("%d/%m/%Y")
     page.coaching_form.button.click()
     (event,) = ctx.store().history("coaching", key_prefix=f"{rep}|")
     # An action typed without its date is due on the follow-up, so `coach overdue` tracks it.
@@ -248,17 +248,17 @@ def test_training_and_awards_are_written_with_who_and_why(ctx):
     app = App(ctx)
     ctx.update(scope="team", scope_id=ctx.scope_choices("team")[0][1])
     training = app.show("training")
-    training.due.input.value = TODAY + dt.timedelta(days=30)
+    training.due.input.value = str(TODAY + dt.timedelta(days=30))
     training.reason.input.value = "lost on price twice"
     assert training.form.submit() is True
     (event,) = ctx.store().history("training_assignment")
     assert event.data["rep_id"] == training.rep.input.value and event.why == "lost on price twice"
     recognition = app.show("recognition")
     recognition.award.input.value = "trip"
-    recognition.amount.input.value = -1
+    recognition.amount.input.value = "-1"
     recognition.reason.input.value = "beat target"
     assert recognition.form.submit() is False
-    recognition.amount.input.value = 1500
+    recognition.amount.input.value = "1,500"
     assert recognition.form.submit() is True
     assert ctx.store().history("award")[0].data["amount"] == 1500.0
     assert "trip" in recognition.approved.widget.value
@@ -271,7 +271,7 @@ def test_training_and_awards_are_written_with_who_and_why(ctx):
 def _goal_for(ctx, app, rep, period, target=1000):
     ctx.update(scope="rep", scope_id=rep, period=period)
     page = app.show("goals")
-    page.target.input.value = target
+    page.target.input.value = str(target)
     page.reason.input.value = "corrected plan"
     return page
 
@@ -322,7 +322,7 @@ def test_an_award_for_a_quarter_not_started_is_saved_with_a_warning(ctx):
     ctx.update(scope="rep", scope_id="R007", period="2026-Q4")
     page = app.show("recognition")
     page.award.input.value = "trip"
-    page.amount.input.value = 500
+    page.amount.input.value = "500"
     page.reason.input.value = "early pledge"
     assert page.form.submit() is True
     assert "has not started" in page.form.status_text
@@ -336,3 +336,231 @@ def test_build_app_opens_one_page_alone(workbook):
     assert single.page.key == "monitoring" and single.page.chart.draws == 1
     with pytest.raises(ValueError, match="no page"):
         build_app(workbook.root, page="nope")
+
+
+# -- inputs that cannot lie: parsed in the locale, finite, echoed with the currency
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("1.234,56", "el_GR", 1234.56),
+        ("1234,5", "el_GR", 1234.5),
+        ("1,234.56", "en_IE", 1234.56),
+        (" 95,424,400 ", "en_IE", 95_424_400.0),
+        ("0", "en_IE", 0.0),
+        (1500, "en_IE", 1500.0),
+        ("1e400", "en_IE", None),  # infinite: once shown while the old value was saved
+        ("abc", "en_IE", None),  # once swallowed, the old value saved again
+        ("NaN", "en_IE", None),
+        ("Infinity", "el_GR", None),
+        ("", "en_IE", None),
+        (float("inf"), "en_IE", None),
+        (True, "en_IE", None),
+    ],
+)
+def test_locale_number(text, locale, expected):
+    from salescoach.app.forms import locale_number
+
+    if expected is None:
+        with pytest.raises(ValueError):
+            locale_number(text, locale)
+    else:
+        assert locale_number(text, locale) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected", "error"),
+    [
+        ("1.234,56", "el_GR", 1234.56, None),
+        ("-5", "en_IE", None, "cannot be negative"),
+        ("1e400", "en_IE", None, "must be a number, such as 1,234.56"),
+        ("abc", "el_GR", None, "must be a number, such as 1.234,56"),
+    ],
+)
+def test_non_negative_amount(text, locale, expected, error):
+    from salescoach.app.forms import non_negative_amount
+    from salescoach.errors import InputError
+
+    parse = non_negative_amount("A target", locale)
+    if error:
+        with pytest.raises(InputError, match=error):
+            parse(text)
+    else:
+        assert parse(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("15/1/2027", "el_GR", dt.date(2027, 1, 15)),
+        ("15/1/27", "el_GR", dt.date(2027, 1, 15)),
+        ("15/01/2027", "en_IE", dt.date(2027, 1, 15)),
+        ("1/15/2027", "en_US", dt.date(2027, 1, 15)),
+        ("2027-01-15", "el_GR", dt.date(2027, 1, 15)),
+        (dt.date(2027, 1, 15), "el_GR", dt.date(2027, 1, 15)),
+        ("soon", "en_IE", None),
+        ("", "en_IE", None),
+    ],
+)
+def test_locale_date(text, locale, expected):
+    from salescoach.app.forms import locale_date
+
+    if expected is None:
+        with pytest.raises(ValueError):
+            locale_date(text, locale)
+    else:
+        assert locale_date(text, locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("period", "today", "state"),
+    [
+        ("2026-Q3", dt.date(2026, 12, 2), "closed"),
+        ("2026-Q4", dt.date(2026, 12, 2), "current"),
+        ("2026-Q4", dt.date(2026, 12, 31), "current"),
+        ("2027-Q1", dt.date(2026, 12, 2), "not_started"),
+        ("2026", dt.date(2026, 12, 2), "current"),
+        ("2026-09", dt.date(2026, 10, 1), "closed"),
+    ],
+)
+def test_calendar_state(period, today, state):
+    from salescoach.periods import Period, calendar_state
+
+    assert calendar_state(Period.parse(period), today) == state
+
+
+@pytest.mark.parametrize(
+    ("period", "title"),
+    [
+        ("2026-Q3", "Q3 2026 (closed)"),
+        ("2026-Q4", "Q4 2026 (current, no data yet)"),
+        ("2027-Q1", "Q1 2027 (not started)"),
+        ("2026", "2026 (current)"),
+    ],
+)
+def test_periods_are_marked_for_what_they_are(workbook, period, title):
+    # The sample's data end on 2026-09-30; the calendar says 2 December 2026.
+    context = Context(workbook, who="tester", today=dt.date(2026, 12, 2))
+    assert context.period_title(period) == title
+    picker = ScopePicker(context)
+    assert (title, period) in picker.period.options
+
+
+def test_team_grid_names_each_rep_and_says_no_data_rather_than_zero():
+    import pandas as pd
+
+    from salescoach.app.pages.goals import team_grid
+    from salescoach.fmt import Formatter
+    from salescoach.i18n import translator
+
+    members = pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Ann", "Bob"]})
+    goals = pd.Series({"R1": 1000.0})
+    actual = pd.Series({"R1": 500.0, "R2": 50.0})
+    acks = pd.DataFrame({"rep_id": ["R1"], "outcome": ["agreed"]})
+    f, _ = Formatter(), translator("en")
+    grid = team_grid(members, goals, actual, acks, 0.5, True, f, _)
+    assert grid.to_dict("records") == [
+        {"Rep": "Ann", "Goal": "€1,000", "Actual": "€500", "Attainment": "50%",
+         "Pace": "100%", "Acknowledged": "agreed"},
+        {"Rep": "Bob", "Goal": "no goal", "Actual": "€50", "Attainment": "", "Pace": "",
+         "Acknowledged": "not yet"},
+    ]  # fmt: skip
+    later = team_grid(members, goals, actual, None, 0.0, False, f, _)
+    assert set(later["Actual"]) == {"no data yet"} and set(later["Attainment"]) == {""}
+
+
+def test_a_bad_target_shows_beside_the_box_disables_save_and_writes_nothing(ctx):
+    app = App(ctx)
+    ctx.update(scope="rep", scope_id="R007", period="2026-Q4")
+    goals = app.page("goals")
+    for bad in ("1e400", "abc"):
+        goals.target.input.value = bad
+        assert "must be a number" in goals.target.message.value
+        assert goals.goal_form.button.disabled
+        goals.reason.input.value = "typo"
+        assert goals.goal_form.submit() is False
+        assert ctx.store().history("goal") == []
+    goals.target.input.value = "2,500,000"
+    assert not goals.goal_form.button.disabled and goals.target.message.value == ""
+    goals.reason.input.value = "stretch"
+    assert goals.goal_form.submit() is True
+    # What was saved is echoed with its currency, and the box shows the stored value.
+    assert "€2,500,000" in goals.goal_form.status_text
+    assert goals.target.input.value == "2,500,000"
+    (event,) = ctx.store().history("goal", goal_key("rep", "R007", "2026-Q4", "revenue"))
+    assert event.data["target"] == 2_500_000.0 and event.data["reason"] == "performance"
+
+
+def test_the_driver_is_chosen_and_the_reason_column_shows_the_reason(ctx):
+    app = App(ctx)
+    ctx.update(scope="rep", scope_id="R007", period="2026-Q4")
+    goals = app.page("goals")
+    goals.target.input.value = "1,000"
+    goals.driver.input.value = "competition"
+    goals.reason.input.value = "a rival cut prices"
+    assert goals.goal_form.submit() is True
+    assert "a rival cut prices" in goals.table.widget.value
+    assert "<td>other</td>" not in goals.table.widget.value
+    versions = goals.versions.widget.value
+    assert "a rival cut prices" in versions and "imported" in versions  # the first version too
+
+
+def test_accepting_the_suggestion_fills_the_goal_box_with_its_arithmetic(ctx):
+    app = App(ctx)
+    ctx.update(scope="team", scope_id=ctx.scope_choices("team")[0][1], period="2026-Q4")
+    goals = app.page("goals")
+    assert "Suggested:" in goals.suggestion.value
+    goals.accept.click()
+    assert goals.target.message.value == "" and goals.reason.input.value
+    assert goals.goal_form.submit() is True
+
+
+def test_status_lines_clear_when_the_scope_or_period_changes(ctx):
+    app = App(ctx)
+    ctx.update(scope="rep", scope_id="R007", period="2026-Q4")
+    goals = app.page("goals")
+    goals.target.input.value = "1,000"
+    goals.reason.input.value = "first"
+    assert goals.goal_form.submit() is True and "Saved" in goals.goal_form.status_text
+    ctx.update(period="2027-Q1")
+    assert goals.goal_form.status_text == ""
+    goals.target.input.value = "abc"
+    ctx.update(scope_id=next(r for _n, r in ctx.scope_choices("rep") if r != "R007"))
+    assert goals.target.message.value == "" and not goals.goal_form.button.disabled
+
+
+def test_saved_shows_before_the_pages_redraw(ctx):
+    app = App(ctx)
+    ctx.update(scope="rep", scope_id="R007", period="2026-Q4")
+    goals = app.page("goals")
+    seen = []
+    ctx.observe(lambda c, changed: seen.append(goals.goal_form.status_text))
+    goals.target.input.value = "1,000"
+    goals.reason.input.value = "first"
+    assert goals.goal_form.submit() is True
+    assert seen and seen[0].startswith("Saved")
+
+
+def test_a_future_quarter_diagnoses_nobody(workbook):
+    context = Context(workbook, who="tester", today=dt.date(2026, 12, 2))
+    app = App(context)
+    context.update(period="2026-Q4")
+    page = app.show("diagnosis")
+    assert "No data yet for Q4 2026" in page.findings_notice.text
+    assert page.findings.widget.value == "" and page.own.value == ""
+    assert "(current, no data yet)" in page.heading.value
+
+
+def test_the_language_switch_redraws_the_app_in_greek(ctx):
+    from salescoach.i18n import set_language
+
+    app = App(ctx)
+    try:
+        app.language.value = "el"
+        assert app.tabs.get_title(0) == "Στόχοι"
+        assert app.context.settings.language == "el"
+        assert app.current.last_error == ""
+        assert "Στόχοι" in app.current.heading.value
+    finally:
+        set_language("en")

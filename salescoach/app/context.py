@@ -18,8 +18,9 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -28,7 +29,7 @@ import pandas as pd
 from salescoach import access, actuals, goals
 from salescoach.fmt import Formatter
 from salescoach.i18n import matches, sort_key, translator
-from salescoach.periods import Period
+from salescoach.periods import NOT_STARTED, Period, calendar_state, has_data
 
 SCOPES = ("company", "department", "team", "rep")
 PERIOD_KINDS = ("year", "quarter", "month")
@@ -74,6 +75,9 @@ class Context:
         self._daily: dict[str, pd.DataFrame] = {}
         self._store = None
         self.revision = 0
+        # Writes per decision kind, so a page can tell whether what it computed still holds.
+        self.revisions: dict[str, int] = {}
+        self._held: list[frozenset[str]] | None = None
         self.person = person or self._person()
         self.period = str(period) if period else str(self.default_period())
         if not access.scope_kinds(self.person):  # nobody: every page says why, nothing shown
@@ -191,6 +195,29 @@ class Context:
     def period_label(self, period: str | None = None) -> str:
         return self.fmt.period(self.period_obj if period is None else self._parse(period))
 
+    def period_state(self, period: str | None = None) -> str:
+        """closed, current or not_started, by the calendar (today), not by the data."""
+        return calendar_state(
+            self.period_obj if period is None else self._parse(period), self.today
+        )
+
+    def period_has_data(self, period: str | None = None) -> bool:
+        """Whether the data reaches into the period (a quarter begun after the export has none)."""
+        return has_data(self.period_obj if period is None else self._parse(period), self.last_day)
+
+    def period_title(self, period: str | None = None) -> str:
+        """The period's name marked with what it is: `Q3 2026 (closed)`, `Q4 2026 (current, no
+        data yet)`, `Q1 2027 (not started)`. Every picker and heading shows this."""
+        state = self.period_state(period)
+        name = self.period_label(period)
+        if state == NOT_STARTED:
+            return self._("{period} (not started)", period=name)
+        if not self.period_has_data(period):
+            return self._("{period} (current, no data yet)", period=name)
+        if state == "closed":
+            return self._("{period} (closed)", period=name)
+        return self._("{period} (current)", period=name)
+
     def scope_choices(self, scope: str, query: str = "") -> list[tuple[str, str]]:
         """(label, id) pairs for a scope kind: departments, teams, or reps by name, in
         dictionary order for their script; with `query`, only those whose label contains it,
@@ -307,14 +334,47 @@ class Context:
             self._notify(changed)
         return changed
 
-    def decisions_changed(self) -> None:
-        """Tell every page that a decision was written, so that views of the store reload."""
+    def decisions_changed(self, kind: str | None = None) -> None:
+        """Tell every page that a decision (of `kind`) was written, so views of the store reload."""
         self.revision += 1
+        if kind:
+            self.revisions[kind] = self.revisions.get(kind, 0) + 1
         self._notify(frozenset({"decisions"}))
 
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold change notices until the block ends: a form shows "Saved" before the pages
+        redraw for what it saved, however long that takes."""
+        if self._held is not None:  # already holding: the outer block delivers
+            yield
+            return
+        self._held = []
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            if held:
+                self._notify(frozenset().union(*held))
+
     def _notify(self, changed: frozenset[str]) -> None:
+        if self._held is not None:
+            self._held.append(changed)
+            return
         for observer in list(self._observers):
             observer(self, changed)
+
+    def in_language(self, language: str) -> Context:
+        """The same view in another language; the facts and totals already read are shared."""
+        import copy
+
+        from salescoach.workbook import Workbook
+
+        other = copy.copy(self)
+        other.workbook = Workbook(self.workbook.root, language)
+        for words in ("settings", "fmt", "_"):  # what follows the language is worked out again
+            other.__dict__.pop(words, None)
+        other._observers, other._held, other.revisions = [], None, dict(self.revisions)
+        return other
 
     def _parse(self, period: str) -> Period:
         return Period.parse(str(period), self.fiscal_start)

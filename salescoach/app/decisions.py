@@ -31,8 +31,8 @@ def service(name: str):
         raise
 
 
-def _done(ctx, result):
-    ctx.decisions_changed()
+def _done(ctx, result, kind: str | None = None):
+    ctx.decisions_changed(kind)
     return result
 
 
@@ -77,7 +77,7 @@ def set_goal(
         store=ctx.store(),
         tables=ctx.tables,
     )
-    return _done(ctx, event)
+    return _done(ctx, event, registry.GOAL)
 
 
 def record_goal_discussion(ctx, rep_id: str, note: str, acknowledged: bool):
@@ -117,7 +117,7 @@ def assign_training(ctx, rep_id: str, course_id: str, due: dt.date, reason: str)
         store=ctx.store(),
         tables=ctx.tables,
     )
-    return _done(ctx, event)
+    return _done(ctx, event, "training")
 
 
 def log_coaching(ctx, rep_id: str, note: str, actions: Sequence[str], follow_up: dt.date | None):
@@ -194,3 +194,21 @@ def approve_award(ctx, rep_id: str, award: str, amount: float, reason: str) -> S
         tables=ctx.tables,
     )
     return _done(ctx, saved)
+
+
+def proposed_awards(ctx):
+    """The awards of the context's period proposed and waiting for a decision, in its scope."""
+    from salescoach.services import recognition
+
+    ctx.require("award.read")
+    waiting = recognition.current(ctx.workbook, ctx.period, status="proposed")
+    return waiting[waiting["rep_id"].isin(set(ctx.members()))]
+
+
+def approve_proposed(ctx, key: str, rep_id: str, why: str):
+    """Same service as `salescoach awards approve KEY`: a proposed award moves to approved."""
+    from salescoach.services import recognition
+
+    ctx.require("award.write", Subject.rep(rep_id))
+    events = recognition.decide(ctx.workbook, ctx.period, "approved", ctx.who, why, keys=(key,))
+    return _done(ctx, events, "award")

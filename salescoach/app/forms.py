@@ -15,12 +15,16 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import math
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
+import babel.dates
+import babel.numbers
 import ipywidgets as widgets
 
 from salescoach.errors import InputError
@@ -61,17 +65,93 @@ def non_negative_number(what: str, _=_active_language) -> Parser:
     return parse
 
 
+def locale_number(text: Any, locale: str) -> float:
+    """A number as typed in the locale (`1.234,56` in el_GR, `1,234.56` in en_IE), finite.
+
+    Raises ValueError for anything else: text that is not a number, `1e400` (infinite),
+    `NaN`. A number already (from a number widget or a test) passes through, checked alike.
+    """
+    if isinstance(text, bool):
+        raise ValueError(text)
+    if isinstance(text, (int, float, Decimal)):
+        number = float(text)
+    else:
+        cleaned = str(text or "").strip().replace("\u00a0", "").replace("\u202f", "")
+        if not cleaned:
+            raise ValueError(text)
+        try:
+            number = float(babel.numbers.parse_decimal(cleaned, locale=locale, strict=True))
+        except (babel.numbers.NumberFormatError, ArithmeticError) as exc:
+            raise ValueError(text) from exc
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
+def non_negative_amount(what: str, locale: str, _=_active_language) -> Parser:
+    """A text field's number in the workbook's locale: finite, not negative."""
+
+    def parse(value: Any) -> float:
+        try:
+            number = locale_number(value, locale)
+        except ValueError:
+            example = babel.numbers.format_decimal(1234.56, locale=locale)
+            raise InputError(
+                _("{what} must be a number, such as {example}.", what=what, example=example)
+            ) from None
+        if number < 0:
+            raise InputError(_("{what} cannot be negative.", what=what))
+        return number
+
+    return parse
+
+
+def locale_date(text: Any, locale: str) -> dt.date:
+    """A date as the locale writes it (`15/1/2027` in el_GR, `15/01/2027` in en_IE), or ISO.
+
+    Raises ValueError for anything else."""
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    cleaned = str(text or "").strip()
+    try:
+        return dt.date.fromisoformat(cleaned)
+    except ValueError:
+        pass
+    try:
+        day = babel.dates.parse_date(cleaned, locale=locale, format="short")
+    except Exception as exc:  # noqa: BLE001 - babel's ParseError, IndexError, ValueError
+        raise ValueError(text) from exc
+    if day.year < 100:  # a two-digit year (`15/1/27`) means this century
+        day = day.replace(year=2000 + day.year)
+    return day
+
+
+def date_example(locale: str) -> str:
+    """How the locale writes a date, for a placeholder (`15/1/27` in el_GR)."""
+    return babel.dates.format_date(dt.date(2027, 1, 15), "short", locale=locale)
+
+
 def date_not_in_past(
-    what: str, today: Callable[[], dt.date], _=_active_language, required: bool = True
+    what: str,
+    today: Callable[[], dt.date],
+    _=_active_language,
+    required: bool = True,
+    locale: str = "en_IE",
 ) -> Parser:
     def parse(value: Any) -> dt.date | None:
-        if value in (None, ""):
+        if value is None or not str(value).strip():
             if required:
                 raise InputError(_("{what} is required.", what=what))
             return None
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-        if isinstance(day, dt.datetime):
-            day = day.date()
+        try:
+            day = locale_date(value, locale)
+        except ValueError:
+            example = date_example(locale)
+            raise InputError(
+                _("{what} must be a date, such as {example}.", what=what, example=example)
+            ) from None
         if day < today():
             raise InputError(_("{what} cannot be in the past.", what=what))
         return day
@@ -99,8 +179,16 @@ def lines(value: Any) -> list[str]:
 class Field:
     """A widget, its parser, and the place next to it where its message shows."""
 
-    def __init__(self, name: str, widget: widgets.Widget, parse: Parser = optional_text):
+    def __init__(
+        self,
+        name: str,
+        widget: widgets.Widget,
+        parse: Parser = optional_text,
+        live: bool = False,
+    ):
+        """`live`: checked as it is typed; a wrong value disables the form's button."""
         self.name = name
+        self.live = live
         self.input = widget
         self.input.add_class(f"sc-field-{name}")
         self.parse = parse
@@ -119,6 +207,14 @@ class Field:
             raise
         self.show_error("")
         return value
+
+    def check(self) -> bool:
+        """Parse without raising: True when the value is good (its message cleared)."""
+        try:
+            self.read()
+        except InputError:
+            return False
+        return True
 
     def show_error(self, text: str) -> None:
         self.error = text
@@ -165,6 +261,26 @@ class Form:
         self.widget.add_class(css_class)
         self.saved = 0
         self.last_error = ""
+        # What holds the pages' redraw until the status line says what was saved (a page sets
+        # it to its context's `held`); by default nothing is held.
+        self.hold: Callable[[], Any] = contextlib.nullcontext
+        self._resetting = False
+        for field in fields:
+            if field.live:
+                field.input.observe(lambda _change, f=field: self._on_live(f), names="value")
+
+    def _on_live(self, field: Field) -> None:
+        if self._resetting:
+            return
+        field.check()
+        self.button.disabled = any(f.error for f in self.fields.values() if f.live)
+
+    def clear(self) -> None:
+        """Forget the last status and field messages (the scope or period changed)."""
+        self._status("", "")
+        for field in self.fields.values():
+            field.show_error("")
+        self.button.disabled = False
 
     def values(self) -> dict[str, Any] | None:
         """Every field parsed, or None when any is wrong (each wrong field shows why)."""
@@ -182,22 +298,29 @@ class Form:
         if values is None:
             self._status("error", self._("Nothing saved: correct the fields marked in red."))
             return False
-        try:
-            result = self.action(values)
-        except InputError as exc:
-            self._status("error", self._("Nothing saved: {why}", why=str(exc)))
-            return False
-        message, warnings = (result, ()) if isinstance(result, str) else result
-        for name in self.clear_after:
-            self.fields[name].reset()
-        self.saved += 1
-        shown = [self._("Warning: {text}", text=w) for w in warnings]
-        self._status("warn" if warnings else "ok", " ".join([message, *shown]))
+        # The pages redraw after the status line says what happened, not before.
+        with self.hold():
+            self._status("info", self._("Saving…"))
+            try:
+                result = self.action(values)
+            except InputError as exc:
+                self._status("error", self._("Nothing saved: {why}", why=str(exc)))
+                return False
+            message, warnings = (result, ()) if isinstance(result, str) else result
+            self._resetting = True
+            try:
+                for name in self.clear_after:
+                    self.fields[name].reset()
+            finally:
+                self._resetting = False
+            self.saved += 1
+            shown = [self._("Warning: {text}", text=w) for w in warnings]
+            self._status("warn" if warnings else "ok", " ".join([message, *shown]))
         return True
 
     def _status(self, level: str, text: str) -> None:
         self.last_error = text if level == "error" else ""
-        self.status.value = f"<span class='sc-{level}'>{html.escape(text)}</span>"
+        self.status.value = f"<span class='sc-{level}'>{html.escape(text)}</span>" if text else ""
 
     @property
     def status_text(self) -> str:

@@ -15,6 +15,7 @@ import ipywidgets as widgets
 from salescoach.access import PAGE_ACTIONS, AccessRefused
 from salescoach.actuals import MissingData
 from salescoach.app.context import Context
+from salescoach.app.forms import Form
 from salescoach.app.widgets import Notice
 from salescoach.workbook import MissingTable
 
@@ -31,9 +32,25 @@ class Page:
         self.heading = widgets.HTML()
         self.heading.add_class("sc-title")
         self.notice = Notice(css_class="sc-page-notice")
+        # Shown while the page computes, so a slow redraw never looks like a dead app.
+        working = html.escape(self._("Working…"))
+        self.busy = widgets.HTML(
+            f"<span class='sc-busy-spin'></span> {working}",
+            layout=widgets.Layout(display="none"),
+        )
+        self.busy.add_class("sc-busy")
         self.body = widgets.VBox(self.build())
-        self.widget = widgets.VBox([self.heading, self.notice.widget, self.body])
+        self.widget = widgets.VBox([self.heading, self.busy, self.notice.widget, self.body])
         self.widget.add_class(f"sc-page-{self.key}")
+        # Every form of the page: its "Saved" shows before the redraw, and it is cleared when
+        # the period or scope changes (a status line speaks of the view it was written in).
+        self.forms = [v for v in vars(self).values() if isinstance(v, Form)]
+        self.statuses = [
+            v for v in vars(self).values() if isinstance(v, Notice) and v is not self.notice
+        ]
+        for form in self.forms:
+            form.hold = context.held
+        self._drawn_for = None
         self.stale = True
         self.refreshes = 0
         self.last_refresh_s = 0.0
@@ -53,8 +70,16 @@ class Page:
         """Redraw for the context's period and scope; a page that cannot says why in one line."""
         context = context or self.context
         started = time.perf_counter()
+        self.busy.layout.display = None
         self.notice.clear()
         self.last_error = ""
+        view = (context.period, context.scope, context.scope_id)
+        if view != self._drawn_for:
+            for form in self.forms:
+                form.clear()
+            for status in self.statuses:
+                status.clear()
+            self._drawn_for = view
         try:
             # A page the person may not open says why and shows nothing of the scope.
             why = context.page_refusal(self.key) if self.key in PAGE_ACTIONS else None
@@ -79,9 +104,10 @@ class Page:
                 "{page}: {scope}, {period}",
                 page=self.label(),
                 scope=context.scope_label(),
-                period=context.period_label(),
+                period=context.period_title(),
             )
         )
+        self.busy.layout.display = "none"
         self.stale = False
         self.refreshes += 1
         self.last_refresh_s = time.perf_counter() - started

@@ -27,10 +27,11 @@ class ScopePicker:
         # Someone the access file does not name still gets a picker; every page says why empty.
         kinds = scope_kinds(context.person) or ("rep",)
         self.period = widgets.Dropdown(
-            options=[(context.period_label(p), p) for p in context.period_choices()],
+            # Each period marked for what it is: closed, current (no data yet), not started.
+            options=[(context.period_title(p), p) for p in context.period_choices()],
             value=context.period,
             description=_("Period"),
-            layout=widgets.Layout(width="220px"),
+            layout=widgets.Layout(width="340px"),
         )
         self.period.add_class("sc-period")
         self.scope = widgets.Dropdown(
@@ -114,7 +115,7 @@ class ScopePicker:
         try:
             if ctx.period not in [value for _label, value in self.period.options]:
                 self.period.options = [
-                    (ctx.period_label(ctx.period), ctx.period),
+                    (ctx.period_title(ctx.period), ctx.period),
                     *self.period.options,
                 ]
             if self.period.value != ctx.period:

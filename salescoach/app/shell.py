@@ -22,8 +22,16 @@ class App:
     """The manager's app over one context. ``app.widget`` is what a notebook displays."""
 
     def __init__(self, context: Context, pages: Sequence[type[Page]] | None = None):
+        self._page_classes = pages
+        self.widget = widgets.VBox()
+        self.widget.add_class("sc-app")
+        self._build(context)
+
+    def _build(self, context: Context) -> None:
+        """Every widget for one context; a change of language builds them again."""
         from salescoach.app.pages import PAGES
 
+        pages = self._page_classes
         self.context = context
         self.picker = ScopePicker(context)
         # Only the pages the person may open; someone with none gets them all, each saying why.
@@ -39,9 +47,25 @@ class App:
         title = widgets.HTML(
             f"<div class='sc-title'>{html.escape(context.settings.company_name)}</div>"
         )
-        self.widget = widgets.VBox([widgets.HTML(STYLE), title, self.picker.widget, self.tabs])
-        self.widget.add_class("sc-app")
+        self.language = language_switch(context)
+        self.language.observe(self._on_language, names="value")
+        head = widgets.HBox([title, self.language])
+        head.add_class("sc-head")
+        self.widget.children = [widgets.HTML(STYLE), head, self.picker.widget, self.tabs]
+        # Only the page in view is drawn; the others when their tab is first opened.
         self.current.refresh(context)
+
+    def _on_language(self, change) -> None:
+        """Redraw the whole app in the language picked; the facts read are kept."""
+        from salescoach.i18n import set_language
+
+        old = self.context
+        old.unobserve(self._on_change)
+        shown = self.current.key
+        set_language(change["new"])
+        self._build(old.in_language(change["new"]))
+        if shown != self.current.key:
+            self.show(shown)
 
     @property
     def current(self) -> Page:
@@ -68,6 +92,20 @@ class App:
         page = self.current
         if page.stale:
             page.refresh(self.context)
+
+
+def language_switch(context: Context) -> widgets.Dropdown:
+    """English or Greek (every language with a catalogue), each named in its own words."""
+    from salescoach.i18n import languages
+
+    names = {"en": "English", "el": "Ελληνικά"}
+    switch = widgets.Dropdown(
+        options=[(names.get(c, c), c) for c in ["en", *sorted(set(languages()) - {"en"})]],
+        value=context.settings.language,
+        layout=widgets.Layout(width="140px"),
+    )
+    switch.add_class("sc-language")
+    return switch
 
 
 class SinglePage:

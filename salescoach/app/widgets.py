@@ -131,6 +131,19 @@ table.sc-grid { border-collapse: collapse; font-size: 0.9em; margin: 0.3em 0; }
 table.sc-grid th { text-align: left; border-bottom: 1px solid #999; padding: 2px 8px; }
 table.sc-grid td { border-bottom: 1px solid #e3e3e3; padding: 2px 8px; }
 .sc-section { font-weight: 600; margin-top: 0.8em; }
+/* Labels as long as their words: English and Greek alike, never cut ('Καταγραφή συζήτ…'). */
+.sc-app .widget-inline-hbox .widget-label { width: auto; min-width: 90px; max-width: none; }
+.sc-app .widget-button { width: auto; min-width: 120px; }
+.sc-app .widget-button .widget-label, .sc-app button { text-overflow: clip; overflow: visible; }
+.sc-head { align-items: center; justify-content: space-between; }
+.sc-busy { color: #555; font-style: italic; }
+.sc-busy-spin { display: inline-block; width: 0.9em; height: 0.9em; border: 2px solid #bbb;
+  border-top-color: #1565c0; border-radius: 50%; animation: sc-spin 0.8s linear infinite;
+  vertical-align: middle; }
+@keyframes sc-spin { to { transform: rotate(360deg); } }
+.sc-suggestion { max-width: 520px; font-size: 0.9em; border-left: 3px solid #1565c0;
+  padding: 0 0.6em; margin: 0.3em 0; }
+.sc-suggestion p, .sc-suggestion ul { margin: 0.2em 0; }
 </style>
 """
 

@@ -13,6 +13,7 @@ from salescoach.app.forms import (
     Field,
     Form,
     chosen,
+    date_example,
     date_not_in_past,
     lines,
     required_text,
@@ -56,10 +57,20 @@ class DiagnosisPage(Page):
             ),
             lines,
         )
+        # A text box read in the locale's date format: the browser's date picker writes
+        # mm/dd/yyyy whatever the page's language.
+        locale = self.context.fmt.locale
         self.follow_up = Field(
             "follow-up",
-            widgets.DatePicker(description=_("Follow-up")),
-            date_not_in_past(_("A follow-up date"), lambda: self.context.today, _, required=False),
+            widgets.Text(
+                description=_("Follow-up"),
+                placeholder=date_example(locale),
+                layout=widgets.Layout(width="300px"),
+            ),
+            date_not_in_past(
+                _("A follow-up date"), lambda: self.context.today, _, required=False, locale=locale
+            ),
+            live=True,
         )
         self.coaching_form = Form(
             [self.note, self.actions, self.follow_up],
@@ -94,6 +105,8 @@ class DiagnosisPage(Page):
             _=_,
         )
         self.log = TableView(css_class="sc-coaching-log", max_rows=10)
+        self._cached = None
+        self._own_cached: dict = {}
         return [
             self.findings_notice.widget,
             self.checks.widget,
@@ -108,7 +121,11 @@ class DiagnosisPage(Page):
         ]
 
     def draw(self, ctx: Context) -> None:
-        self._draw_findings(ctx)
+        if ctx.period_has_data():
+            self._draw_findings(ctx)
+        else:
+            # A quarter the data does not reach yet: plans only, no rep judged on nothing.
+            self._draw_no_data(ctx)
         # Findings are for trainers too; coaching notes and the ladder are not.
         why = ctx.refusal("coaching_notes.read")
         for part in (self.rep, self.coaching_form.widget, self.step_now, self.ladder_form.widget):
@@ -129,6 +146,34 @@ class DiagnosisPage(Page):
             self.rep.value = ids[0]
         self._show_rep(ctx)
 
+    def _draw_no_data(self, ctx: Context) -> None:
+        self.findings_notice.info(
+            self._(
+                "No data yet for {period}: nothing to diagnose and no rep is judged. Set the goals and plan the coaching.",
+                period=ctx.period_label(),
+            )
+        )
+        self.checks.show(None)
+        self.findings.show(None)
+        self.waterfall.value = ""
+
+    def _overview(self, ctx: Context, svc) -> dict:
+        """The diagnosis of the view, computed once per period, scope and goal or training
+        write: a coaching note saved on this page does not recompute it."""
+        key = (
+            ctx.period,
+            ctx.scope,
+            ctx.scope_id,
+            ctx.revisions.get("goal", 0),
+            ctx.revisions.get("training", 0),
+        )
+        if self._cached is None or self._cached[0] != key:
+            view = svc.overview(
+                ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
+            )
+            self._cached = (key, view)
+        return self._cached[1]
+
     def _draw_findings(self, ctx: Context) -> None:
         _ = self._
         svc = decisions.service("diagnosis")
@@ -139,9 +184,7 @@ class DiagnosisPage(Page):
             self.findings.show(None)
             return
         if hasattr(svc, "overview"):
-            view = svc.overview(
-                ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
-            )
+            view = self._overview(ctx, svc)
             frame = view["findings"]
             self._draw_waterfall(ctx, view["waterfall"])
         else:
@@ -225,10 +268,13 @@ class DiagnosisPage(Page):
         """The rep's own explanation: what touched their deals and orders, what remains."""
         _ = self._
         svc = decisions.service("diagnosis")
-        if svc is None or not hasattr(svc, "rep_explanation"):
+        if svc is None or not hasattr(svc, "rep_explanation") or not ctx.period_has_data():
             self.own.value = ""
             return
-        own = svc.rep_explanation(ctx.workbook, rep, period=ctx.period)
+        key = (rep, ctx.period, ctx.revisions.get("goal", 0), ctx.revisions.get("training", 0))
+        if key not in self._own_cached:
+            self._own_cached[key] = svc.rep_explanation(ctx.workbook, rep, period=ctx.period)
+        own = self._own_cached[key]
         if own.get("status") == "not_assessed":
             self.own.value = html.escape(
                 _("No goal for this rep in the period: the gap is not assessed.")

@@ -1,19 +1,76 @@
-"""Goals: the scope's goals in force with progress, set or revise one, record a discussion."""
+"""Goals: the team's grid, the goal in force with its suggestion, set or revise it, the
+top-down split with roll-up gaps, and goal discussions."""
 
 from __future__ import annotations
+
+import html
 
 import ipywidgets as widgets
 import pandas as pd
 
 from salescoach import attainment
+from salescoach import goals as goal_rules
 from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.figures import goal_progress_figure
-from salescoach.app.forms import Field, Form, non_negative_number, required_text
+from salescoach.app.forms import Field, Form, chosen, non_negative_amount, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import ChartView, TableView
 from salescoach.contract import METRICS
-from salescoach.i18n import N_, label
+from salescoach.errors import InputError
+from salescoach.i18n import N_, label, separated
+
+# The level below each scope, for the top-down split.
+CHILD_LEVEL = {"company": "department", "department": "team", "team": "rep"}
+
+
+def target_text(value: float | None, locale: str) -> str:
+    """A target as the manager types it in the locale (`95.424.400` in el_GR), every digit
+    kept, so the box shows exactly what Save would store."""
+    import babel.numbers
+
+    if value is None or pd.isna(value):
+        return ""
+    return babel.numbers.format_decimal(value, format="#,##0.##", locale=locale)
+
+
+def team_grid(
+    members: pd.DataFrame,
+    rep_goals: pd.Series,
+    actual: pd.Series,
+    acks: pd.DataFrame | None,
+    elapsed: float,
+    has_data: bool,
+    fmt,
+    _,
+    money: bool = True,
+) -> pd.DataFrame:
+    """One row per rep: name, goal, actual, attainment, pace and whether they acknowledged.
+
+    `members` holds rep_id and name; `rep_goals` and `actual` are indexed by rep_id; `acks`
+    is the acknowledgement status (rep_id, outcome). Pace is attainment against the share of
+    the period gone; a period the data does not reach says "no data yet", not 0%."""
+    show = fmt.money if money else fmt.number
+    outcome = acks.set_index("rep_id")["outcome"] if acks is not None and len(acks) else pd.Series()
+    rows = []
+    for rep_id, name in zip(members["rep_id"], members["name"]):
+        goal = rep_goals.get(rep_id)
+        done = float(actual.get(rep_id, 0.0))
+        has_goal = goal is not None and pd.notna(goal) and goal > 0
+        said = outcome.get(rep_id)
+        rows.append(
+            {
+                _("Rep"): name,
+                _("Goal"): show(goal) if has_goal else _("no goal"),
+                _("Actual"): show(done) if has_data else _("no data yet"),
+                _("Attainment"): fmt.pct(done / goal) if has_goal and has_data else "",
+                _("Pace"): fmt.pct(done / (goal * elapsed))
+                if has_goal and has_data and elapsed > 0
+                else "",
+                _("Acknowledged"): label(said) if isinstance(said, str) and said else _("not yet"),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 class GoalsPage(Page):
@@ -22,25 +79,51 @@ class GoalsPage(Page):
 
     def build(self):
         _ = self._
+        locale = self.context.fmt.locale
+        wide = widgets.Layout(width="560px")
+        fit = {"description_width": "initial"}
+        self.grid = TableView(css_class="sc-team-grid", max_rows=80)
+        self.pending = widgets.HTML()
+        self.pending.add_class("sc-pending-acks")
         self.chart = ChartView(css_class="sc-goal-chart")
         self.table = TableView(css_class="sc-goal-table")
-        self.versions = TableView(css_class="sc-goal-versions", max_rows=10)
+        self.versions = TableView(css_class="sc-goal-versions", max_rows=20)
         self.metric = widgets.Dropdown(
             options=[(label(m), m) for m in METRICS], value="revenue", description=_("Metric")
         )
         self.metric.add_class("sc-goal-metric")
         self.metric.observe(lambda _change: self._show_metric(self.context), names="value")
+        # A text box read in the workbook's locale: what it shows is what Save stores.
         self.target = Field(
             "target",
-            widgets.FloatText(description=_("Target"), layout=widgets.Layout(width="300px")),
-            non_negative_number(_("A target"), _),
+            widgets.Text(description=_("Target"), layout=widgets.Layout(width="300px")),
+            non_negative_amount(_("A target"), locale, _),
+            live=True,
+        )
+        self.suggestion = widgets.HTML()
+        self.suggestion.add_class("sc-goal-suggestion")
+        self.accept = widgets.Button(
+            description=_("Accept suggestion"), layout=widgets.Layout(width="auto")
+        )
+        self.accept.add_class("sc-goal-accept")
+        self.accept.on_click(lambda _b: self.accept_suggestion())
+        self._suggested = None
+        self.driver = Field(
+            "driver",
+            widgets.Dropdown(
+                options=[(label(r), r) for r in goal_rules.REASONS],
+                value="performance",
+                description=_("Driver"),
+                style=fit,
+            ),
+            chosen(_("a driver"), _),
         )
         self.reason = Field(
             "reason",
             widgets.Textarea(
                 placeholder=_("Why this goal (market, competition, last periods)"),
                 description=_("Reason"),
-                layout=widgets.Layout(width="520px"),
+                layout=wide,
             ),
             required_text(_("A reason"), _),
         )
@@ -51,12 +134,13 @@ class GoalsPage(Page):
             widgets.Checkbox(
                 value=False,
                 description=_("Override: this period has closed"),
-                layout=widgets.Layout(width="520px"),
+                indent=False,
+                layout=widgets.Layout(width="auto"),
             ),
             bool,
         )
         self.goal_form = Form(
-            [self.target, self.reason, self.override],
+            [self.target, self.driver, self.reason, self.override],
             action=self._save_goal,
             label=_("Save goal"),
             title=_("Set or revise the goal"),
@@ -64,18 +148,30 @@ class GoalsPage(Page):
             clear_after=["reason"],
             _=_,
         )
+        self.split_button = widgets.Button(
+            description=_("Show the top-down split"), layout=widgets.Layout(width="auto")
+        )
+        self.split_button.add_class("sc-goal-split-show")
+        self.split_button.on_click(lambda _b: self.show_split(self.context))
+        self.split = TableView(css_class="sc-goal-split", max_rows=40)
+        self.gaps = TableView(css_class="sc-goal-gaps", max_rows=20)
         self.note = Field(
             "note",
             widgets.Textarea(
                 placeholder=_("What was agreed with the rep"),
                 description=_("Note"),
-                layout=widgets.Layout(width="520px"),
+                layout=wide,
             ),
             required_text(_("A note of the discussion"), _),
         )
         self.acknowledged = Field(
             "acknowledged",
-            widgets.Checkbox(value=False, description=_("The rep acknowledged the goal")),
+            widgets.Checkbox(
+                value=False,
+                description=_("The rep acknowledged the goal"),
+                indent=False,
+                layout=widgets.Layout(width="auto"),
+            ),
             bool,
         )
         self.discussion_form = Form(
@@ -88,12 +184,19 @@ class GoalsPage(Page):
             _=_,
         )
         self.discussion_hint = widgets.HTML()
+        self._inputs: dict = {}
         return [
+            self.grid.widget,
+            self.pending,
             self.metric,
             self.chart.widget,
             self.table.widget,
+            widgets.HBox([self.suggestion, self.accept]),
             self.goal_form.widget,
             self.versions.widget,
+            self.split_button,
+            self.split.widget,
+            self.gaps.widget,
             self.discussion_hint,
             self.discussion_form.widget,
         ]
@@ -102,13 +205,16 @@ class GoalsPage(Page):
 
     def goals(self, ctx: Context) -> pd.DataFrame:
         """Goals in force for the context's scope and period (imported targets + the store)."""
-        events = ctx.store().frame(attainment.GOAL_KIND)
-        goals = attainment.goals_in_force(ctx.tables.get("targets"), events)
+        goals = self._in_force(ctx)
         return goals[
             (goals["period"] == ctx.period)
             & (goals["scope"] == ctx.scope)
             & (goals["scope_id"].astype(str) == str(ctx.scope_id))
         ]
+
+    def _in_force(self, ctx: Context) -> pd.DataFrame:
+        events = ctx.store().frame(attainment.GOAL_KIND)
+        return attainment.goals_in_force(ctx.tables.get("targets"), events)
 
     def target_of(self, ctx: Context, metric: str) -> float | None:
         rows = self.goals(ctx)
@@ -119,7 +225,13 @@ class GoalsPage(Page):
 
     def draw(self, ctx: Context) -> None:
         _, f = self._, ctx.fmt
-        goals = self.goals(ctx)
+        in_force = self._in_force(ctx)
+        goals = in_force[
+            (in_force["period"] == ctx.period)
+            & (in_force["scope"] == ctx.scope)
+            & (in_force["scope_id"].astype(str) == str(ctx.scope_id))
+        ]
+        has_data = ctx.period_has_data()
         rows = []
         for g in goals.itertuples():
             try:
@@ -131,34 +243,94 @@ class GoalsPage(Page):
                 {
                     _("Metric"): label(g.metric),
                     _("Target"): f.money(g.target) if money else f.number(g.target),
-                    _("Actual"): f.money(actual) if money else f.number(actual),
-                    _("Attainment"): f.pct(actual / g.target) if g.target else "",
+                    _("Actual"): (f.money(actual) if money else f.number(actual))
+                    if has_data
+                    else _("no data yet"),
+                    _("Attainment"): f.pct(actual / g.target) if g.target and has_data else "",
                     _("Version"): g.version,
-                    _("Reason"): g.reason or "",
+                    _("Driver"): label(g.reason) if isinstance(g.reason, str) else _("imported"),
+                    _("Reason"): g.why if isinstance(g.why, str) else "",
                 }
             )
         self.table.show(pd.DataFrame(rows), empty=_("No goal set for this scope and period."))
+        self._draw_grid(ctx, in_force)
         self._show_metric(ctx, goals)
         closed = decisions.period_state(ctx) == "closed"
         self.override.widget.layout.display = None if closed else "none"
         if not closed:
             self.override.input.value = False
         # A trainer or a rep reads goals; only those who may set one see the form.
-        self.goal_form.widget.layout.display = "none" if ctx.refusal("goal.write") else None
+        may_set = ctx.refusal("goal.write") is None
+        self.goal_form.widget.layout.display = None if may_set else "none"
+        self.split_button.layout.display = None if ctx.scope in CHILD_LEVEL and may_set else "none"
+        self.split.show(None)
+        self.gaps.show(None)
         is_rep = ctx.scope == "rep" and ctx.refusal("ack.write") is None
         self.discussion_form.widget.layout.display = None if is_rep else "none"
-        self.discussion_hint.value = (
+        self.discussion_hint.value = html.escape(
             "" if is_rep else _("Pick a rep in the scope to record a goal discussion.")
+        )
+
+    def _draw_grid(self, ctx: Context, in_force: pd.DataFrame) -> None:
+        """Every seller of the scope on staff in the period, by name; who has not yet
+        acknowledged their goal listed under it."""
+        _ = self._
+        on_staff = dict(ctx.rep_choices(sellers=True))
+        ids = list(on_staff.values())
+        names = ctx.reps.set_index("rep_id")["name"].astype(str)
+        members = pd.DataFrame({"rep_id": ids, "name": [names.get(r, r) for r in ids]})
+        rep_goals = in_force[
+            (in_force["period"] == ctx.period)
+            & (in_force["scope"] == "rep")
+            & (in_force["metric"] == "revenue")
+        ]
+        rep_goals = rep_goals.drop_duplicates("scope_id", keep="last").set_index("scope_id")
+        try:
+            actual = ctx.per_rep("revenue")
+        except Exception:  # noqa: BLE001 - no revenue table: the grid says no data
+            actual = pd.Series(dtype=float)
+        acks = ctx.store().current(goal_rules.ACK_KIND)
+        if acks is not None and len(acks):
+            acks = acks[acks["period"].astype(str) == ctx.period]
+        elapsed = attainment.elapsed_share(ctx.period_obj, ctx.last_day)
+        grid = team_grid(
+            members,
+            rep_goals["target"],
+            actual,
+            acks,
+            elapsed,
+            ctx.period_has_data(),
+            ctx.fmt,
+            _,
+        )
+        self.grid.show(grid, empty=_("No seller on staff in this scope and period."))
+        waiting = [
+            n
+            for n, r in zip(members["name"], members["rep_id"])
+            if acks is None or not len(acks) or r not in set(acks["rep_id"])
+        ]
+        self.pending.value = (
+            html.escape(
+                _("Not yet acknowledged: {names}", names=separated(waiting))
+                if waiting
+                else _("Every rep has acknowledged their goal.")
+            )
+            if ids
+            else ""
         )
 
     def _show_metric(self, ctx: Context, goals: pd.DataFrame | None = None) -> None:
         _ = self._
         metric = self.metric.value
         goals = self.goals(ctx) if goals is None else goals
-        chosen = goals[goals["metric"] == metric]
-        target = float(chosen["target"].iloc[-1]) if len(chosen) else None
-        if target is not None:
-            self.target.input.value = target
+        chosen_rows = goals[goals["metric"] == metric]
+        target = float(chosen_rows["target"].iloc[-1]) if len(chosen_rows) else None
+        self.target.input.value = target_text(target, ctx.fmt.locale)
+        self.target.show_error("")
+        self.goal_form.button.disabled = False
+        self._show_suggestion(ctx, metric)
+        key = attainment.goal_key(ctx.scope, ctx.scope_id, ctx.period, metric)
+        self._show_versions(ctx, key, metric)
         try:
             daily = ctx.scope_series(metric)
         except Exception as exc:  # noqa: BLE001
@@ -178,32 +350,133 @@ class GoalsPage(Page):
             {"actual": _("Actual to date"), "path": _("Path to target")},
         )
         self.chart.show(figure)
-        key = attainment.goal_key(ctx.scope, ctx.scope_id, ctx.period, metric)
-        versions = [
+
+    def _show_versions(self, ctx: Context, key: str, metric: str) -> None:
+        """Every version, the imported first one included; the reason as written."""
+        _, f = self._, ctx.fmt
+        history = goal_rules.goal_history(
+            ctx.store().frame(attainment.GOAL_KIND), ctx.tables.get("targets"), key
+        )
+        history = history[history["key"] == key]
+        show = f.money if metric == "revenue" else f.number
+        rows = [
             {
-                _("When"): ctx.fmt.date(e.at),
-                _("Who"): e.who,
-                _("Target"): ctx.fmt.number(e.data.get("target")),
-                _("Driver"): e.data.get("reason") or "",
-                _("Reason"): e.why or "",
+                _("Version"): v.version,
+                _("When"): f.date(v.set_at) if pd.notna(v.set_at) else _("imported"),
+                _("Who"): v.set_by if isinstance(v.set_by, str) else "",
+                _("Target"): show(v.target),
+                _("Driver"): label(v.reason) if isinstance(v.reason, str) else "",
+                _("Reason"): v.why if isinstance(v.why, str) else "",
             }
-            for e in ctx.store().history(attainment.GOAL_KIND, key)
+            for v in history.iloc[::-1].itertuples()
         ]
-        self.versions.show(pd.DataFrame(versions))
+        self.versions.show(pd.DataFrame(rows), empty=_("No version of this goal yet."))
+
+    def _show_suggestion(self, ctx: Context, metric: str) -> None:
+        """The suggested goal and its arithmetic beside the goal box."""
+        _ = self._
+        self._suggested = None
+        if ctx.refusal("goal.write"):
+            self.suggestion.value, self.accept.layout.display = "", "none"
+            return
+        config = goal_rules.SuggestionSettings.from_settings(ctx.settings)
+        try:
+            # What every suggestion of a period reads, worked out once per period and metric.
+            if (ctx.period, metric) not in self._inputs:
+                self._inputs[ctx.period, metric] = goal_rules.suggestion_inputs(
+                    ctx.tables, ctx.period_obj, metric, config
+                )
+            s = goal_rules.suggest(
+                ctx.tables,
+                ctx.scope,
+                None if ctx.scope == "company" else ctx.scope_id,
+                ctx.period_obj,
+                metric,
+                config,
+                inputs=self._inputs[ctx.period, metric],
+            )
+        except Exception as exc:  # noqa: BLE001 - no history, a support rep: say why
+            self.suggestion.value = html.escape(_("No suggestion: {why}", why=str(exc)))
+            self.accept.layout.display = "none"
+            return
+        self._suggested = s
+        show = ctx.fmt.money if metric == "revenue" else ctx.fmt.number
+        lang = ctx.settings.language
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in s.note_texts(lang))
+        head = html.escape(_("Suggested: {value}", value=show(s.value)))
+        arithmetic = html.escape(s.sentence(ctx.fmt, lang))
+        self.suggestion.value = (
+            f"<div class='sc-suggestion'><b>{head}</b><p>{arithmetic}</p><ul>{notes}</ul></div>"
+        )
+        self.accept.layout.display = None
+
+    def accept_suggestion(self) -> None:
+        """Put the suggestion in the goal box with its arithmetic as the reason; Save stores it."""
+        s = self._suggested
+        if s is None:
+            return
+        ctx = self.context
+        self.target.input.value = target_text(round(s.value, 2), ctx.fmt.locale)
+        self.driver.input.value = "performance"
+        self.reason.input.value = s.sentence(ctx.fmt, ctx.settings.language)
+
+    def show_split(self, ctx: Context) -> None:
+        """The scope's goal split to the level below, and the roll-up gaps of the period."""
+        from salescoach.services import goals as goal_service
+
+        _ = self._
+        child = CHILD_LEVEL.get(ctx.scope)
+        if child is None:
+            return
+        self.busy.layout.display = None
+        try:
+            split = goal_service.split(ctx.workbook, ctx.period, ctx.scope, child)
+            parent = "company" if ctx.scope == "company" else ctx.scope_id
+            split = split[split["parent_id"].astype(str) == str(parent)]
+            names = ctx.reps.set_index("rep_id")["name"].astype(str)
+            f = ctx.fmt
+            self.split.show(
+                pd.DataFrame(
+                    {
+                        _("Part"): [
+                            names.get(i, i) if child == "rep" else i for i in split["scope_id"]
+                        ],
+                        _("Share"): [f.pct(x) for x in split["share"]],
+                        _("Goal"): [f.money(x) for x in split["target"]],
+                        _("How"): split["basis"],
+                    }
+                ),
+                empty=_("Nothing to split in this scope."),
+            )
+            gaps = goal_service.gaps(ctx.workbook, ctx.period)
+            self.gaps.show(gaps.rename(columns=lambda c: label(c)), empty=_("No roll-up gap."))
+        except Exception as exc:  # noqa: BLE001 - shown to the manager, the page stays up
+            self.split.show(None)
+            self.notice.error(_("The split could not be computed: {error}", error=str(exc)))
+        finally:
+            self.busy.layout.display = "none"
 
     # -- writes
 
     def _save_goal(self, values) -> str:
         ctx = self.context
+        metric = self.metric.value
         event = decisions.set_goal(
-            ctx, self.metric.value, values["target"], values["reason"], override=values["override"]
+            ctx,
+            metric,
+            values["target"],
+            values["reason"],
+            override=values["override"],
+            because=values["driver"],
         )
+        show = ctx.fmt.money if metric == "revenue" else ctx.fmt.number
+        # The stored value read back, with its currency: what the manager sees is what is saved.
         saved = self._(
             "Saved: {metric} goal of {scope} for {period} is {target}.",
-            metric=label(self.metric.value),
+            metric=label(metric),
             scope=ctx.scope_label(),
             period=ctx.period_label(),
-            target=ctx.fmt.number(values["target"]),
+            target=show(event.data.get("target", values["target"])),
         )
         if event.data.get("override"):
             saved += " " + self._("Recorded as an override of a closed period.")
@@ -212,8 +485,6 @@ class GoalsPage(Page):
     def _save_discussion(self, values) -> str:
         ctx = self.context
         if ctx.scope != "rep":
-            from salescoach.errors import InputError
-
             raise InputError(self._("Pick a rep in the scope first."))
         decisions.record_goal_discussion(ctx, ctx.scope_id, values["note"], values["acknowledged"])
         return self._("Saved: discussion with {rep}.", rep=ctx.scope_label())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as widgets
 
 from salescoach.access import Subject
@@ -29,7 +31,18 @@ class PacksPage(Page):
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description=_("Progress"))
         self.progress.add_class("sc-packs-progress")
         self.status = Notice(css_class="sc-packs-status")
-        return [self.team, self.formats, self.button, self.progress, self.status.widget]
+        self.team.observe(lambda _change: self.show_rendered(self.context), names="value")
+        # Packs already on disk for the period: the index, then each rep's files by name.
+        self.rendered = widgets.HTML()
+        self.rendered.add_class("sc-packs-rendered")
+        return [
+            self.team,
+            self.formats,
+            self.button,
+            self.progress,
+            self.status.widget,
+            self.rendered,
+        ]
 
     def draw(self, ctx: Context) -> None:
         teams = [v for _label, v in ctx.scope_choices("team")]
@@ -43,6 +56,47 @@ class PacksPage(Page):
             chosen = self.team.value if self.team.value in teams else (teams[0] if teams else None)
         self.team.options = teams
         self.team.value = chosen if chosen in teams else None  # a rep picks no team
+        self.show_rendered(ctx)
+
+    def show_rendered(self, ctx: Context) -> None:
+        """Links to the period's packs already rendered (reports/PERIOD/index.html and each
+        rep's files, named as `salescoach render` names them)."""
+        from salescoach import render
+
+        _ = self._
+        folder = render.period_dir(ctx.workbook, ctx.period)
+        index = folder / "index.html"
+        reps = ctx.reps[ctx.reps["rep_id"].isin(ctx.members())]
+        if self.team.value is not None:
+            reps = reps[reps["team"].astype(str) == str(self.team.value)]
+        files = render.file_names(ctx.reps["rep_id"].astype(str))
+        items = []
+        for rep_id, name in sorted(
+            zip(reps["rep_id"].astype(str), reps["name"].astype(str)), key=lambda p: p[1]
+        ):
+            links = [
+                f"<a href='{html.escape(path.as_uri())}' target='_blank'>{kind.upper()}</a>"
+                for kind in ("html", "pdf")
+                if (path := folder / f"{files[rep_id]}.{kind}").exists()
+            ]
+            if links:
+                items.append(f"<li>{html.escape(name)}: {' · '.join(links)}</li>")
+        if not items and not index.exists():
+            self.rendered.value = html.escape(
+                _("No pack rendered yet for {period}.", period=ctx.period_label())
+            )
+            return
+        heading = html.escape(_("Packs rendered for {period}", period=ctx.period_label()))
+        every = html.escape(_("Index of every pack"))
+        overview = (
+            f"<p><a href='{html.escape(index.as_uri())}' target='_blank'>{every}</a>"
+            f" ({html.escape(str(index))})</p>"
+            if index.exists()
+            else ""
+        )
+        self.rendered.value = (
+            f"<div class='sc-section'>{heading}</div>{overview}<ul>{''.join(items)}</ul>"
+        )
 
     def render(self) -> None:
         """Render the chosen team's packs, moving the bar after each rep."""
@@ -84,5 +138,6 @@ class PacksPage(Page):
                     folder=ctx.workbook.reports_dir,
                 )
             )
+            self.show_rendered(ctx)
         finally:
             self.button.disabled = False

@@ -7,7 +7,14 @@ import pandas as pd
 
 from salescoach.app import decisions
 from salescoach.app.context import Context
-from salescoach.app.forms import Field, Form, chosen, date_not_in_past, required_text
+from salescoach.app.forms import (
+    Field,
+    Form,
+    chosen,
+    date_example,
+    date_not_in_past,
+    required_text,
+)
 from salescoach.app.page import Page
 from salescoach.app.widgets import TableView, set_choices
 from salescoach.i18n import N_, label
@@ -32,8 +39,16 @@ class TrainingPage(Page):
         )
         self.due = Field(
             "due",
-            widgets.DatePicker(description=_("Due by")),
-            date_not_in_past(_("A due date"), lambda: self.context.today, _),
+            # Typed as the locale writes dates (the browser's picker says mm/dd/yyyy).
+            widgets.Text(
+                description=_("Due by"),
+                placeholder=date_example(self.context.fmt.locale),
+                layout=widgets.Layout(width="300px"),
+            ),
+            date_not_in_past(
+                _("A due date"), lambda: self.context.today, _, locale=self.context.fmt.locale
+            ),
+            live=True,
         )
         self.reason = Field(
             "training-reason",
