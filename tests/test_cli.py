@@ -115,6 +115,11 @@ def test_demo_builds_and_summarises(run, tmp_path):
     facts = Workbook.open(tmp_path / "demo").facts()
     assert {"reps", "deals", "orders"} <= set(facts.tables)
     assert (tmp_path / "demo" / "salescoach-data" / "sample" / "ground_truth.json").exists()
+    # Every pack kind, and the index's path printed.
+    reports = tmp_path / "demo" / "reports" / "2026-Q3"
+    assert f"Index: {reports / 'index.html'}" in result.output
+    for kind in ("company.html", "departments/*.html", "teams/*/*.html", "reps/*/*/*.html"):
+        assert list(reports.glob(kind)), kind
 
 
 def test_backup_and_restore_round_trip(run, workbook, tmp_path):
