@@ -297,12 +297,6 @@ RULES: tuple[Rule, ...] = (
                 "number",
             ),
             _s(
-                "attainment",
-                ["targets"],
-                False,
-                N_("{value} of goal once systemic causes are given back (peers {peer})"),
-            ),
-            _s(
                 "activity_trend",
                 ["activities"],
                 True,
@@ -995,6 +989,27 @@ def rep_signals(t, ctx, systemic, known) -> dict[str, pd.DataFrame]:
     return frames
 
 
+EFFORT = ("activity", "activity_trend")
+RESULTS = ("win_rate", "deal_size")
+
+
+def rep_verdict(levels: dict[str, str], alone: set[str]) -> str | None:
+    """A rep finding: one extreme signal, activity far below peers while slowing down, or effort
+    (activity against peers or their own pace) and results (win rate, deal size) both at least
+    moderate. Two effort signals do
+    not agree with each other (a low-capacity seller's bad quarter shows in both), and results
+    alone can carry a systemic cause the checks could not see."""
+    if any(levels.get(s) == "extreme" for s in alone):
+        return "extreme"
+    hit = {k for k, v in levels.items() if v in ("moderate", "extreme")}
+    # Far below peers and slowing down: a change, not a seller's ordinary capacity.
+    if levels.get("activity") == "extreme" and "activity_trend" in hit:
+        return "agree"
+    if hit & set(EFFORT) and hit & set(RESULTS):
+        return "agree"
+    return None
+
+
 def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, list, _Outcome]:
     """Problems left to the rep once systemic causes are taken off, and what works (positive)."""
     att = ctx.attainment
@@ -1005,12 +1020,6 @@ def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, lis
     explained = (
         effects.groupby("rep_id")["effect"].sum() if len(effects) else pd.Series(dtype=float)
     )
-    # The result itself, once systemic effects are given back: a moderate signal that can
-    # only agree with the rep's own activity, conversion or deal size, never stand alone.
-    sellers = att[att.index.isin(ctx.sellers) & (att["target"] > 0)]
-    adjusted = (sellers["actual"] + explained.reindex(sellers.index).fillna(0)) / sellers["target"]
-    days = active_days(t["reps"], ctx.period_start, ctx.period_end).reindex(sellers.index)
-    frames["attainment"] = compare_means(adjusted, days.fillna(0), 0.0, "low", ctx.cfg)
     rule, top = RULE["rep_performance"], RULE["top_performer"]
     alone = {s.name for s in rule.signals if s.alone}
     problems, positives = [], []
@@ -1043,13 +1052,7 @@ def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, lis
         out.judged += 1
         if row["attainment"] >= 1:
             continue
-        strength = verdict(levels, alone)
-        # Results (win rate, deal size, attainment) also carry any systemic cause the checks
-        # missed; effort is the rep's own. Agreeing signals must include effort when it is
-        # recorded, so a seller is not blamed for an undetected systemic cause.
-        effort = [levels.get(k) for k in ("activity", "activity_trend") if k in levels]
-        if strength == "agree" and effort and not any(v in ("moderate", "extreme") for v in effort):
-            continue
+        strength = rep_verdict(levels, alone)
         if strength is None:
             continue
         gap = max(0.0, row["target"] - row["actual"])
