@@ -102,6 +102,9 @@ class Formatter:
         """1.2M-style amounts for chart labels and headlines."""
         if _missing(x):
             return MISSING
+        if abs(float(x)) < WHOLE_MONEY_FROM:
+            # Babel leaves an amount it cannot shorten as it is: €219.45000000000002.
+            return self.money(x)
         return bn.format_compact_currency(x, self.currency, locale=self.locale, fraction_digits=1)
 
     def pct(self, x, digits: int = 0, signed: bool = False) -> str:

@@ -56,6 +56,21 @@ def test_money_to_the_cent_below_a_thousand_whole_above(f, x, expected):
 
 
 @pytest.mark.parametrize(
+    "f, x, expected",
+    [
+        # Babel's compact form leaves an amount it cannot shorten as it is: the exact strings
+        # seen on real exports' chart labels.
+        (BR, 230.14950000000002, "R$\xa0230,15"),
+        (EN, 120.6975, "€120.70"),
+        (EN, 1220000, "€1.2M"),
+        (EL, 1220000, "1,2\xa0εκ.\xa0€"),
+    ],
+)
+def test_compact_money_is_rounded_too(f, x, expected):
+    assert f.money_compact(x) == expected
+
+
+@pytest.mark.parametrize(
     "f, args, expected",
     [
         (EL, (1234.56, 2), "1.234,56\xa0€"),
