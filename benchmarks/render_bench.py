@@ -1,16 +1,30 @@
-"""Review packs: the naive loop against the batch pipeline, on the sample organisation.
+"""Review packs: the naive loop against the batch pipeline, side by side in one run.
 
-Naive: per rep, papermill in a fresh kernel, then nbconvert to HTML, then a freshly launched
-Chromium to print the PDF (what `papermill` + `jupyter nbconvert --to webpdf` costs), on a few
-reps. Pipeline: `salescoach.render.run` on every rep (HTML + PDF), forced. Prints packs per
-second for each and the ratio.
+Naive, per rep: papermill in a fresh kernel, nbconvert to HTML, then a freshly launched Chromium
+to print the PDF. That is what `papermill` + `jupyter nbconvert --to webpdf` costs: webpdf
+launches a Chromium through Playwright for every notebook; it is not called itself because it
+wants Playwright's own downloaded Chromium, and this kit prints with the system one.
 
-    python benchmarks/render_bench.py [--naive-reps 4] [--jobs 2] [--scale 1]
+Pipeline: `salescoach.render.run` on the reps (HTML + PDF, forced): the batch's shared figures
+first (timed apart: "batch figures ready"), then the packs, each in a process forked from a
+warmed worker. Then the same batch again, unchanged: every pack skipped. Prints seconds per
+pack, the ratio, the peak memory of a worker and of one pack's process, and the load average
+(the machine may be shared: figures are comparable only at the same load).
+
+    python benchmarks/render_bench.py [--naive-reps 4] [--jobs 2] [--scale 1] [--reps N]
+        [--workbook DIR]
+
+`--reps N` renders the first N reps only and extrapolates the whole roster from them
+(batch figures + all reps x the measured seconds per pack); the output says which lines are
+measured and which extrapolated. `--workbook DIR` reuses a workbook built before (the sample
+at that scale) instead of building one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +44,7 @@ def build(root: Path, scale: float):
 
 
 def naive(wb, rep_ids, period, out: Path) -> float:
+    """Seconds per pack of the naive loop."""
     import papermill as pm
     from nbconvert import HTMLExporter
     from playwright.sync_api import sync_playwright
@@ -52,16 +67,31 @@ def naive(wb, rep_ids, period, out: Path) -> float:
             page.set_content(body)
             page.pdf(path=str(out / f"{rep}.pdf"))
             chromium.close()
-    return len(rep_ids) / (time.perf_counter() - started)
+    return (time.perf_counter() - started) / len(rep_ids)
 
 
-def pipeline(wb, period, jobs) -> tuple[float, int]:
+def shared_figures(wb, period) -> float:
+    """Seconds until the batch's shared figures are ready, from cold (no cache on disk)."""
+    from salescoach.services import batch, packs
+
+    shutil.rmtree(wb.data_dir / "packs", ignore_errors=True)
+    packs._CACHE.clear()
+    packs._QUICK.clear()
+    started = time.perf_counter()
+    packs.batch_figures(wb, period)
+    batch.prepare(wb, period)
+    return time.perf_counter() - started
+
+
+def pipeline(wb, period, jobs, reps):
     from salescoach import render
 
-    the_plan = render.plan(wb, everything=True, period=period, kinds=("rep",))
+    the_plan = render.plan(wb, reps=reps, period=period, kinds=("rep",))
     result = render.run(wb, the_plan, formats=("html", "pdf"), jobs=jobs, force=True)
-    assert not result.failed, result.failed[:3]
-    return len(result.rendered) / result.seconds, len(result.rendered)
+    assert not result.failed, [(o.spec.scope_id, o.error) for o in result.failed[:3]]
+    again = render.run(wb, the_plan, formats=("html", "pdf"), jobs=jobs)
+    assert len(again.skipped) == len(reps), "unchanged packs were rendered again"
+    return result, again
 
 
 def main() -> None:
@@ -69,22 +99,48 @@ def main() -> None:
     parser.add_argument("--naive-reps", type=int, default=4)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--reps", type=int, default=0, help="first N reps only (0: all)")
     parser.add_argument("--period", default="2026-Q3")
+    parser.add_argument("--workbook", type=Path, default=None)
     args = parser.parse_args()
+    from salescoach.workbook import Workbook
+
     with tempfile.TemporaryDirectory() as tmp:
-        wb = build(Path(tmp) / "wb", args.scale)
-        reps = list(wb.facts()["reps"]["rep_id"].head(args.naive_reps))
-        out = Path(tmp) / "naive"
-        out.mkdir()
-        naive_rate = naive(wb, reps, args.period, out)
+        wb = Workbook.open(args.workbook) if args.workbook else build(Path(tmp) / "wb", args.scale)
+        roster = sorted(wb.facts()["reps"]["rep_id"].astype(str))
+        reps = roster[: args.reps] if args.reps else roster
+        load = os.getloadavg()
+        print(f"load average : {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} ({os.cpu_count()} CPUs)")
+        naive_each = float("nan")
+        if args.naive_reps:
+            out = Path(tmp) / "naive"
+            out.mkdir()
+            naive_each = naive(wb, roster[: args.naive_reps], args.period, out)
+            print(f"naive loop   : {naive_each:.2f} s per pack ({args.naive_reps} reps, measured)")
+        ready = shared_figures(wb, args.period)
+        print(f"batch figures: ready in {ready:.1f} s (measured, from cold)")
+        result, again = pipeline(wb, args.period, args.jobs, reps)
+        total = ready + result.seconds
+        each = total / len(reps)
         print(
-            f"naive loop   : {naive_rate:.3f} packs/s ({1 / naive_rate:.2f} s per pack, {len(reps)} reps)"
+            f"pipeline     : {each:.2f} s per pack ({len(reps)} reps, {args.jobs} jobs, "
+            f"{total:.1f} s with the batch figures, measured)"
         )
-        rate, n = pipeline(wb, args.period, args.jobs)
-        print(
-            f"pipeline     : {rate:.3f} packs/s ({1 / rate:.2f} s per pack, {n} reps, {args.jobs} jobs)"
-        )
-        print(f"ratio        : {rate / naive_rate:.1f}x")
+        if args.naive_reps:
+            print(f"ratio        : {naive_each / each:.1f}x")
+        print(f"unchanged    : {again.seconds:.2f} s for {len(again.skipped)} packs, all skipped")
+        worker = max(o.memory.get("worker_mb", 0) for o in result.outcomes)
+        pack = max(o.memory.get("pack_mb", 0) for o in result.outcomes)
+        print(f"memory       : {worker:.0f} MB per worker, {pack:.0f} MB per pack process (peak)")
+        if len(reps) < len(roster):
+            per_pack = result.seconds / len(reps)
+            whole = ready + per_pack * len(roster)
+            print(
+                f"all {len(roster)} reps: {whole / 60:.1f} min (extrapolated: batch figures + "
+                f"{len(roster)} x {per_pack:.2f} s)"
+            )
+        load = os.getloadavg()
+        print(f"load average : {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (after)")
 
 
 if __name__ == "__main__":

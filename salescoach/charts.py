@@ -261,3 +261,41 @@ def gap_waterfall(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.money_compact(v)))
     fig.tight_layout()
     return fig
+
+
+def revenue_per_quarter(
+    mine: pd.Series,
+    peers_median: pd.Series | None,
+    fmt,
+    title: str,
+    you: str,
+    peers: str,
+    colour: str = PRIMARY,
+    accent: str = ACCENT,
+) -> Figure:
+    """A rep's revenue per quarter as bars (index: period labels), the peers' median as a line
+    (None: too few peers to show); the review pack's trend, drawn without pyplot."""
+    fig = Figure(figsize=(7, 2.6), dpi=90)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    labels = [str(p) for p in mine.index]
+    ax.bar(labels, mine.to_numpy(dtype=float), color=colour, label=you)
+    if peers_median is not None:
+        ax.plot(
+            labels,
+            peers_median.reindex(mine.index).to_numpy(dtype=float),
+            color=accent,
+            marker="o",
+            label=peers,
+        )
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.money_compact(v)))
+    # Periods as people say them, on two lines (`Γ' τρίμηνο` over `2026`) so eight fit.
+    ax.set_xticks(range(len(labels)), ["\n".join(fmt.period(p).rsplit(" ", 1)) for p in labels])
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.tick_params(labelsize=8)
+    # Above the bars, right of the title: a long Greek label must not cover the data.
+    ax.legend(fontsize=8, frameon=False, ncol=2, loc="lower right", bbox_to_anchor=(1, 1))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig

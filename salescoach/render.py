@@ -5,10 +5,13 @@ HTML by nbconvert with ``templates/pack`` and printed to PDF by the system Chrom
 per-pack task (:func:`salescoach.render_worker.render_pack`) is a plain function of a dict, so
 the local process pool and a Dask cluster run the same code.
 
-Speed: the shared figures are computed once per batch (:func:`salescoach.services.packs.batch_figures`);
-each worker process keeps one kernel, one nbconvert exporter and one Chromium for the batch.
-A kept kernel is reset before every pack, and the reset checks that the user namespace is
-empty, so no state passes from one rep to the next.
+Speed: what depends on the whole organisation is computed once per batch, before any pack:
+every rep's figures (:func:`salescoach.services.packs.batch_figures`) and the diagnosis pass,
+award standings, training status and what works (:func:`salescoach.services.batch.prepare`),
+which the packs' service calls read instead of computing. Each worker process imports the kit
+once, keeps one nbconvert exporter and one Chromium for the batch, and forks a fresh process
+per pack (:func:`salescoach.render_worker.run_forked`): no kernel start, no import, and no state
+passes from one rep to the next.
 
 Safety: every output is written to a temporary file outside ``reports/`` and moved into place
 with ``os.replace``; a pack's content hash is recorded only after all its files are in place,
@@ -366,6 +369,8 @@ class Outcome:
     paths: list[Path] = field(default_factory=list)
     error: str = ""
     seconds: float = 0.0
+    # Peak resident memory in MB: the worker that rendered the pack and the pack's own process.
+    memory: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -562,7 +567,7 @@ def run(
 ) -> BatchResult:
     """Render a plan; failures are collected, never raised. Writes the period's index.html."""
     from salescoach import render_worker
-    from salescoach.services import packs
+    from salescoach.services import batch, packs
 
     formats = tuple(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
@@ -576,7 +581,10 @@ def run(
     try:
         chosen = executor_for(executor, jobs or default_jobs())
         packs.batch_figures(wb, the_plan.period)  # once, before any worker needs it
+        shared = batch.prepare(wb, the_plan.period)
         tasks, skipped = tasks_for(wb, the_plan, formats, force, notebooks)
+        for task in tasks:
+            task["batch_cache"] = str(shared)
         by_key = {json.dumps(s.spec.__dict__, sort_keys=True): s.spec for s in skipped}
         by_key.update({json.dumps(t["spec"], sort_keys=True): PackSpec(**t["spec"]) for t in tasks})
         outcomes = list(skipped)
@@ -596,6 +604,7 @@ def run(
                         if result.get("privacy")
                         else result.get("error", ""),
                         result.get("seconds", 0.0),
+                        result.get("memory", {}),
                     )
                 )
                 if progress:

@@ -1,23 +1,32 @@
 """The per-pack task and the state one worker keeps for a whole batch.
 
 :func:`render_pack` takes a plain dict (see :func:`salescoach.render.tasks_for`) and returns a
-plain dict, so a local process pool and a Dask worker run it alike. Each worker thread keeps:
+plain dict, so a local process pool and a Dask worker run it alike.
 
-- one Jupyter kernel (IPC transport), started with retries and reset before every pack; the
-  reset fails the pack unless the user namespace is then empty, so no rep's data can reach the
-  next rep's pack. A pack that fails or times out restarts the kernel.
-- one nbconvert HTMLExporter on ``templates/pack``;
-- one Playwright Chromium (the system executable), offline: every request is refused.
+Each pack runs in a process of its own, forked from the worker (:func:`run_forked`): the worker
+has imported pandas, matplotlib, IPython, nbconvert and the kit once, opened the workbook and
+read the batch's shared figures (:mod:`salescoach.services.batch`); the fork starts with all of
+that and a fresh IPython shell, runs the notebook's cells, exports the HTML and exits. No
+kernel is started and nothing is imported per pack, and nothing a pack leaves behind (a
+variable, a module attribute, a pyplot figure) can reach the next one: the process that held it
+is gone. Where ``os.fork`` is missing, a kept Jupyter kernel reset before every pack does the
+work (:func:`execute`).
 
-Kernels and browsers are shut down when the worker exits (and a kernel whose parent dies stops
-by itself: ipykernel polls its parent).
+The worker keeps one nbconvert HTMLExporter on ``templates/pack`` and one Playwright Chromium
+(the system executable), offline: every request is refused. Kernels and browsers are shut down
+when the worker exits (and a kernel whose parent dies stops by itself: ipykernel polls its
+parent).
 """
 
 from __future__ import annotations
 
 import atexit
+import io
 import os
+import pickle
 import re
+import select
+import signal
 import tempfile
 import threading
 import time
@@ -184,6 +193,246 @@ _register_engine()
 
 
 # --------------------------------------------------------------------------------------------
+# A fresh process per pack, forked from a warmed worker
+# --------------------------------------------------------------------------------------------
+
+FORK = hasattr(os, "fork")
+# What a worker prepared its forks with: (workbook, language, batch folder).
+_warmed: dict = {}
+
+
+def warm(task: dict) -> None:
+    """Import and read, once per worker, what every pack of the batch needs, so each forked
+    pack starts with it: the kit, pandas, matplotlib, IPython, the exporter, the workbook and
+    the batch's shared figures. No user code runs here: the forks start clean."""
+    params = task["parameters"]
+    ident = (
+        params.get("workbook"),
+        params.get("lang", ""),
+        params.get("period"),
+        task.get("batch_cache"),
+    )
+    if _warmed.get("ident") == ident:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401 - a trainer's notebook may draw through pyplot
+    import matplotlib_inline.backend_inline  # noqa: F401
+    import papermill.parameterize  # noqa: F401
+    from IPython.core.interactiveshell import InteractiveShell  # noqa: F401
+
+    from salescoach import charts, i18n
+    from salescoach.services import batch, packs
+
+    for module in ("diagnosis", "recognition", "training", "coaching", "monitoring"):
+        __import__(f"salescoach.services.{module}")
+    if task.get("batch_cache"):
+        os.environ[batch.ENV] = task["batch_cache"]
+        batch.activate(task["batch_cache"])
+    else:
+        os.environ.pop(batch.ENV, None)
+        batch.activate(None)
+    _exporter()
+    # Fonts and the Agg canvas load on the first text drawn: once here, not in every pack.
+    fig, _ax = charts.figure(title="warm")
+    charts.to_png(fig)
+    if params.get("workbook") and params.get("period"):
+        try:
+            language = i18n.active_language()
+            book = packs.open_workbook(params["workbook"], params.get("lang", ""))
+            packs.batch_figures(book, params["period"])
+            _read_facts_once(book)
+            i18n.set_language(language)
+        except Exception:  # noqa: BLE001 - the pack itself reports what is wrong
+            pass
+    _warmed["ident"] = ident
+
+
+def _read_facts_once(book) -> None:
+    """Read the workbook's facts here, once, and hand each pack's `Workbook.facts()` copies of
+    them instead of a read from Parquet per call. Only pack processes see this (forks of this
+    worker, thrown away after one pack); a copy per call keeps one section's change to a frame
+    out of the next, as a fresh read would (pandas copies on write)."""
+    from salescoach.workbook import Facts, Workbook
+
+    snapshot = book.current_snapshot()
+    if snapshot is None:
+        return
+    read = getattr(Workbook.facts, "read", Workbook.facts)  # the original, not an earlier batch's
+    tables = read(book).all()
+
+    def facts(self) -> Facts:
+        if self.current_snapshot() != snapshot:
+            return read(self)
+        fresh = Facts(snapshot)
+        fresh._cache = {name: frame.copy(deep=False) for name, frame in tables.items()}
+        return fresh
+
+    facts.read = read
+    Workbook.facts = facts
+
+
+class PackFailed(Exception):
+    """A pack's process ended without a notebook: its error, or how it ended."""
+
+
+def run_forked(task: dict) -> str:
+    """Run a pack's notebook and export its HTML in a process forked for it; returns the HTML.
+
+    The fork runs the cells in a fresh IPython shell (:func:`_execute_in_shell`), so a cell's
+    error is papermill's ``PapermillExecutionError``, as with a kernel. A pack running longer
+    than ``task["timeout"]`` seconds is killed."""
+    warm(task)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the pack's process: never returns, never runs the worker's exit handlers
+        status = 1
+        try:
+            os.close(read_end)
+            payload = _child(task)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + max(1, int(task.get("timeout") or 600))
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            ready, _w, _x = select.select([read_end], [], [], max(0.0, left))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                raise PackFailed(f"the pack took longer than {task.get('timeout')} s")
+            chunk = os.read(read_end, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        _pid, status, usage = os.wait4(pid, 0)
+        _local.pack_rss = usage.ru_maxrss
+    if not chunks:
+        raise PackFailed(f"the pack's process ended with status {status}")
+    payload = pickle.loads(b"".join(chunks))
+    if "error" in payload:
+        raise payload["error"]
+    return payload["markup"]
+
+
+def _child(task: dict) -> dict:
+    """In the pack's process: run the notebook, export it; an error is sent back, not raised."""
+    try:
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)  # input() in a cell fails instead of waiting for ever
+        os.chdir(task["cwd"])
+        nb = _execute_in_shell(task["notebook"], task["parameters"])
+        return {"markup": to_html(nb, task["title"], task["branding"])}
+    except BaseException as exc:  # noqa: BLE001 - the worker reports it
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # noqa: BLE001 - an exception that cannot travel goes as text
+            exc = PackFailed(f"{type(exc).__name__}: {exc}")
+        return {"error": exc}
+
+
+def _execute_in_shell(notebook: str, parameters: dict):
+    """Run a notebook's code cells in order in a new IPython shell, collecting their outputs as
+    a kernel would (streams, display data, the last expression's value); returns the notebook."""
+    import nbformat
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+    from traitlets import Type
+    from traitlets.config import Config
+
+    nb = load_notebook_node(notebook)
+    if parameters:
+        nb = parameterize_notebook(
+            nb, parameters, report_mode=True, kernel_name=KERNEL_NAME, language="python"
+        )
+    outputs: list = []
+
+    class Publisher(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
+            outputs.append(
+                nbformat.v4.new_output("display_data", data=data, metadata=metadata or {})
+            )
+
+        def clear_output(self, wait=False):
+            outputs.clear()
+
+    class Hook(DisplayHook):
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            outputs.append(
+                nbformat.v4.new_output(
+                    "execute_result",
+                    data=format_dict,
+                    metadata=md_dict or {},
+                    execution_count=self.shell.execution_count,
+                )
+            )
+
+        def finish_displayhook(self):
+            self._is_active = False
+
+    class Stream(io.TextIOBase):
+        def __init__(self, name):
+            self.name = name
+
+        def writable(self):
+            return True
+
+        def write(self, text):
+            if outputs and outputs[-1].get("name") == self.name:
+                outputs[-1]["text"] += text
+            else:
+                outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+            return len(text)
+
+    class PackShell(InteractiveShell):
+        displayhook_class = Type(Hook)
+        display_pub_class = Type(Publisher)
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    import sys
+
+    sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
+    shell = PackShell.instance(config=config)
+    try:
+        # As in a kernel: a pyplot figure left open shows under its cell.
+        shell.enable_matplotlib("inline")
+    except Exception:  # noqa: BLE001 - no matplotlib-inline: figures are shown explicitly
+        pass
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        outputs.clear()
+        result = shell.run_cell(cell.source, store_history=True, silent=False)
+        cell.execution_count = shell.execution_count - 1
+        error = result.error_before_exec or result.error_in_exec
+        if error is not None:
+            ename, evalue = type(error).__name__, str(error)
+            outputs.append(
+                nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])
+            )
+            cell.outputs = list(outputs)
+            raise PapermillExecutionError(
+                index, cell.execution_count, cell.source, ename, evalue, []
+            )
+        cell.outputs = list(outputs)
+    return nb
+
+
+# --------------------------------------------------------------------------------------------
 # HTML and PDF
 # --------------------------------------------------------------------------------------------
 
@@ -312,8 +561,11 @@ def render_pack(task: dict) -> dict:
     tmp.mkdir(parents=True, exist_ok=True)
     parts: list[Path] = []
     try:
-        nb = execute(task["notebook"], task["parameters"], task["cwd"], task["timeout"])
-        markup = to_html(nb, task["title"], task["branding"])
+        if FORK:
+            markup = run_forked(task)
+        else:
+            nb = execute(task["notebook"], task["parameters"], task["cwd"], task["timeout"])
+            markup = to_html(nb, task["title"], task["branding"])
         finals = []
         for fmt, final in task["outputs"].items():
             part = tmp / f"{os.getpid()}-{threading.get_ident()}-{Path(final).name}.part"
@@ -338,6 +590,7 @@ def render_pack(task: dict) -> dict:
                 "paths": [],
                 "privacy": refused,
                 "seconds": time.perf_counter() - started,
+                "memory": memory(),
             }
         for part, final in finals:
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -352,6 +605,7 @@ def render_pack(task: dict) -> dict:
             "status": "rendered",
             "paths": [str(f) for _p, f in finals],
             "seconds": time.perf_counter() - started,
+            "memory": memory(),
         }
     except Exception as exc:  # noqa: BLE001 - one pack's failure never stops the batch
         for part in parts:
@@ -363,7 +617,18 @@ def render_pack(task: dict) -> dict:
             "error": _short_error(exc),
             "trace": traceback.format_exc(limit=5),
             "seconds": time.perf_counter() - started,
+            "memory": memory(),
         }
+
+
+def memory() -> dict:
+    """Peak resident memory in MB of this worker and of its last pack's process."""
+    import resource
+
+    return {
+        "worker_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "pack_mb": getattr(_local, "pack_rss", 0) / 1024,
+    }
 
 
 def _short_error(exc: Exception) -> str:

@@ -83,3 +83,19 @@ def test_greek_locale_formats_the_labels():
     fig = charts.attainment_bars(att, "Επίτευξη", Formatter("el_GR", "EUR"))
     assert fig.axes[0].texts[0].get_text().strip() == "125%"
     assert charts.to_png(fig).startswith(PNG_MAGIC)
+
+
+@pytest.mark.parametrize("with_peers", [True, False])
+def test_revenue_per_quarter_is_drawn_without_pyplot(with_peers):
+    import sys
+
+    mine = pd.Series([10_000.0, 12_000.0, 9_000.0], index=["2026-Q1", "2026-Q2", "2026-Q3"])
+    median = mine * 0.9 if with_peers else None
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    before = pyplot.get_fignums() if pyplot else []
+    fig = charts.revenue_per_quarter(mine, median, FMT, "Revenue", "You", "Peers: median")
+    assert isinstance(fig, Figure) and type(fig.canvas).__name__ == "FigureCanvasAgg"
+    assert (pyplot.get_fignums() if pyplot else []) == before  # no pyplot figure left open
+    ax = fig.axes[0]
+    assert len(ax.patches) == 3 and len(ax.lines) == (1 if with_peers else 0)
+    assert charts.to_png(fig).startswith(PNG_MAGIC)

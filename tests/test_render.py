@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -158,6 +159,58 @@ def test_kept_kernel_carries_no_state_between_packs(tmp_path):
         assert render_worker._local.km.provisioner.pid == pid  # the same kernel ran both
     finally:
         render_worker.close()
+
+
+def test_every_pack_starts_from_fresh_state(tmp_path):
+    """Packs run in processes forked from the worker: what one pack leaves behind (a variable,
+    a module's attribute, a pyplot figure, an environment variable) is gone in the next, while
+    the imports the worker made are already there."""
+    first = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import os\nimport matplotlib.pyplot as plt\nfrom salescoach.services import packs\n"
+                "secret = 'R001 revenue'\npacks._planted = secret\nos.environ['SC_PLANTED'] = secret\n"
+                "plt.figure()\nprint(os.getpid())"
+            )
+        ]
+    )
+    second = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import os, sys\nimport matplotlib.pyplot as mpl\nfrom salescoach.services import packs\n"
+                "assert 'secret' not in globals() and 'plt' not in globals()\n"
+                "assert not hasattr(packs, '_planted') and 'SC_PLANTED' not in os.environ\n"
+                "assert mpl.get_fignums() == []\nprint(os.getpid())"
+            )
+        ]
+    )
+    markups = []
+    for i, nb in enumerate((first, second)):
+        path = tmp_path / f"n{i}.ipynb"
+        nbformat.write(nb, path)
+        task = {
+            "notebook": str(path),
+            "parameters": {},
+            "cwd": str(tmp_path),
+            "timeout": 60,
+            "title": f"n{i}",
+            "branding": {"language": "en"},
+        }
+        markups.append(render_worker.run_forked(task))
+    pids = [int(re.search(r"<pre>(\d+)", m).group(1)) for m in markups]
+    assert len(set(pids + [os.getpid()])) == 3  # each pack its own process
+    assert "secret" not in dir(packs) and "_planted" not in vars(packs)
+
+
+def test_a_failing_cell_fails_its_pack_only(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise KeyError('R-GONE')")])
+    path = tmp_path / "bad.ipynb"
+    nbformat.write(nb, path)
+    task = {"notebook": str(path), "parameters": {}, "cwd": str(tmp_path), "timeout": 60}
+    task.update(title="bad", branding={})
+    with pytest.raises(Exception) as caught:
+        render_worker.run_forked(task)
+    assert render_worker._short_error(caught.value) == "KeyError: 'R-GONE'"
 
 
 def _complete(path: Path) -> bool:
