@@ -294,12 +294,20 @@ def within(person: Person, subject: Subject, reps: pd.DataFrame) -> bool:
         return False
     if subject.scope == person.scope:
         return str(subject.scope_id) == str(person.scope_id)
-    column = "rep_id" if subject.scope == "rep" else subject.scope
-    members = reps[reps[column].astype(str) == str(subject.scope_id)]
-    if members.empty:
-        return False
-    mine = visible_reps(person, reps)["rep_id"].astype(str)
-    return bool(members["rep_id"].astype(str).isin(mine).all())
+    return str(subject.scope_id) in visible_units(person, reps)[subject.scope]
+
+
+def visible_units(person: Person, reps: pd.DataFrame) -> dict[str, set[str]]:
+    """Per scope kind, the ids wholly inside the person's scope: a team counts only when every
+    rep of it is the person's (a team split across departments is not a department's)."""
+    ids = reps["rep_id"].astype(str)
+    mine = ids.isin(set(visible_reps(person, reps)["rep_id"].astype(str)))
+    units = {"rep": set(ids[mine])}
+    for column in ("team", "department"):
+        inside = mine.groupby(reps[column].astype(str).to_numpy()).all()
+        units[column] = set(inside[inside].index)
+    units["company"] = {"company"} if person.scope == "company" else set()
+    return units
 
 
 def refusal(person: Person, action: str, subject: Subject, reps: pd.DataFrame) -> str | None:
@@ -345,17 +353,15 @@ def rows_visible(person: Person, frame: pd.DataFrame, reps: pd.DataFrame) -> pd.
     if "rep_id" in frame.columns:
         mine = set(visible_reps(person, reps)["rep_id"].astype(str))
         return frame[frame["rep_id"].astype(str).isin(mine)]
+    # Goals are per scope: keep those of a unit wholly inside the person's scope.
+    units = visible_units(person, reps)
     if {"scope", "scope_id"} <= set(frame.columns):
-        keep = [
-            within(person, Subject(str(s), None if s == "company" else str(i)), reps)
-            for s, i in zip(frame["scope"], frame["scope_id"])
-        ]
-        return frame[keep]
-    if "key" in frame.columns:  # goal versions keyed `team|North A|2026-Q3|revenue`
-        parts = [str(k).split("|") for k in frame["key"]]
-        keep = [
-            len(p) > 1 and p[0] in SCOPE_KINDS and within(person, Subject(p[0], p[1]), reps)
-            for p in parts
-        ]
-        return frame[keep]
-    return frame.iloc[0:0]
+        pairs = zip(frame["scope"].astype(str), frame["scope_id"].astype(str))
+    elif "key" in frame.columns:  # goal versions keyed `team|North A|2026-Q3|revenue`
+        pairs = (tuple([*str(k).split("|"), ""][:2]) for k in frame["key"])
+    else:
+        return frame.iloc[0:0]
+    keep = [
+        scope in scope_kinds(person) and unit in units.get(scope, set()) for scope, unit in pairs
+    ]
+    return frame[keep]
