@@ -119,3 +119,24 @@ def test_findings_carry_what_the_json_needs(second_sample):
     assert f["evidence"].str.len().gt(0).all() and (f["impact"] >= 0).all()
     briefs = D.by_owner(f)
     assert "logistics" in briefs and "marketing" in briefs
+
+
+def test_cli_future_quarter_blames_no_rep_and_says_what_it_could_not_assess(sample_workbook):
+    """2026-Q4 has no data in the sample: judged on pace and pipeline, no rep listed."""
+    import json
+
+    from click.testing import CliRunner
+
+    from salescoach.cli import main
+
+    base = ["--workbook", str(sample_workbook.root), "diagnose", "--period", "2026-Q4"]
+    out = CliRunner().invoke(main, base + ["--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    findings = [r for r in rows if r["status"] == "finding"]
+    assert not [r for r in findings if r["cause"] == "rep" and not r["positive"]]
+    assert all({"n", "low", "high"} <= set(r) for r in findings)
+    (rep,) = [r for r in rows if r["cause"] == "rep" and r["status"] == "not_assessed"]
+    assert rep["needs"] and rep["reason"].startswith("not assessed")
+    text = CliRunner().invoke(main, base).output
+    assert "no rep is blamed" in text and "No problem found" not in text
