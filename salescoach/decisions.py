@@ -327,10 +327,13 @@ def check_rep(
     *,
     seller: bool = False,
     fmt=None,
+    selling=(),
 ) -> pd.Series:
     """The rep's row; InputError when the rep is unknown, not on staff at any time during
     `period` (left before it began, or joined after it ended), or support staff where a
-    `seller` decision (a seller goal, an award on sales) is asked. Returns the rep's row."""
+    `seller` decision (a seller goal, an award on sales) is asked. Support staff named in
+    `selling` (`roles.selling(tables)`: they are `rep_id` on deals or orders) also sell, so a
+    seller decision on their own sales is theirs too. Returns the rep's row."""
     rows = reps[reps["rep_id"].astype(str) == str(rep_id)] if len(reps) else reps
     if rep_id in (None, "") or rows.empty:
         raise InputError(_("unknown rep {rep_id}: not in the workbook's reps", rep_id=rep_id))
@@ -357,7 +360,7 @@ def check_rep(
                 )
             )
     role = row.get("role")
-    if seller and isinstance(role, str) and role == "support":
+    if seller and isinstance(role, str) and role == "support" and rep_id not in set(selling):
         raise InputError(
             _(
                 "{rep_id} is support staff, measured on the deals they assist: no seller goal or award applies",

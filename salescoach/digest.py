@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from salescoach import capabilities, insights, monitoring
+from salescoach import capabilities, insights, monitoring, roles
 from salescoach.capabilities import FEATURES, NotAssessed
 from salescoach.fmt import Formatter
 from salescoach.i18n import N_
@@ -78,8 +78,7 @@ def rep_measures(
     tables: Mapping[str, pd.DataFrame], period: Period, rules: insights.InsightRules
 ) -> pd.DataFrame:
     """Per seller: win rate (with enough closed deals), revenue growth, mean feedback (enough responses)."""
-    reps = tables["reps"]
-    sellers = reps[reps["role"] == "seller"] if "role" in reps else reps
+    sellers = roles.sellers(tables["reps"], tables)
     now = monitoring.results_by(tables, "rep", period)
     out = pd.DataFrame(index=pd.Index(sellers["rep_id"], name="rep_id"))
     if {"win_rate", "deals_won", "deals_lost"} <= set(now):

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from salescoach import actuals, decisions
+from salescoach import actuals, decisions, roles
 from salescoach.attainment import goal_key
 from salescoach.contract import METRICS, SCOPES
 from salescoach.decisions import ACK, ack_key  # noqa: F401 - the registry's key
@@ -545,7 +545,7 @@ def suggest(
 
 def _peer_baseline(inputs: SuggestionInputs, rep_id: str) -> float:
     """The median full-period baseline of the rep's team's other sellers (0 when none)."""
-    reps = sellers(inputs.tables["reps"])
+    reps = sellers(inputs.tables["reps"], inputs.tables)
     team = reps.loc[reps["rep_id"] == rep_id, "team"]
     peers = reps[(reps["team"].isin(team)) & (reps["rep_id"] != rep_id)]["rep_id"]
     values = []
@@ -557,9 +557,15 @@ def _peer_baseline(inputs: SuggestionInputs, rep_id: str) -> float:
     return float(np.median(values)) if values else 0.0
 
 
-def units_at(reps: pd.DataFrame, level: str, period: Period) -> list[str | None]:
-    """The sellers on staff during the period, or the teams/departments that have any."""
-    staff = sellers(reps)
+def units_at(
+    reps: pd.DataFrame,
+    level: str,
+    period: Period,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> list[str | None]:
+    """The sellers on staff during the period, or the teams/departments that have any
+    (with `tables`, anyone who sells counts as a seller, whatever `reps.role` says)."""
+    staff = sellers(reps, tables)
     staff = staff[active_share(staff, period).to_numpy() > 0]
     if level == "company":
         return [None]
@@ -584,7 +590,7 @@ def suggest_all(
     inputs = suggestion_inputs(tables, period, metric, config)
     return [
         suggest(tables, level, u, period, metric, inputs=inputs)
-        for u in units_at(tables["reps"], level, period)
+        for u in units_at(tables["reps"], level, period, tables)
     ]
 
 
@@ -606,13 +612,17 @@ def active_days(reps: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> p
     return pd.Series(days.to_numpy(), index=pd.Index(reps["rep_id"].to_numpy(), name="rep_id"))
 
 
-def sellers(reps: pd.DataFrame) -> pd.DataFrame:
-    """Support staff are measured on the sales they assist, so they take no seller goal."""
-    return reps[reps["role"] != "support"] if "role" in reps else reps
+def sellers(reps: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Who takes a seller goal: support staff are measured on the sales they assist, unless
+    they also sell (`rep_id` on a deal or order in `tables`): then their goal is on their own
+    sales."""
+    return roles.sellers(reps, tables)
 
 
-def support_staff(reps: pd.DataFrame) -> pd.DataFrame:
-    return reps[reps["role"] == "support"] if "role" in reps else reps.iloc[0:0]
+def support_staff(
+    reps: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    return roles.support_staff(reps, tables)
 
 
 def allocate(total: float, weights: pd.Series) -> pd.Series:
@@ -693,7 +703,7 @@ def split_down(
                 child=label(child_scope),
             )
         )
-    reps = sellers(tables["reps"])
+    reps = sellers(tables["reps"], tables)
     members = reps[reps["rep_id"].isin(actuals.members(reps, parent_scope, parent_id))]
     weights = allocation_weights(tables, members, period, mode, metric, fiscal_start)
     weights = weights[weights > 0]
@@ -748,6 +758,7 @@ def rollup_gaps(
     period: str,
     metric: str = "revenue",
     fiscal_start: int = 1,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Each team, department and the company against the sum of its direct parts' goals.
 
@@ -759,7 +770,7 @@ def rollup_gaps(
     columns = ["scope", "scope_id", "goal", "parts", "sum_of_parts", "children", "missing", "gap"]
     g = goals[(goals["period"].astype(str) == str(period)) & (goals["metric"] == metric)]
     p = Period.parse(str(period), fiscal_start)
-    staff = sellers(reps)
+    staff = sellers(reps, tables)
     staff = staff[active_share(staff, p).to_numpy() > 0].set_index("rep_id")
     by_scope = {s: g[g["scope"] == s].set_index("scope_id")["target"] for s in SCOPES}
     rows = []
@@ -819,8 +830,12 @@ def check_goal_input(
     force: bool = False,
     fiscal_start: int = 1,
     fmt: Formatter | None = None,
+    selling=(),
 ) -> Period:
     """Refuse a goal that cannot be right, with one sentence; returns the parsed period.
+
+    `selling` names the people who sell (`roles.selling(tables)`): support staff among them may
+    take a seller goal on their own sales.
 
     A period has closed when it ended before `closed_before` (the newest date in the data);
     changing it needs `force` (the explicit override). The checks are the registry's
@@ -843,7 +858,7 @@ def check_goal_input(
             )
         )
     if scope == "rep":
-        decisions.check_rep(reps, scope_id, p, seller=True, fmt=fmt)
+        decisions.check_rep(reps, scope_id, p, seller=True, fmt=fmt, selling=selling)
     elif scope != "company":
         column = {"team": "team", "department": "department"}[scope]
         if scope_id not in set(reps[column].dropna()):
@@ -941,13 +956,16 @@ def goal_history(
 
 
 def acknowledgement_status(
-    reps: pd.DataFrame, period: Period, acks: pd.DataFrame | None
+    reps: pd.DataFrame,
+    period: Period,
+    acks: pd.DataFrame | None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Each seller on staff during the period: discussed or not, agreed or disputed, comment.
 
     Those who have not discussed their goal come first.
     """
-    staff = sellers(reps)
+    staff = sellers(reps, tables)
     staff = staff[active_share(staff, period).to_numpy() > 0]
     out = staff[["rep_id", "name", "team", "department"]].copy()
     fields = ("outcome", "discussed_on", "manager", "comment")

@@ -692,16 +692,34 @@ def _check_rows(work: _Work) -> None:
 def _merge_identical(work: _Work) -> None:
     """`distinct: true`: a dimension read from a fact file repeats each row; identical copies merge.
 
-    Copies that disagree stay and are reported as conflicting duplicates.
+    Copies that disagree stay and are reported as conflicting duplicates, except a person listed
+    in both roles, who keeps one row (`_other_role`).
     """
     if not work.source.distinct:
         return
     same = work.raw.duplicated(keep="first")
+    if work.spec.name == "reps":
+        same |= _other_role(work.frame).to_numpy()
     work.merged = int(same.sum())
     keep = work.frame.index[~same.to_numpy()]
     work.frame = work.frame.loc[keep]
     work.raw = work.raw.loc[keep]
     work.failures = [f[f["row"].isin(keep)] for f in work.failures]
+
+
+def _other_role(frame: pd.DataFrame) -> pd.Series:
+    """Rows of a person listed in both roles (the closer and the SDR columns of a union): those
+    not in the role of most of their rows merge, a tie keeping `seller`. The deals measure each
+    role on its own work, so one person row is enough; it is not a conflicting duplicate."""
+    if "role" not in frame or "rep_id" not in frame or frame.empty:
+        return pd.Series(False, index=frame.index)
+    support = frame["role"].eq("support").fillna(False).astype(bool)
+    per_rep = support.groupby(frame["rep_id"]).agg(["sum", "size"])
+    assisting = per_rep["sum"]
+    selling = per_rep["size"] - assisting
+    main_is_support = (assisting > selling).reindex(frame["rep_id"]).fillna(False).to_numpy(bool)
+    both = ((assisting > 0) & (selling > 0)).reindex(frame["rep_id"]).fillna(False).to_numpy(bool)
+    return pd.Series(both & (support.to_numpy() != main_is_support), index=frame.index)
 
 
 def _check_duplicates(work: _Work) -> None:

@@ -208,7 +208,8 @@ def what_wins(closed: pd.DataFrame, rules: InsightRules) -> dict[str, pd.DataFra
 
 
 def lead_sources(created: pd.DataFrame, rules: InsightRules) -> pd.DataFrame:
-    """Per lead source of deals created in a window: leads, won, conversion and revenue per lead."""
+    """Per lead source of deals created in a window: leads, won, conversion, revenue per lead,
+    and how many of the leads no rep has taken yet (`unassigned`: counted, never a rep's)."""
     if "lead_source" not in created:
         return pd.DataFrame()
     deals = created.dropna(subset=["lead_source"])
@@ -219,6 +220,9 @@ def lead_sources(created: pd.DataFrame, rules: InsightRules) -> pd.DataFrame:
             "leads": deals.groupby("lead_source").size(),
             "won": won.groupby(deals["lead_source"]).sum(),
             "revenue": amount.groupby(deals["lead_source"]).sum(),
+            "unassigned": deals["rep_id"].isna().groupby(deals["lead_source"]).sum()
+            if "rep_id" in deals
+            else 0,
         }
     )
     out["conversion"] = out["won"] / out["leads"]

@@ -19,7 +19,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from salescoach import actuals, capabilities
+from salescoach import actuals, capabilities, roles
 from salescoach.attainment import attainment_table
 from salescoach.capabilities import FEATURES, NotAssessed
 from salescoach.errors import InputError
@@ -1117,13 +1117,20 @@ def pipeline(
     members: pd.Index,
     as_of: pd.Timestamp,
     stale_days: int,
+    unassigned: bool = False,
 ) -> pd.DataFrame:
     """Open deals with their age, age band and days since the last activity on them.
 
     The last touch is the latest activity naming the deal (`activities.deal_id`), else the
-    deal's created date; a deal is `stale` when that is more than `stale_days` ago.
+    deal's created date; a deal is `stale` when that is more than `stale_days` ago. With
+    `unassigned` (the company's pipeline), open leads no rep has taken (`rep_id` blank) are
+    included too, their rep left blank, never attributed to anyone.
     """
-    open_deals = deals[(deals["stage"] == "open") & deals["rep_id"].isin(members)].copy()
+    owner = deals["rep_id"]
+    mine = owner.isin(members).to_numpy(dtype=bool)
+    if unassigned:
+        mine = mine | owner.isna().to_numpy(dtype=bool)
+    open_deals = deals[(deals["stage"] == "open").to_numpy(dtype=bool) & mine].copy()
     if "created_date" in open_deals:
         open_deals = open_deals[~(open_deals["created_date"] > as_of)]
         created = open_deals["created_date"]
@@ -1159,19 +1166,20 @@ def age_band(days: pd.Series) -> pd.Series:
 
 
 def pipeline_summary(open_deals: pd.DataFrame) -> pd.DataFrame:
-    """Open deals by stage and age band: count, amount, stale count."""
+    """Open deals by stage and age band: count, amount, stale count, unassigned count."""
     amount = (
         open_deals["amount"]
         if "amount" in open_deals
         else pd.Series(np.nan, index=open_deals.index)
     )
-    frame = open_deals.assign(_amount=amount)
+    frame = open_deals.assign(_amount=amount, _unassigned=open_deals["rep_id"].isna())
     grouped = frame.groupby(["stage", "age_band"], observed=False)
     return pd.DataFrame(
         {
             "deals": grouped.size(),
             "amount": grouped["_amount"].sum(min_count=1),
             "stale": grouped["stale"].sum(),
+            "unassigned": grouped["_unassigned"].sum(),
         }
     )
 
@@ -1214,10 +1222,10 @@ def support_contribution(
     customer segment (a cell with no unassisted deal falls back to the family, then to all).
     The comparable win rate and deal size are those of each assisted deal's cell, averaged
     over the support rep's deals, so a different mix of families or segments is allowed for.
+    Support staff are `reps.role = support` and anyone named as `support_rep_id`: a seller who
+    assists a colleague's deal is measured on it here too.
     """
-    support = reps.loc[
-        reps.get("role", pd.Series("seller", index=reps.index)) == "support", "rep_id"
-    ]
+    support = roles.support_staff(reps, {"deals": deals})["rep_id"]
     columns = [
         "rep_id",
         "assisted",
@@ -1310,17 +1318,19 @@ def scorecard_parts(
     activity: pd.DataFrame | None = None,
     feedback: pd.Series | None = None,
     support: pd.DataFrame | None = None,
+    role: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Per rep, the raw parts a scorecard weighs: attainment, win rate, activity, feedback.
 
     Sellers are measured on their own deals; support staff's win rate is that of the deals
-    they assisted. Parts a table cannot give are NaN (left out of the score, not zero).
+    they assisted. `role` is the role each rep is scored in (`roles.main_role`: the role of
+    most of their work), else `reps.role`. Parts a table cannot give are NaN (left out of the
+    score, not zero).
     """
     index = pd.Index(reps["rep_id"], name="rep_id")
     out = pd.DataFrame(index=index)
-    out["role"] = (
-        reps.set_index("rep_id").get("role", pd.Series("seller", index=index)).reindex(index)
-    )
+    declared = reps.set_index("rep_id").get("role", pd.Series("seller", index=index))
+    out["role"] = (role if role is not None else declared).reindex(index).fillna("seller")
     out["attainment"] = attainment.reindex(index) if attainment is not None else np.nan
     out["win_rate"] = results["win_rate"].reindex(index) if "win_rate" in results else np.nan
     if support is not None and len(support):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from salescoach import monitoring
+from salescoach import monitoring, roles
 from salescoach.attainment import attainment_table
 from salescoach.decisions import AWARD, award_key  # noqa: F401 - the registry's key
 from salescoach.errors import InputError
@@ -599,6 +599,9 @@ def standings(
     out = reps[[c for c in ("name", "team", "department", "role") if c in reps]].copy()
     if "role" not in out:
         out["role"] = "seller"
+    # Standings read sales credited to the rep: whoever sells stands as a seller on those
+    # sales, even when `reps.role` says support (their assisting is measured apart).
+    out["role"] = out["role"].fillna("seller").mask(out.index.isin(roles.selling(tables)), "seller")
     for column in ("goal", "actual", "attainment", "projected_attainment"):
         out[column] = now[column].reindex(out.index)
     wide = history.pivot_table(index="rep_id", columns="period", values="attainment", dropna=False)
@@ -614,8 +617,8 @@ def standings(
     out["trailing"] = trailing.mean(axis=1, skipna=True) if trailing.shape[1] else np.nan
     out["goal_ratio"] = out["goal"] / out["trailing"].where(out["trailing"] > 0)
     # Eligible: a seller with a goal in force, on staff at the end of the period. Support staff
-    # are measured on the deals they assist, not on sales credited to them, so they are not
-    # ranked against sellers here.
+    # who sell nothing are measured on the deals they assist, not on sales credited to them, so
+    # they are not ranked against sellers here.
     eligible = out["goal"].fillna(0) > 0
     reason = pd.Series("", index=out.index)
     reason[~eligible] = "no_goal"

@@ -466,3 +466,46 @@ def test_sample_team_suggestions_add_up_close_to_the_company(sample_tables):
     company = goals.suggest_all(sample_tables, "company", p)[0].value
     teams = sum(s.value for s in goals.suggest_all(sample_tables, "team", p))
     assert teams == pytest.approx(company, rel=0.03)
+
+
+# ------------------------------------------------------------------ roles per deal
+
+
+def _s1_sells():
+    """S1 is support staff by reps.role but also closes sales of their own."""
+    orders = pd.concat([_orders(SEASONAL), _orders(SEASONAL, rep="S1")], ignore_index=True)
+    return _tables(orders)
+
+
+def test_support_staff_who_also_sell_take_a_seller_goal_on_their_own_sales():
+    tables, p = _s1_sells(), Period.parse("2026-Q3")
+    assert "S1" in goals.units_at(tables["reps"], "rep", p, tables)
+    assert "S1" not in goals.units_at(tables["reps"], "rep", p)  # reps.role alone
+    assert "S1" in {s.scope_id for s in goals.suggest_all(tables, "rep", p)}
+    parts = goals.split_down(tables, 1000.0, "company", None, "rep", p, "capacity")
+    assert set(parts.index) == {"R1", "R2", "R3", "S1"}
+    assert parts.sum() == pytest.approx(1000.0)
+    # Support staff who sell nothing stay out, as before.
+    plain = _tables(_orders(SEASONAL))
+    assert "S1" not in goals.split_down(plain, 1000.0, "company", None, "rep", p, "capacity")
+    status = goals.acknowledgement_status(tables["reps"], p, None, tables)
+    assert "S1" in set(status["rep_id"])
+
+
+def test_a_seller_goal_for_support_staff_needs_sales_of_their_own():
+    args = ("rep", "S1", "2026-Q4", "revenue", 10, "x", REPS)
+    with pytest.raises(InputError, match="S1 is support staff"):
+        goals.check_goal_input(*args, closed_before=pd.Timestamp("2026-09-30"))
+    goals.check_goal_input(
+        *args, closed_before=pd.Timestamp("2026-09-30"), selling=pd.Index(["S1"])
+    )
+
+
+def test_money_in_a_suggestion_is_rounded():
+    s = goals.Suggestion(
+        "rep", "R1", "2026-Q3", "revenue", 209.0, 1.0, 0.05, 0.0, 0.0, 219.45000000000002
+    )
+    text = s.sentence(Formatter())
+    assert "€219.45" in text and "0000" not in text
+    assert Formatter("el_GR").money_compact(219.45000000000002) == "219,45\xa0€"
+    assert Formatter().money_compact(1_500_000) == "€1.5M"

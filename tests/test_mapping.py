@@ -713,3 +713,63 @@ def test_a_house_account_missing_from_reps_is_named(tmp_path):
     assert reasons == [
         "the house account 'HOUSE2' is not in reps: add a row for it (its own team, e.g. House)"
     ]
+
+
+# --------------------------------------------------------------------------- one person, two roles
+
+_TWO_ROLES = {
+    # Pat closes three deals and is the SDR on two; Sam only ever assists, Sue only closes.
+    "closed.csv": "deal,closer,sdr,won\n"
+    "D1,pat,sam,2026-01-05\nD2,pat,sam,2026-01-06\nD3,pat,,2026-01-07\n"
+    "D4,sue,pat,2026-01-08\nD5,sue,pat,2026-01-09\n",
+}
+_TWO_ROLES_MAPPING = """
+files:
+  closed: closed.csv
+tables:
+  reps:
+    union:
+      - file: closed
+        columns: {rep_id: closer, name: closer}
+        const: {team: Closers, department: Sales, role: seller}
+      - file: closed
+        columns: {rep_id: sdr, name: sdr}
+        const: {team: SDR, department: Sales, role: support}
+        where: "sdr IS NOT NULL"
+    distinct: true
+  deals:
+    file: closed
+    columns: {deal_id: deal, rep_id: closer, support_rep_id: sdr, close_date: won}
+    const: {stage: won}
+"""
+
+
+def _two_roles(tmp_path, swap: bool = False) -> Path:
+    files = dict(_TWO_ROLES)
+    if swap:  # Pat the SDR on three deals and closer on two: support is most of the work
+        files["closed.csv"] = (
+            "deal,closer,sdr,won\nD1,sam,pat,2026-01-05\nD2,sam,pat,2026-01-06\n"
+            "D3,sue,pat,2026-01-07\nD4,pat,sam,2026-01-08\nD5,pat,,2026-01-09\n"
+        )
+    return _write(tmp_path, {**files, "m.yaml": _TWO_ROLES_MAPPING}) / "m.yaml"
+
+
+@pytest.mark.parametrize(
+    "swap, role, team", [(False, "seller", "Closers"), (True, "support", "SDR")]
+)
+def test_a_person_in_both_roles_of_a_union_is_one_row(tmp_path, swap, role, team):
+    result = validate_path(_two_roles(tmp_path, swap))
+    assert result.rejects.empty, result.rejects.to_dict("records")
+    reps = result.tables["reps"]
+    assert sorted(reps["rep_id"]) == ["pat", "sam", "sue"]
+    pat = reps.set_index("rep_id").loc["pat"]
+    assert (pat["role"], pat["team"]) == (role, team)
+    count = next(c for c in result.counts if c.table == "reps")
+    assert count.read == count.stored + count.merged + count.rejected
+
+
+def test_a_person_in_both_roles_with_the_same_count_is_a_seller(tmp_path):
+    files = {"closed.csv": "deal,closer,sdr,won\nD1,pat,sam,2026-01-05\nD2,sam,pat,2026-01-06\n"}
+    path = _write(tmp_path, {**files, "m.yaml": _TWO_ROLES_MAPPING}) / "m.yaml"
+    reps = validate_path(path).tables["reps"].set_index("rep_id")
+    assert reps.loc["pat", "role"] == "seller" and reps.loc["sam", "role"] == "seller"

@@ -620,3 +620,144 @@ def test_delivery_by_product_counts_each_order_once_per_product(sample_tables):
         assert d.loc[product, "late"] == carried["late"].sum()
         assert d.loc[product, "returned"] == carried["returned"].sum()
     assert d.index.is_monotonic_increasing
+
+
+# --------------------------------------------------------------------------- roles per deal
+
+# Pat (reps.role: support) closes three deals and assists two of Sue's; Sam (reps.role: seller)
+# only ever assists. Each is measured in each role on that role's own deals.
+TWO_ROLES_REPS = pd.DataFrame(
+    {
+        "rep_id": ["PAT", "SUE", "SAM"],
+        "name": ["Pat", "Sue", "Sam"],
+        "team": ["T1", "T1", "T1"],
+        "department": ["D1", "D1", "D1"],
+        "role": ["support", "seller", "seller"],
+    }
+)
+TWO_ROLES_DEALS = pd.DataFrame(
+    {
+        "deal_id": ["D1", "D2", "D3", "D4", "D5", "D6"],
+        "rep_id": ["PAT", "PAT", "PAT", "SUE", "SUE", "SUE"],
+        "support_rep_id": [None, "SAM", None, "PAT", "PAT", None],
+        "stage": ["won", "won", "lost", "won", "lost", "won"],
+        "created_date": [D("2026-06-01")] * 6,
+        "close_date": [D("2026-07-10")] * 6,
+        "amount": [1000.0, 2000.0, 500.0, 3000.0, 800.0, 1500.0],
+    }
+)
+TWO_ROLES = {"reps": TWO_ROLES_REPS, "deals": TWO_ROLES_DEALS}
+
+
+def test_roles_come_from_the_deals_as_well_as_reps_role():
+    from salescoach import roles
+
+    assert set(roles.sellers(TWO_ROLES_REPS, TWO_ROLES)["rep_id"]) == {"PAT", "SUE", "SAM"}
+    assert set(roles.sellers(TWO_ROLES_REPS)["rep_id"]) == {"SUE", "SAM"}  # reps.role alone
+    assert set(roles.support_staff(TWO_ROLES_REPS, TWO_ROLES)["rep_id"]) == {"PAT", "SAM"}
+    assert roles.support_only(TWO_ROLES_REPS, TWO_ROLES).empty
+    main = roles.main_role(TWO_ROLES_REPS, TWO_ROLES)
+    # Pat: 3 deals sold, 2 assisted -> seller; Sam: 0 sold, 1 assisted -> support.
+    assert main.to_dict() == {"PAT": "seller", "SUE": "seller", "SAM": "support"}
+
+
+def test_a_person_in_both_roles_shows_in_both_views():
+    support = m.support_contribution(TWO_ROLES_DEALS, TWO_ROLES_REPS, Q3).set_index("rep_id")
+    # Support: the deals they assisted, whatever reps.role says (Sam is a "seller").
+    assert support.loc["PAT", ["assisted", "won"]].tolist() == [2, 1]
+    assert support.loc["PAT", "revenue"] == 3000.0
+    assert support.loc["SAM", ["assisted", "won"]].tolist() == [1, 1]
+    assert "SUE" not in support.index
+    # Seller: the deals they own, whatever reps.role says (Pat is "support").
+    results = m.results_by(TWO_ROLES, "rep", Q3)
+    assert results.loc["PAT", "deals_won"] == 2
+    assert results.loc["PAT", "win_rate"] == pytest.approx(2 / 3)
+    assert results.loc["SUE", "win_rate"] == pytest.approx(2 / 3)
+
+
+def test_scorecard_scores_each_person_in_the_role_of_most_of_their_work():
+    from salescoach import roles
+
+    results = m.results_by(TWO_ROLES, "rep", Q3)
+    support = m.support_contribution(TWO_ROLES_DEALS, TWO_ROLES_REPS, Q3)
+    parts = m.scorecard_parts(
+        TWO_ROLES_REPS,
+        results,
+        pd.Series({"PAT": 0.9, "SUE": 1.2}),
+        support=support,
+        role=roles.main_role(TWO_ROLES_REPS, TWO_ROLES),
+    )
+    assert parts.loc["PAT", "role"] == "seller" and parts.loc["PAT", "attainment"] == 0.9
+    assert parts.loc["PAT", "win_rate"] == pytest.approx(2 / 3)  # own deals, not assisted ones
+    assert parts.loc["SAM", "role"] == "support" and parts.loc["SAM", "win_rate"] == 1.0
+
+
+# --------------------------------------------------------------------------- unassigned leads
+
+UNASSIGNED_DEALS = pd.DataFrame(
+    {
+        "deal_id": ["D1", "L1", "L2", "L3"],
+        "rep_id": pd.array(["R1", None, None, None], dtype="string"),
+        "stage": ["open", "open", "open", "lost"],
+        "created_date": [D("2026-09-01"), D("2026-09-10"), D("2026-03-01"), D("2026-09-01")],
+        "close_date": [pd.NaT, pd.NaT, pd.NaT, D("2026-09-20")],
+        "amount": [100.0, 200.0, 300.0, 50.0],
+        "lead_source": ["web", "web", "fair", "fair"],
+    }
+)
+
+
+def test_unassigned_open_leads_are_the_companys_pipeline_never_a_reps():
+    everyone = pd.Index(REPS["rep_id"])
+    company = m.pipeline(UNASSIGNED_DEALS, None, everyone, D("2026-09-30"), 30, unassigned=True)
+    assert sorted(company["deal_id"]) == ["D1", "L1", "L2"]
+    assert company.set_index("deal_id").loc[["L1", "L2"], "rep_id"].isna().all()
+    summary = m.pipeline_summary(company)
+    assert summary["unassigned"].sum() == 2 and summary["deals"].sum() == 3
+    assert summary.loc[("open", "181+"), "unassigned"] == 1
+    mine = m.pipeline(UNASSIGNED_DEALS, None, pd.Index(["R1"]), D("2026-09-30"), 30)
+    assert mine["deal_id"].tolist() == ["D1"]
+    assert m.pipeline_summary(mine)["unassigned"].sum() == 0
+
+
+def test_unassigned_leads_count_in_lead_source_conversion():
+    from salescoach.insights import InsightRules, lead_sources
+
+    table = lead_sources(UNASSIGNED_DEALS, InsightRules())
+    assert table.loc["web", ["leads", "unassigned"]].tolist() == [2, 1]
+    assert table.loc["fair", ["leads", "unassigned"]].tolist() == [2, 2]
+
+
+def test_funnel_and_results_take_a_blank_rep_in_their_stride():
+    deals = pd.concat([DEALS, UNASSIGNED_DEALS.assign(deal_id=lambda d: "U" + d["deal_id"])])
+    tables = {**TABLES, "deals": deals}
+    f = m.funnel(tables, Q3, pd.Index(REPS["rep_id"]), m.MonitoringSettings())
+    assert f.set_index("stage").loc["order", "count"] > 0
+    assert (
+        m.results_by(tables, "rep", Q3).loc["R1", "deals_won"]
+        == m.results_by(TABLES, "rep", Q3).loc["R1", "deals_won"]
+    )
+
+
+def test_pipeline_table_shows_unassigned_leads_for_the_company_only(tmp_path):
+    from salescoach.importer import validate_path
+    from salescoach.services import monitoring as service
+    from salescoach.workbook import Workbook, init_workbook
+
+    root, data = tmp_path / "wb", tmp_path / "data"
+    init_workbook(root, company="Leads")
+    data.mkdir()
+    REPS.to_csv(data / "reps.csv", index=False)
+    UNASSIGNED_DEALS.to_csv(data / "deals.csv", index=False)
+    wb = Workbook.open(root)
+    wb.save_import(validate_path(data), str(data), "tests")
+    company = service.pipeline(wb, "2026-Q3")
+    assert company["Deals"].astype(int).sum() == 3
+    assert company["Unassigned"].astype(int).sum() == 2
+    rep = service.pipeline(wb, "2026-Q3", "rep", "R1")
+    assert "Unassigned" not in rep and rep["Deals"].astype(int).sum() == 1
+    ctx = service.context(wb, "2026-Q3")
+    assert "2 of them are unassigned leads" in service.pipeline_coverage(ctx)
+    assert "unassigned" not in service.pipeline_coverage(
+        service.context(wb, "2026-Q3", "rep", "R1")
+    )

@@ -535,3 +535,44 @@ def test_leaderboard_and_budget_charts():
     fig = charts.budget_bars(spent, pd.Series({"Cash": 100.0, "Non-cash": 80.0}), "Budget", FMT)
     colours = [p.get_facecolor()[:3] for p in fig.axes[0].patches]
     assert colours[0] != colours[1]  # cash over its budget stands out
+
+
+def test_support_staff_who_sell_stand_as_sellers_on_their_own_sales():
+    """Pat (reps.role: support) closes deals of their own: ranked with sellers on them. Sam
+    (support) only assists: not ranked, as before."""
+    from salescoach.periods import Period
+
+    period = Period.parse("2026-Q3")
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["PAT", "SUE", "SAM"],
+            "name": ["Pat", "Sue", "Sam"],
+            "team": ["T1", "T1", "T1"],
+            "department": ["D1", "D1", "D1"],
+            "role": ["support", "seller", "support"],
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["D1", "D2", "D3", "D4", "D5"],
+            "rep_id": ["PAT", "PAT", "PAT", "SUE", "SUE"],
+            "support_rep_id": [None, None, None, "PAT", "SAM"],
+            "stage": ["won"] * 5,
+            "close_date": [pd.Timestamp("2026-07-10")] * 5,
+            "amount": [100.0] * 5,
+        }
+    )
+    history = pd.DataFrame(
+        {
+            "rep_id": ["PAT", "SUE", "SAM"],
+            "period": "2026-Q3",
+            "goal": 100.0,
+            "actual": [300.0, 200.0, 0.0],
+            "attainment": [3.0, 2.0, 0.0],
+            "projected_attainment": [3.0, 2.0, 0.0],
+        }
+    )
+    s = r.standings({"reps": reps, "deals": deals}, history, period, program())
+    assert s.loc["PAT", "role"] == "seller" and s.loc["PAT", "eligible"]
+    assert s.loc["SAM", "role"] == "support" and not s.loc["SAM", "eligible"]
+    assert s.loc["SAM", "ineligible"] == "support"

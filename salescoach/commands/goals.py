@@ -113,7 +113,11 @@ def set_(ctx, scope, scope_id, period, target, reason, because, metric, force) -
         wb, scope, scope_id, period, target, reason, author(), because, metric, force=force
     )
     f = Formatter.for_settings(wb.settings)
-    shown = f.number(target, 0 if float(target).is_integer() else 2)
+    shown = (
+        f.money(float(target), 0 if float(target).is_integer() else 2)
+        if metric == "revenue"
+        else f.number(target, 0 if float(target).is_integer() else 2)
+    )
     click.echo(
         _("Stored goal {key} = {target} (event {id}).", key=event.key, target=shown, id=event.id)
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salescoach import actuals, decisions, goals
+from salescoach import actuals, decisions, goals, roles
 from salescoach.attainment import GOAL_KIND, attainment_table, goal_key, goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
@@ -63,8 +63,10 @@ def suggestions(
 
 
 def support_note(wb: Workbook, lang: str | None = None) -> str | None:
-    """The sentence saying support staff were left out of seller goals, or None."""
-    n = len(goals.support_staff(wb.facts()["reps"]))
+    """The sentence saying support staff were left out of seller goals, or None (support staff
+    who also sell take a seller goal on their own sales)."""
+    facts = wb.facts()
+    n = len(roles.support_only(facts["reps"], facts))
     if not n:
         return None
     ngettext = plural_translator(lang or wb.settings.language)
@@ -99,7 +101,7 @@ def split(
     now = now[(now["period"] == str(p)) & (now["metric"] == metric)]
     inputs = None
     rows = []
-    for parent in goals.units_at(tables["reps"], parent_level, p):
+    for parent in goals.units_at(tables["reps"], parent_level, p, tables):
         pid = parent if parent_level != "company" else "company"
         found = now[(now["scope"] == parent_level) & (now["scope_id"] == pid)]
         if len(found):
@@ -152,8 +154,14 @@ def allocation(
 def gaps(wb: Workbook, period: str, metric: str = "revenue") -> pd.DataFrame:
     """Roll-up gaps of the goals in force: each group against the sum of its parts."""
     p = _period(wb, period)
+    facts = wb.facts()
     return goals.rollup_gaps(
-        in_force(wb), wb.facts()["reps"], str(p), metric, wb.settings.fiscal_year_start_month
+        in_force(wb),
+        facts["reps"],
+        str(p),
+        metric,
+        wb.settings.fiscal_year_start_month,
+        tables=facts,
     )
 
 
@@ -198,6 +206,7 @@ def _apply(
     reason = decisions.check_reason(reason, _("a goal needs a reason (why it is set or revised)"))
     reps, now = staff_and_now(wb, tables)
     fmt = Formatter.for_settings(wb.settings)
+    selling = roles.selling(tables if tables is not None else wb.facts())
     records = []
     for scope, scope_id, period, metric, target, because, basis in items:
         guard.require_who(wb, who, "goal.write", guard.Subject(scope, scope_id), reps)
@@ -213,6 +222,7 @@ def _apply(
             force=force,
             fiscal_start=wb.settings.fiscal_year_start_month,
             fmt=fmt,
+            selling=selling,
         )
         override = decisions.period_state(p, now) == decisions.CLOSED
         key, data = goals.goal_record(
@@ -295,7 +305,14 @@ def acknowledge(
     p = _period(wb, period)
     reps, _now = staff_and_now(wb, tables)
     guard.require_who(wb, who, "ack.write", guard.Subject.rep(rep_id), reps)
-    decisions.check_rep(reps, rep_id, p, seller=True, fmt=Formatter.for_settings(wb.settings))
+    decisions.check_rep(
+        reps,
+        rep_id,
+        p,
+        seller=True,
+        fmt=Formatter.for_settings(wb.settings),
+        selling=roles.selling(tables if tables is not None else wb.facts()),
+    )
     try:
         day = pd.Timestamp(discussed_on) if discussed_on else pd.Timestamp.now().normalize()
     except ValueError:
@@ -318,7 +335,8 @@ def acknowledgements(wb: Workbook, period: str) -> pd.DataFrame:
     person = guard.require_role(wb, "ack.read")
     with wb.store() as store:
         acks = store.current(goals.ACK_KIND)
-    status = goals.acknowledgement_status(wb.facts()["reps"], _period(wb, period), acks)
+    facts = wb.facts()
+    status = goals.acknowledgement_status(facts["reps"], _period(wb, period), acks, facts)
     return guard.visible(wb, person, status)
 
 

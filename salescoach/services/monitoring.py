@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from salescoach import actuals, charts, monitoring
+from salescoach import actuals, charts, monitoring, roles
 from salescoach.attainment import attainment_table, goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
-from salescoach.i18n import _, label, translator
+from salescoach.i18n import _, label, plural_translator, translator
 from salescoach.periods import Period
 from salescoach.services import access as guard
 from salescoach.services import period_of
@@ -353,8 +353,14 @@ def open_deals(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
     deals = ctx.tables.get("deals")
     if deals is None:
         return monitoring.not_assessed("deals")
+    # Leads no rep has taken are the company's pipeline, never a rep's, team's or department's.
     return monitoring.pipeline(
-        deals, ctx.tables.get("activities"), ctx.members, ctx.as_of, ctx.config.stale_deal_days
+        deals,
+        ctx.tables.get("activities"),
+        ctx.members,
+        ctx.as_of,
+        ctx.config.stale_deal_days,
+        unassigned=ctx.scope == "company",
     )
 
 
@@ -382,6 +388,8 @@ def pipeline_table(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
             _("Stale"): summary["stale"].map(ctx.fmt.number),
         }
     )
+    if ctx.scope == "company":
+        out[_("Unassigned")] = summary["unassigned"].map(ctx.fmt.number)
     return out
 
 
@@ -393,7 +401,7 @@ def pipeline_coverage(ctx: Context) -> str | monitoring.NotAssessed:
     _ = translator(ctx.lang)
     need = remaining_goal(ctx)
     cover = monitoring.coverage(float(deals["amount"].sum()) if "amount" in deals else np.nan, need)
-    return _(
+    text = _(
         "Open pipeline {amount} covers {coverage} times the remaining goal ({remaining}); "
         "{stale} open deals are stale (no activity in {days} days).",
         amount=ctx.fmt.money(deals["amount"].sum() if "amount" in deals else np.nan),
@@ -402,6 +410,16 @@ def pipeline_coverage(ctx: Context) -> str | monitoring.NotAssessed:
         stale=ctx.fmt.number(deals["stale"].sum()),
         days=ctx.config.stale_deal_days,
     )
+    waiting = int(deals["rep_id"].isna().sum())
+    if waiting:
+        ngettext = plural_translator(ctx.lang)
+        text += " " + ngettext(
+            "{n} of them is an unassigned lead: no rep has taken it yet.",
+            "{n} of them are unassigned leads: no rep has taken them yet.",
+            waiting,
+            n=ctx.fmt.number(waiting),
+        )
+    return text
 
 
 def activity(
@@ -497,6 +515,7 @@ def scorecard_frame(ctx: Context) -> pd.DataFrame:
         activity_rate,
         feedback,
         None if isinstance(supp, monitoring.NotAssessed) else supp,
+        roles.main_role(tables["reps"], tables),
     )
     parts["score"] = monitoring.scorecard(parts, ctx.config.scorecard_weights, parts["role"])
     return parts.reindex(ctx.members)

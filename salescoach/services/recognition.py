@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from salescoach import actuals, decisions, recognition
+from salescoach import actuals, decisions, recognition, roles
 from salescoach.attainment import goals_in_force
 from salescoach.errors import InputError
 from salescoach.fmt import Formatter
@@ -136,13 +136,12 @@ def inputs(wb: Workbook, period, lang: str | None = None) -> Inputs:
 
 
 def seller_revenue(tables, period: Period, program: ProgramSettings) -> pd.DataFrame:
-    """Revenue of each seller on staff at the period's end (support staff are not paid on
-    sales), per period: the period and the `trailing_periods` before it. Empty without
+    """Revenue of each seller on staff at the period's end (support staff who sell nothing are
+    not paid on sales), per period: the period and the `trailing_periods` before it. Empty without
     revenue in the data or without any "auto" amount to derive."""
     if not program.auto:
         return pd.DataFrame()
-    reps = tables["reps"]
-    sellers = reps[reps["role"].fillna("seller").ne("support")] if "role" in reps else reps
+    sellers = roles.sellers(tables["reps"], tables)
     if "end_date" in sellers:
         sellers = sellers[~(sellers["end_date"] < period.start)]
     periods = [period.shift(-back) for back in range(program.trailing_periods, -1, -1)]
@@ -354,7 +353,14 @@ def grant(
     p = _period(wb, period)
     reps, now = staff_and_now(wb, tables)
     guard.require_who(wb, who, "award.write", guard.Subject.rep(rep_id), reps)
-    decisions.check_rep(reps, rep_id, p, seller=True, fmt=Formatter.for_settings(wb.settings))
+    decisions.check_rep(
+        reps,
+        rep_id,
+        p,
+        seller=True,
+        fmt=Formatter.for_settings(wb.settings),
+        selling=roles.selling(tables if tables is not None else wb.facts()),
+    )
     data = {
         "rep_id": rep_id,
         "period": str(p),

@@ -135,6 +135,7 @@ def lead_sources(workbook, period="") -> pd.DataFrame | str:
             _("Won"): [f.number(v) for v in table["won"]],
             _("Conversion"): [f.pct(v) for v in table["conversion"]],
             _("Revenue per lead"): [f.money(v) for v in table["revenue_per_lead"]],
+            _("Unassigned"): [f.number(v) for v in table["unassigned"]],
         },
         index=table.index.astype(str),
     )
