@@ -1,0 +1,177 @@
+"""Time and peak memory of each step of the cycle as the data grows (issue 23).
+
+Per scale (1 = about 60 reps and 150k order lines, 7 = about 450 reps and 1M, 70 = about
+4,500 reps and 10M), in a fresh temporary workbook, each step runs in its own process so its
+peak resident memory (`wait4`'s ru_maxrss) is its own:
+
+    demo       salescoach demo --no-packs --scale X (builds the sample and imports it)
+    import     salescoach import of the same folder again (a full re-import)
+    append     salescoach import --append of the same folder (every row already imported)
+    metrics    load the facts and compute monitoring.rep_results for every rep, whole history
+    diagnose   salescoach diagnose (last complete quarter)
+    goals      salescoach goals suggest --period 2026-Q4
+    awards     salescoach awards propose --period 2026-Q3 --dry-run
+
+The load average (1 min) is printed beside each figure: on a shared machine it says how much
+of the time was waiting for a core. With two scales the growth ratio from the smallest to the
+largest is printed, and `--extrapolate 70` prints the figures a power law through those two
+points gives at scale 70, marked as extrapolated. Figures only; nothing is asserted.
+
+    .venv/bin/python benchmarks/scale_bench.py [--scales 1,7] [--extrapolate 70] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+METRICS = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from salescoach import monitoring
+from salescoach.workbook import Workbook
+facts = Workbook.open(sys.argv[1]).facts()
+tables = facts.all()
+t1 = time.perf_counter()
+orders = tables["orders"]
+sums = monitoring.rep_results(tables, orders["order_date"].min(), orders["order_date"].max())
+t2 = time.perf_counter()
+print(json.dumps({"load_s": t1 - t0, "compute_s": t2 - t1, "reps": len(sums)}))
+"""
+
+
+def steps(wb: Path, scale: float) -> list[tuple[str, list[str]]]:
+    cli = [str(BIN / "salescoach"), "--workbook", str(wb)]
+    sample = str(wb / "salescoach-data" / "sample")
+    return [
+        ("demo", [*cli, "demo", "--no-packs", "--scale", str(scale)]),
+        ("import", [*cli, "import", sample]),
+        ("append", [*cli, "import", "--append", sample]),
+        ("metrics", [sys.executable, "-c", METRICS, str(wb)]),
+        ("diagnose", [*cli, "diagnose"]),
+        ("goals", [*cli, "goals", "suggest", "--period", "2026-Q4"]),
+        ("awards", [*cli, "awards", "propose", "--period", "2026-Q3", "--dry-run"]),
+    ]
+
+
+def run_child(argv: list[str]) -> dict:
+    """Wall seconds, peak RSS (MB) and exit code of one step, reaped with wait4: its own
+    rusage (RUSAGE_CHILDREN would be the maximum over every step so far)."""
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {
+            "seconds": seconds,
+            "peak_mb": usage.ru_maxrss / 1024,
+            "rc": proc.returncode,
+            "load": (load + os.getloadavg()[0]) / 2,
+            "out": out.read()[-3000:],
+            "err": err.read()[-3000:],
+        }
+
+
+def bench_scale(scale: float, only: set[str] | None, keep: Path | None) -> dict[str, dict]:
+    results = {}
+    with tempfile.TemporaryDirectory(prefix=f"scale{scale:g}-", dir=keep) as tmp:
+        wb = Path(tmp) / "wb"
+        for name, argv in steps(wb, scale):
+            if only and name not in only and name != "demo":
+                continue
+            r = run_child(argv)
+            if name == "metrics" and r["rc"] == 0:
+                r.update(json.loads(r["out"].strip().splitlines()[-1]))
+            results[name] = r
+            extra = ""
+            if "compute_s" in r:
+                extra = f"  (load {r['load_s']:.1f} s, compute {r['compute_s']:.2f} s)"
+            flag = "" if r["rc"] == 0 else f"  FAILED rc={r['rc']}: {r['err'].strip()[-300:]}"
+            print(
+                f"  scale {scale:g} {name:<9} {r['seconds']:8.1f} s {r['peak_mb']:8.0f} MB"
+                f"   load avg {r['load']:.1f}{extra}{flag}",
+                flush=True,
+            )
+    return results
+
+
+def table(results: dict[float, dict[str, dict]], extrapolate: float | None) -> str:
+    scales = sorted(results)
+    lo, hi = scales[0], scales[-1]
+    lines = [
+        f"{'step':<9} {'scale':>6} {'seconds':>9} {'peak MB':>9} {'load':>6}"
+        f" {'growth s':>9} {'growth MB':>10}"
+    ]
+    names = list(results[lo])
+    for name in names:
+        for s in scales:
+            r = results[s].get(name)
+            if r is None:
+                continue
+            growth = ""
+            if s == hi and hi != lo and name in results[lo]:
+                base = results[lo][name]
+                growth = (
+                    f" {r['seconds'] / base['seconds']:>8.1f}x"
+                    f" {r['peak_mb'] / base['peak_mb']:>9.1f}x"
+                )
+            lines.append(
+                f"{name:<9} {s:>6g} {r['seconds']:>9.1f} {r['peak_mb']:>9.0f}"
+                f" {r['load']:>6.1f}{growth}"
+            )
+        if extrapolate and hi != lo and name in results[lo] and name in results[hi]:
+            a, b = results[lo][name], results[hi][name]
+            span = math.log(hi / lo)
+            k_s = math.log(b["seconds"] / a["seconds"]) / span
+            k_m = math.log(b["peak_mb"] / a["peak_mb"]) / span
+            f = extrapolate / hi
+            lines.append(
+                f"{name:<9} {extrapolate:>6g} {b['seconds'] * f**k_s:>9.0f}"
+                f" {b['peak_mb'] * f**k_m:>9.0f} {'':>6}"
+                f"  EXTRAPOLATED (power law: time ~ scale^{k_s:.2f}, memory ~ scale^{k_m:.2f})"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,7", help="Comma-separated scales (default 1,7).")
+    parser.add_argument(
+        "--extrapolate", type=float, default=None, help="Extrapolate to this scale (e.g. 70)."
+    )
+    parser.add_argument("--only", default="", help="Comma-separated steps (demo always runs).")
+    parser.add_argument("--json", type=Path, default=None, help="Write the figures here too.")
+    parser.add_argument("--tmp", type=Path, default=None, help="Where the workbooks go.")
+    args = parser.parse_args()
+    only = {s for s in args.only.split(",") if s} or None
+    results = {}
+    for scale in (float(s) for s in args.scales.split(",")):
+        print(f"scale {scale:g}:", flush=True)
+        results[scale] = bench_scale(scale, only, args.tmp)
+    print()
+    print(table(results, args.extrapolate))
+    if args.json:
+        slim = {
+            str(s): {
+                n: {k: v for k, v in r.items() if k not in ("out", "err")} for n, r in rs.items()
+            }
+            for s, rs in results.items()
+        }
+        args.json.write_text(json.dumps(slim, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
