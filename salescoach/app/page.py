@@ -39,9 +39,26 @@ class Page:
             layout=widgets.Layout(display="none"),
         )
         self.busy.add_class("sc-busy")
-        self.body = widgets.VBox(self.build())
+        # The page's own widgets are built when it is first drawn (its tab opened), so the
+        # first view of the app sends the browser one page, not seven.
+        self.body = widgets.VBox()
         self.widget = widgets.VBox([self.heading, self.busy, self.notice.widget, self.body])
         self.widget.add_class(f"sc-page-{self.key}")
+        self.forms: list[Form] = []
+        self.statuses: list[Notice] = []
+        self.built = False
+        self._drawn_for = None
+        self.stale = True
+        self.refreshes = 0
+        self.last_refresh_s = 0.0
+        self.last_error = ""
+
+    def ensure_built(self) -> None:
+        """Build the page's widgets once."""
+        if self.built:
+            return
+        self.built = True
+        self.body.children = self.build()
         # Every form of the page: its "Saved" shows before the redraw, and it is cleared when
         # the period or scope changes (a status line speaks of the view it was written in).
         self.forms = [v for v in vars(self).values() if isinstance(v, Form)]
@@ -49,12 +66,14 @@ class Page:
             v for v in vars(self).values() if isinstance(v, Notice) and v is not self.notice
         ]
         for form in self.forms:
-            form.hold = context.held
-        self._drawn_for = None
-        self.stale = True
-        self.refreshes = 0
-        self.last_refresh_s = 0.0
-        self.last_error = ""
+            form.hold = self.context.held
+
+    def __getattr__(self, name: str):
+        # A widget of a page not drawn yet (a test, a notebook reaching in): build it first.
+        if name.startswith("_") or self.__dict__.get("built", True):
+            raise AttributeError(name)
+        self.ensure_built()
+        return getattr(self, name)
 
     def label(self) -> str:
         """The page's name in the navigation, in the workbook's language."""
@@ -71,6 +90,7 @@ class Page:
         context = context or self.context
         started = time.perf_counter()
         self.busy.layout.display = None
+        self.ensure_built()
         self.notice.clear()
         self.last_error = ""
         view = (context.period, context.scope, context.scope_id)
