@@ -763,7 +763,8 @@ def _check_references(
     notes = []
     frame = work.frame
     refs = [(c.name, c.references) for c in work.spec.columns if c.references and c.name in frame]
-    if work.spec.name == "targets" and "reps" in stored:
+    # An export without scope_id has only company targets to check (others are rejected for it).
+    if work.spec.name == "targets" and "reps" in stored and "scope_id" in frame:
         reps = stored["reps"]
         for scope, col in (("rep", "rep_id"), ("team", "team"), ("department", "department")):
             rows = frame["scope"] == scope

@@ -219,6 +219,8 @@ class _Source:
 def _rep_positions(rep_ids: pd.Series, roster: pd.Index) -> np.ndarray:
     """Each row's position in the roster (-1: not on it); one hash pass over the distinct ids."""
     codes, uniques = pd.factorize(rep_ids)
+    if len(uniques) == 0:  # no row names a rep (open leads nobody has taken)
+        return np.full(len(codes), -1)
     position = roster.get_indexer(uniques)
     return np.where(codes >= 0, position[np.where(codes >= 0, codes, 0)], -1)
 
@@ -886,6 +888,7 @@ def process_by_rep(
     if "orders" in gaps:
         return out
     outcomes = outcomes_of(tables, period, config.on_time_grace_days)
+    out["orders"] = 0.0  # a rep without orders in the period took none; shares stay unknown
     due = done = None
     if "follow_up_rate" not in gaps:
         due, done = _followed_up(tables, period, config, as_of)
