@@ -474,7 +474,7 @@ def trend_figure(wb: Workbook | str | Path, rep_id: str, period: str | None = No
     peers = trend[trend["rep_id"].isin(_peer_group(figures, row)["rep_id"])]
     mine = trend[trend["rep_id"] == rep_id].drop(columns="rep_id")
     labels = list(mine.columns)
-    fig, ax = plt.subplots(figsize=(7, 2.6), dpi=90)
+    fig, ax = plt.subplots(figsize=(7, 2.1), dpi=90)
     colour = wb.settings["branding"]["primary_colour"]
     ax.bar(
         labels,
@@ -1081,7 +1081,7 @@ def group_cover(
         "company": _("Company review: {name}", name=wb.settings.company_name),
     }[scope]
     where = flags["department"].iloc[0] if scope == "team" and len(flags) else ""
-    subtitle = separated([w for w in (str(where), f.period(p)) if w])
+    subtitle = " · ".join(w for w in (str(where), f.period(p)) if w)
     below = int(flags["below_goal"].sum())
     if pd.notna(goal) and goal > 0:
         headline = _(
@@ -1333,17 +1333,25 @@ def show(title: str, content: Any) -> None:
     Text is escaped and shown as HTML, never passed through Markdown: names and comments come
     from data files, and Markdown would let `<script>` in a rep's name through as markup.
     """
-    from IPython.display import HTML, Image, display
+    import base64
 
-    display(HTML(f"<h2>{html.escape(title)}</h2>"))
+    from IPython.display import HTML, display
+
+    # Heading and body in one output, so print keeps them together and a long table may
+    # still run on to the next page (a heading alone at a page's foot is what breaks avoid).
     if hasattr(content, "savefig"):
         buffer = io.BytesIO()
         content.savefig(buffer, format="png", dpi=110)
-        display(Image(data=buffer.getvalue(), format="png"))
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        body = f'<img src="data:image/png;base64,{data}" alt="{html.escape(title)}">'
     elif content is None or isinstance(content, (str, list, tuple, pd.DataFrame)):
-        display(HTML(_body_html(content)))
+        body = _body_html(content)
     else:
+        display(HTML(f"<h2>{html.escape(title)}</h2>"))
         display(content)
+        return
+    kind = "sc-section sc-figure" if hasattr(content, "savefig") else "sc-section"
+    display(HTML(f'<section class="{kind}"><h2>{html.escape(title)}</h2>{body}</section>'))
 
 
 def show_columns(*sections: tuple[str, Any]) -> None:
