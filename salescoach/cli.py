@@ -153,26 +153,52 @@ def _run_validation(path: Path, existing) -> ImportResult:
         return validate_path(path, existing=existing, progress=step)
 
 
-def _import(wb: Workbook, path: Path, who: str) -> tuple[ImportResult, Path]:
+def _import(wb: Workbook, path: Path, who: str, append: bool = False) -> tuple[ImportResult, Path]:
     existing = wb.facts().all()
     result = _run_validation(path, existing)
-    snapshot = wb.save_import(result, str(path), who) if result.usable else None
+    del existing
+    snapshot = wb.save_import(result, str(path), who, append=append) if result.usable else None
     return result, snapshot
+
+
+def _print_appended(snapshot: Path) -> None:
+    from salescoach.workbook import Facts
+
+    counts = Facts(snapshot).manifest().get("appended") or []
+    n = Formatter.for_active_language().number
+    for c in counts:
+        click.echo(
+            _(
+                "{table}: {appended} added, {updated} updated, {unchanged} already imported",
+                table=c["table"],
+                appended=n(c["appended"]),
+                updated=n(c["updated"]),
+                unchanged=n(c["unchanged"]),
+            )
+        )
 
 
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--append",
+    is_flag=True,
+    help="Add PATH's rows to the stored tables by key: new rows are added, changed ones "
+    "updated, identical ones left alone (importing the same file twice changes nothing).",
+)
 @click.pass_context
 @user_errors
-def import_(ctx: click.Context, path: Path) -> None:
+def import_(ctx: click.Context, path: Path, append: bool) -> None:
     """Import PATH: a data folder in the contract's layout, or a mapping YAML.
 
     Good rows are stored; every bad row goes to a rejects file with its file, row, column,
     value and reason. Exits non-zero only when the mapping is wrong or nothing usable remains.
     """
     wb = workbook_from(ctx)
-    result, snapshot = _import(wb, path, author())
+    result, snapshot = _import(wb, path, author(), append=append)
     _print_counts(result)
+    if append and snapshot is not None:
+        _print_appended(snapshot)
     _print_rejects(result)
     if snapshot is None:
         raise click.ClickException(

@@ -5,9 +5,10 @@
     DIR/reports/                 rendered packs
     DIR/notebooks/               the cycle and review notebooks, the workbook's to change
 
-Each import writes a new snapshot of Parquet files, one per table, and then points `CURRENT`
-at it, so a reader never sees a half-written import and loading a million order lines is a
-Parquet read, not a CSV parse.
+Each import writes a new snapshot of Parquet files (fact tables split by month, see
+`partitions`), and then points `CURRENT` at it, so a reader never sees a half-written import
+and loading a million order lines is a Parquet read, not a CSV parse. An appended import
+(`import --append`) writes only the months it changes and hard-links the rest.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salescoach import contract
+from salescoach import contract, partitions
 from salescoach.capabilities import Capabilities
 from salescoach.exporting import write_csv
 from salescoach.i18n import _
@@ -110,7 +111,7 @@ class Facts:
     def tables(self) -> list[str]:
         if self.folder is None:
             return []
-        return [t for t in contract.TABLE_ORDER if (self.folder / f"{t}.parquet").exists()]
+        return [t for t in contract.TABLE_ORDER if partitions.exists(self.folder, t)]
 
     def has(self, name: str) -> bool:
         return name in self.tables
@@ -122,9 +123,7 @@ class Facts:
                 return None
             # Conformed: an export's absent optional columns read as all missing, never a
             # KeyError; `capabilities()` says which of them hold values.
-            self._cache[name] = contract.conform(
-                name, pd.read_parquet(self.folder / f"{name}.parquet")
-            )
+            self._cache[name] = contract.conform(name, partitions.read(self.folder, name))
         return self._cache[name]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -203,19 +202,45 @@ class Workbook:
 
         return Store.for_workbook(self.data_dir, self.settings["store"]["url"] or None)
 
-    def save_import(self, result: ImportResult, source: str, who: str) -> Path:
-        """Write the imported tables as a new snapshot; tables not imported carry over."""
+    def save_import(
+        self, result: ImportResult, source: str, who: str, append: bool = False
+    ) -> Path:
+        """Write the imported tables as a new snapshot; tables not imported carry over.
+
+        With `append`, an imported table is merged into the stored one by key (see
+        `partitions.merge`) and only the months it changes are written; the manifest's
+        `appended` says, per table, how many rows were added, updated or already there."""
         self.facts_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         tmp = self.facts_dir / f".tmp-{stamp}"
         tmp.mkdir()
         previous = self.current_snapshot()
         imported = {c.table for c in result.counts}
+        written: dict[str, pd.DataFrame] = {}
+        appended = []
         for name, frame in result.tables.items():
-            if name in imported:
-                frame.to_parquet(tmp / f"{name}.parquet", index=False)
-            elif previous is not None and (previous / f"{name}.parquet").exists():
-                shutil.copy2(previous / f"{name}.parquet", tmp / f"{name}.parquet")
+            if name not in imported:
+                if previous is not None and partitions.exists(previous, name):
+                    partitions.carry_over(previous, tmp, name)
+                continue
+            old = (
+                partitions.read(previous, name, keep_row=True)
+                if append and previous is not None
+                else None
+            )
+            if old is None:
+                partitions.write(tmp, name, frame)
+                written[name] = frame
+                continue
+            if partitions.ROW not in old:  # a snapshot from before tables were split by month
+                old[partitions.ROW] = range(len(old))
+                linked_from = None
+            else:
+                linked_from = previous
+            merged, count, touched = partitions.merge(name, old, frame)
+            partitions.write(tmp, name, merged, linked_from, touched if linked_from else None)
+            written[name] = merged.drop(columns=partitions.ROW)
+            appended.append(count.__dict__)
         write_csv(result.rejects, tmp / "rejects.csv")
         manifest = {
             "imported_at": datetime.now(UTC).isoformat(),
@@ -224,8 +249,10 @@ class Workbook:
             "counts": [c.__dict__ for c in result.counts],
             "carried_over": sorted(set(result.tables) - imported),
             "notes": list(result.notes),
-            "capabilities": sorted(self._capabilities_of(result, imported, tmp).present),
+            "capabilities": sorted(self._capabilities_of(written, tmp).present),
         }
+        if append:
+            manifest["appended"] = appended
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
         )
@@ -238,12 +265,12 @@ class Workbook:
         return final
 
     @staticmethod
-    def _capabilities_of(result: ImportResult, imported: set, folder: Path) -> Capabilities:
-        """Of the snapshot being written: imported tables from memory, carried-over ones read."""
-        tables = {n: f for n, f in result.tables.items() if n in imported}
+    def _capabilities_of(written: dict[str, pd.DataFrame], folder: Path) -> Capabilities:
+        """Of the snapshot being written: written tables from memory, carried-over ones read."""
+        tables = dict(written)
         for name in contract.TABLE_ORDER:
-            if name not in tables and (folder / f"{name}.parquet").exists():
-                tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+            if name not in tables and partitions.exists(folder, name):
+                tables[name] = partitions.read(folder, name)
         return Capabilities.from_tables(tables)
 
     def _prune(self, keep: Path) -> None:
