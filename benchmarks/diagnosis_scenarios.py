@@ -448,11 +448,12 @@ def load(path: str | None):
     return module
 
 
-def run(module, s: Scenario):
+def run(module, s: Scenario, overrides: dict | None = None):
     from salescoach.fmt import Formatter
 
     kwargs = {"today": TODAY} if "today" in module.diagnose.__code__.co_varnames else {}
-    return module.diagnose(s.tables, *PERIOD, s.attainment, {}, Formatter(), **kwargs)
+    cfg = dict(overrides or {})
+    return module.diagnose(s.tables, *PERIOD, s.attainment, cfg, Formatter(), **kwargs)
 
 
 def score(s: Scenario, result) -> dict:
@@ -531,13 +532,15 @@ def main(argv=None) -> None:
     ap.add_argument("n", nargs="?", type=int, default=50)
     ap.add_argument("--old", help="a diagnosis.py to compare (e.g. from git show HEAD~:...)")
     ap.add_argument("--seed", type=int, default=2000)
+    ap.add_argument("--set", action="append", default=[], help="a [diagnosis] setting, key=value")
     args = ap.parse_args(argv)
+    overrides = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
     module = load(args.old)
     scores, t0 = [], time.time()
     for i in range(args.n):
         s = generate(args.seed + i)
         try:
-            result = run(module, s)
+            result = run(module, s, overrides)
         except Exception as exc:  # noqa: BLE001 - a crash is scored as missing everything
             print(f"seed {s.seed}: {type(exc).__name__}: {str(exc)[:100]}")
             result = None
