@@ -8,6 +8,8 @@ peak resident memory (`wait4`'s ru_maxrss) is its own:
     import     salescoach import of the same folder again (a full re-import)
     append     salescoach import --append of the same folder (every row already imported)
     metrics    load the facts and compute monitoring.rep_results for every rep, whole history
+    rev-pandas revenue and units per rep, whole history: orders loaded, summed in pandas
+    rev-duckdb the same figures summed by DuckDB over the orders' month files
     diagnose   salescoach diagnose (last complete quarter)
     goals      salescoach goals suggest --period 2026-Q4
     awards     salescoach awards propose --period 2026-Q3 --dry-run
@@ -49,6 +51,29 @@ print(json.dumps({"load_s": t1 - t0, "compute_s": t2 - t1, "reps": len(sums)}))
 """
 
 
+# Revenue and units per rep over the whole history, the two ways: pandas loads the orders and
+# sums them; DuckDB sums the month files and returns one row per rep.
+REVENUE = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import pandas as pd
+from salescoach import monitoring
+from salescoach.facts_query import rep_order_sums
+from salescoach.workbook import Workbook
+facts = Workbook.open(sys.argv[1]).facts()
+roster = pd.Index(facts["reps"]["rep_id"], name="rep_id")
+start, end = pd.Timestamp("2000-01-01"), pd.Timestamp("2100-01-01")
+t1 = time.perf_counter()
+if sys.argv[2] == "duckdb":
+    sums = rep_order_sums(facts.folder, roster, start, end)
+else:
+    tables = {"reps": facts["reps"], "orders": facts["orders"]}
+    sums = monitoring.rep_results(tables, start, end)[["revenue", "units"]]
+t2 = time.perf_counter()
+print(json.dumps({"load_s": t1 - t0, "compute_s": t2 - t1, "reps": len(sums)}))
+"""
+
+
 def steps(wb: Path, scale: float) -> list[tuple[str, list[str]]]:
     cli = [str(BIN / "salescoach"), "--workbook", str(wb)]
     sample = str(wb / "salescoach-data" / "sample")
@@ -57,6 +82,8 @@ def steps(wb: Path, scale: float) -> list[tuple[str, list[str]]]:
         ("import", [*cli, "import", sample]),
         ("append", [*cli, "import", "--append", sample]),
         ("metrics", [sys.executable, "-c", METRICS, str(wb)]),
+        ("rev-pandas", [sys.executable, "-c", REVENUE, str(wb), "pandas"]),
+        ("rev-duckdb", [sys.executable, "-c", REVENUE, str(wb), "duckdb"]),
         ("diagnose", [*cli, "diagnose"]),
         ("goals", [*cli, "goals", "suggest", "--period", "2026-Q4"]),
         ("awards", [*cli, "awards", "propose", "--period", "2026-Q3", "--dry-run"]),
@@ -93,7 +120,7 @@ def bench_scale(scale: float, only: set[str] | None, keep: Path | None) -> dict[
             if only and name not in only and name != "demo":
                 continue
             r = run_child(argv)
-            if name == "metrics" and r["rc"] == 0:
+            if name in ("metrics", "rev-pandas", "rev-duckdb") and r["rc"] == 0:
                 r.update(json.loads(r["out"].strip().splitlines()[-1]))
             results[name] = r
             extra = ""
@@ -101,7 +128,7 @@ def bench_scale(scale: float, only: set[str] | None, keep: Path | None) -> dict[
                 extra = f"  (load {r['load_s']:.1f} s, compute {r['compute_s']:.2f} s)"
             flag = "" if r["rc"] == 0 else f"  FAILED rc={r['rc']}: {r['err'].strip()[-300:]}"
             print(
-                f"  scale {scale:g} {name:<9} {r['seconds']:8.1f} s {r['peak_mb']:8.0f} MB"
+                f"  scale {scale:g} {name:<10} {r['seconds']:8.1f} s {r['peak_mb']:8.0f} MB"
                 f"   load avg {r['load']:.1f}{extra}{flag}",
                 flush=True,
             )
@@ -112,7 +139,7 @@ def table(results: dict[float, dict[str, dict]], extrapolate: float | None) -> s
     scales = sorted(results)
     lo, hi = scales[0], scales[-1]
     lines = [
-        f"{'step':<9} {'scale':>6} {'seconds':>9} {'peak MB':>9} {'load':>6}"
+        f"{'step':<10} {'scale':>6} {'seconds':>9} {'peak MB':>9} {'load':>6}"
         f" {'growth s':>9} {'growth MB':>10}"
     ]
     names = list(results[lo])
@@ -129,7 +156,7 @@ def table(results: dict[float, dict[str, dict]], extrapolate: float | None) -> s
                     f" {r['peak_mb'] / base['peak_mb']:>9.1f}x"
                 )
             lines.append(
-                f"{name:<9} {s:>6g} {r['seconds']:>9.1f} {r['peak_mb']:>9.0f}"
+                f"{name:<10} {s:>6g} {r['seconds']:>9.1f} {r['peak_mb']:>9.0f}"
                 f" {r['load']:>6.1f}{growth}"
             )
         if extrapolate and hi != lo and name in results[lo] and name in results[hi]:
@@ -139,9 +166,19 @@ def table(results: dict[float, dict[str, dict]], extrapolate: float | None) -> s
             k_m = math.log(b["peak_mb"] / a["peak_mb"]) / span
             f = extrapolate / hi
             lines.append(
-                f"{name:<9} {extrapolate:>6g} {b['seconds'] * f**k_s:>9.0f}"
+                f"{name:<10} {extrapolate:>6g} {b['seconds'] * f**k_s:>9.0f}"
                 f" {b['peak_mb'] * f**k_m:>9.0f} {'':>6}"
                 f"  EXTRAPOLATED (power law: time ~ scale^{k_s:.2f}, memory ~ scale^{k_m:.2f})"
+            )
+
+            # A fixed start-up cost flattens the power law; a straight line through the two
+            # points charges every added scale unit what the last ones cost.
+            def line(key: str, a=a, b=b) -> float:
+                return b[key] + (b[key] - a[key]) / (hi - lo) * (extrapolate - hi)
+
+            lines.append(
+                f"{name:<10} {extrapolate:>6g} {line('seconds'):>9.0f} {line('peak_mb'):>9.0f}"
+                f" {'':>6}  EXTRAPOLATED (straight line through the two scales)"
             )
     return "\n".join(lines)
 
