@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from salescoach.capabilities import holds
 from salescoach.contract import METRICS
 from salescoach.periods import Period
 
@@ -52,17 +53,18 @@ def events(tables: Mapping[str, pd.DataFrame], metric: str) -> pd.DataFrame:
                 value = lines["quantity"]
             else:
                 # Imported orders always carry amount; frames built by hand may have only prices.
-                value = (
-                    lines["amount"]
-                    if "amount" in lines
-                    else lines["quantity"] * lines["unit_price"]
-                )
+                if not holds(lines, "amount"):
+                    value = lines["quantity"] * lines["unit_price"]
+                elif "unit_price" in lines:
+                    value = lines["amount"].fillna(lines["quantity"] * lines["unit_price"])
+                else:
+                    value = lines["amount"]
             return pd.DataFrame(
                 {"rep_id": lines["rep_id"], "date": lines["order_date"], "value": value}
             )
         if metric == "units":
             raise MissingData("units need an orders table")
-        if deals is None or "amount" not in deals:
+        if not holds(deals, "amount"):
             raise MissingData("revenue needs orders, or deals with amounts")
         won = _won_deals(deals)
         return pd.DataFrame(
@@ -75,12 +77,12 @@ def events(tables: Mapping[str, pd.DataFrame], metric: str) -> pd.DataFrame:
         return pd.DataFrame({"rep_id": won["rep_id"], "date": won["close_date"], "value": 1.0})
     # new_customers
     source = None
-    if orders is not None and "customer_id" in orders:
+    if holds(orders, "customer_id"):
         lines = _booked_orders(orders)
         source = lines[["customer_id", "rep_id", "order_date"]].rename(
             columns={"order_date": "date"}
         )
-    elif deals is not None and "customer_id" in deals:
+    elif holds(deals, "customer_id"):
         won = _won_deals(deals)
         source = won[["customer_id", "rep_id", "close_date"]].rename(columns={"close_date": "date"})
     if source is None:

@@ -28,6 +28,12 @@ from salescoach import contract
 from salescoach.i18n import N_, separated, translator
 
 
+def holds(frame: pd.DataFrame | None, column: str) -> bool:
+    """The frame has that column with at least one value (a conformed table has every contract
+    column, so `column in frame` says nothing about the data)."""
+    return frame is not None and column in frame and bool(frame[column].notna().any())
+
+
 def parse_need(need: str) -> tuple[str, str | None, str | None]:
     """'service.kind=complaint' -> ('service', 'kind', 'complaint')."""
     table, _, rest = need.partition(".")

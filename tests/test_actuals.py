@@ -83,3 +83,41 @@ def test_last_day_is_the_newest_order_or_close_date():
     assert actuals.last_day({"orders": ORDERS, "deals": DEALS}) == pd.Timestamp("2026-10-01")
     assert actuals.last_day({"orders": ORDERS}) == pd.Timestamp("2026-09-30")
     assert actuals.last_day({"reps": REPS}) is None
+
+
+def test_conformed_tables_read_missing_columns_as_unknown():
+    """A conformed table has every contract column; an all-missing one is no data, not zero."""
+    from salescoach import contract
+    from salescoach.actuals import MissingData, events
+
+    deals = contract.conform(
+        "deals",
+        pd.DataFrame(
+            {
+                "deal_id": ["D1", "D2"],
+                "rep_id": ["R1", "R2"],
+                "stage": ["won", "won"],
+                "close_date": pd.to_datetime(["2026-01-05", "2026-02-01"]),
+                "customer_id": ["C1", "C2"],
+            }
+        ),
+    )
+    with pytest.raises(MissingData):
+        events({"deals": deals}, "revenue")
+    orders = contract.conform(
+        "orders",
+        pd.DataFrame(
+            {
+                "order_id": ["O1"],
+                "rep_id": ["R1"],
+                "product_id": ["P1"],
+                "order_date": pd.to_datetime(["2026-01-03"]),
+                "quantity": [2.0],
+                "unit_price": [5.0],
+            }
+        ),
+    )
+    assert events({"orders": orders}, "revenue")["value"].tolist() == [10.0]
+    # Orders without customers: new customers come from the won deals that name them.
+    first = events({"orders": orders, "deals": deals}, "new_customers")
+    assert sorted(first["rep_id"]) == ["R1", "R2"]
