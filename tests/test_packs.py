@@ -227,3 +227,43 @@ def test_every_pack_kind_renders_and_passes_the_privacy_check(small_workbook):
     assert "http" not in index.replace("http-equiv", "")
     for path in result.paths:
         assert str(path.relative_to(result.index.parent)) in index
+
+
+@pytest.fixture(scope="module")
+def orders_only_workbook(tmp_path_factory, small_workbook):
+    """The small sample with only its reps and orders: no deals, goals, training or service."""
+    import shutil
+
+    from salescoach.importer import validate_path
+    from salescoach.workbook import Workbook, init_workbook
+
+    root = tmp_path_factory.mktemp("orders-only")
+    init_workbook(root, company="Orders only")
+    folder = root / "salescoach-data" / "export"
+    folder.mkdir(parents=True)
+    for table in ("reps", "orders"):
+        shutil.copy(small_workbook.data_dir / "sample" / f"{table}.csv", folder)
+    result = validate_path(folder)
+    wb = Workbook.open(root)
+    wb.save_import(result, str(folder), "tests")
+    return wb
+
+
+def test_every_section_says_what_it_lacks(orders_only_workbook):
+    """Each section of every pack kind answers from reps and orders alone: a figure, a table
+    or a sentence ("not assessed: ..."), never a traceback."""
+    wb = orders_only_workbook
+    reps = wb.facts()["reps"]
+    rep_id, team, dept = (str(reps[c].iloc[0]) for c in ("rep_id", "team", "department"))
+    page = packs.summary(wb, rep_id, PERIOD)
+    assert "not assessed" in page["points"][1]["text"]
+    assert "not assessed" in packs.pipeline(wb, rep_id, PERIOD)
+    assert isinstance(packs.gap_causes(wb, rep_id, PERIOD), str)
+    for scope, scope_id in (("team", team), ("department", dept), ("company", None)):
+        assert packs.group_cover(wb, scope, scope_id, PERIOD)["title"]
+        assert len(packs.roster(wb, scope, scope_id, PERIOD))
+        assert packs.gap_figure(wb, scope, scope_id, PERIOD).startswith("not assessed")
+        packs.systemic(wb, scope, scope_id, PERIOD)
+        coverage = packs.coverage(wb, scope, scope_id, PERIOD)
+        assert coverage.iloc[0, 0].startswith("not assessed")
+        assert "not assessed" in str(packs.what_works(wb, scope, scope_id, PERIOD))
