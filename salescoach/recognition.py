@@ -1287,8 +1287,9 @@ def retention_risks(
                     n=program.unrecognised_periods,
                 )
             )
+        # errors="ignore": with no result (0) the rep is not among those "near" themselves.
         near = e[(e["actual"] / row["actual"] - 1).abs() <= program.similar_results].drop(
-            index=rep_id
+            index=rep_id, errors="ignore"
         )
         if row["actual"] > 0 and len(near) >= 3:
             median = paid.reindex(near.index).median()
