@@ -175,6 +175,11 @@ def plan_notebook(
     scope = notebook_templates.scope_of(notebook_templates.parameters(notebook))
     chose = everything or reps or teams or departments
     if scope == "any" and chose:
+        # The levels asked for, not their members too: `--team T` is the team's view.
+        kinds = KINDS if everything else ()
+        kinds = kinds or tuple(
+            k for k, asked in (("rep", reps), ("team", teams), ("department", departments)) if asked
+        )
         p = plan(
             wb,
             everything=everything,
@@ -182,6 +187,7 @@ def plan_notebook(
             teams=teams,
             departments=departments,
             period=period,
+            kinds=kinds,
         )
         specs = [replace(s, free_scope=True) for s in p.specs]
     elif scope in ("company", "any"):

@@ -706,11 +706,20 @@ def test_render_packs_templates_and_notebooks(built, shape):
     runs.append(("company pack", ["render", "--all", "--period", PERIOD, "--format", "html"]))
     for template in TEMPLATES:
         runs.append((f"template check {template.stem}", ["template", "check", template]))
+    from salescoach import notebook_templates
+
     for notebook in NOTEBOOKS:
-        chosen = ["--rep", b.rep] if b.rep and notebook.stem != "company_review" else []
-        if notebook.stem in ("team_review", "department_review") and b.rep:
-            chosen = ["--team", b.team] if notebook.stem == "team_review" else []
-            chosen = chosen or ["--department", b.department]
+        scope = notebook_templates.scope_of(notebook_templates.parameters(notebook))
+        # A cycle notebook (any scope) is a manager's view: rendered for a team, not as a rep's
+        # pack (which the privacy check rightly refuses when it lists the team's reps).
+        chosen = {
+            "rep": ["--rep", b.rep],
+            "team": ["--team", b.team],
+            "any": ["--team", b.team],
+            "department": ["--department", b.department],
+        }.get(scope, [])
+        if not b.rep:
+            chosen = []
         runs.append(
             (
                 f"render --notebook {notebook.name}",
