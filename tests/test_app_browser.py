@@ -148,6 +148,24 @@ def _chart_src(page) -> str:
     return page.locator("img.sc-goal-chart").first.get_attribute("src") or ""
 
 
+def _wait_drawn(page, key: str) -> None:
+    """Wait until a page has drawn (its busy line hidden); Diagnosis takes long on a busy box."""
+    page.wait_for_selector(f".sc-page-{key} .sc-busy", state="hidden", timeout=180_000)
+
+
+def _option(page, css: str, contains: str) -> str:
+    """The full label of the dropdown option that contains `contains`."""
+    for text in _options(page, css):
+        if contains in text:
+            return text
+    raise AssertionError(f"no option with {contains!r} in {css}")
+
+
+def _options(page, css: str) -> list[str]:
+    """A dropdown's labels (ipywidgets writes their spaces as no-break spaces)."""
+    return [t.replace("\xa0", " ") for t in page.locator(f"{css} option").all_text_contents()]
+
+
 def _status(page, css: str) -> str:
     return page.locator(f"{css} .sc-ok, {css} .sc-error").first.inner_text()
 
@@ -170,17 +188,18 @@ def test_a_negative_target_shows_a_message_and_saves_nothing(page, shot_on_failu
     page.fill(".sc-field-target input", "-5")
     page.press(".sc-field-target input", "Tab")
     page.fill(".sc-field-reason textarea", "testing a bad target")
-    page.click(".sc-goal-form-save")
     message = page.locator(".sc-error-target")
     sync_api.expect(message).to_contain_text("negative")
-    sync_api.expect(page.locator(".sc-goal-form-status")).to_contain_text("Nothing saved")
+    # Checked as typed: Save cannot be pressed while a field is wrong.
+    sync_api.expect(page.locator(".sc-goal-form-save")).to_be_disabled()
     with Store.for_workbook(app_workbook / "salescoach-data") as store:
         assert store.history("goal") == []
 
 
 def test_goal_and_coaching_note_saved_and_read_back(page, shot_on_failure, app_workbook):
     title = page.locator(".sc-page-goals .sc-title").inner_text()
-    rep_id = title.split("(")[-1].split(")")[0]
+    # "Goals: Name (R007), Q3 2026 (closed)": the id in the first brackets.
+    rep_id = title.split("(")[1].split(")")[0]
     page.fill(".sc-field-target input", "123456")
     page.press(".sc-field-target input", "Tab")
     page.fill(".sc-field-reason textarea", "Stretch agreed in the browser test")
@@ -189,6 +208,8 @@ def test_goal_and_coaching_note_saved_and_read_back(page, shot_on_failure, app_w
     assert page.locator(".sc-error-target").inner_text() == ""
 
     page.click(".sc-tabs .lm-TabBar-tab:has-text('Diagnosis')")
+    # The page says it is working while it computes, then the form is there to fill.
+    _wait_drawn(page, "diagnosis")
     page.fill(".sc-field-coach-note textarea", "Walked through the lost deals together")
     # Each action with its due date, as `salescoach coach session` takes it (the same service).
     page.fill(
@@ -221,3 +242,80 @@ def test_goal_and_coaching_note_saved_and_read_back(page, shot_on_failure, app_w
     assert result.exit_code == 0, result.output
     dumped = (app_workbook / "b.jsonl").read_text(encoding="utf-8")
     assert "Walked through the lost deals together" in dumped and "123456" in dumped
+
+
+def _goals_tab(page) -> None:
+    page.click(".sc-tabs .lm-TabBar-tab:has-text('Goals')")
+    _wait_drawn(page, "goals")
+
+
+@pytest.mark.parametrize("typed", ["1e400", "abc"])
+def test_a_target_that_is_not_a_number_disables_save_and_writes_nothing(
+    page, shot_on_failure, app_workbook, typed
+):
+    _goals_tab(page)
+    with Store.for_workbook(app_workbook / "salescoach-data") as store:
+        before = len(store.history("goal"))
+    page.fill(".sc-field-target input", typed)
+    page.press(".sc-field-target input", "Tab")
+    sync_api.expect(page.locator(".sc-error-target")).to_contain_text("must be a number")
+    sync_api.expect(page.locator(".sc-goal-form-save")).to_be_disabled()
+    with Store.for_workbook(app_workbook / "salescoach-data") as store:
+        assert len(store.history("goal")) == before
+
+
+def test_a_saved_goal_is_echoed_with_its_currency_and_the_status_clears_on_a_new_period(
+    page, shot_on_failure
+):
+    _goals_tab(page)
+    page.select_option(".sc-period select", label=_option(page, ".sc-period select", "Q1 2027"))
+    sync_api.expect(page.locator(".sc-page-goals .sc-title").first).to_contain_text("Q1 2027")
+    page.fill(".sc-field-target input", "1,234,567")
+    page.press(".sc-field-target input", "Tab")
+    page.fill(".sc-field-reason textarea", "Next year's plan")
+    page.click(".sc-goal-form-save")
+    sync_api.expect(page.locator(".sc-goal-form-status")).to_contain_text("€1,234,567")
+    page.select_option(".sc-period select", label=_option(page, ".sc-period select", "Q2 2027"))
+    sync_api.expect(page.locator(".sc-page-goals .sc-title").first).to_contain_text("Q2 2027")
+    sync_api.expect(page.locator(".sc-goal-form-status")).to_have_text("")
+
+
+def test_periods_are_marked_closed_current_or_not_started(page, shot_on_failure):
+    options = _options(page, ".sc-period select")
+    assert any("Q2 2026 (closed)" == o for o in options), options
+    assert any("Q1 2027 (not started)" == o for o in options), options
+    _goals_tab(page)
+    page.select_option(".sc-period select", label="Q2 2026 (closed)")
+    sync_api.expect(page.locator(".sc-page-goals .sc-title").first).to_contain_text(
+        "Q2 2026 (closed)"
+    )
+
+
+def test_a_quarter_without_data_diagnoses_nobody(page, shot_on_failure):
+    page.select_option(".sc-period select", label=_option(page, ".sc-period select", "Q4 2026"))
+    page.click(".sc-tabs .lm-TabBar-tab:has-text('Diagnosis')")
+    _wait_drawn(page, "diagnosis")
+    sync_api.expect(page.locator(".sc-page-diagnosis .sc-title").first).to_contain_text("Q4 2026")
+    sync_api.expect(page.locator(".sc-page-diagnosis")).to_contain_text("No data yet for Q4 2026")
+    assert page.locator(".sc-rep-explanation").inner_text().strip() == ""
+    assert "coach" not in page.locator(".sc-findings").inner_text().lower()
+
+
+def test_screenshots_of_every_page_in_english_and_greek(page, shot_on_failure):
+    """Each page drawn in both languages, for a person to look at (reports/test-screenshots)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.select_option(".sc-period select", label=_option(page, ".sc-period select", "Q3 2026"))
+    page.select_option(".sc-scope-kind select", label="Team")
+    for lang, goals in (("en", "Goals"), ("el", "Στόχοι")):
+        if lang == "el":
+            page.select_option(".sc-language select", label="Ελληνικά")
+            sync_api.expect(page.locator(".sc-tabs .lm-TabBar-tab").first).to_have_text(goals)
+        tabs = page.locator(".sc-tabs .lm-TabBar-tab")
+        for i in range(tabs.count()):
+            tabs.nth(i).click()
+            page.wait_for_selector(".sc-tabs .lm-TabBar-tab.lm-mod-current", timeout=UI_TIMEOUT_MS)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.sc-busy')].every(e => !e.offsetParent)",
+                timeout=180_000,
+            )
+            page.screenshot(path=str(SHOTS / f"app-{lang}-{i}.png"), full_page=True)

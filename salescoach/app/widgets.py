@@ -141,7 +141,7 @@ table.sc-grid td { border-bottom: 1px solid #e3e3e3; padding: 2px 8px; }
   border-top-color: #1565c0; border-radius: 50%; animation: sc-spin 0.8s linear infinite;
   vertical-align: middle; }
 @keyframes sc-spin { to { transform: rotate(360deg); } }
-.sc-suggestion { max-width: 520px; font-size: 0.9em; border-left: 3px solid #1565c0;
+.sc-suggestion { max-width: 520px; font-size: 0.9em; line-height: 1.35; border-left: 3px solid #1565c0;
   padding: 0 0.6em; margin: 0.3em 0; }
 .sc-suggestion p, .sc-suggestion ul { margin: 0.2em 0; }
 </style>
