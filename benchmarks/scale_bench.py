@@ -174,7 +174,8 @@ def table(results: dict[float, dict[str, dict]], extrapolate: float | None) -> s
             # A fixed start-up cost flattens the power law; a straight line through the two
             # points charges every added scale unit what the last ones cost.
             def line(key: str, a=a, b=b) -> float:
-                return b[key] + (b[key] - a[key]) / (hi - lo) * (extrapolate - hi)
+                # Noise can make the larger scale the faster one; more data is never less work.
+                return max(b[key], b[key] + (b[key] - a[key]) / (hi - lo) * (extrapolate - hi))
 
             lines.append(
                 f"{name:<10} {extrapolate:>6g} {line('seconds'):>9.0f} {line('peak_mb'):>9.0f}"
