@@ -234,6 +234,7 @@ def warm(task: dict) -> None:
         os.environ.pop(batch.ENV, None)
         batch.activate(None)
     _exporter()
+    packs.code_version()  # hashes the package's files: once per worker, not per pack
     # Fonts and the Agg canvas load on the first text drawn: once here, not in every pack.
     fig, _ax = charts.figure(title="warm")
     charts.to_png(fig)
@@ -283,6 +284,8 @@ def run_forked(task: dict) -> str:
     The fork runs the cells in a fresh IPython shell (:func:`_execute_in_shell`), so a cell's
     error is papermill's ``PapermillExecutionError``, as with a kernel. A pack running longer
     than ``task["timeout"]`` seconds is killed."""
+    from salescoach.i18n import _
+
     warm(task)
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -304,7 +307,9 @@ def run_forked(task: dict) -> str:
             ready, _w, _x = select.select([read_end], [], [], max(0.0, left))
             if not ready:
                 os.kill(pid, signal.SIGKILL)
-                raise PackFailed(f"the pack took longer than {task.get('timeout')} s")
+                raise PackFailed(
+                    _("the pack took longer than {seconds} s", seconds=task.get("timeout"))
+                )
             chunk = os.read(read_end, 1 << 20)
             if not chunk:
                 break
@@ -314,7 +319,7 @@ def run_forked(task: dict) -> str:
         _pid, status, usage = os.wait4(pid, 0)
         _local.pack_rss = usage.ru_maxrss
     if not chunks:
-        raise PackFailed(f"the pack's process ended with status {status}")
+        raise PackFailed(_("the pack's process ended with status {status}", status=status))
     payload = pickle.loads(b"".join(chunks))
     if "error" in payload:
         raise payload["error"]
