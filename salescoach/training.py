@@ -210,7 +210,11 @@ def suggestions(
     if training is not None and len(training):
         taken = training[training["completed_date"] <= pd.Timestamp(as_of)]
         pairs = set(zip(taken["rep_id"], taken["course_id"]))
-        gaps = gaps[[(r, c) not in pairs for r, c in zip(gaps["rep_id"], gaps["course_id"])]]
+        # An array, not a list: an empty list would select no columns rather than no rows.
+        keep = np.array(
+            [(r, c) not in pairs for r, c in zip(gaps["rep_id"], gaps["course_id"])], dtype=bool
+        )
+        gaps = gaps[keep]
     return gaps.sort_values(["family", "win_rate", "rep_id"]).reset_index(drop=True)
 
 
