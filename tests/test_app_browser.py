@@ -244,6 +244,9 @@ def test_goal_and_coaching_note_saved_and_read_back(page, shot_on_failure, app_w
     assert "Walked through the lost deals together" in dumped and "123456" in dumped
 
 
+PAGE_KEYS = ("goals", "training", "monitoring", "diagnosis", "what_works", "recognition", "packs")
+
+
 def _goals_tab(page) -> None:
     page.click(".sc-tabs .lm-TabBar-tab:has-text('Goals')")
     _wait_drawn(page, "goals")
@@ -301,21 +304,25 @@ def test_a_quarter_without_data_diagnoses_nobody(page, shot_on_failure):
     assert "coach" not in page.locator(".sc-findings").inner_text().lower()
 
 
-def test_screenshots_of_every_page_in_english_and_greek(page, shot_on_failure):
+def test_screenshots_of_every_page_in_english_and_greek(page, shot_on_failure, sample_tables):
     """Each page drawn in both languages, for a person to look at (reports/test-screenshots)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.select_option(".sc-period select", label=_option(page, ".sc-period select", "Q3 2026"))
     page.select_option(".sc-scope-kind select", label="Team")
+    team = sorted(sample_tables["reps"]["team"].astype(str).unique())[0]  # the first offered
     for lang, goals in (("en", "Goals"), ("el", "Στόχοι")):
         if lang == "el":
             page.select_option(".sc-language select", label="Ελληνικά")
             sync_api.expect(page.locator(".sc-tabs .lm-TabBar-tab").first).to_have_text(goals)
         tabs = page.locator(".sc-tabs .lm-TabBar-tab")
-        for i in range(tabs.count()):
+        for i, key in enumerate(PAGE_KEYS):
+            title = tabs.nth(i).inner_text()
             tabs.nth(i).click()
-            page.wait_for_selector(".sc-tabs .lm-TabBar-tab.lm-mod-current", timeout=UI_TIMEOUT_MS)
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.sc-busy')].every(e => !e.offsetParent)",
-                timeout=180_000,
+            current = page.locator(".sc-tabs .lm-TabBar-tab.lm-mod-current")
+            sync_api.expect(current).to_have_text(title)
+            # Drawn for the team picked (its heading names it), and no longer working.
+            sync_api.expect(page.locator(f".sc-page-{key} .sc-title").first).to_contain_text(
+                team, timeout=180_000
             )
+            page.wait_for_selector(f".sc-page-{key} .sc-busy", state="hidden", timeout=180_000)
             page.screenshot(path=str(SHOTS / f"app-{lang}-{i}.png"), full_page=True)

@@ -61,11 +61,9 @@ class App:
 
         old = self.context
         old.unobserve(self._on_change)
-        shown = self.current.key
         set_language(change["new"])
+        # The rebuilt app opens on its first page: only that one is drawn again at once.
         self._build(old.in_language(change["new"]))
-        if shown != self.current.key:
-            self.show(shown)
 
     @property
     def current(self) -> Page:

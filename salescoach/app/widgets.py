@@ -129,12 +129,14 @@ STYLE = """
 .sc-field-error { color: #b00020; font-size: 0.9em; padding-left: 0.5em; }
 table.sc-grid { border-collapse: collapse; font-size: 0.9em; margin: 0.3em 0; }
 table.sc-grid th { text-align: left; border-bottom: 1px solid #999; padding: 2px 8px; }
-table.sc-grid td { border-bottom: 1px solid #e3e3e3; padding: 2px 8px; }
+table.sc-grid td { border-bottom: 1px solid #e3e3e3; padding: 2px 8px; line-height: 1.35; }
+table.sc-grid th { line-height: 1.35; }
 .sc-section { font-weight: 600; margin-top: 0.8em; }
 /* Labels as long as their words: English and Greek alike, never cut ('Καταγραφή συζήτ…'). */
 .sc-app .widget-inline-hbox .widget-label { width: auto; min-width: 90px; max-width: none; }
 .sc-app .widget-button { width: auto; min-width: 120px; }
 .sc-app .widget-button .widget-label, .sc-app button { text-overflow: clip; overflow: visible; }
+.sc-app .widget-vbox > .widget-button { align-self: flex-start; }
 .sc-head { align-items: center; justify-content: space-between; }
 .sc-busy { color: #555; font-style: italic; }
 .sc-busy-spin { display: inline-block; width: 0.9em; height: 0.9em; border: 2px solid #bbb;

@@ -22,6 +22,9 @@ from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView
 from salescoach.i18n import N_, label, separated
 
+# Diagnoses kept per page: going back to a view seen is instant (each is a few small frames).
+VIEWS_KEPT = 16
+
 
 class DiagnosisPage(Page):
     key = "diagnosis"
@@ -105,7 +108,7 @@ class DiagnosisPage(Page):
             _=_,
         )
         self.log = TableView(css_class="sc-coaching-log", max_rows=10)
-        self._cached = None
+        self._cached: dict = {}
         self._own_cached: dict = {}
         return [
             self.findings_notice.widget,
@@ -167,12 +170,13 @@ class DiagnosisPage(Page):
             ctx.revisions.get("goal", 0),
             ctx.revisions.get("training", 0),
         )
-        if self._cached is None or self._cached[0] != key:
-            view = svc.overview(
+        if key not in self._cached:
+            if len(self._cached) >= VIEWS_KEPT:  # the oldest view goes first
+                self._cached.pop(next(iter(self._cached)))
+            self._cached[key] = svc.overview(
                 ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
             )
-            self._cached = (key, view)
-        return self._cached[1]
+        return self._cached[key]
 
     def _draw_findings(self, ctx: Context) -> None:
         _ = self._
