@@ -630,7 +630,13 @@ def test_figures_say_what_they_lack(built, shape):
     _imported(b)
     wb = Workbook.open(b.wb)
     problems = []
-    stages = mon_service.scope_summary(wb, PERIOD)
+    from salescoach.actuals import MissingData
+
+    try:
+        stages = mon_service.scope_summary(wb, PERIOD)
+    except MissingData as exc:  # no revenue at all: the page says "Not assessed: <this>"
+        assert "needs" in str(exc)
+        return
     shown = " ".join(stages.astype(str).to_numpy().ravel()) if len(stages) else ""
     labels = {c.measure: c.label for c in monitoring.STAGE_CHECKS}
     for measure, needs in monitoring.MEASURE_NEEDS.items():
