@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
+from salescoach import capabilities
 from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.forms import (
@@ -71,14 +72,18 @@ class TrainingPage(Page):
         _ = self._
         courses = ctx.tables.get("courses")
         set_choices(self.rep.input, ctx.rep_choices())
+        # Without completions on record, "0 of 12 reps trained" would be invented.
+        gone = capabilities.of(ctx.tables).feature("training_status")
         if courses is None:
             self.course.input.options = []
-            self.table.show(None, empty=_("Not assessed: no courses data"))
         else:
             set_choices(
                 self.course.input,
                 [(f"{t} ({c})", c) for c, t in zip(courses["course_id"], courses["title"])],
             )
+        if gone is not None:
+            self.table.show(None, empty=gone.text(ctx.settings.language))
+        else:
             self.table.show(self._completion(ctx, courses))
         members = set(ctx.members())
         rows = [
