@@ -285,8 +285,9 @@ _SAMPLE_COLUMNS = {
 }
 SHAPES = _generated(list(contract.TABLE_ORDER), _SAMPLE_COLUMNS)
 COLUMN_SHAPES = _column_shapes(list(contract.TABLE_ORDER), _SAMPLE_COLUMNS)
-# Drawing every app page costs seconds a shape: the column-drop shapes draw them only with
-# SALESCOACH_ABLATION=all (the service calls behind the pages run on every shape).
+# Drawing every app page and running every command costs seconds a shape: the column-drop
+# shapes get them only with SALESCOACH_ABLATION=all (the whole matrix is about a quarter of an
+# hour on two cores); by default they run diagnose and the figures' not-assessed checks.
 SHAPE_TESTS = [
     s for s in SHAPES if s not in COLUMN_SHAPES or os.environ.get("SALESCOACH_ABLATION") == "all"
 ]
@@ -507,25 +508,12 @@ def _imported(b: Built) -> None:
         pytest.skip(f"import refused the shape: {b.import_output.strip()[-300:]}")
 
 
-# A shape that drops one column runs the commands that read most columns (the full set runs on
-# every table-drop and minimal shape, and on all shapes with SALESCOACH_ABLATION=all): the
-# whole matrix takes a quarter of an hour on two cores, this one a few minutes.
-COLUMN_COMMANDS = ("goals list period", "training suggest", "digest")
-
-
-def _commands_for(b: Built) -> list[tuple[str, list[str]]]:
-    commands = _commands(b)
-    if b.name in COLUMN_SHAPES and os.environ.get("SALESCOACH_ABLATION") != "all":
-        commands = [(label, args) for label, args in commands if label in COLUMN_COMMANDS]
-    return commands
-
-
-@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("shape", list(SHAPE_TESTS))
 def test_commands(built, shape):
     b = built(shape)
     _imported(b)
     problems = []
-    for label, args in _commands_for(b):
+    for label, args in _commands(b):
         result = b.cli(*args)
         problem = _problem(result)
         if problem:
@@ -536,22 +524,7 @@ def test_commands(built, shape):
     assert not problems, "\n".join(problems)
 
 
-# Shapes on which diagnosis fails today; diagnosis is being made capability-aware elsewhere.
-DIAGNOSIS_XFAIL: set[str] = set()
-
-
-@pytest.mark.parametrize(
-    "shape",
-    [
-        pytest.param(
-            s,
-            marks=pytest.mark.xfail(reason="diagnosis: being reworked", strict=False)
-            if s in DIAGNOSIS_XFAIL
-            else (),
-        )
-        for s in SHAPES
-    ],
-)
+@pytest.mark.parametrize("shape", list(SHAPES))
 def test_diagnose(built, shape):
     b = built(shape)
     _imported(b)
