@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from salescoach import capabilities
+from salescoach import capabilities, monitoring
 from salescoach.diagnosis_evidence import (
     compare_amounts,
     compare_means,
@@ -746,9 +746,13 @@ def check_delivery(t, ctx, known) -> _Outcome:
     o = ctx.orders.assign(department=ctx.orders["rep_id"].map(ctx.department))
     o = o.dropna(subset=["department"])
     frames = {}
-    done = o.dropna(subset=["delivered_date", "promised_date"]).drop_duplicates("order_id")
-    late = (done["delivered_date"] > done["promised_date"]).groupby(done["department"])
-    frames["late"] = compare_rates(late.sum(), late.size(), "high", ctx.cfg)
+    # Late as monitoring defines it (an order's latest dates, the grace days), so the app, the
+    # packs and this check show one on-time figure.
+    outcomes = monitoring.order_outcomes(o, int(ctx.cfg.get("on_time_grace_days", 0)))
+    if "late" in outcomes:
+        judged = outcomes.dropna(subset=["late"])
+        late = judged["late"].groupby(judged["rep_id"].map(ctx.department))
+        frames["late"] = compare_rates(late.sum(), late.size(), "high", ctx.cfg)
     if "lost_lines" in known:
         lost = o["status"].isin(("cancelled", "returned")).groupby(o["department"])
         frames["lost_lines"] = compare_rates(lost.sum(), lost.size(), "high", ctx.cfg)

@@ -58,6 +58,8 @@ def run(wb, period=None, today=None) -> diagnosis.Diagnosis:
     except Exception:  # noqa: BLE001 - no goals for the period: the rep check says not assessed
         att = None
     section = wb.settings["diagnosis"] if "diagnosis" in _sections(wb.settings) else {}
+    # Lateness is monitoring's definition, grace days included.
+    section = {**section, "on_time_grace_days": wb.settings["monitoring"]["on_time_grace_days"]}
     return diagnosis.diagnose(
         tables, p.start, p.end, att, section, Formatter.for_settings(wb.settings), today=today
     )
