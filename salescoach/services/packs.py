@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salescoach import actuals, attainment, capabilities, monitoring, privacy
+from salescoach import actuals, attainment, capabilities, charts, monitoring, privacy
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, _n, label, name_order, separated, set_language
 from salescoach.periods import Period, last_complete_quarter
@@ -462,46 +462,24 @@ def pipeline(wb: Workbook | str | Path, rep_id: str, period: str | None = None) 
 
 def trend_figure(wb: Workbook | str | Path, rep_id: str, period: str | None = None):
     """A bar chart of the rep's revenue per quarter, the peers' median as a line."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     wb = open_workbook(wb)
     figures, trend = batch_figures(wb, period)
     row = _row(figures, rep_id)
-    f = Formatter.for_settings(wb.settings)
     peers = trend[trend["rep_id"].isin(_peer_group(figures, row)["rep_id"])]
     mine = trend[trend["rep_id"] == rep_id].drop(columns="rep_id")
     labels = list(mine.columns)
-    fig, ax = plt.subplots(figsize=(7, 2.1), dpi=90)
-    colour = wb.settings["branding"]["primary_colour"]
-    ax.bar(
-        labels,
-        mine.iloc[0].to_numpy() if len(mine) else np.zeros(len(labels)),
-        color=colour,
-        label=_("You"),
+    values = mine.iloc[0] if len(mine) else pd.Series(0.0, index=labels)
+    enough = len(peers) >= int(wb.settings["packs"]["min_peers"])
+    return charts.revenue_per_quarter(
+        values,
+        peers[labels].median() if enough else None,
+        Formatter.for_settings(wb.settings),
+        title=_("Revenue per quarter"),
+        you=_("You"),
+        peers=_("Peers: median"),
+        colour=wb.settings["branding"]["primary_colour"],
+        accent=wb.settings["branding"]["accent_colour"],
     )
-    if len(peers) >= int(wb.settings["packs"]["min_peers"]):
-        ax.plot(
-            labels,
-            peers[labels].median().to_numpy(),
-            color=wb.settings["branding"]["accent_colour"],
-            marker="o",
-            label=_("Peers: median"),
-        )
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f.money_compact(v)))
-    # Periods as people say them, on two lines (`Γ' τρίμηνο` over `2026`) so eight fit.
-    ax.set_xticks(range(len(labels)), ["\n".join(f.period(p).rsplit(" ", 1)) for p in labels])
-    ax.set_title(_("Revenue per quarter"), fontsize=10, loc="left")
-    ax.tick_params(labelsize=8)
-    # Above the bars, right of the title: a long Greek label must not cover the data.
-    ax.legend(fontsize=8, frameon=False, ncol=2, loc="lower right", bbox_to_anchor=(1, 1))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
 
 
 def _optional(module: str, function: str) -> Callable | None:
