@@ -275,6 +275,22 @@ def test_every_store_kind_written_is_in_the_registry():
 
 
 def test_backup_and_restore_name_what_they_hold(wb, tmp_path):
+    # Its own records, so the test does not lean on what earlier tests of the file wrote.
+    with wb.store() as store:
+        store.append(
+            "goal",
+            registry.goal_key("rep", "R001", "2026-Q3", "revenue"),
+            {"target": 1.0},
+            WHO,
+            "backup test",
+        )
+        store.append(
+            "goal_ack",
+            registry.ack_key("R001", "2026-Q3"),
+            {"outcome": "agreed"},
+            WHO,
+            "backup test",
+        )
     target = tmp_path / "decisions.jsonl"
     result = CliRunner().invoke(main, ["--workbook", str(wb.root), "backup", str(target)])
     assert result.exit_code == 0, result.output

@@ -60,3 +60,19 @@ class Saved:
     @property
     def event(self):
         return self.events[0]
+
+
+def check_seller(wb, tables, reps, rep_id: str, period: Period) -> None:
+    """A seller goal or award needs a rep on staff during the period who sells (by role or by
+    their own deals and orders); the same check and words for every decision that needs one."""
+    from salescoach import decisions, roles
+    from salescoach.fmt import Formatter
+
+    decisions.check_rep(
+        reps,
+        rep_id,
+        period,
+        seller=True,
+        fmt=Formatter.for_settings(wb.settings),
+        selling=roles.selling(tables if tables is not None else wb.facts()),
+    )

@@ -17,7 +17,7 @@ from salescoach.errors import InputError
 from salescoach.fmt import Formatter
 from salescoach.i18n import _, label, plural_translator, translator
 from salescoach.services import access as guard
-from salescoach.services import period_of, staff_and_now, writing
+from salescoach.services import check_seller, period_of, staff_and_now, writing
 from salescoach.templating import render
 from salescoach.workbook import Workbook
 
@@ -305,14 +305,7 @@ def acknowledge(
     p = _period(wb, period)
     reps, _now = staff_and_now(wb, tables)
     guard.require_who(wb, who, "ack.write", guard.Subject.rep(rep_id), reps)
-    decisions.check_rep(
-        reps,
-        rep_id,
-        p,
-        seller=True,
-        fmt=Formatter.for_settings(wb.settings),
-        selling=roles.selling(tables if tables is not None else wb.facts()),
-    )
+    check_seller(wb, tables, reps, rep_id, p)
     try:
         day = pd.Timestamp(discussed_on) if discussed_on else pd.Timestamp.now().normalize()
     except ValueError:

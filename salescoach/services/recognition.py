@@ -19,7 +19,7 @@ from salescoach.fmt import Formatter
 from salescoach.i18n import _, translator
 from salescoach.periods import Period
 from salescoach.recognition import AWARD_KIND, NEXT_STATUS, ProgramSettings
-from salescoach.services import Saved, batch, period_of, staff_and_now, writing
+from salescoach.services import Saved, batch, check_seller, period_of, staff_and_now, writing
 from salescoach.services import access as guard
 from salescoach.workbook import Workbook
 
@@ -353,14 +353,7 @@ def grant(
     p = _period(wb, period)
     reps, now = staff_and_now(wb, tables)
     guard.require_who(wb, who, "award.write", guard.Subject.rep(rep_id), reps)
-    decisions.check_rep(
-        reps,
-        rep_id,
-        p,
-        seller=True,
-        fmt=Formatter.for_settings(wb.settings),
-        selling=roles.selling(tables if tables is not None else wb.facts()),
-    )
+    check_seller(wb, tables, reps, rep_id, p)
     data = {
         "rep_id": rep_id,
         "period": str(p),
