@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from salescoach.capabilities import NotAssessed
 from salescoach.commands.common import author, user_errors, workbook_from
 from salescoach.fmt import Formatter
 from salescoach.i18n import _n, translator
@@ -269,6 +270,11 @@ def risks(ctx, period) -> None:
     """Top performers at risk of leaving, and awards won only thanks to a low goal."""
     wb = workbook_from(ctx)
     _ = translator(wb.settings.language)
+    standings = service.inputs(wb, period).standings
+    if "attainment" not in standings or not standings["attainment"].notna().any():
+        # Nobody's attainment is known: "no one at risk" would be a check that never ran.
+        click.echo(NotAssessed(("targets",)).text(wb.settings.language))
+        return
     at_risk = service.retention(wb, period)
     flags = service.fairness(wb, period)["flags"]
     for text in list(at_risk["sentence"]) + list(flags["sentence"]):
