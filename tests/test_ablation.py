@@ -193,6 +193,11 @@ def _one_rep(t: Tables) -> Tables:
         elif "rep_id" in frame.columns:
             frame = frame.assign(rep_id=frame["rep_id"].where(frame["rep_id"] == rep))
         out[name] = frame
+    return _without_dangling_links(out)
+
+
+def _without_dangling_links(out: Tables) -> Tables:
+    """Links to orders and deals a shape removed are blanked, as an export of fewer rows has."""
     keep_orders = set(out["orders"]["order_id"])
     out["service"] = out["service"].assign(
         order_id=out["service"]["order_id"].where(out["service"]["order_id"].isin(keep_orders))
@@ -215,15 +220,7 @@ def _one_product(t: Tables) -> Tables:
         out[name] = frame.assign(
             product_id=frame["product_id"].where(frame["product_id"] == product)
         )
-    keep_orders = set(out["orders"]["order_id"])
-    out["service"] = out["service"].assign(
-        order_id=out["service"]["order_id"].where(out["service"]["order_id"].isin(keep_orders))
-    )
-    keep_deals = set(out["deals"]["deal_id"])
-    for name in ("orders", "activities"):
-        frame = out[name]
-        out[name] = frame.assign(deal_id=frame["deal_id"].where(frame["deal_id"].isin(keep_deals)))
-    return out
+    return _without_dangling_links(out)
 
 
 def _erp(t: Tables) -> Tables:
