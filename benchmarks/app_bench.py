@@ -144,7 +144,7 @@ def browser_figures(
 ) -> tuple[list[float], list[tuple[str, float]], list[str]]:
     from playwright.sync_api import sync_playwright
 
-    from salescoach import browser
+    from salescoach.packs import browser
 
     firsts, redraws, kernel_lines = [], [], [f"server ready: {memory(pid)}"]
     with sync_playwright() as p:
@@ -300,7 +300,7 @@ def main() -> None:
             print(
                 f"built the sample organisation at scale {args.scale:g} in {time.perf_counter() - t0:.1f} s"
             )
-        from salescoach.workbook import Workbook
+        from salescoach.data.workbook import Workbook
 
         facts = Workbook.open(workbook).facts()
         print(f"workbook: {len(facts['reps']):,} reps, {len(facts['orders']):,} order lines")

@@ -1,6 +1,6 @@
 """Randomised scenario benchmark for diagnosis: organisations it has never seen.
 
-Its own generator (nothing shared with `salescoach.sample` nor with the rules' settings): each
+Its own generator (nothing shared with `salescoach.data.sample` nor with the rules' settings): each
 organisation has a random size (10 to 500 sellers), a random subset of the optional tables and
 columns, and 0 to 5 planted causes drawn from every cause (product, price, delivery, service,
 marketing, training, rep) at random magnitudes, borderline ones included. Every planted effect
@@ -438,7 +438,7 @@ def strip(tables: dict, rng) -> dict:
 
 def load(path: str | None):
     if path is None:
-        from salescoach import diagnosis
+        from salescoach.domain import diagnosis
 
         return diagnosis
     spec = importlib.util.spec_from_file_location("diagnosis_under_test", path)
@@ -449,7 +449,7 @@ def load(path: str | None):
 
 
 def run(module, s: Scenario, overrides: dict | None = None):
-    from salescoach.fmt import Formatter
+    from salescoach.domain.fmt import Formatter
 
     kwargs = {"today": TODAY} if "today" in module.diagnose.__code__.co_varnames else {}
     cfg = dict(overrides or {})

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from salescoach import actuals, goals
-from salescoach.importer import folder_sources, validate_sources
-from salescoach.periods import Period
-from salescoach.sample import write_sample
+from salescoach.data.importer import folder_sources, validate_sources
+from salescoach.data.sample import write_sample
+from salescoach.domain import actuals, goals
+from salescoach.domain.periods import Period
 
 
 def truncate(tables: dict, before: pd.Timestamp) -> dict:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 CHILD = r"""
 import json, resource, sys, time
-from salescoach.importer import validate_path
-from salescoach.workbook import Workbook, init_workbook
+from salescoach.data.importer import validate_path
+from salescoach.data.workbook import Workbook, init_workbook
 folder, wb_dir = sys.argv[1], sys.argv[2]
 init_workbook(wb_dir)
 wb = Workbook.open(wb_dir)
@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=7.0)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    from salescoach.sample import write_sample
+    from salescoach.data.sample import write_sample
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "data"

@@ -28,7 +28,7 @@ import pandas as pd
 
 CHILD = r"""
 import json, resource, sys, time
-from salescoach.importer import validate_path
+from salescoach.data.importer import validate_path
 t0 = time.perf_counter()
 result = validate_path(sys.argv[1])
 t1 = time.perf_counter()

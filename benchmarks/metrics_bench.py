@@ -19,9 +19,9 @@ import tracemalloc
 
 import pandas as pd
 
-from salescoach import actuals
-from salescoach import monitoring as m
-from salescoach.periods import Period
+from salescoach.domain import actuals
+from salescoach.domain import monitoring as m
+from salescoach.domain.periods import Period
 
 
 def groups(tables: dict, year: Period, quarter: Period, config: m.MonitoringSettings) -> dict:
@@ -126,7 +126,7 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each group (median shown)")
     args = parser.parse_args()
-    from salescoach.sample import build_sample
+    from salescoach.data.sample import build_sample
 
     t0 = time.perf_counter()
     tables = dict(build_sample(seed=7, scale=args.scale).tables)

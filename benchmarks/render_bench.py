@@ -5,7 +5,7 @@ to print the PDF. That is what `papermill` + `jupyter nbconvert --to webpdf` cos
 launches a Chromium through Playwright for every notebook; it is not called itself because it
 wants Playwright's own downloaded Chromium, and this kit prints with the system one.
 
-Pipeline: `salescoach.render.run` on the reps (HTML + PDF, forced): the batch's shared figures
+Pipeline: `salescoach.packs.render.run` on the reps (HTML + PDF, forced): the batch's shared figures
 first (timed apart: "batch figures ready"), then the packs, each in a process forked from a
 warmed worker. Then the same batch again, unchanged: every pack skipped. Prints seconds per
 pack, the ratio, the peak memory of a worker and of one pack's process, and the load average
@@ -31,9 +31,9 @@ from pathlib import Path
 
 
 def build(root: Path, scale: float):
-    from salescoach.importer import validate_path
-    from salescoach.sample import write_sample
-    from salescoach.workbook import Workbook, init_workbook
+    from salescoach.data.importer import validate_path
+    from salescoach.data.sample import write_sample
+    from salescoach.data.workbook import Workbook, init_workbook
 
     init_workbook(root, company="Northwind Widgets (sample)")
     folder = root / "salescoach-data" / "sample"
@@ -49,7 +49,7 @@ def naive(wb, rep_ids, period, out: Path) -> float:
     from nbconvert import HTMLExporter
     from playwright.sync_api import sync_playwright
 
-    from salescoach import browser, render
+    from salescoach.packs import browser, render
 
     started = time.perf_counter()
     for rep in rep_ids:
@@ -86,7 +86,7 @@ def shared_figures(wb, period) -> float:
 def pinned(tmp: Path) -> Path:
     """Copies of the pack template and notebooks for this run: a checkout being edited while
     the benchmark runs would change the packs' hashes between the two batches."""
-    from salescoach import render
+    from salescoach.packs import render
 
     shutil.copytree(render.TEMPLATES, tmp / "templates")
     shutil.copytree(render.NOTEBOOKS, tmp / "notebooks")
@@ -95,7 +95,7 @@ def pinned(tmp: Path) -> Path:
 
 
 def pipeline(wb, period, jobs, reps, notebooks):
-    from salescoach import render
+    from salescoach.packs import render
 
     the_plan = render.plan(wb, reps=reps, period=period, kinds=("rep",))
     result = render.run(
@@ -115,7 +115,7 @@ def main() -> None:
     parser.add_argument("--period", default="2026-Q3")
     parser.add_argument("--workbook", type=Path, default=None)
     args = parser.parse_args()
-    from salescoach.workbook import Workbook
+    from salescoach.data.workbook import Workbook
 
     with tempfile.TemporaryDirectory() as tmp:
         wb = Workbook.open(args.workbook) if args.workbook else build(Path(tmp) / "wb", args.scale)

@@ -39,8 +39,8 @@ BIN = Path(sys.executable).parent
 METRICS = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from salescoach import monitoring
-from salescoach.workbook import Workbook
+from salescoach.domain import monitoring
+from salescoach.data.workbook import Workbook
 facts = Workbook.open(sys.argv[1]).facts()
 tables = facts.all()
 t1 = time.perf_counter()
@@ -57,9 +57,9 @@ REVENUE = r"""
 import json, sys, time
 t0 = time.perf_counter()
 import pandas as pd
-from salescoach import monitoring
-from salescoach.facts_query import rep_order_sums
-from salescoach.workbook import Workbook
+from salescoach.domain import monitoring
+from salescoach.data.facts_query import rep_order_sums
+from salescoach.data.workbook import Workbook
 facts = Workbook.open(sys.argv[1]).facts()
 roster = pd.Index(facts["reps"]["rep_id"], name="rep_id")
 start, end = pd.Timestamp("2000-01-01"), pd.Timestamp("2100-01-01")

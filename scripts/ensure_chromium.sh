@@ -6,7 +6,7 @@
 #   scripts/ensure_chromium.sh --find    find only; exit 1 if none
 #
 # Never runs `playwright install`: that downloads a browser build, which closed networks refuse.
-# The search order matches salescoach.browser.find_chromium().
+# The search order matches salescoach.packs.browser.find_chromium().
 set -u
 
 find_chromium() {

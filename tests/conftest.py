@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from salescoach import browser
+from salescoach.packs import browser
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,9 +43,9 @@ def sample_workbook(tmp_path_factory):
 
     Shared by the whole run: tests that write decisions use unique keys or their own store.
     """
-    from salescoach.importer import validate_path
-    from salescoach.sample import write_sample
-    from salescoach.workbook import Workbook, init_workbook
+    from salescoach.data.importer import validate_path
+    from salescoach.data.sample import write_sample
+    from salescoach.data.workbook import Workbook, init_workbook
 
     root = tmp_path_factory.mktemp("sample-workbook")
     init_workbook(root, company="Northwind Widgets (sample)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from salescoach.sample import Problems
+from salescoach.data.sample import Problems
 
 # The second organisation: a different mix, so no threshold is tuned to seed 7.
 SECOND_SEED = 11
@@ -50,10 +50,10 @@ def score(findings: pd.DataFrame, truth: list[dict]) -> dict:
 
 
 def _run(seed: int, problems, period: str) -> dict:
-    from salescoach import attainment, diagnosis
-    from salescoach.fmt import Formatter
-    from salescoach.periods import Period
-    from salescoach.sample import build_sample
+    from salescoach.data.sample import build_sample
+    from salescoach.domain import attainment, diagnosis
+    from salescoach.domain.fmt import Formatter
+    from salescoach.domain.periods import Period
     from salescoach.services.diagnosis import rep_attainment
 
     sample = build_sample(seed=seed, problems=problems)

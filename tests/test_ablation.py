@@ -1,7 +1,7 @@
 """Ablation: every command and app page on exports of any shape.
 
 From one small sample organisation the shapes are generated, not hand-picked: each optional
-table dropped in turn, each optional column of each table (from `salescoach.contract`) dropped in
+table dropped in turn, each optional column of each table (from `salescoach.domain.contract`) dropped in
 turn, and the minimal shapes real exports have (deals only, orders only, orders without status
 or dates, numeric ids, ids that are substrings of each other, Greek and Portuguese names, one
 rep, one product). For each shape every command runs through the CLI runner and every app page
@@ -27,8 +27,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from salescoach import capabilities, contract
 from salescoach.cli import main
+from salescoach.domain import capabilities, contract
 
 PERIOD = "2026-Q3"
 SEED = 11
@@ -270,7 +270,7 @@ def _column_shapes(base_tables: list[str], base_columns: dict[str, list[str]]) -
 
 
 def _sample_tables() -> Tables:
-    from salescoach.sample import build_sample
+    from salescoach.data.sample import build_sample
 
     return build_sample(seed=SEED, scale=SCALE).tables
 
@@ -369,7 +369,7 @@ def _build(name: str, base: Tables, shared: Path) -> Built:
             init = _run("init", root / "wb", "--company", f"Ablation {name}")
             assert init.exit_code == 0, init.output
             result = _run("--workbook", root / "wb", "import", data)
-            from salescoach.workbook import Workbook
+            from salescoach.data.workbook import Workbook
 
             facts = Workbook.open(root / "wb").facts()
             present = sorted(capabilities.of(facts.all()).present) if facts.folder else []
@@ -556,7 +556,7 @@ def test_app_pages(built, shape):
     import datetime as dt
 
     from salescoach.app import App, Context
-    from salescoach.workbook import Workbook
+    from salescoach.data.workbook import Workbook
 
     b = built(shape)
     _imported(b)
@@ -590,17 +590,17 @@ def test_app_pages(built, shape):
 def test_figures_say_what_they_lack(built, shape):
     """The service calls behind the monitoring page, the pack's process section, training and
     the digest: a figure whose needs are missing is 'not assessed: <what>', never a number."""
-    from salescoach import monitoring
+    from salescoach.data.workbook import Workbook
+    from salescoach.domain import monitoring
     from salescoach.services import monitoring as mon_service
     from salescoach.services import packs
     from salescoach.services import training as training_service
-    from salescoach.workbook import Workbook
 
     b = built(shape)
     _imported(b)
     wb = Workbook.open(b.wb)
     problems = []
-    from salescoach.actuals import MissingData
+    from salescoach.domain.actuals import MissingData
 
     try:
         stages = mon_service.scope_summary(wb, PERIOD)
@@ -634,9 +634,9 @@ def test_figures_say_what_they_lack(built, shape):
 def test_one_definition_of_on_time_returns_and_follow_up(built):
     """A rep's on-time, returned and followed-up shares are the same figure in the monitoring
     service (the app's monitoring page) and in the review pack (issue 21)."""
+    from salescoach.data.workbook import Workbook
     from salescoach.services import monitoring as mon_service
     from salescoach.services import packs
-    from salescoach.workbook import Workbook
 
     b = built("full")
     wb = Workbook.open(b.wb)
@@ -684,7 +684,7 @@ def test_render_packs_templates_and_notebooks(built, shape):
     runs.append(("company pack", ["render", "--all", "--period", PERIOD, "--format", "html"]))
     for template in TEMPLATES:
         runs.append((f"template check {template.stem}", ["template", "check", template]))
-    from salescoach import notebook_templates
+    from salescoach.packs import notebook_templates
 
     for notebook in NOTEBOOKS:
         scope = notebook_templates.scope_of(notebook_templates.parameters(notebook))
@@ -716,8 +716,8 @@ def test_render_packs_templates_and_notebooks(built, shape):
 def test_render_notebook_finds_a_name_in_the_workbook(built, tmp_path, monkeypatch):
     """`render --notebook NAME` looks in the workbook's notebooks/ too, not only the current
     folder, and a notebook for any scope (03_monitoring) is not refused."""
-    from salescoach import render
-    from salescoach.workbook import Workbook
+    from salescoach.data.workbook import Workbook
+    from salescoach.packs import render
 
     b = built("full")
     monkeypatch.chdir(tmp_path)
@@ -739,7 +739,7 @@ def test_render_notebook_finds_a_name_in_the_workbook(built, tmp_path, monkeypat
 def test_every_notebook_can_be_rendered(notebook):
     """Nothing in a notebook of notebooks/ stops `render --notebook` (the cycle's notebooks
     declare scope and scope_id, which render fills)."""
-    from salescoach import notebook_templates
+    from salescoach.packs import notebook_templates
 
     assert [str(p) for p in notebook_templates.static_problems(notebook)] == []
     assert notebook_templates.scope_of(notebook_templates.parameters(notebook)) in (

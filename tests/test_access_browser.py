@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from salescoach import browser
+from salescoach.data.workbook import Workbook
+from salescoach.packs import browser
 from salescoach.services.access import ACCESS_FILE
-from salescoach.workbook import Workbook
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("psutil")

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from salescoach import actuals
-from salescoach.periods import Period
+from salescoach.domain import actuals
+from salescoach.domain.periods import Period
 
 REPS = pd.DataFrame(
     {
@@ -87,8 +87,8 @@ def test_last_day_is_the_newest_order_or_close_date():
 
 def test_conformed_tables_read_missing_columns_as_unknown():
     """A conformed table has every contract column; an all-missing one is no data, not zero."""
-    from salescoach import contract
-    from salescoach.actuals import MissingData, events
+    from salescoach.domain import contract
+    from salescoach.domain.actuals import MissingData, events
 
     deals = contract.conform(
         "deals",

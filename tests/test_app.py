@@ -18,8 +18,8 @@ from salescoach.app.forms import (
     required_text,
 )
 from salescoach.app.picker import ScopePicker
-from salescoach.attainment import goal_key
-from salescoach.workbook import Workbook
+from salescoach.data.workbook import Workbook
+from salescoach.domain.attainment import goal_key
 
 TODAY = dt.date(2026, 10, 1)
 
@@ -124,7 +124,7 @@ def test_a_bad_change_changes_nothing(ctx, change):
 
 
 def test_scope_totals_match_actuals(ctx, sample_tables):
-    from salescoach import actuals
+    from salescoach.domain import actuals
 
     rep = ctx.scope_choices("rep")[3][1]
     ctx.update(scope="rep", scope_id=rep, period="2026-Q2")
@@ -425,7 +425,7 @@ def test_locale_date(text, locale, expected):
     ],
 )
 def test_calendar_state(period, today, state):
-    from salescoach.periods import Period, calendar_state
+    from salescoach.domain.periods import Period, calendar_state
 
     assert calendar_state(Period.parse(period), today) == state
 
@@ -451,7 +451,7 @@ def test_team_grid_names_each_rep_and_says_no_data_rather_than_zero():
     import pandas as pd
 
     from salescoach.app.pages.goals import team_grid
-    from salescoach.fmt import Formatter
+    from salescoach.domain.fmt import Formatter
     from salescoach.i18n import translator
 
     members = pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Ann", "Bob"]})

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from salescoach import browser
-from salescoach.attainment import goal_key
 from salescoach.cli import main
-from salescoach.store import Store
+from salescoach.data.store import Store
+from salescoach.domain.attainment import goal_key
+from salescoach.packs import browser
 
 sync_api = pytest.importorskip("playwright.sync_api")
 psutil = pytest.importorskip("psutil")

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from salescoach.attainment import attainment_table, elapsed_share, goal_key, goals_in_force
-from salescoach.periods import Period
+from salescoach.domain.attainment import attainment_table, elapsed_share, goal_key, goals_in_force
+from salescoach.domain.periods import Period
 
 REPS = pd.DataFrame(
     {"rep_id": ["R1", "R2"], "name": ["A", "B"], "team": ["T", "T"], "department": ["D", "D"]}

@@ -6,12 +6,12 @@ import math
 import pandas as pd
 import pytest
 
-from salescoach import recognition as r
-from salescoach.fmt import Formatter
-from salescoach.importer import validate_path
+from salescoach.data.importer import validate_path
+from salescoach.data.workbook import Workbook, init_workbook
+from salescoach.domain import recognition as r
+from salescoach.domain.fmt import Formatter
 from salescoach.services import recognition as service
 from salescoach.settings import Settings, SettingsError
-from salescoach.workbook import Workbook, init_workbook
 
 BRL = Formatter("pt_BR", "BRL")
 

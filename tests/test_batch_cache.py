@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from salescoach import diagnosis as diagnosis_rules
+from salescoach.data.workbook import Workbook
+from salescoach.domain import diagnosis as diagnosis_rules
 from salescoach.services import batch, diagnosis, recognition, training
-from salescoach.workbook import Workbook
 
 PERIOD = "2026-Q3"
 

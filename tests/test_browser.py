@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from salescoach import browser
+from salescoach.packs import browser
 
 
 def _fake_executable(folder: Path, name: str) -> Path:

@@ -8,8 +8,8 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from salescoach import charts
-from salescoach.fmt import Formatter
+from salescoach.domain import charts
+from salescoach.domain.fmt import Formatter
 
 FMT = Formatter()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from salescoach.cli import main
-from salescoach.workbook import Workbook
+from salescoach.data.workbook import Workbook
 
 CRM = Path(__file__).parent / "data" / "crm_export" / "mapping.yaml"
 

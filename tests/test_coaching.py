@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from salescoach import coaching
 from salescoach.cli import main
+from salescoach.domain import coaching
 from salescoach.errors import InputError
 
 REP = pd.DataFrame({"cause": ["rep"], "evidence": ["low activity"]})

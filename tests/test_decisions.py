@@ -1,5 +1,5 @@
 """Every decision kind through the CLI, the app and the service: the same checks, the same
-sentences, the same keys. The registry (salescoach.decisions) names what each kind holds."""
+sentences, the same keys. The registry (salescoach.domain.decisions) names what each kind holds."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from salescoach import decisions as registry
 from salescoach.app import Context
 from salescoach.app import decisions as app
 from salescoach.cli import main
+from salescoach.data.store import Store
+from salescoach.data.workbook import Workbook
+from salescoach.domain import decisions as registry
 from salescoach.errors import InputError
 from salescoach.services import coaching, goals, recognition, training
-from salescoach.store import Store
-from salescoach.workbook import Workbook
 
 TODAY = dt.date.today()
 WHO = "tester"
@@ -248,10 +248,10 @@ def test_a_closed_periods_goal_changed_by_override_says_so_in_the_record(wb):
 
 
 def test_every_store_kind_written_is_in_the_registry():
-    from salescoach import attainment
-    from salescoach import coaching as ladder
-    from salescoach import goals as goal_rules
-    from salescoach import recognition as rules
+    from salescoach.domain import attainment
+    from salescoach.domain import coaching as ladder
+    from salescoach.domain import goals as goal_rules
+    from salescoach.domain import recognition as rules
     from salescoach.services import training as training_service
 
     for store_kind in (

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salescoach import diagnosis as D
-from salescoach.diagnosis_evidence import wilson
-from salescoach.fmt import Formatter
-from salescoach.periods import Period
+from salescoach.domain import diagnosis as D
+from salescoach.domain.diagnosis_evidence import wilson
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import Period
 
 sys.path.insert(0, str(Path(__file__).parent))
 from diagnosis_scoring import SECOND_MIX, SECOND_SEED, score  # noqa: E402
@@ -82,7 +82,7 @@ def _diagnose(tables, period="2026-Q3", drop=()):
 
 @pytest.fixture(scope="module")
 def second_sample():
-    from salescoach.sample import build_sample
+    from salescoach.data.sample import build_sample
 
     return build_sample(seed=SECOND_SEED, problems=SECOND_MIX)
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salescoach import contract
-from salescoach import diagnosis as D
-from salescoach.diagnosis_gap import gap_waterfall, rep_explanation
-from salescoach.fmt import Formatter
+from salescoach.domain import contract
+from salescoach.domain import diagnosis as D
+from salescoach.domain.diagnosis_gap import gap_waterfall, rep_explanation
+from salescoach.domain.fmt import Formatter
 
 Q2 = (pd.Timestamp("2026-04-01"), pd.Timestamp("2026-06-30"))
 TODAY = pd.Timestamp("2026-12-02")

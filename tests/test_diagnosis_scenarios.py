@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 import diagnosis_scenarios as bench  # noqa: E402
 
-from salescoach import diagnosis  # noqa: E402
+from salescoach.domain import diagnosis  # noqa: E402
 
 # (seed, sellers, planted causes)
 SCENARIOS = [(11, 24, 0), (12, 40, 3), (13, 18, 2), (14, 36, 0), (15, 45, 4)]

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from salescoach import digest, insights
 from salescoach.cli import main
-from salescoach.fmt import Formatter
-from salescoach.periods import Period
+from salescoach.domain import insights
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import Period
+from salescoach.services import digest
 from salescoach.services import training as service
 
 PERIOD = Period.parse("2026-Q3")

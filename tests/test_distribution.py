@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from salescoach import shipped
-from salescoach.workbook import copy_notebooks, init_workbook
+from salescoach.data.workbook import copy_notebooks, init_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 # Folders of the checkout that the wheel carries under salescoach/_shipped/.
@@ -202,7 +202,7 @@ def test_the_installed_commands_work_from_an_empty_folder(dist, tmp_path):
         shipped.EDITABLE_NOTEBOOKS
     )
     run("demo", salescoach, *wb, "demo", "--no-packs", "--scale", "0.2")
-    from salescoach.browser import find_chromium
+    from salescoach.packs.browser import find_chromium
 
     formats = "html,pdf" if find_chromium() else "html"
     run(

@@ -7,7 +7,7 @@ import click
 import pytest
 
 from salescoach.cli import main
-from salescoach.contract import contract_markdown
+from salescoach.domain.contract import contract_markdown
 from salescoach.settings import defaults
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -21,7 +21,7 @@ def test_contract_table_matches_the_code():
 
 def test_feature_table_matches_the_code():
     """README's data contract says, for each figure and check, the columns it uses."""
-    from salescoach.capabilities import features_markdown
+    from salescoach.domain.capabilities import features_markdown
 
     block = re.search(r"<!-- features:start -->\n(.*?)\n<!-- features:end -->", README, re.S)
     assert block, "README lost its features markers"

@@ -3,9 +3,9 @@
 import pytest
 from click.testing import CliRunner
 
-from salescoach import render
 from salescoach.cli import main
-from salescoach.workbook import Workbook
+from salescoach.data.workbook import Workbook
+from salescoach.packs import render
 
 HOSTILE = '<script>alert("x")</script> & <b>Bold</b>'
 
@@ -14,7 +14,12 @@ HOSTILE = '<script>alert("x")</script> & <b>Bold</b>'
 def hostile_workbook(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     runner = CliRunner()
-    assert runner.invoke(main, ["--workbook", str(root), "demo", "--scale", "0.2", "--no-packs"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["--workbook", str(root), "demo", "--scale", "0.2", "--no-packs"]
+        ).exit_code
+        == 0
+    )
     wb = Workbook.open(root)
     reps = wb.facts()["reps"].copy()
     rep_id = reps.loc[reps["role"] == "seller", "rep_id"].iloc[0]
@@ -35,7 +40,9 @@ def _assert_escaped(markup: str) -> None:
 
 def test_pack_shows_hostile_name_as_text(hostile_workbook, chromium_path):
     wb, rep_id = hostile_workbook
-    result = render.run(wb, render.plan(wb, reps=[rep_id], period="2026-Q3"), formats=("html",), jobs=1, force=True)
+    result = render.run(
+        wb, render.plan(wb, reps=[rep_id], period="2026-Q3"), formats=("html",), jobs=1, force=True
+    )
     assert [o.status for o in result.outcomes] == ["rendered"], result.outcomes
     _assert_escaped(result.outcomes[0].paths[0].read_text(encoding="utf-8"))
 

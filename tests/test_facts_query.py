@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from salescoach import monitoring
-from salescoach.facts_query import rep_order_sums
+from salescoach.data.facts_query import rep_order_sums
+from salescoach.domain import monitoring
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from salescoach.fmt import MISSING, Formatter
-from salescoach.periods import Period
+from salescoach.domain.fmt import MISSING, Formatter
+from salescoach.domain.periods import Period
 
 EN = Formatter("en_IE", "EUR")
 EL = Formatter("el_GR", "EUR")
@@ -155,7 +155,7 @@ def test_bad_period(bad):
     ],
 )
 def test_last_complete_quarter(day, fiscal, expected):
-    from salescoach.periods import last_complete_quarter
+    from salescoach.domain.periods import last_complete_quarter
 
     assert str(last_complete_quarter(pd.Timestamp(day), fiscal)) == expected
 

@@ -5,9 +5,9 @@ import pytest
 from click.testing import CliRunner
 
 from salescoach.cli import main
-from salescoach.importer import validate_path
+from salescoach.data.importer import validate_path
+from salescoach.data.workbook import Workbook, init_workbook
 from salescoach.services import packs
-from salescoach.workbook import Workbook, init_workbook
 
 REPS = [f"R{i}" for i in range(1, 9)]
 # R1's goal is 0; the others' 2,000 .. 8,000.

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salescoach import goals
+from salescoach.domain import goals
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import Period
 from salescoach.errors import InputError
-from salescoach.fmt import Formatter
-from salescoach.periods import Period
 
 REPS = pd.DataFrame(
     {

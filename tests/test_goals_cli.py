@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from salescoach.cli import main
+from salescoach.data.workbook import Workbook
 from salescoach.services import goals as service
-from salescoach.workbook import Workbook
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salescoach.exporting import neutralise, write_csv
-from salescoach.importer import MappingError, validate_path
+from salescoach.data.exporting import neutralise, write_csv
+from salescoach.data.importer import MappingError, validate_path
 
 BAD = Path(__file__).parent / "data" / "bad"
 CASES = sorted(p.name for p in BAD.iterdir() if p.is_dir())

@@ -15,8 +15,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from salescoach import i18n
-from salescoach.fmt import Formatter
-from salescoach.periods import Period
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import Period
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "salescoach"
@@ -175,7 +175,8 @@ def test_every_marked_message_is_extracted():
 
 
 def test_constants_marked_with_N_are_translated_where_shown():
-    from salescoach import settings, training
+    from salescoach import settings
+    from salescoach.domain import training
     from salescoach.services.training import effect_caution
 
     assert settings.defaults()["branding"]["footer"] == settings.DEFAULT_FOOTER
@@ -187,7 +188,7 @@ def test_constants_marked_with_N_are_translated_where_shown():
     )
     own = settings.Settings.from_dict({"branding": {"footer": "Internal"}}).with_language("el")
     assert own["branding"]["footer"] == "Internal"  # a workbook's own words print as written
-    from salescoach import recognition
+    from salescoach.domain import recognition
 
     rules = settings.defaults()["recognition"]["rules"]
     assert {r["label"] for r in rules} == recognition.DEFAULT_LABELS
@@ -202,8 +203,9 @@ def test_constants_marked_with_N_are_translated_where_shown():
 
 def test_deferred_labels_are_in_the_catalogue():
     """Labels marked at import and translated when shown: their English must be extracted."""
-    from salescoach import digest, recognition
     from salescoach.app.pages import PAGES
+    from salescoach.domain import recognition
+    from salescoach.services import digest
 
     extracted = set(i18n.extract_messages())
     marked = [
@@ -306,7 +308,7 @@ def test_greek_chart_has_every_glyph():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from salescoach import charts
+    from salescoach.domain import charts
 
     fig, ax = plt.subplots()
     ax.set_title("Έσοδα ανά τρίμηνο · Πέτρος Οικονόμου")
@@ -327,7 +329,7 @@ def greek_workbook(tmp_path_factory):
     done = CliRunner().invoke(main, ["--workbook", str(root), "demo", "--lang", "el", "--no-packs"])
     assert done.exit_code == 0, done.output
     assert "Σύνολο" in done.output or "Δύση" in done.output  # the summary speaks Greek
-    from salescoach.workbook import Workbook
+    from salescoach.data.workbook import Workbook
 
     return Workbook.open(root)
 
@@ -335,7 +337,7 @@ def greek_workbook(tmp_path_factory):
 def test_greek_app_tables_show_words_not_keys(greek_workbook):
     """What the app's pages show of the service frames: Greek headings, labels for stored
     keys, numbers by the locale."""
-    from salescoach.fmt import Formatter
+    from salescoach.domain.fmt import Formatter
     from salescoach.services import recognition, training
 
     wb = greek_workbook
@@ -366,7 +368,7 @@ def test_greek_breaches_name_their_owner_in_greek(greek_workbook):
 
 
 def test_greek_pack_prints_greek(greek_workbook, chromium_path, tmp_path):
-    from salescoach import privacy, render
+    from salescoach.packs import privacy, render
 
     wb = greek_workbook
     assert (wb.settings.language, wb.settings.locale) == ("el", "el_GR")
@@ -400,7 +402,7 @@ def test_greek_pack_prints_greek(greek_workbook, chromium_path, tmp_path):
 
 def test_app_goal_chart_dates_follow_the_locale():
     from salescoach.app.figures import goal_progress_figure
-    from salescoach.fmt import Formatter
+    from salescoach.domain.fmt import Formatter
 
     days = pd.date_range("2026-07-01", "2026-09-30", freq="D")
     daily = pd.Series(1000.0, index=days)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from salescoach.importer import MappingError, validate_path
+from salescoach.data.importer import MappingError, validate_path
 
 DATA = Path(__file__).parent / "data"
 CRM = DATA / "crm_export" / "mapping.yaml"

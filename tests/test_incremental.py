@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from salescoach import contract, partitions
 from salescoach.cli import main
-from salescoach.importer import validate_path
-from salescoach.sample import write_sample
-from salescoach.workbook import Workbook, init_workbook
+from salescoach.data import partitions
+from salescoach.data.importer import validate_path
+from salescoach.data.sample import write_sample
+from salescoach.data.workbook import Workbook, init_workbook
+from salescoach.domain import contract
 
 
 @pytest.fixture(scope="module")

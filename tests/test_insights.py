@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salescoach import insights
+from salescoach.domain import insights
 
 T = pd.Timestamp
 RULES = insights.InsightRules(min_deals=3, confidence=0.95, min_phrase_count=2, top_phrases=5)
@@ -192,7 +192,7 @@ def test_on_the_sample_the_planted_best_technique_wins_and_the_worst_loses(sampl
     out = insights.win_rates(closed, ["technique"], insights.InsightRules())
     best, worst = out.iloc[0], out.sort_values("high").iloc[0]
     # The generator's techniques are listed from the one that wins most to the one that wins least.
-    from salescoach.sample import _TEXT
+    from salescoach.data.sample import _TEXT
 
     planted = _TEXT["en"]["techniques"]
     assert (best["technique"], worst["technique"]) == (planted[0], planted[-1])

@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from salescoach.cli import main
-from salescoach.importer import MappingError, validate_path
+from salescoach.data.importer import MappingError, validate_path
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
 MARKETPLACE = EXPORTS / "marketplace"
@@ -388,7 +388,7 @@ def test_open_and_lost_deals_may_be_unassigned_leads(tmp_path):
 
 
 def test_unassigned_leads_count_in_lead_source_conversion(tmp_path):
-    from salescoach.insights import InsightRules, lead_sources
+    from salescoach.domain.insights import InsightRules, lead_sources
 
     deals = validate_path(_leads(tmp_path)).tables["deals"]
     table = lead_sources(deals, InsightRules())

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salescoach import actuals
-from salescoach import monitoring as m
-from salescoach.attainment import goals_in_force
+from salescoach.domain import actuals
+from salescoach.domain import monitoring as m
+from salescoach.domain.attainment import goals_in_force
+from salescoach.domain.periods import Period
 from salescoach.errors import InputError
-from salescoach.periods import Period
 
 Q3 = Period.parse("2026-Q3")
 D = pd.Timestamp
@@ -547,9 +547,9 @@ def test_sample_late_department_is_a_logistics_breach(sample_workbook, ground_tr
 
 
 def test_service_results_and_missing_tables(sample_workbook, tmp_path):
-    from salescoach.importer import validate_path
+    from salescoach.data.importer import validate_path
+    from salescoach.data.workbook import Workbook, init_workbook
     from salescoach.services import monitoring as service
-    from salescoach.workbook import Workbook, init_workbook
 
     table = service.results(
         sample_workbook, "2026-Q3", "team", sample_workbook.facts()["reps"]["team"].iloc[0]
@@ -650,7 +650,7 @@ TWO_ROLES = {"reps": TWO_ROLES_REPS, "deals": TWO_ROLES_DEALS}
 
 
 def test_roles_come_from_the_deals_as_well_as_reps_role():
-    from salescoach import roles
+    from salescoach.domain import roles
 
     assert set(roles.sellers(TWO_ROLES_REPS, TWO_ROLES)["rep_id"]) == {"PAT", "SUE", "SAM"}
     assert set(roles.sellers(TWO_ROLES_REPS)["rep_id"]) == {"SUE", "SAM"}  # reps.role alone
@@ -676,7 +676,7 @@ def test_a_person_in_both_roles_shows_in_both_views():
 
 
 def test_scorecard_scores_each_person_in_the_role_of_most_of_their_work():
-    from salescoach import roles
+    from salescoach.domain import roles
 
     results = m.results_by(TWO_ROLES, "rep", Q3)
     support = m.support_contribution(TWO_ROLES_DEALS, TWO_ROLES_REPS, Q3)
@@ -721,7 +721,7 @@ def test_unassigned_open_leads_are_the_companys_pipeline_never_a_reps():
 
 
 def test_unassigned_leads_count_in_lead_source_conversion():
-    from salescoach.insights import InsightRules, lead_sources
+    from salescoach.domain.insights import InsightRules, lead_sources
 
     table = lead_sources(UNASSIGNED_DEALS, InsightRules())
     assert table.loc["web", ["leads", "unassigned"]].tolist() == [2, 1]
@@ -740,9 +740,9 @@ def test_funnel_and_results_take_a_blank_rep_in_their_stride():
 
 
 def test_pipeline_table_shows_unassigned_leads_for_the_company_only(tmp_path):
-    from salescoach.importer import validate_path
+    from salescoach.data.importer import validate_path
+    from salescoach.data.workbook import Workbook, init_workbook
     from salescoach.services import monitoring as service
-    from salescoach.workbook import Workbook, init_workbook
 
     root, data = tmp_path / "wb", tmp_path / "data"
     init_workbook(root, company="Leads")

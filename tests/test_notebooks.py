@@ -12,7 +12,10 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted(
-    p for folder in ("notebooks", "templates/notebooks") for p in (ROOT / folder).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    p
+    for folder in ("notebooks", "templates/notebooks")
+    for p in (ROOT / folder).rglob("*.ipynb")
+    if ".ipynb_checkpoints" not in p.parts
 )
 IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
 
@@ -28,8 +31,12 @@ def test_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     for i, cell in enumerate(nb.cells, start=1):
         if cell.cell_type == "code":
-            assert not cell.get("outputs"), f"{path.name}: cell {i} has outputs; clear them before committing"
-            assert cell.get("execution_count") is None, f"{path.name}: cell {i} has an execution count"
+            assert not cell.get("outputs"), (
+                f"{path.name}: cell {i} has outputs; clear them before committing"
+            )
+            assert cell.get("execution_count") is None, (
+                f"{path.name}: cell {i} has an execution count"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -38,7 +45,9 @@ def test_no_logic_at_top_level(path):
     for i, cell in enumerate(nb.cells, start=1):
         if cell.cell_type != "code":
             continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        source = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
         tree = ast.parse(source)
         for node in tree.body:
             assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)), (

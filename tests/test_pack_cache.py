@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from salescoach import render
+from salescoach.data.workbook import Workbook
+from salescoach.packs import render
 from salescoach.services import coaching, goals, packs, recognition, training
-from salescoach.workbook import Workbook
 
 PERIOD = "2026-Q2"
 

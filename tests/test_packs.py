@@ -11,8 +11,8 @@ import sys
 import pandas as pd
 import pytest
 
-from salescoach import privacy, render
-from salescoach.fmt import Formatter
+from salescoach.domain.fmt import Formatter
+from salescoach.packs import privacy, render
 from salescoach.services import packs
 
 PERIOD = "2026-Q3"
@@ -21,9 +21,9 @@ PERIOD = "2026-Q3"
 @pytest.fixture(scope="module")
 def small_workbook(tmp_path_factory):
     """The sample organisation at scale 0.1 (seed 7), imported into a fresh workbook."""
-    from salescoach.importer import validate_path
-    from salescoach.sample import write_sample
-    from salescoach.workbook import Workbook, init_workbook
+    from salescoach.data.importer import validate_path
+    from salescoach.data.sample import write_sample
+    from salescoach.data.workbook import Workbook, init_workbook
 
     root = tmp_path_factory.mktemp("small-workbook")
     init_workbook(root, company="Northwind Widgets (sample)")
@@ -189,7 +189,7 @@ def test_clean_tmp_removes_only_what_no_process_writes(tmp_path):
 def test_every_pack_kind_renders_and_passes_the_privacy_check(small_workbook):
     """Company, a department, a team and two reps, as HTML (and PDF when Chromium is here);
     a `.part` left by a killed batch is gone after the run, and nothing else is left."""
-    from salescoach import browser
+    from salescoach.packs import browser
 
     wb = small_workbook
     formats = ("html", "pdf") if browser.find_chromium() else ("html",)
@@ -234,8 +234,8 @@ def orders_only_workbook(tmp_path_factory, small_workbook):
     """The small sample with only its reps and orders: no deals, goals, training or service."""
     import shutil
 
-    from salescoach.importer import validate_path
-    from salescoach.workbook import Workbook, init_workbook
+    from salescoach.data.importer import validate_path
+    from salescoach.data.workbook import Workbook, init_workbook
 
     root = tmp_path_factory.mktemp("orders-only")
     init_workbook(root, company="Orders only")

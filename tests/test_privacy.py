@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salescoach import privacy
+from salescoach.domain import peers
+from salescoach.packs import privacy
 
 REPS = pd.DataFrame({"rep_id": ["R1", "R2", "R10"], "name": ["Ann Lee", "Bo Ng", "Cy Dale"]})
 
@@ -36,7 +37,7 @@ NUMERIC = [
     ],
 )
 def test_peer_benchmark(values, minimum, expected):
-    got = privacy.peer_benchmark(pd.Series(values, dtype=float), minimum)
+    got = peers.peer_benchmark(pd.Series(values, dtype=float), minimum)
     np.testing.assert_allclose([got["q1"], got["median"], got["q3"]], expected)
 
 
@@ -184,7 +185,7 @@ def test_pdf_text_needs_a_tool(monkeypatch, tmp_path):
 
 
 def test_a_name_in_the_pdf_text_is_found(chromium_path, tmp_path):
-    from salescoach import render_worker
+    from salescoach.packs import render_worker
 
     pdf = tmp_path / "pack.pdf"
     try:
@@ -197,7 +198,7 @@ def test_a_name_in_the_pdf_text_is_found(chromium_path, tmp_path):
 
 def test_every_rep_pack_is_private(sample_workbook, chromium_path):
     """Render every rep's pack of the sample (HTML and PDF) and scan each for the other reps."""
-    from salescoach import render
+    from salescoach.packs import render
 
     plan = render.plan(sample_workbook, everything=True, period="2026-Q3", kinds=("rep",))
     result = render.run(sample_workbook, plan, formats=("html", "pdf"), jobs=2)

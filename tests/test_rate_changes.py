@@ -4,7 +4,7 @@ results table's "vs prior" and "vs last year" columns."""
 import pandas as pd
 import pytest
 
-from salescoach.fmt import Formatter
+from salescoach.domain.fmt import Formatter
 from salescoach.services.monitoring import _change
 
 EN = Formatter("en_IE", "EUR")

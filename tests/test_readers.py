@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salescoach.importer import validate_path
-from salescoach.readers import MAX_FIELD_LINES, read_raw
+from salescoach.data.importer import validate_path
+from salescoach.data.readers import MAX_FIELD_LINES, read_raw
 
 HEADERS = {
     "reps": ["rep_id", "name", "team", "department"],

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from salescoach import recognition as r
+from salescoach.domain import recognition as r
+from salescoach.domain.fmt import Formatter
 from salescoach.errors import InputError
-from salescoach.fmt import Formatter
 
 FMT = Formatter()
 TIERS = ((0.0, 0.0), (0.8, 0.5), (1.0, 1.0), (1.2, 1.5))
@@ -438,7 +438,7 @@ def test_sample_support_staff_are_not_ranked_with_sellers(q3):
 @pytest.fixture
 def own_workbook(sample_workbook, tmp_path):
     """A copy of the sample workbook with an empty decisions store of its own."""
-    from salescoach.workbook import Workbook
+    from salescoach.data.workbook import Workbook
 
     root = tmp_path / "wb"
     shutil.copytree(
@@ -523,7 +523,7 @@ def test_cli_propose_approve_list_leaderboard(own_workbook, monkeypatch):
 
 
 def test_leaderboard_and_budget_charts():
-    from salescoach import charts
+    from salescoach.domain import charts
 
     board = r.leaderboard(standings(), 3, pd.DataFrame({"rep_id": ["a"], "award": ["Goal bonus"]}))
     fig = charts.leaderboard_bars(board, "Attainment", FMT, top=3)
@@ -540,7 +540,7 @@ def test_leaderboard_and_budget_charts():
 def test_support_staff_who_sell_stand_as_sellers_on_their_own_sales():
     """Pat (reps.role: support) closes deals of their own: ranked with sellers on them. Sam
     (support) only assists: not ranked, as before."""
-    from salescoach.periods import Period
+    from salescoach.domain.periods import Period
 
     period = Period.parse("2026-Q3")
     reps = pd.DataFrame(

@@ -11,7 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from salescoach import privacy, render
+from salescoach.packs import privacy, render
 
 PERIOD = "2026-Q3"
 COLLIDING = ["R/5", "R 5", "r 5", "R5"]
@@ -21,9 +21,9 @@ COLLIDING = ["R/5", "R 5", "r 5", "R5"]
 def odd_ids_workbook(tmp_path_factory):
     """The sample (half scale) with its first reps renamed R/5, R 5, r 5, R5 and the others
     numbered 1, 2, 3..., as a CRM export might number them."""
-    from salescoach.importer import validate_path
-    from salescoach.sample import write_sample
-    from salescoach.workbook import Workbook, init_workbook
+    from salescoach.data.importer import validate_path
+    from salescoach.data.sample import write_sample
+    from salescoach.data.workbook import Workbook, init_workbook
 
     root = tmp_path_factory.mktemp("odd-ids")
     init_workbook(root, company="Northwind Widgets (sample)")
@@ -48,7 +48,7 @@ def odd_ids_workbook(tmp_path_factory):
 
 
 def _formats():
-    from salescoach import browser
+    from salescoach.packs import browser
 
     return ("html", "pdf") if browser.find_chromium() else ("html",)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salescoach.contract import TABLES
-from salescoach.sample import Problems, Sample, build_sample, write_sample
+from salescoach.data.sample import Problems, Sample, build_sample, write_sample
+from salescoach.domain.contract import TABLES
 
 
 @pytest.fixture(scope="module")
@@ -616,7 +616,7 @@ def test_write_sample(tmp_path, fmt):
 
 
 def test_written_sample_imports_without_rejects(tmp_path):
-    from salescoach.importer import validate_path
+    from salescoach.data.importer import validate_path
 
     write_sample(tmp_path, seed=4, scale=0.1, lang="el")
     counts = validate_path(tmp_path).counts_frame()

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from salescoach import contract
-from salescoach.importer import parse_column
-from salescoach.schemas import readable_reason, schema
+from salescoach.data.importer import parse_column
+from salescoach.data.schemas import readable_reason, schema
+from salescoach.domain import contract
 
 
 def _validate(table: str, row: dict) -> list[tuple[str, str]]:

@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from salescoach.cli import main
-from salescoach.commands.common import UserError
-from salescoach.commands.serve import (
+from salescoach.cli.common import UserError
+from salescoach.cli.serve import (
     APP_NOTEBOOK,
     MIN_TOKEN_CHARS,
     RESOURCES,
@@ -225,7 +225,7 @@ def _open_app(browser_, port: int, seen: list[str]):
 
 
 def _launched(playwright):
-    from salescoach import browser
+    from salescoach.packs import browser
 
     return browser.launch(playwright, timeout=60_000)
 

@@ -1,7 +1,7 @@
 import pytest
 
+from salescoach.data.workbook import Workbook, WorkbookError, init_workbook
 from salescoach.settings import Settings, SettingsError, defaults
-from salescoach.workbook import Workbook, WorkbookError, init_workbook
 
 
 def test_init_writes_commented_defaults_that_load(tmp_path):
@@ -56,7 +56,9 @@ def test_sub_tables_override_key_by_key_and_reject_typos():
     assert s["recognition"]["bonus"]["tiers"] == defaults()["recognition"]["bonus"]["tiers"]
     with pytest.raises(SettingsError, match="unknown key 'moda' in \\[recognition.bonus\\]"):
         Settings.from_dict({"recognition": {"bonus": {"moda": "tiered"}}})
-    owners = Settings.from_dict({"monitoring": {"owners": {"delivery": "3PL partner"}}})["monitoring"]["owners"]
+    owners = Settings.from_dict({"monitoring": {"owners": {"delivery": "3PL partner"}}})[
+        "monitoring"
+    ]["owners"]
     assert owners["delivery"] == "3PL partner" and owners["order"] == "sales"
 
 
@@ -68,8 +70,14 @@ def test_award_rules_replace_the_list():
 @pytest.mark.parametrize(
     "rule, message",
     [
-        ({"name": "x", "qualifies": "met_goal", "reward": "title", "colour": "red"}, "unknown key 'colour' in item 1"),
-        ({"name": "x", "qualifies": "top_n", "reward": "trip", "n": "three"}, "item 1 n = 'three' should be a int"),
+        (
+            {"name": "x", "qualifies": "met_goal", "reward": "title", "colour": "red"},
+            "unknown key 'colour' in item 1",
+        ),
+        (
+            {"name": "x", "qualifies": "top_n", "reward": "trip", "n": "three"},
+            "item 1 n = 'three' should be a int",
+        ),
     ],
 )
 def test_award_rule_items_are_checked_against_the_default_rules(rule, message):

@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from salescoach.store import DEFAULT_FILENAME, Event, Store, default_author
+from salescoach.data.store import DEFAULT_FILENAME, Event, Store, default_author
 
 try:
     from tests.pg import new_database, pg_url  # noqa: F401

@@ -10,10 +10,10 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from salescoach import notebook_templates as nt
-from salescoach import privacy, render
 from salescoach.cli import main
-from salescoach.workbook import Workbook
+from salescoach.data.workbook import Workbook
+from salescoach.packs import notebook_templates as nt
+from salescoach.packs import privacy, render
 
 TEMPLATES = nt.available()
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from salescoach import training
 from salescoach.cli import main
+from salescoach.domain import training
 from salescoach.errors import InputError
 from salescoach.services import training as service
 
@@ -247,7 +247,7 @@ def test_cli(sample_workbook, args, expect, code):
 
 @pytest.mark.parametrize("seed", [11])
 def test_the_training_gap_comes_out_on_another_seed(seed):
-    from salescoach.sample import build_sample
+    from salescoach.data.sample import build_sample
 
     sample = build_sample(seed=seed)
     t = sample.tables

@@ -26,10 +26,10 @@ from typing import Any
 
 import pandas as pd
 
-from salescoach import access, actuals, goals
-from salescoach.fmt import Formatter
+from salescoach.domain import access, actuals, goals
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import NOT_STARTED, Period, calendar_state, has_data
 from salescoach.i18n import matches, sort_key, translator
-from salescoach.periods import NOT_STARTED, Period, calendar_state, has_data
 
 SCOPES = ("company", "department", "team", "rep")
 PERIOD_KINDS = ("year", "quarter", "month")
@@ -45,7 +45,7 @@ class Context:
     Parameters
     ----------
     workbook:
-        An open :class:`salescoach.workbook.Workbook`.
+        An open :class:`salescoach.data.workbook.Workbook`.
     period, scope, scope_id:
         The starting view; by default the quarter of the last day with data, whole company.
     who:
@@ -105,7 +105,7 @@ class Context:
         return access.page_refusal(self.person, page, subject, self.reps)
 
     def require(self, action: str, subject=None) -> None:
-        """Raise :class:`salescoach.access.AccessRefused` with the reason when not allowed."""
+        """Raise :class:`salescoach.domain.access.AccessRefused` with the reason when not allowed."""
         why = self.refusal(action, subject)
         if why is not None:
             raise access.AccessRefused(why)
@@ -141,7 +141,7 @@ class Context:
     @property
     def who(self) -> str:
         if self._who is None:
-            from salescoach.store import default_author
+            from salescoach.data.store import default_author
 
             self._who = default_author()
         return self._who
@@ -367,7 +367,7 @@ class Context:
         """The same view in another language; the facts and totals already read are shared."""
         import copy
 
-        from salescoach.workbook import Workbook
+        from salescoach.data.workbook import Workbook
 
         other = copy.copy(self)
         other.workbook = Workbook(self.workbook.root, language)

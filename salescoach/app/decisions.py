@@ -1,6 +1,6 @@
 """The app's writes: each one a call into the service that the CLI and notebooks call too.
 
-Kinds, keys, fields and checks are the registry's (:mod:`salescoach.decisions`); the service
+Kinds, keys, fields and checks are the registry's (:mod:`salescoach.domain.decisions`); the service
 of each kind applies them, so a goal for a closed period, for a rep who left or for support
 staff is refused here with the same sentence as in `salescoach goals set`. These functions
 only add what the app knows: the period and scope picked, who is at the keyboard, today, the
@@ -15,9 +15,9 @@ import datetime as dt
 import importlib
 from collections.abc import Sequence
 
-from salescoach import coaching as ladder
-from salescoach import decisions as registry
-from salescoach.access import Subject
+from salescoach.domain import coaching as ladder
+from salescoach.domain import decisions as registry
+from salescoach.domain.access import Subject
 from salescoach.services import Saved, staff_and_now
 
 

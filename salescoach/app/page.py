@@ -12,12 +12,12 @@ import traceback
 
 import ipywidgets as widgets
 
-from salescoach.access import PAGE_ACTIONS, AccessRefused
-from salescoach.actuals import MissingData
 from salescoach.app.context import Context
 from salescoach.app.forms import Form
 from salescoach.app.widgets import Notice
-from salescoach.workbook import MissingTable
+from salescoach.data.workbook import MissingTable
+from salescoach.domain.access import PAGE_ACTIONS, AccessRefused
+from salescoach.domain.actuals import MissingData
 
 
 class Page:

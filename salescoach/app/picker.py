@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from salescoach.access import scope_kinds
 from salescoach.app.context import SCOPES, Context
+from salescoach.domain.access import scope_kinds
 
 
 class ScopePicker:

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
-from salescoach.access import PAGE_ACTIONS, pages_of
 from salescoach.app.context import Context
 from salescoach.app.page import Page
 from salescoach.app.picker import ScopePicker
 from salescoach.app.widgets import STYLE
+from salescoach.domain.access import PAGE_ACTIONS, pages_of
 
 
 class App:
@@ -127,8 +127,8 @@ def build_app(workbook=None, page: str | None = None, **view) -> App | SinglePag
     ``period``, ``scope`` and ``scope_id``.
     """
     from salescoach.app.pages import PAGES
+    from salescoach.data.workbook import Workbook
     from salescoach.i18n import set_language
-    from salescoach.workbook import Workbook
 
     wb = workbook if isinstance(workbook, Workbook) else Workbook.open(workbook)
     set_language(wb.settings.language)  # this kernel serves one workbook: its words follow it

@@ -13,7 +13,7 @@ import io
 import ipywidgets as widgets
 import pandas as pd
 
-from salescoach.fmt import Formatter
+from salescoach.domain.fmt import Formatter
 from salescoach.i18n import _n
 
 CHART_DPI = 96

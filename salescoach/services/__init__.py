@@ -1,15 +1,15 @@
 """The edge between the pure domain modules and the workbook.
 
 A service reads facts and decisions from a Workbook, calls the pure functions of its concept
-(salescoach.goals, salescoach.diagnosis, ...) and appends decisions to the store. The CLI, the
+(salescoach.domain.goals, salescoach.domain.diagnosis, ...) and appends decisions to the store. The CLI, the
 notebooks and the Voila app all go through services, so each write is made in one place.
 """
 
 from dataclasses import dataclass
 
+from salescoach.domain.periods import Period
 from salescoach.errors import InputError
 from salescoach.i18n import _
-from salescoach.periods import Period
 
 
 def period_of(wb, period) -> Period:
@@ -41,7 +41,7 @@ def staff_and_now(wb, tables=None):
 
     'Now' is the newest order or close date in the facts, so a closed period is the same
     whether the CLI, the app or a notebook asks. `tables` are facts already read (the app's)."""
-    from salescoach import actuals
+    from salescoach.domain import actuals
 
     if tables is None:
         facts = wb.facts()
@@ -65,8 +65,8 @@ class Saved:
 def check_seller(wb, tables, reps, rep_id: str, period: Period) -> None:
     """A seller goal or award needs a rep on staff during the period who sells (by role or by
     their own deals and orders); the same check and words for every decision that needs one."""
-    from salescoach import decisions, roles
-    from salescoach.fmt import Formatter
+    from salescoach.domain import decisions, roles
+    from salescoach.domain.fmt import Formatter
 
     decisions.check_rep(
         reps,

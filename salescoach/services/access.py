@@ -1,9 +1,9 @@
 """The guard every service, page and pack render passes: who is asking, and may they.
 
-The workbook's ``access.toml`` maps logins to people (:mod:`salescoach.access`). Without it the
+The workbook's ``access.toml`` maps logins to people (:mod:`salescoach.domain.access`). Without it the
 workbook is a single-user one and its user is sales operations, as before. The login is the
 JupyterHub user, else ``$SALESCOACH_USER``, else the OS login name (the same name every
-decision records as "who": :func:`salescoach.store.default_author`).
+decision records as "who": :func:`salescoach.data.store.default_author`).
 
 A login the file does not name sees nothing when served (JupyterHub, the app). The command
 line of the workbook's own machine, outside a hub, stays sales operations unless
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from salescoach import access
-from salescoach.access import AccessFileError, AccessRefused, Person, Subject
+from salescoach.domain import access
+from salescoach.domain.access import AccessFileError, AccessRefused, Person, Subject
 from salescoach.i18n import _
 
 ACCESS_FILE = "access.toml"
@@ -49,7 +49,7 @@ _cache: dict[Path, tuple[float, dict[str, Person]]] = {}
 
 def login() -> str:
     """Who is at the keyboard (the hub user, ``$SALESCOACH_USER`` or the OS login)."""
-    from salescoach.store import default_author
+    from salescoach.data.store import default_author
 
     return default_author()
 

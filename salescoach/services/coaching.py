@@ -1,6 +1,6 @@
 """Coaching decisions in a workbook's store: ladder steps, sessions, actions done, overdue.
 
-Kinds, keys and checks are the registry's (`salescoach.decisions`): a ladder step is kind
+Kinds, keys and checks are the registry's (`salescoach.domain.decisions`): a ladder step is kind
 `coaching_step` keyed by the rep id, a session kind `coaching` keyed `rep_id|<UTC time>`, an
 action done kind `coaching_action_done` keyed `<session key>#<n>`. The CLI, the app and
 notebooks write through these functions only.
@@ -12,9 +12,9 @@ import datetime as dt
 
 import pandas as pd
 
-from salescoach import coaching, decisions
+from salescoach.domain import coaching, decisions
+from salescoach.domain.fmt import Formatter
 from salescoach.errors import InputError
-from salescoach.fmt import Formatter
 from salescoach.i18n import _
 from salescoach.services import access as guard
 from salescoach.services import period_of, staff_and_now, using_store, writing

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pandas as pd
 
-from salescoach import actuals, attainment, diagnosis
+from salescoach.domain import actuals, attainment, diagnosis
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import Period, last_complete_quarter
 from salescoach.errors import InputError
-from salescoach.fmt import Formatter
 from salescoach.i18n import _
-from salescoach.periods import Period, last_complete_quarter
 from salescoach.services import access as guard
 from salescoach.services import batch, period_of, using_store
 
@@ -78,7 +78,7 @@ def _in_scope(findings: pd.DataFrame, reps: pd.DataFrame, scope, scope_id) -> pd
     delivery finding stays for that department and its teams."""
     if not scope or scope == "company":
         return findings
-    from salescoach.actuals import members
+    from salescoach.domain.actuals import members
 
     try:
         ids = set(members(reps, scope, scope_id))
@@ -110,8 +110,8 @@ def findings(wb, period=None, scope=None, scope_id=None, today=None) -> pd.DataF
 
 def waterfall(wb, period=None, level="company", today=None) -> pd.DataFrame:
     """The goal-gap waterfall per scope at `level` (company, department, team, rep): see
-    `salescoach.diagnosis_gap.gap_waterfall`."""
-    from salescoach.diagnosis_gap import gap_waterfall
+    `salescoach.domain.diagnosis_gap.gap_waterfall`."""
+    from salescoach.domain.diagnosis_gap import gap_waterfall
 
     result = run(wb, period, today)
     return gap_waterfall(result.gaps, result.effects, wb.facts()["reps"], level)
@@ -119,8 +119,8 @@ def waterfall(wb, period=None, level="company", today=None) -> pd.DataFrame:
 
 def rep_explanation(wb, rep_id: str, period=None, today=None) -> dict:
     """What explains one rep's own gap, with the next coaching step (see
-    `salescoach.diagnosis_gap.rep_explanation`)."""
-    from salescoach.diagnosis_gap import rep_explanation as explain
+    `salescoach.domain.diagnosis_gap.rep_explanation`)."""
+    from salescoach.domain.diagnosis_gap import rep_explanation as explain
     from salescoach.services import coaching as coach_service
 
     guard.require(wb, None, "findings.read", guard.Subject.rep(rep_id))
@@ -191,8 +191,8 @@ def _confidence(fmt: Formatter, _, n, low, high) -> str:
 def overview(wb, period=None, scope=None, scope_id=None, rep_id=None, today=None) -> dict:
     """One pass for a page: findings in scope (with attrs as `findings`), the waterfall for the
     scope (its level; the company's otherwise) and, given a rep, that rep's own explanation."""
-    from salescoach.diagnosis_gap import gap_waterfall
-    from salescoach.diagnosis_gap import rep_explanation as explain
+    from salescoach.domain.diagnosis_gap import gap_waterfall
+    from salescoach.domain.diagnosis_gap import rep_explanation as explain
 
     result = run(wb, period, today)
     reps = wb.facts()["reps"]

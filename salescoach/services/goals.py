@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from salescoach import actuals, decisions, goals, roles
-from salescoach.attainment import GOAL_KIND, attainment_table, goal_key, goals_in_force
+from salescoach.data.workbook import Workbook
+from salescoach.domain import actuals, decisions, goals, roles
+from salescoach.domain.attainment import GOAL_KIND, attainment_table, goal_key, goals_in_force
+from salescoach.domain.fmt import Formatter
 from salescoach.errors import InputError
-from salescoach.fmt import Formatter
 from salescoach.i18n import _, label, plural_translator, translator
 from salescoach.services import access as guard
 from salescoach.services import check_seller, period_of, staff_and_now, writing
 from salescoach.templating import render
-from salescoach.workbook import Workbook
 
 SPLIT_COLUMNS = [
     "period",

@@ -1,7 +1,7 @@
 """Monitoring against a workbook: results, the process with its owners, pipeline, people, charts.
 
 Reads the workbook's facts, goals (imported targets plus the store's versions) and settings,
-calls `salescoach.monitoring`, and returns display-ready tables (labels in the workbook's
+calls `salescoach.domain.monitoring`, and returns display-ready tables (labels in the workbook's
 language, every figure through its Formatter) or figures. A part whose table is missing returns
 a `NotAssessed` that prints one line.
 """
@@ -13,15 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from salescoach import actuals, charts, monitoring, roles
-from salescoach.attainment import attainment_table, goals_in_force
+from salescoach.data.workbook import Workbook
+from salescoach.domain import actuals, charts, monitoring, roles
+from salescoach.domain.attainment import attainment_table, goals_in_force
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import Period
 from salescoach.errors import InputError
-from salescoach.fmt import Formatter
 from salescoach.i18n import _, label, plural_translator, translator
-from salescoach.periods import Period
 from salescoach.services import access as guard
 from salescoach.services import period_of
-from salescoach.workbook import Workbook
 
 SCOPES = ("company", "department", "team", "rep")
 

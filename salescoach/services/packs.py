@@ -8,7 +8,7 @@ version (:func:`batch_key`), so each rep's notebook only reads a small file and 
 own row.
 
 Privacy: a rep's pack shows that rep's own figures; peers appear only through
-:func:`salescoach.privacy.peer_benchmark` (median and quartiles, never a name or a row).
+:func:`salescoach.packs.peers.peer_benchmark` (median and quartiles, never a name or a row).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salescoach import actuals, attainment, capabilities, charts, monitoring, privacy
-from salescoach.fmt import Formatter
+from salescoach.data.workbook import Workbook
+from salescoach.domain import actuals, attainment, capabilities, charts, monitoring, peers
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import Period, last_complete_quarter
 from salescoach.i18n import _, _n, label, name_order, separated, set_language
-from salescoach.periods import Period, last_complete_quarter
 from salescoach.services import period_of, using_store
-from salescoach.workbook import Workbook
 
 TREND_PERIODS = 8
 FIGURE_COLUMNS = (
@@ -373,7 +373,7 @@ def _with_peers(lines, row, peers, minimum, gaps=None) -> pd.DataFrame:
                 }
             )
             continue
-        bench = privacy.peer_benchmark(peers[column], minimum)
+        bench = peers.peer_benchmark(peers[column], minimum)
         records.append(
             {
                 _("Measure"): measure,
@@ -621,7 +621,7 @@ def _diagnosis(wb: Workbook, period: Period):
 def explanation(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> dict:
     """What explains the rep's own gap and the next coaching step: the goal-gap decomposition
     (`diagnosis_gap.rep_explanation`) on the batch's diagnosis pass."""
-    from salescoach.diagnosis_gap import rep_explanation
+    from salescoach.domain.diagnosis_gap import rep_explanation
     from salescoach.services import coaching as coach_service
 
     wb = open_workbook(wb)
@@ -651,7 +651,7 @@ def page_one(
     the coaching ladder) and the next goal.
 
     `own`: the rep's figures (revenue, goal, attainment, on_time, returns, follow_up, feedback);
-    `peers`: column -> `privacy.peer_benchmark` of the peers (anonymous quartiles only);
+    `peers`: column -> `peers.peer_benchmark` of the peers (anonymous quartiles only);
     `explained`: `diagnosis_gap.rep_explanation`; `next_target`: next period's revenue goal.
 
     Example:
@@ -820,7 +820,7 @@ def summary(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -
     row = _row(figures, rep_id)
     others = _peer_group(figures, row)
     minimum = int(wb.settings["packs"]["min_peers"])
-    peers = {c: privacy.peer_benchmark(others[c], minimum) for c in ("attainment", *_BETTER)}
+    peers = {c: peers.peer_benchmark(others[c], minimum) for c in ("attainment", *_BETTER)}
     goals = goals_for(wb)
     nxt = str(p.shift(1))
     mine = goals[
@@ -987,7 +987,7 @@ def rep_flags(wb: Workbook | str | Path, period: str | None = None) -> pd.DataFr
     """Per rep (index rep_id): attainment, below_goal, trend (revenue change on the quarter
     before), step (the coaching ladder's current step, "none" off it) and award (an award
     proposed, approved or communicated for the period)."""
-    from salescoach import coaching as ladder
+    from salescoach.domain import coaching as ladder
 
     wb = open_workbook(wb)
     p = parse_period(wb, period)
@@ -1159,7 +1159,7 @@ def gap_figure(
     wb: Workbook | str | Path, scope: str, scope_id: str | None, period: str | None = None
 ):
     """The scope's goal-gap waterfall (`charts.gap_waterfall`), or why there is none."""
-    from salescoach import charts
+    from salescoach.domain import charts
 
     wb = open_workbook(wb)
     p = parse_period(wb, period)
@@ -1185,7 +1185,7 @@ def systemic(
     """The material problems owned outside sales (production, marketing, logistics, customer
     service) that touch the scope, each with its owner, the action asked of them, and the part
     of the scope's gap its cause explains (one scale, so parts compare and add up)."""
-    from salescoach import diagnosis
+    from salescoach.domain import diagnosis
 
     wb = open_workbook(wb)
     p = parse_period(wb, period)
@@ -1280,29 +1280,6 @@ def what_works(
     if table.empty:
         return _("Too few closed deals in this scope to tell which techniques win.")
     return training_service.what_works_shown(table, Formatter.for_settings(wb.settings))
-
-
-# --------------------------------------------------------------------------------------------
-# The app's entry point
-# --------------------------------------------------------------------------------------------
-
-
-def render_team(
-    wb: Workbook,
-    team: str,
-    period: str | None = None,
-    formats: list[str] | tuple[str, ...] = ("html",),
-    progress: Callable[[int, int], None] | None = None,
-    force: bool = False,
-) -> list[Path]:
-    """Render the packs of every rep of one team; returns the paths written or kept."""
-    from salescoach import render
-
-    plan = render.plan(wb, teams=[team], period=period, kinds=("rep",))
-    result = render.run(
-        wb, plan, formats=tuple(formats), jobs=render.default_jobs(), force=force, progress=progress
-    )
-    return result.paths
 
 
 def show(title: str, content: Any) -> None:

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from salescoach import actuals, decisions, recognition, roles
-from salescoach.attainment import goals_in_force
+from salescoach.data.workbook import Workbook
+from salescoach.domain import actuals, decisions, recognition, roles
+from salescoach.domain.attainment import goals_in_force
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import Period
+from salescoach.domain.recognition import AWARD_KIND, NEXT_STATUS, ProgramSettings
 from salescoach.errors import InputError
-from salescoach.fmt import Formatter
 from salescoach.i18n import _, translator
-from salescoach.periods import Period
-from salescoach.recognition import AWARD_KIND, NEXT_STATUS, ProgramSettings
 from salescoach.services import Saved, batch, check_seller, period_of, staff_and_now, writing
 from salescoach.services import access as guard
-from salescoach.workbook import Workbook
 
 DECIDED = ("approved", "communicated")
 

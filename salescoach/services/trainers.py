@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from salescoach.contract import COURSE_TOPICS
-from salescoach.fmt import Formatter
+from salescoach.data.workbook import Workbook
+from salescoach.domain.contract import COURSE_TOPICS
+from salescoach.domain.fmt import Formatter
 from salescoach.i18n import _, _n, label, name_order
 from salescoach.services import packs, training
-from salescoach.workbook import Workbook
 
 TOPICS = COURSE_TOPICS
 

@@ -6,15 +6,15 @@ import datetime as dt
 
 import pandas as pd
 
-from salescoach import actuals, decisions, digest, insights, training
-from salescoach.capabilities import FEATURES
+from salescoach.data.workbook import Workbook
+from salescoach.domain import actuals, decisions, insights, training
+from salescoach.domain.capabilities import FEATURES
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import Period
 from salescoach.errors import InputError
-from salescoach.fmt import Formatter
 from salescoach.i18n import _, translator
-from salescoach.periods import Period
 from salescoach.services import access as guard
-from salescoach.services import batch, period_of, staff_and_now, writing
-from salescoach.workbook import Workbook
+from salescoach.services import batch, digest, period_of, staff_and_now, writing
 
 ASSIGNMENT_KIND = decisions.TRAINING
 assignment_key = decisions.assignment_key

@@ -233,7 +233,7 @@ class DiagnosisPage(Page):
         )
 
     def _draw_waterfall(self, ctx: Context, waterfall: pd.DataFrame) -> None:
-        from salescoach import charts
+        from salescoach.domain import charts
 
         if waterfall is None or waterfall.empty or waterfall["scope_id"].nunique() != 1:
             self.waterfall.value = ""

@@ -8,15 +8,15 @@ import html
 import ipywidgets as widgets
 import pandas as pd
 
-from salescoach import attainment
-from salescoach import goals as goal_rules
 from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.figures import goal_progress_figure
 from salescoach.app.forms import Field, Form, chosen, non_negative_amount, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import ChartView, TableView
-from salescoach.contract import METRICS
+from salescoach.domain import attainment
+from salescoach.domain import goals as goal_rules
+from salescoach.domain.contract import METRICS
 from salescoach.errors import InputError
 from salescoach.i18n import N_, label, separated
 

@@ -6,12 +6,12 @@ import html
 
 import ipywidgets as widgets
 
-from salescoach.access import Subject
-from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice
+from salescoach.domain.access import Subject
 from salescoach.i18n import N_, plural_translator
+from salescoach.packs import render
 
 
 class PacksPage(Page):
@@ -61,7 +61,6 @@ class PacksPage(Page):
     def show_rendered(self, ctx: Context) -> None:
         """Links to the period's packs already rendered (reports/PERIOD/index.html and each
         rep's files, named as `salescoach render` names them)."""
-        from salescoach import render
 
         _ = self._
         folder = render.period_dir(ctx.workbook, ctx.period)
@@ -101,11 +100,6 @@ class PacksPage(Page):
     def render(self) -> None:
         """Render the chosen team's packs, moving the bar after each rep."""
         _, ctx = self._, self.context
-        svc = decisions.service("packs")
-        render_team = getattr(svc, "render_team", None) if svc else None
-        if render_team is None:
-            self.status.error(_("Rendering packs needs the packs service, which is not installed."))
-            return
         why = ctx.refusal("pack.render", Subject("team", self.team.value))
         if why:
             self.status.error(why)
@@ -118,7 +112,7 @@ class PacksPage(Page):
             self.progress.value = done
 
         try:
-            paths = render_team(
+            paths = render.render_team(
                 ctx.workbook,
                 team=self.team.value,
                 period=ctx.period,

@@ -12,8 +12,8 @@ from salescoach.app.context import Context
 from salescoach.app.forms import Field, Form, chosen, non_negative_amount, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView, set_choices
+from salescoach.domain.recognition import award_label
 from salescoach.i18n import N_
-from salescoach.recognition import award_label
 
 # Suggestions for the award field, offered in the manager's language; the manager may type any.
 AWARDS = (

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
-from salescoach import capabilities
 from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.forms import (
@@ -18,6 +17,7 @@ from salescoach.app.forms import (
 )
 from salescoach.app.page import Page
 from salescoach.app.widgets import TableView, set_choices
+from salescoach.domain import capabilities
 from salescoach.i18n import N_, label
 
 

@@ -1,1 +1,0 @@
-"""The `salescoach` subcommands, one module per concept of the cycle."""

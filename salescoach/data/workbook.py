@@ -1,0 +1,283 @@
+"""A workbook folder: settings, imported facts, the decisions database and reports.
+
+    DIR/salescoach.toml          settings (salescoach init writes a commented one)
+    DIR/salescoach-data/         facts snapshots, rejects, decisions.sqlite (git-ignored)
+    DIR/reports/                 rendered packs
+    DIR/notebooks/               the cycle and review notebooks, the workbook's to change
+
+Each import writes a new snapshot of Parquet files (fact tables split by month, see
+`partitions`), and then points `CURRENT` at it, so a reader never sees a half-written import
+and loading a million order lines is a Parquet read, not a CSV parse. An appended import
+(`import --append`) writes only the months it changes and hard-links the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from salescoach.data import partitions
+from salescoach.data.exporting import write_csv
+from salescoach.data.importer import ImportResult
+from salescoach.domain import contract
+from salescoach.domain.capabilities import Capabilities
+from salescoach.i18n import _
+from salescoach.settings import SETTINGS_FILE, Settings, default_text
+
+DATA_DIR = "salescoach-data"
+REPORTS_DIR = "reports"
+NOTEBOOKS_DIR = "notebooks"
+ENV_VAR = "SALESCOACH_WORKBOOK"
+KEEP_SNAPSHOTS = 5
+
+
+class WorkbookError(ValueError):
+    """Not a workbook, or a workbook without the data a command needs."""
+
+
+class MissingTable(WorkbookError):
+    pass
+
+
+def resolve_root(root: Path | str | None = None) -> Path:
+    """--workbook, else $SALESCOACH_WORKBOOK, else the current folder."""
+    return Path(root or os.environ.get(ENV_VAR) or ".").resolve()
+
+
+def init_workbook(
+    root: Path | str, company: str | None = None, force: bool = False, language: str = "en"
+) -> Path:
+    """Create a workbook folder with a commented salescoach.toml; returns the settings path.
+
+    `language` also sets the locale to that language's usual one (el: el_GR)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / SETTINGS_FILE
+    if path.exists() and not force:
+        raise WorkbookError(_("{path} already exists; use --force to overwrite it", path=path))
+    text = default_text()
+    if company:
+        text = text.replace(
+            'name = "Sample Company"', f"name = {json.dumps(company, ensure_ascii=False)}", 1
+        )
+    if language != "en":
+        from salescoach.i18n import language_locale
+
+        text = text.replace('language = "en"', f'language = "{language}"', 1)
+        text = text.replace(
+            'locale = "en_IE"', f'locale = "{language_locale(language, "en_IE")}"', 1
+        )
+    path.write_text(text, encoding="utf-8")
+    (root / DATA_DIR).mkdir(exist_ok=True)
+    (root / REPORTS_DIR).mkdir(exist_ok=True)
+    copy_notebooks(root)
+    return path
+
+
+def copy_notebooks(root: Path) -> list[Path]:
+    """Copy the kit's cycle and review notebooks into `<root>/notebooks/` for trainers to
+    change; a notebook already there is the workbook's own and is kept. Returns the copies."""
+    from salescoach import shipped
+
+    source = shipped.notebooks_dir()
+    target = root / NOTEBOOKS_DIR
+    # A workbook at the root of a checkout: its notebooks/ are the kit's own.
+    if target.is_dir() and target.resolve() == source.resolve():
+        return []
+    target.mkdir(exist_ok=True)
+    copied = []
+    for name in shipped.EDITABLE_NOTEBOOKS:
+        if (source / name).is_file() and not (target / name).exists():
+            shutil.copyfile(source / name, target / name)
+            copied.append(target / name)
+    return copied
+
+
+class Facts:
+    """The tables of one snapshot, each read from Parquet on first use."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._cache: dict[str, pd.DataFrame] = {}
+        self._capabilities: Capabilities | None = None
+
+    @property
+    def tables(self) -> list[str]:
+        if self.folder is None:
+            return []
+        return [t for t in contract.TABLE_ORDER if partitions.exists(self.folder, t)]
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        contract.table(name)
+        if name not in self._cache:
+            if not self.has(name):
+                return None
+            # Conformed: an export's absent optional columns read as all missing, never a
+            # KeyError; `capabilities()` says which of them hold values.
+            self._cache[name] = contract.conform(name, partitions.read(self.folder, name))
+        return self._cache[name]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        frame = self.get(name)
+        if frame is None:
+            raise MissingTable(f"no {name} data in this workbook")
+        return frame
+
+    def all(self) -> dict[str, pd.DataFrame]:
+        return {t: self[t] for t in self.tables}
+
+    def capabilities(self) -> Capabilities:
+        """What these facts can answer; stored with the snapshot at import, so asking costs
+        no table read (older snapshots without it are scanned once)."""
+        if self._capabilities is None:
+            stored = self.manifest().get("capabilities") if self.folder is not None else None
+            if stored is not None:
+                self._capabilities = Capabilities(frozenset(stored))
+            else:
+                self._capabilities = Capabilities.from_tables(self.all())
+        return self._capabilities
+
+    def manifest(self) -> dict:
+        if self.folder is None:
+            return {}
+        return json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class Workbook:
+    root: Path
+    # A language for this run only (`--lang`); empty: the one in salescoach.toml.
+    language: str = ""
+
+    @classmethod
+    def open(cls, root: Path | str | None = None, language: str = "") -> Workbook:
+        wb = cls(resolve_root(root), language or "")
+        if not (wb.root / SETTINGS_FILE).exists():
+            raise WorkbookError(
+                _(
+                    "{root} is not a workbook (no {file}); run `salescoach init {root}` first",
+                    root=wb.root,
+                    file=SETTINGS_FILE,
+                )
+            )
+        return wb
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.load(self.root / SETTINGS_FILE).with_language(self.language)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / DATA_DIR
+
+    @property
+    def facts_dir(self) -> Path:
+        return self.data_dir / "facts"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / REPORTS_DIR
+
+    def current_snapshot(self) -> Path | None:
+        pointer = self.facts_dir / "CURRENT"
+        if not pointer.exists():
+            return None
+        folder = self.facts_dir / pointer.read_text(encoding="utf-8").strip()
+        return folder if folder.is_dir() else None
+
+    def facts(self) -> Facts:
+        return Facts(self.current_snapshot())
+
+    def store(self):
+        from salescoach.data.store import Store
+
+        return Store.for_workbook(self.data_dir, self.settings["store"]["url"] or None)
+
+    def save_import(
+        self, result: ImportResult, source: str, who: str, append: bool = False
+    ) -> Path:
+        """Write the imported tables as a new snapshot; tables not imported carry over.
+
+        With `append`, an imported table is merged into the stored one by key (see
+        `partitions.merge`) and only the months it changes are written; the manifest's
+        `appended` says, per table, how many rows were added, updated or already there."""
+        self.facts_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        tmp = self.facts_dir / f".tmp-{stamp}"
+        tmp.mkdir()
+        previous = self.current_snapshot()
+        imported = {c.table for c in result.counts}
+        written: dict[str, pd.DataFrame] = {}
+        appended = []
+        for name, frame in result.tables.items():
+            if name not in imported:
+                if previous is not None and partitions.exists(previous, name):
+                    partitions.carry_over(previous, tmp, name)
+                continue
+            old = (
+                partitions.read(previous, name, keep_row=True)
+                if append and previous is not None
+                else None
+            )
+            if old is None:
+                partitions.write(tmp, name, frame)
+                written[name] = frame
+                continue
+            if partitions.ROW not in old:  # a snapshot from before tables were split by month
+                old[partitions.ROW] = range(len(old))
+                linked_from = None
+            else:
+                linked_from = previous
+            merged, count, touched = partitions.merge(name, old, frame)
+            partitions.write(tmp, name, merged, linked_from, touched if linked_from else None)
+            written[name] = merged.drop(columns=partitions.ROW)
+            appended.append(count.__dict__)
+        write_csv(result.rejects, tmp / "rejects.csv")
+        manifest = {
+            "imported_at": datetime.now(UTC).isoformat(),
+            "who": who,
+            "source": source,
+            "counts": [c.__dict__ for c in result.counts],
+            "carried_over": sorted(set(result.tables) - imported),
+            "notes": list(result.notes),
+            "capabilities": sorted(self._capabilities_of(written, tmp).present),
+        }
+        if append:
+            manifest["appended"] = appended
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        final = self.facts_dir / stamp
+        tmp.rename(final)
+        pointer_tmp = self.facts_dir / "CURRENT.tmp"
+        pointer_tmp.write_text(stamp, encoding="utf-8")
+        os.replace(pointer_tmp, self.facts_dir / "CURRENT")
+        self._prune(keep=final)
+        return final
+
+    @staticmethod
+    def _capabilities_of(written: dict[str, pd.DataFrame], folder: Path) -> Capabilities:
+        """Of the snapshot being written: written tables from memory, carried-over ones read."""
+        tables = dict(written)
+        for name in contract.TABLE_ORDER:
+            if name not in tables and partitions.exists(folder, name):
+                tables[name] = partitions.read(folder, name)
+        return Capabilities.from_tables(tables)
+
+    def _prune(self, keep: Path) -> None:
+        snapshots = sorted(
+            p for p in self.facts_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+        for old in snapshots[:-KEEP_SNAPSHOTS]:
+            if old != keep:
+                shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,894 @@
+"""The pack batch: plan, skip what has not changed, execute, export HTML and PDF, index.
+
+One pack is one notebook of ``notebooks/`` run by papermill with its parameters, exported to
+HTML by nbconvert with ``templates/pack`` and printed to PDF by the system Chromium. The
+per-pack task (:func:`salescoach.packs.render_worker.render_pack`) is a plain function of a dict, so
+the local process pool and a Dask cluster run the same code.
+
+Speed: what depends on the whole organisation is computed once per batch, before any pack:
+every rep's figures (:func:`salescoach.services.packs.batch_figures`) and the diagnosis pass,
+award standings, training status and what works (:func:`salescoach.services.batch.prepare`),
+which the packs' service calls read instead of computing. Each worker process imports the kit
+once, keeps one nbconvert exporter and one Chromium for the batch, and forks a fresh process
+per pack (:func:`salescoach.packs.render_worker.run_forked`): no kernel start, no import, and no state
+passes from one rep to the next.
+
+Safety: every output is written to a temporary file outside ``reports/`` and moved into place
+with ``os.replace``; a pack's content hash is recorded only after all its files are in place,
+so a killed batch leaves whole files only and the next run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from salescoach import i18n, shipped
+from salescoach.data.workbook import Workbook
+from salescoach.domain import decisions as registry
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.periods import Period
+from salescoach.errors import InputError
+from salescoach.i18n import _, _n, name_order
+
+NOTEBOOKS = shipped.notebooks_dir()
+TEMPLATES = shipped.templates_dir()
+TEMPLATE = "pack"
+KINDS = ("rep", "team", "department", "company")
+FORMATS = ("html", "pdf")
+# Bump when the pipeline changes what it writes, so every pack is rendered again.
+PIPELINE_VERSION = "2"
+
+
+def notebook_for(kind: str) -> Path:
+    return NOTEBOOKS / f"{kind}_review.ipynb"
+
+
+def notebook_of(the_plan: Plan, kind: str, notebooks: Path = NOTEBOOKS) -> Path:
+    """The notebook a plan's packs of `kind` run: its own, or the built-in review."""
+    return the_plan.notebook or notebooks / f"{kind}_review.ipynb"
+
+
+def default_jobs() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a team or department name (letters of any script kept)."""
+    cleaned = re.sub(r"[^\w.-]+", "-", str(text), flags=re.UNICODE).strip("-.")
+    return cleaned or "unnamed"
+
+
+def file_names(rep_ids: Iterable[str]) -> dict[str, str]:
+    """Each rep's pack file name, distinct from every other rep's even where case is ignored
+    (macOS, Windows): the id itself when it is safe and unique, else its slug and a short
+    hash of the exact id (`R/5` and `R 5` are `R-5-…` twice, with different hashes)."""
+    ids = [str(i) for i in dict.fromkeys(rep_ids)]
+    slugs = {i: slug(i) for i in ids}
+    seen: dict[str, int] = {}
+    for s in slugs.values():
+        seen[s.casefold()] = seen.get(s.casefold(), 0) + 1
+    return {
+        i: s
+        if s == i and seen[s.casefold()] == 1
+        else f"{s}-{hashlib.sha256(i.encode()).hexdigest()[:8]}"
+        for i, s in slugs.items()
+    }
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """One pack to render: its kind, scope id, period and where it sits in the index."""
+
+    kind: str
+    scope_id: str | None
+    period: str
+    label: str
+    department: str = ""
+    team: str = ""
+    # A workbook notebook rendered instead of the built-in pack (`render --notebook`): its
+    # files go to their own folder, named after it, so they never replace the packs.
+    notebook: str = ""
+    # A rep pack's file name (`file_names`, over the whole roster); empty: the id's slug.
+    file: str = ""
+    # The notebook takes any scope (`scope`, `scope_id` parameters), not one of its own.
+    free_scope: bool = False
+
+    @property
+    def stem(self) -> str:
+        folder = f"{slug(self.notebook)}/" if self.notebook else ""
+        if self.kind == "company":
+            return f"{folder}company"
+        if self.kind == "department":
+            return f"{folder}departments/{slug(self.scope_id)}"
+        if self.kind == "team":
+            return f"{folder}teams/{slug(self.department)}/{slug(self.scope_id)}"
+        name = self.file or slug(self.scope_id)
+        return f"{folder}reps/{slug(self.department)}/{slug(self.team)}/{name}"
+
+    def parameters(self, workbook: Path, lang: str = "") -> dict:
+        params = {"workbook": str(workbook), "period": self.period, "lang": lang}
+        key = {"rep": "rep_id", "team": "team", "department": "department"}.get(self.kind)
+        if key:
+            params[key] = self.scope_id
+        if self.free_scope:
+            params.update(scope=self.kind, scope_id=self.scope_id)
+        return params
+
+
+@dataclass
+class Plan:
+    period: Period
+    specs: list[PackSpec]
+    notebook: Path | None = None  # None: the built-in <kind>_review.ipynb
+
+
+def find_notebook(wb: Workbook, name: str | Path) -> Path:
+    """The notebook a user names: a path as given, else in the workbook's folder or its
+    `notebooks/` (README: `render --notebook notebooks/rep_review.ipynb` from anywhere), with
+    or without `.ipynb`."""
+    given = Path(name).expanduser()
+    tries = [given, wb.root / given, wb.root / "notebooks" / given]
+    if given.suffix != ".ipynb":
+        tries += [t.with_name(t.name + ".ipynb") for t in tries]
+    for path in tries:
+        if path.is_file():
+            return path.resolve()
+    raise InputError(_("{path}: no such notebook", path=given))
+
+
+def plan_notebook(
+    wb: Workbook,
+    notebook: Path,
+    *,
+    everything: bool = False,
+    reps: Sequence[str] = (),
+    teams: Sequence[str] = (),
+    departments: Sequence[str] = (),
+    period: str | Period | None = None,
+) -> Plan:
+    """The packs of a workbook notebook: one per rep, team or department it is for (its
+    parameters say which), chosen like the built-in packs, or one for the company."""
+    from dataclasses import replace
+
+    from salescoach.packs import notebook_templates
+
+    notebook = find_notebook(wb, notebook)
+    problems = notebook_templates.static_problems(notebook)
+    if problems:
+        raise InputError(
+            _(
+                "{path} cannot be rendered: {problem} (salescoach template check lists every problem)",
+                path=notebook,
+                problem=str(problems[0]),
+            )
+        )
+    scope = notebook_templates.scope_of(notebook_templates.parameters(notebook))
+    chose = everything or reps or teams or departments
+    if scope == "any" and chose:
+        # The levels asked for, not their members too: `--team T` is the team's view.
+        kinds = KINDS if everything else ()
+        kinds = kinds or tuple(
+            k for k, asked in (("rep", reps), ("team", teams), ("department", departments)) if asked
+        )
+        p = plan(
+            wb,
+            everything=everything,
+            reps=reps,
+            teams=teams,
+            departments=departments,
+            period=period,
+            kinds=kinds,
+        )
+        specs = [replace(s, free_scope=True) for s in p.specs]
+    elif scope in ("company", "any"):
+        p = plan(wb, everything=True, period=period, kinds=())
+        specs = [
+            PackSpec(
+                "company",
+                None,
+                str(p.period),
+                wb.settings.company_name,
+                free_scope=scope == "any",
+            )
+        ]
+    else:
+        p = plan(
+            wb,
+            everything=everything,
+            reps=reps,
+            teams=teams,
+            departments=departments,
+            period=period,
+            kinds=(scope,),
+        )
+        specs = p.specs
+    return Plan(p.period, [replace(s, notebook=notebook.stem) for s in specs], notebook)
+
+
+def plan(
+    wb: Workbook,
+    *,
+    everything: bool = False,
+    reps: Sequence[str] = (),
+    teams: Sequence[str] = (),
+    departments: Sequence[str] = (),
+    period: str | Period | None = None,
+    kinds: Sequence[str] = KINDS,
+) -> Plan:
+    """The packs a scope selection asks for.
+
+    ``everything``: every rep, team and department pack and the company pack. ``teams``: the
+    team packs and their reps' packs; ``departments`` likewise with their teams; ``reps``: those
+    reps' packs. ``kinds`` narrows the kinds rendered.
+    """
+    from salescoach.services import packs
+
+    p = packs.parse_period(wb, period)
+    roster = wb.facts()["reps"]
+    for column in ("team", "department"):
+        roster[column] = roster[column].astype(str)
+    known = set(roster["rep_id"].astype(str))
+    for rep in reps:
+        if rep not in known:
+            raise InputError(_("no rep with id {rep_id} in the workbook", rep_id=rep))
+    for team in teams:
+        if team not in set(roster["team"]):
+            raise InputError(_("no team called {team} in the workbook", team=team))
+    for dept in departments:
+        if dept not in set(roster["department"]):
+            raise InputError(
+                _("no department called {department} in the workbook", department=dept)
+            )
+    if not (everything or reps or teams or departments):
+        raise InputError(_("say which packs to render: --all, --rep, --team or --department"))
+    chosen = (
+        roster
+        if everything
+        else roster[
+            roster["rep_id"].astype(str).isin(reps)
+            | roster["team"].isin(teams)
+            | roster["department"].isin(departments)
+        ]
+    )
+    specs: list[PackSpec] = []
+    if everything and "company" in kinds:
+        specs.append(PackSpec("company", None, str(p), wb.settings.company_name))
+    if "department" in kinds:
+        for dept in sorted(set(departments) | (set(roster["department"]) if everything else set())):
+            specs.append(PackSpec("department", dept, str(p), dept, department=dept))
+    if "team" in kinds:
+        pairs = chosen[["department", "team"]].drop_duplicates()
+        if not everything:
+            pairs = pairs[pairs["team"].isin(teams) | pairs["department"].isin(departments)]
+        for dept, team in sorted(pairs.itertuples(index=False)):
+            specs.append(PackSpec("team", team, str(p), team, department=dept, team=team))
+    if "rep" in kinds:
+        files = file_names(roster["rep_id"].astype(str))
+        for r in chosen.sort_values(["department", "team", "name"]).itertuples():
+            rep_id = str(r.rep_id)
+            specs.append(
+                PackSpec(
+                    "rep",
+                    rep_id,
+                    str(p),
+                    str(r.name),
+                    department=r.department,
+                    team=r.team,
+                    file=files[rep_id],
+                )
+            )
+    return Plan(p, specs)
+
+
+# --------------------------------------------------------------------------------------------
+# Content hash
+# --------------------------------------------------------------------------------------------
+
+
+def _digest_files(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(str(path.name).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _decisions_by_scope(wb: Workbook) -> pd.DataFrame:
+    try:
+        with wb.store() as store:
+            return store.frame()
+    except Exception:  # noqa: BLE001 - no decisions yet
+        return pd.DataFrame(columns=["kind", "key", "event_id"])
+
+
+def content_hashes(
+    wb: Workbook, the_plan: Plan, formats: Sequence[str], notebooks: Path = NOTEBOOKS
+) -> dict[PackSpec, str]:
+    """A hash per pack of everything it is made from: data, decisions, notebook, template, settings."""
+    from salescoach.services import packs
+
+    batch = packs.batch_key(wb, the_plan.period)
+    template = _digest_files(p for p in (TEMPLATES / TEMPLATE).rglob("*") if p.is_file())
+    # A corrected translation changes the packs printed in that language.
+    catalogue = i18n.catalogue_path(wb.settings.language)
+    if catalogue.is_file():
+        template += _digest_files([Path(str(catalogue))])
+    settings = json.dumps(
+        {k: dict(v) for k, v in wb.settings.values.items()}, sort_keys=True, default=str
+    )
+    logo = _logo_path(wb)
+    if logo is not None and logo.exists():
+        settings += hashlib.sha256(logo.read_bytes()).hexdigest()
+    decisions = _decisions_by_scope(wb)
+    # The rep, team or department each decision concerns, read from its key by the registry:
+    # a rep's pack changes with that rep's goal, discussion, course, coaching and awards.
+    units = pd.Series(
+        [registry.unit_of_key(k, key) for k, key in zip(decisions["kind"], decisions["key"])]
+        if len(decisions)
+        else [],
+        dtype=object,
+    )
+    ids = decisions["event_id"].astype(str) if len(decisions) else pd.Series(dtype=str)
+    notebook_digest = {
+        k: _digest_files([notebook_of(the_plan, k, notebooks)])
+        for k in {s.kind for s in the_plan.specs}
+    }
+    out = {}
+    for spec in the_plan.specs:
+        h = hashlib.sha256()
+        for part in (
+            PIPELINE_VERSION,
+            batch,
+            template,
+            settings,
+            notebook_digest[spec.kind],
+            ",".join(sorted(formats)),
+        ):
+            h.update(part.encode())
+            h.update(b"\0")
+        h.update(json.dumps(spec.__dict__, sort_keys=True).encode())
+        if spec.scope_id and len(units):
+            h.update(",".join(ids[(units == spec.scope_id).to_numpy()]).encode())
+        out[spec] = h.hexdigest()
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Running a batch
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    spec: PackSpec
+    status: str  # rendered, skipped, failed
+    paths: list[Path] = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+    # Peak resident memory in MB: the worker that rendered the pack and the pack's own process.
+    memory: dict = field(default_factory=dict)
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome]
+    index: Path | None
+    seconds: float
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def rendered(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "rendered"]
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "skipped"]
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for o in self.outcomes for p in o.paths]
+
+
+def period_dir(wb: Workbook, period: Period | str) -> Path:
+    return wb.reports_dir / str(period)
+
+
+def state_dir(wb: Workbook, period: Period | str) -> Path:
+    """Content hashes of rendered packs, outside reports/ so reports hold packs only."""
+    return wb.data_dir / "packs" / "state" / str(period)
+
+
+def tmp_dir(wb: Workbook) -> Path:
+    return wb.data_dir / "packs" / "tmp"
+
+
+def _logo_path(wb: Workbook) -> Path | None:
+    logo = wb.settings["branding"]["logo"]
+    if not logo:
+        return None
+    base = wb.settings.path.parent if wb.settings.path else wb.root
+    return (base / logo).resolve()
+
+
+def branding(wb: Workbook) -> dict:
+    """What the template shows: company, colours, footer, paper, and the logo as a data URI."""
+    import base64
+    import mimetypes
+
+    b = wb.settings["branding"]
+    logo = ""
+    path = _logo_path(wb)
+    if path is not None and path.exists():
+        kind = mimetypes.guess_type(path.name)[0] or "image/png"
+        logo = f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+    return {
+        "company": wb.settings.company_name,
+        "primary_colour": b["primary_colour"],
+        "accent_colour": b["accent_colour"],
+        "footer": b["footer"],
+        "logo": logo,
+        "paper": wb.settings["packs"]["paper"],
+        "language": wb.settings.language,
+    }
+
+
+def tasks_for(
+    wb: Workbook,
+    the_plan: Plan,
+    formats: Sequence[str],
+    force: bool = False,
+    notebooks: Path = NOTEBOOKS,
+) -> tuple[list[dict], list[Outcome]]:
+    """The per-pack task dicts still to run, and the packs skipped because nothing changed.
+
+    A rep's task carries the roster (`privacy`): the worker scans the pack for other reps
+    before moving it into ``reports/``, so no unscanned pack is ever left there."""
+    from salescoach.packs import privacy
+
+    hashes = content_hashes(wb, the_plan, formats, notebooks)
+    brand = branding(wb)
+    roster = None
+    out_dir, states, tmp = (
+        period_dir(wb, the_plan.period),
+        state_dir(wb, the_plan.period),
+        tmp_dir(wb),
+    )
+    tasks, skipped = [], []
+    for spec in the_plan.specs:
+        outputs = {fmt: str(out_dir / f"{spec.stem}.{fmt}") for fmt in formats}
+        state = states / f"{spec.stem}.sha256"
+        done = state.exists() and state.read_text(encoding="utf-8").strip() == hashes[spec]
+        if done and not force and all(Path(p).exists() for p in outputs.values()):
+            skipped.append(Outcome(spec, "skipped", [Path(p) for p in outputs.values()]))
+            continue
+        if spec.kind == "rep" and roster is None:
+            roster = [[p.rep_id, p.name, p.email] for p in privacy.people(wb.facts()["reps"])]
+        tasks.append(
+            {
+                "privacy": {"own": spec.scope_id, "people": roster} if spec.kind == "rep" else None,
+                "spec": spec.__dict__,
+                "notebook": str(notebook_of(the_plan, spec.kind, notebooks)),
+                "parameters": spec.parameters(wb.root, wb.language),
+                "outputs": outputs,
+                "hash": hashes[spec],
+                "state": str(state),
+                "tmp": str(tmp),
+                "cwd": str(wb.root),
+                "timeout": int(wb.settings["packs"]["timeout_seconds"]),
+                "branding": brand,
+                "title": spec.label,
+            }
+        )
+    return tasks, skipped
+
+
+class LocalExecutor:
+    """A bounded pool of worker processes, each keeping one kernel and one browser."""
+
+    def __init__(self, jobs: int):
+        self.jobs = max(1, int(jobs))
+
+    def map_unordered(self, fn: Callable[[dict], dict], tasks: list[dict]):
+        import multiprocessing
+
+        from salescoach.packs import render_worker
+
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            max_workers=min(self.jobs, max(len(tasks), 1)),
+            mp_context=ctx,
+            initializer=render_worker.init_worker,
+        ) as pool:
+            futures = {pool.submit(fn, t): t for t in tasks}
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    yield future.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker fails its packs only
+                    yield {
+                        "spec": task["spec"],
+                        "status": "failed",
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "paths": [],
+                    }
+
+
+class DaskExecutor:
+    """The same per-pack task on a Dask distributed cluster (``dask://HOST:PORT``)."""
+
+    def __init__(self, address: str):
+        self.address = address.removeprefix("dask://")
+
+    def map_unordered(self, fn: Callable[[dict], dict], tasks: list[dict]):
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+
+        with Client(self.address) as client:
+            futures = client.map(fn, tasks, pure=False)
+            index = {f.key: t for f, t in zip(futures, tasks)}
+            for future in dask_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as exc:  # noqa: BLE001
+                    task = index[future.key]
+                    yield {
+                        "spec": task["spec"],
+                        "status": "failed",
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "paths": [],
+                    }
+
+
+def executor_for(spec: str | None, jobs: int):
+    if not spec or spec == "local":
+        return LocalExecutor(jobs)
+    if spec.startswith("dask://"):
+        return DaskExecutor(spec)
+    raise InputError(_("unknown executor {executor}: use local or dask://HOST:PORT", executor=spec))
+
+
+def run(
+    wb: Workbook,
+    the_plan: Plan,
+    *,
+    formats: Sequence[str] = FORMATS,
+    jobs: int | None = None,
+    force: bool = False,
+    executor: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    notebooks: Path = NOTEBOOKS,
+) -> BatchResult:
+    """Render a plan; failures are collected, never raised. Writes the period's index.html."""
+    from salescoach.packs import render_worker
+    from salescoach.services import batch, packs
+
+    formats = tuple(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise InputError(
+            _("unknown format {format}: use html, pdf or html,pdf", format=",".join(unknown))
+        )
+    started = time.perf_counter()
+    # A batch killed half-way left its workers' temporary files; none outlives this one.
+    clean_tmp(tmp_dir(wb))
+    try:
+        chosen = executor_for(executor, jobs or default_jobs())
+        packs.batch_figures(wb, the_plan.period)  # once, before any worker needs it
+        shared = batch.prepare(wb, the_plan.period)
+        tasks, skipped = tasks_for(wb, the_plan, formats, force, notebooks)
+        for task in tasks:
+            task["batch_cache"] = str(shared)
+        by_key = {json.dumps(s.spec.__dict__, sort_keys=True): s.spec for s in skipped}
+        by_key.update({json.dumps(t["spec"], sort_keys=True): PackSpec(**t["spec"]) for t in tasks})
+        outcomes = list(skipped)
+        total = len(the_plan.specs)
+        if progress:
+            progress(len(outcomes), total)
+        if tasks:
+            for result in chosen.map_unordered(render_worker.render_pack, tasks):
+                key = json.dumps(result["spec"], sort_keys=True)
+                spec = by_key[key]
+                outcomes.append(
+                    Outcome(
+                        spec,
+                        result["status"],
+                        [Path(p) for p in result["paths"]],
+                        refusal(result["privacy"])
+                        if result.get("privacy")
+                        else result.get("error", ""),
+                        result.get("seconds", 0.0),
+                        result.get("memory", {}),
+                    )
+                )
+                if progress:
+                    progress(len(outcomes), total)
+        index = write_index(
+            wb, the_plan.period, the_plan.notebook.stem if the_plan.notebook else ""
+        )
+        return BatchResult(outcomes, index, time.perf_counter() - started)
+    finally:
+        clean_tmp(tmp_dir(wb))
+
+
+# --------------------------------------------------------------------------------------------
+# Index
+# --------------------------------------------------------------------------------------------
+
+
+# A temporary file's name holds the id of the process writing it: `<pid>-<thread>-<name>.part`
+# (a worker's pack files) or `<name>.<pid>.part` (the index).
+_PART_PID = re.compile(r"^(\d+)-\d+-.*\.part$|^.*\.(\d+)\.part$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def clean_tmp(folder: Path) -> list[Path]:
+    """Remove the temporary files no running process is writing: those of a batch killed
+    half-way (its process gone) and this process's own; returns what was removed."""
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        match = _PART_PID.match(path.name)
+        if not match or not path.is_file():
+            continue
+        pid = int(match.group(1) or match.group(2))
+        if pid == os.getpid() or not _alive(pid):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def atomic_write_text(path: Path, text: str, tmp: Path) -> None:
+    tmp.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = tmp / f"{path.name}.{os.getpid()}.part"
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, path)
+
+
+def refusal(verdict: dict) -> str:
+    """Why the worker did not keep a rep's pack (:func:`render_worker.private`), in the
+    batch's language: it named other reps (a trainer's notebook listing the team, say), or
+    its PDF could not be checked."""
+    from salescoach.packs import privacy
+
+    if verdict.get("unavailable"):
+        return privacy.unavailable_message()
+    names = ", ".join(verdict.get("found", ()))
+    return _("names other reps ({names}); a rep's pack may show only peer medians", names=names)
+
+
+def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
+    """``reports/<period>/index.html``: a dashboard of every pack of the period on disk, by
+    department and team, each with its attainment bar, flags (below goal, on a coaching step,
+    award proposed) and links; filters on screen, every row on paper (a workbook notebook's
+    packs: ``reports/<period>/<notebook>/index.html``)."""
+    from salescoach import templating
+
+    folder = period_dir(wb, period) / slug(notebook) if notebook else period_dir(wb, period)
+    roster = wb.facts()["reps"].astype({"team": str, "department": str})
+    files = file_names(roster["rep_id"].astype(str))
+    f = Formatter.for_settings(wb.settings)
+    flags = _index_flags(wb, period)
+
+    def links(stem: str) -> list[tuple[str, str]]:
+        return [
+            (fmt.upper(), f"{stem}.{fmt}") for fmt in FORMATS if (folder / f"{stem}.{fmt}").exists()
+        ]
+
+    def row(kind: str, label: str, stem: str, reps: pd.Index, department="", team="") -> dict:
+        mine = flags.reindex(reps) if flags is not None else None
+        attainment = None
+        if mine is not None and len(mine):
+            goal = mine["goal"].where(mine["goal"] > 0).sum(min_count=1)
+            if pd.notna(goal) and goal > 0:
+                attainment = float(mine["revenue"].sum() / goal)
+        marks = []
+        if mine is not None and len(mine):
+            below = int(mine["below_goal"].fillna(False).astype(bool).sum())
+            coached = int((mine["step"].fillna("none") != "none").sum())
+            awarded = int(mine["award"].fillna(False).astype(bool).sum())
+            single = kind == "rep"
+            if below:
+                marks.append(
+                    (
+                        "below",
+                        _("below goal")
+                        if single
+                        else _n("{n} below goal", "{n} below goal", below, n=below),
+                    )
+                )
+            if coached:
+                marks.append(
+                    (
+                        "coaching",
+                        _("coaching: {step}", step=i18n.label(mine["step"].iloc[0]))
+                        if single
+                        else _n("{n} coaching", "{n} coaching", coached, n=coached),
+                    )
+                )
+            if awarded:
+                marks.append(
+                    (
+                        "award",
+                        _("award proposed")
+                        if single
+                        else _n("{n} award proposed", "{n} awards proposed", awarded, n=awarded),
+                    )
+                )
+        top = max(1.5, (attainment or 0) * 1.05)
+        return {
+            "kind": kind,
+            "kind_words": i18n.label(kind) if kind != "rep" else "",
+            "label": label,
+            "department": department,
+            "team": team,
+            "attainment": attainment,
+            "attainment_text": f.pct(attainment) if attainment is not None else _("no goal"),
+            "bar": round(100 * min(attainment or 0, top) / top, 1),
+            "goal_at": round(100 / top, 1),
+            "flags": marks,
+            "links": links(stem),
+        }
+
+    ids = roster["rep_id"].astype(str)
+    rows = []
+    if links("company"):
+        rows.append(row("company", wb.settings.company_name, "company", pd.Index(ids)))
+    # Sorted once; groupby keeps that order (sort=False) for departments, teams and names.
+    roster = roster.sort_values(["department", "team", "name"], key=name_order())
+    for dept, dept_rows in roster.groupby("department", sort=False):
+        probe = PackSpec("department", dept, str(period), dept, department=dept)
+        dept_ids = pd.Index(dept_rows["rep_id"].astype(str))
+        rows.append(row("department", dept, probe.stem, dept_ids, dept))
+        for team, team_rows in dept_rows.groupby("team", sort=False):
+            team_spec = PackSpec("team", team, str(period), team, department=dept, team=team)
+            rows.append(
+                row(
+                    "team",
+                    team,
+                    team_spec.stem,
+                    pd.Index(team_rows["rep_id"].astype(str)),
+                    dept,
+                    team,
+                )
+            )
+            for r in team_rows.itertuples():
+                rs = PackSpec(
+                    "rep",
+                    str(r.rep_id),
+                    str(period),
+                    str(r.name),
+                    department=dept,
+                    team=team,
+                    file=files[str(r.rep_id)],
+                )
+                rows.append(
+                    row(
+                        "rep",
+                        f"{r.name} ({r.rep_id})",
+                        rs.stem,
+                        pd.Index([str(r.rep_id)]),
+                        dept,
+                        team,
+                    )
+                )
+    # A pack row needs its files; a department's or team's row stays, as a heading, while any
+    # pack below it is listed, so a rep is never shown under another team's heading.
+    kept: list[dict] = []
+    below: set[tuple[str, str]] = set()
+    for r in reversed(rows):
+        heads = r["kind"] in ("department", "team")
+        if r["links"] or (
+            heads and (r["department"], r["team"] if r["kind"] == "team" else "") in below
+        ):
+            kept.append(r)
+            below |= {(r["department"], r["team"]), (r["department"], "")}
+    rows = kept[::-1]
+    period_name = f.period(period)
+    reps_shown = [r for r in rows if r["kind"] == "rep"]
+    tiles = [
+        (f.number(sum(bool(r["links"]) for r in rows)), _("packs")),
+        (
+            f.number(sum(any(k == "below" for k, _w in r["flags"]) for r in reps_shown)),
+            _("reps below goal"),
+        ),
+        (
+            f.number(sum(any(k == "coaching" for k, _w in r["flags"]) for r in reps_shown)),
+            _("reps on a coaching step"),
+        ),
+        (
+            f.number(sum(any(k == "award" for k, _w in r["flags"]) for r in reps_shown)),
+            _("awards proposed"),
+        ),
+    ]
+    brand = branding(wb)
+    page = templating.render(
+        "pack/dashboard.html.j2",
+        lang=wb.settings.language,
+        company=wb.settings.company_name,
+        period=period_name,
+        heading=_("Review packs for {period}", period=period_name),
+        tiles=tiles,
+        departments=list(dict.fromkeys(r["department"] for r in rows if r["department"])),
+        teams=list(dict.fromkeys((r["department"], r["team"]) for r in rows if r["team"])),
+        rows=rows,
+        primary=brand["primary_colour"],
+        accent=brand["accent_colour"],
+        logo=brand["logo"],
+        paper=brand["paper"],
+    )
+    path = folder / "index.html"
+    atomic_write_text(path, page, tmp_dir(wb))
+    return path
+
+
+def _index_flags(wb: Workbook, period: Period | str) -> pd.DataFrame | None:
+    """Each rep's attainment and flags for the index; None when they cannot be had (the index
+    then lists the packs without bars rather than failing the batch)."""
+    from salescoach.services import packs
+
+    try:
+        return packs.rep_flags(wb, str(period))
+    except Exception:  # noqa: BLE001 - the packs are on disk whatever their figures say
+        return None
+
+
+def print_to_pdf(html_paths: list[Path], paper: str = "A4") -> list[Path]:
+    """Print finished HTML files (goal letters, the staff digest) to PDFs beside them.
+
+    The same machinery as the packs: one Chromium for the whole batch, every network request
+    refused, each PDF written under a temporary name and moved into place whole.
+    """
+    from salescoach.packs import render_worker
+
+    written = []
+    try:
+        for html_path in html_paths:
+            html_path = Path(html_path)
+            final = html_path.with_suffix(".pdf")
+            tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+            render_worker.to_pdf(html_path.read_text(encoding="utf-8"), tmp, paper)
+            os.replace(tmp, final)
+            written.append(final)
+    finally:
+        render_worker.close()
+    return written
+
+
+def render_team(
+    wb: Workbook,
+    team: str,
+    period: str | None = None,
+    formats: list[str] | tuple[str, ...] = ("html",),
+    progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """Render the packs of every rep of one team; returns the paths written or kept."""
+    team_plan = plan(wb, teams=[team], period=period, kinds=("rep",))
+    result = run(
+        wb, team_plan, formats=tuple(formats), jobs=default_jobs(), force=force, progress=progress
+    )
+    return result.paths

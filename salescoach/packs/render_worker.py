@@ -1,0 +1,646 @@
+"""The per-pack task and the state one worker keeps for a whole batch.
+
+:func:`render_pack` takes a plain dict (see :func:`salescoach.packs.render.tasks_for`) and returns a
+plain dict, so a local process pool and a Dask worker run it alike.
+
+Each pack runs in a process of its own, forked from the worker (:func:`run_forked`): the worker
+has imported pandas, matplotlib, IPython, nbconvert and the kit once, opened the workbook and
+read the batch's shared figures (:mod:`salescoach.services.batch`); the fork starts with all of
+that and a fresh IPython shell, runs the notebook's cells, exports the HTML and exits. No
+kernel is started and nothing is imported per pack, and nothing a pack leaves behind (a
+variable, a module attribute, a pyplot figure) can reach the next one: the process that held it
+is gone. Where ``os.fork`` is missing, a kept Jupyter kernel reset before every pack does the
+work (:func:`execute`).
+
+The worker keeps one nbconvert HTMLExporter on ``templates/pack`` and one Playwright Chromium
+(the system executable), offline: every request is refused. Kernels and browsers are shut down
+when the worker exits (and a kernel whose parent dies stops by itself: ipykernel polls its
+parent).
+"""
+
+from __future__ import annotations
+
+import atexit
+import io
+import os
+import pickle
+import re
+import select
+import signal
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+KERNEL_NAME = "python3"
+LAUNCH_ATTEMPTS = 4
+START_TIMEOUT = 60
+
+RESET_CODE = """\
+get_ipython().run_line_magic("reset", "-f")
+import sys as _sc_sys
+if "matplotlib.pyplot" in _sc_sys.modules:
+    _sc_sys.modules["matplotlib.pyplot"].close("all")
+_sc_ip = get_ipython()
+_sc_left = [k for k in _sc_ip.user_ns if not k.startswith("_") and k not in _sc_ip.user_ns_hidden]
+assert not _sc_left, f"kernel state survived the reset: {_sc_left}"
+del _sc_sys, _sc_ip, _sc_left
+"""
+
+_local = threading.local()
+
+
+def init_worker() -> None:
+    """Process-pool initializer: quiet warnings that would only clutter the batch's output, and
+    stop this worker's kernel and browser when the pool ends."""
+    import warnings
+    from multiprocessing import util
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    # A pool worker leaves through os._exit, so atexit never runs there, and a forked child
+    # starts with multiprocessing's finalizers cleared: registered here, in the worker, this
+    # runs. Without it each worker's kernel outlived it and printed "Parent appears to have
+    # exited" after the batch.
+    util.Finalize(None, close, exitpriority=100)
+
+
+# --------------------------------------------------------------------------------------------
+# Kernel
+# --------------------------------------------------------------------------------------------
+
+
+def _start_kernel(cwd: str):
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    last = None
+    for attempt in range(LAUNCH_ATTEMPTS):
+        sockets = tempfile.mkdtemp(prefix="sc-kernel-")
+        km = AsyncKernelManager(
+            kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(sockets, "k")
+        )
+        try:
+            run_sync(km.start_kernel)(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"])
+            return km
+        except Exception as exc:  # noqa: BLE001 - ZMQ races and slow starts: try again
+            last = exc
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001
+                pass
+            time.sleep(0.2 * (attempt + 1))
+    raise RuntimeError(f"kernel did not start after {LAUNCH_ATTEMPTS} attempts: {last}")
+
+
+def _kernel(cwd: str):
+    km = getattr(_local, "km", None)
+    if km is None or not km.has_kernel:
+        km = _start_kernel(cwd)
+        _local.km = km
+    return km
+
+
+def drop_kernel() -> None:
+    """Shut the worker's kernel down (after a failure, a timeout, or at exit)."""
+    from jupyter_core.utils import run_sync
+
+    km = getattr(_local, "km", None)
+    _local.km = None
+    if km is not None:
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _reset_cell():
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(RESET_CODE)
+    cell.metadata["tags"] = ["salescoach-reset", "remove_cell"]
+    return cell
+
+
+def execute(notebook: str, parameters: dict, cwd: str, timeout: int):
+    """Run a pack notebook in the worker's kernel with papermill; returns the executed notebook."""
+    import nbformat
+    import papermill as pm
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.insert(0, _reset_cell())
+    km = _kernel(cwd)
+    ok = False
+    try:
+        out = pm.execute_notebook(
+            nb,
+            None,
+            parameters=parameters,
+            engine_name="salescoach",
+            kernel_name=KERNEL_NAME,
+            km=km,
+            progress_bar=False,
+            log_output=False,
+            start_timeout=START_TIMEOUT,
+            execution_timeout=timeout,
+            report_mode=True,
+        )
+        ok = True
+        return out
+    finally:
+        if not ok:
+            drop_kernel()
+
+
+def _register_engine() -> None:
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class KeptKernelEngine(NBClientEngine):
+        """nbclient on a kernel the worker keeps; closes its client's channels after each pack."""
+
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            **kwargs,
+        ):
+            client = PapermillNotebookClient(
+                nb_man,
+                km=kwargs["km"],
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log_output=False,
+            )
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register("salescoach", KeptKernelEngine)
+
+
+_register_engine()
+
+
+# --------------------------------------------------------------------------------------------
+# A fresh process per pack, forked from a warmed worker
+# --------------------------------------------------------------------------------------------
+
+FORK = hasattr(os, "fork")
+# What a worker prepared its forks with: (workbook, language, batch folder).
+_warmed: dict = {}
+
+
+def warm(task: dict) -> None:
+    """Import and read, once per worker, what every pack of the batch needs, so each forked
+    pack starts with it: the kit, pandas, matplotlib, IPython, the exporter, the workbook and
+    the batch's shared figures. No user code runs here: the forks start clean."""
+    params = task["parameters"]
+    ident = (
+        params.get("workbook"),
+        params.get("lang", ""),
+        params.get("period"),
+        task.get("batch_cache"),
+    )
+    if _warmed.get("ident") == ident:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401 - a trainer's notebook may draw through pyplot
+    import matplotlib_inline.backend_inline  # noqa: F401
+    import papermill.parameterize  # noqa: F401
+    from IPython.core.interactiveshell import InteractiveShell  # noqa: F401
+
+    from salescoach import i18n
+    from salescoach.domain import charts
+    from salescoach.services import batch, packs
+
+    for module in ("diagnosis", "recognition", "training", "coaching", "monitoring"):
+        __import__(f"salescoach.services.{module}")
+    if task.get("batch_cache"):
+        os.environ[batch.ENV] = task["batch_cache"]
+        batch.activate(task["batch_cache"])
+    else:
+        os.environ.pop(batch.ENV, None)
+        batch.activate(None)
+    _exporter()
+    packs.code_version()  # hashes the package's files: once per worker, not per pack
+    # Fonts and the Agg canvas load on the first text drawn: once here, not in every pack.
+    fig, _ax = charts.figure(title="warm")
+    charts.to_png(fig)
+    if params.get("workbook") and params.get("period"):
+        try:
+            language = i18n.active_language()
+            book = packs.open_workbook(params["workbook"], params.get("lang", ""))
+            packs.batch_figures(book, params["period"])
+            _read_facts_once(book)
+            i18n.set_language(language)
+        except Exception:  # noqa: BLE001 - the pack itself reports what is wrong
+            pass
+    _warmed["ident"] = ident
+
+
+def _read_facts_once(book) -> None:
+    """Read the workbook's facts here, once, and hand each pack's `Workbook.facts()` copies of
+    them instead of a read from Parquet per call. Only pack processes see this (forks of this
+    worker, thrown away after one pack); a copy per call keeps one section's change to a frame
+    out of the next, as a fresh read would (pandas copies on write)."""
+    from salescoach.data.workbook import Facts, Workbook
+
+    snapshot = book.current_snapshot()
+    if snapshot is None:
+        return
+    read = getattr(Workbook.facts, "read", Workbook.facts)  # the original, not an earlier batch's
+    tables = read(book).all()
+
+    def facts(self) -> Facts:
+        if self.current_snapshot() != snapshot:
+            return read(self)
+        fresh = Facts(snapshot)
+        fresh._cache = {name: frame.copy(deep=False) for name, frame in tables.items()}
+        return fresh
+
+    facts.read = read
+    Workbook.facts = facts
+
+
+class PackFailed(Exception):
+    """A pack's process ended without a notebook: its error, or how it ended."""
+
+
+def run_forked(task: dict) -> str:
+    """Run a pack's notebook and export its HTML in a process forked for it; returns the HTML.
+
+    The fork runs the cells in a fresh IPython shell (:func:`_execute_in_shell`), so a cell's
+    error is papermill's ``PapermillExecutionError``, as with a kernel. A pack running longer
+    than ``task["timeout"]`` seconds is killed."""
+    from salescoach.i18n import _
+
+    warm(task)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the pack's process: never returns, never runs the worker's exit handlers
+        status = 1
+        try:
+            os.close(read_end)
+            payload = _child(task)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + max(1, int(task.get("timeout") or 600))
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            ready, _w, _x = select.select([read_end], [], [], max(0.0, left))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                raise PackFailed(
+                    _("the pack took longer than {seconds} s", seconds=task.get("timeout"))
+                )
+            chunk = os.read(read_end, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        _pid, status, usage = os.wait4(pid, 0)
+        _local.pack_rss = usage.ru_maxrss
+    if not chunks:
+        raise PackFailed(_("the pack's process ended with status {status}", status=status))
+    payload = pickle.loads(b"".join(chunks))
+    if "error" in payload:
+        raise payload["error"]
+    return payload["markup"]
+
+
+def _child(task: dict) -> dict:
+    """In the pack's process: run the notebook, export it; an error is sent back, not raised."""
+    try:
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)  # input() in a cell fails instead of waiting for ever
+        os.chdir(task["cwd"])
+        nb = _execute_in_shell(task["notebook"], task["parameters"])
+        return {"markup": to_html(nb, task["title"], task["branding"])}
+    except BaseException as exc:  # noqa: BLE001 - the worker reports it
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # noqa: BLE001 - an exception that cannot travel goes as text
+            exc = PackFailed(f"{type(exc).__name__}: {exc}")
+        return {"error": exc}
+
+
+def _execute_in_shell(notebook: str, parameters: dict):
+    """Run a notebook's code cells in order in a new IPython shell, collecting their outputs as
+    a kernel would (streams, display data, the last expression's value); returns the notebook."""
+    import nbformat
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+    from traitlets import Type
+    from traitlets.config import Config
+
+    nb = load_notebook_node(notebook)
+    if parameters:
+        nb = parameterize_notebook(
+            nb, parameters, report_mode=True, kernel_name=KERNEL_NAME, language="python"
+        )
+    outputs: list = []
+
+    class Publisher(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
+            outputs.append(
+                nbformat.v4.new_output("display_data", data=data, metadata=metadata or {})
+            )
+
+        def clear_output(self, wait=False):
+            outputs.clear()
+
+    class Hook(DisplayHook):
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            outputs.append(
+                nbformat.v4.new_output(
+                    "execute_result",
+                    data=format_dict,
+                    metadata=md_dict or {},
+                    execution_count=self.shell.execution_count,
+                )
+            )
+
+        def finish_displayhook(self):
+            self._is_active = False
+
+    class Stream(io.TextIOBase):
+        def __init__(self, name):
+            self.name = name
+
+        def writable(self):
+            return True
+
+        def write(self, text):
+            if outputs and outputs[-1].get("name") == self.name:
+                outputs[-1]["text"] += text
+            else:
+                outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+            return len(text)
+
+    class PackShell(InteractiveShell):
+        displayhook_class = Type(Hook)
+        display_pub_class = Type(Publisher)
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    import sys
+
+    sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
+    shell = PackShell.instance(config=config)
+    try:
+        # As in a kernel: a pyplot figure left open shows under its cell.
+        shell.enable_matplotlib("inline")
+    except Exception:  # noqa: BLE001 - no matplotlib-inline: figures are shown explicitly
+        pass
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        outputs.clear()
+        result = shell.run_cell(cell.source, store_history=True, silent=False)
+        cell.execution_count = shell.execution_count - 1
+        error = result.error_before_exec or result.error_in_exec
+        if error is not None:
+            ename, evalue = type(error).__name__, str(error)
+            outputs.append(
+                nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])
+            )
+            cell.outputs = list(outputs)
+            raise PapermillExecutionError(
+                index, cell.execution_count, cell.source, ename, evalue, []
+            )
+        cell.outputs = list(outputs)
+    return nb
+
+
+# --------------------------------------------------------------------------------------------
+# HTML and PDF
+# --------------------------------------------------------------------------------------------
+
+_REMOTE = re.compile(
+    r"""<script\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//[^>]*>\s*</script>"""
+    r"""|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//[^>]*>""",
+    re.IGNORECASE,
+)
+
+
+def _exporter():
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        from salescoach.packs.render import TEMPLATE, TEMPLATES
+
+        exporter = HTMLExporter(
+            template_name=TEMPLATE,
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+        )
+        exporter.register_preprocessor(_remove_tagged, enabled=True)
+        _local.exporter = exporter
+    return exporter
+
+
+def _remove_tagged(nb, resources):
+    nb.cells = [c for c in nb.cells if "remove_cell" not in c.get("metadata", {}).get("tags", [])]
+    return nb, resources
+
+
+def offline(markup: str) -> str:
+    """Drop every script or stylesheet that would be fetched from the network."""
+    return _REMOTE.sub("", markup)
+
+
+def to_html(nb, title: str, branding: dict) -> str:
+    nb.metadata["title"] = title
+    body, _resources = _exporter().from_notebook_node(
+        nb, resources={"pack": branding, "language_code": branding.get("language", "en")}
+    )
+    return offline(body)
+
+
+def _browser():
+    browser = getattr(_local, "browser", None)
+    if browser is None or not browser.is_connected():
+        from playwright.sync_api import sync_playwright
+
+        from salescoach.packs import browser as system_browser
+
+        pw = getattr(_local, "playwright", None)
+        if pw is None:
+            pw = sync_playwright().start()
+            _local.playwright = pw
+        browser = system_browser.launch(pw, timeout=60_000)
+        _local.browser = browser
+    return browser
+
+
+def to_pdf(markup: str, path: Path, paper: str) -> None:
+    """Print HTML to a PDF file through the worker's Chromium, refusing every network request."""
+    page = getattr(_local, "page", None)
+    if page is None or page.is_closed() or not _browser().is_connected():
+        context = _browser().new_context(offline=True)
+        context.route("**/*", lambda route: route.abort())
+        page = context.new_page()
+        _local.page = page
+    try:
+        page.set_content(markup, wait_until="load")
+        page.pdf(path=str(path), format=paper, print_background=True, prefer_css_page_size=True)
+    except Exception:
+        _local.page = None
+        page.context.close()
+        raise
+
+
+def close() -> None:
+    """Stop the worker's kernel and browser."""
+    drop_kernel()
+    browser = getattr(_local, "browser", None)
+    pw = getattr(_local, "playwright", None)
+    _local.browser = _local.playwright = _local.page = None
+    for thing in (browser, pw):
+        if thing is not None:
+            try:
+                thing.close() if thing is browser else thing.stop()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+atexit.register(close)
+
+
+# --------------------------------------------------------------------------------------------
+# The task
+# --------------------------------------------------------------------------------------------
+
+
+def private(check: dict, markup: str, parts: dict[str, Path]) -> dict | None:
+    """None when a rep's pack names no other rep; else why it must not be kept: the names
+    and ids found, or that its PDF's text could not be read (no pdftotext)."""
+    from salescoach.packs import privacy
+
+    scanner = privacy.Scanner(check["people"], check["own"])
+    try:
+        found = privacy.scan_files(scanner, parts, markup)
+    except privacy.ScanUnavailable:
+        return {"unavailable": privacy.ScanUnavailable.tool}
+    if not found:
+        return None
+    return {"found": sorted({leak.found for leak in found})}
+
+
+def render_pack(task: dict) -> dict:
+    """Render one pack; never raises: the result says rendered or failed, with the error.
+
+    A rep's pack is scanned for other reps (`task["privacy"]`) before its files are moved into
+    place, so a refused or unscanned pack never reaches ``reports/``."""
+    started = time.perf_counter()
+    tmp = Path(task["tmp"])
+    tmp.mkdir(parents=True, exist_ok=True)
+    parts: list[Path] = []
+    try:
+        if FORK:
+            markup = run_forked(task)
+        else:
+            nb = execute(task["notebook"], task["parameters"], task["cwd"], task["timeout"])
+            markup = to_html(nb, task["title"], task["branding"])
+        finals = []
+        for fmt, final in task["outputs"].items():
+            part = tmp / f"{os.getpid()}-{threading.get_ident()}-{Path(final).name}.part"
+            parts.append(part)
+            if fmt == "html":
+                part.write_text(markup, encoding="utf-8")
+            else:
+                to_pdf(markup, part, task["branding"].get("paper", "A4"))
+            finals.append((part, Path(final)))
+        refused = (
+            private(task["privacy"], markup, {f: p for f, p in zip(task["outputs"], parts)})
+            if task.get("privacy")
+            else None
+        )
+        if refused:
+            # An older pack of this rep is removed too: the batch says this pack is not to go out.
+            for path in [*parts, *(final for _p, final in finals), Path(task["state"])]:
+                path.unlink(missing_ok=True)
+            return {
+                "spec": task["spec"],
+                "status": "failed",
+                "paths": [],
+                "privacy": refused,
+                "seconds": time.perf_counter() - started,
+                "memory": memory(),
+            }
+        for part, final in finals:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(part, final)
+        state = Path(task["state"])
+        state.parent.mkdir(parents=True, exist_ok=True)
+        state_part = tmp / f"{os.getpid()}-{threading.get_ident()}-{state.name}.part"
+        state_part.write_text(task["hash"], encoding="utf-8")
+        os.replace(state_part, state)
+        return {
+            "spec": task["spec"],
+            "status": "rendered",
+            "paths": [str(f) for _p, f in finals],
+            "seconds": time.perf_counter() - started,
+            "memory": memory(),
+        }
+    except Exception as exc:  # noqa: BLE001 - one pack's failure never stops the batch
+        for part in parts:
+            part.unlink(missing_ok=True)
+        return {
+            "spec": task["spec"],
+            "status": "failed",
+            "paths": [],
+            "error": _short_error(exc),
+            "trace": traceback.format_exc(limit=5),
+            "seconds": time.perf_counter() - started,
+            "memory": memory(),
+        }
+
+
+def memory() -> dict:
+    """Peak resident memory in MB of this worker and of its last pack's process."""
+    import resource
+
+    return {
+        "worker_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "pack_mb": getattr(_local, "pack_rss", 0) / 1024,
+    }
+
+
+def _short_error(exc: Exception) -> str:
+    """One line: papermill's cell errors carry the notebook's exception name and message."""
+    ename = getattr(exc, "ename", None)
+    if ename:
+        return f"{ename}: {getattr(exc, 'evalue', '')}".strip()
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
