@@ -8,7 +8,7 @@ version (:func:`batch_key`), so each rep's notebook only reads a small file and 
 own row.
 
 Privacy: a rep's pack shows that rep's own figures; peers appear only through
-:func:`salescoach.packs.peers.peer_benchmark` (median and quartiles, never a name or a row).
+:func:`salescoach.domain.peers.peer_benchmark` (median and quartiles, never a name or a row).
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 
 from salescoach.data.workbook import Workbook
-from salescoach.domain import actuals, attainment, capabilities, charts, monitoring, peers
+from salescoach.domain import actuals, attainment, capabilities, charts, monitoring
 from salescoach.domain.fmt import Formatter
+from salescoach.domain.peers import peer_benchmark
 from salescoach.domain.periods import Period, last_complete_quarter
 from salescoach.i18n import _, _n, label, name_order, separated, set_language
 from salescoach.services import period_of, using_store
@@ -373,7 +374,7 @@ def _with_peers(lines, row, peers, minimum, gaps=None) -> pd.DataFrame:
                 }
             )
             continue
-        bench = peers.peer_benchmark(peers[column], minimum)
+        bench = peer_benchmark(peers[column], minimum)
         records.append(
             {
                 _("Measure"): measure,
@@ -651,7 +652,7 @@ def page_one(
     the coaching ladder) and the next goal.
 
     `own`: the rep's figures (revenue, goal, attainment, on_time, returns, follow_up, feedback);
-    `peers`: column -> `peers.peer_benchmark` of the peers (anonymous quartiles only);
+    `peers`: column -> `peer_benchmark` of the peers (anonymous quartiles only);
     `explained`: `diagnosis_gap.rep_explanation`; `next_target`: next period's revenue goal.
 
     Example:
@@ -820,7 +821,7 @@ def summary(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -
     row = _row(figures, rep_id)
     others = _peer_group(figures, row)
     minimum = int(wb.settings["packs"]["min_peers"])
-    peers = {c: peers.peer_benchmark(others[c], minimum) for c in ("attainment", *_BETTER)}
+    peers = {c: peer_benchmark(others[c], minimum) for c in ("attainment", *_BETTER)}
     goals = goals_for(wb)
     nxt = str(p.shift(1))
     mine = goals[
