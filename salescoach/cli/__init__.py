@@ -365,7 +365,3 @@ for _command in (
     _mapping.mapping,
 ):
     main.add_command(_command)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
