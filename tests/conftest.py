@@ -59,6 +59,24 @@ def sample_workbook(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def small_workbook(tmp_path_factory):
+    """The sample organisation at scale 0.1 (seed 7), imported into a fresh workbook, once."""
+    from salescoach.data.importer import validate_path
+    from salescoach.data.sample import write_sample
+    from salescoach.data.workbook import Workbook, init_workbook
+
+    root = tmp_path_factory.mktemp("small-workbook")
+    init_workbook(root, company="Northwind Widgets (sample)")
+    folder = root / "salescoach-data" / "sample"
+    write_sample(folder, seed=7, scale=0.1)
+    result = validate_path(folder)
+    assert result.rejects.empty, result.rejects.head()
+    wb = Workbook.open(root)
+    wb.save_import(result, str(folder), "tests")
+    return wb
+
+
+@pytest.fixture(scope="session")
 def sample_tables(sample_workbook) -> dict:
     """The sample's tables as the import stores them (parsed and validated)."""
     return sample_workbook.facts().all()
