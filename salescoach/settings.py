@@ -1,24 +1,42 @@
-"""Workbook settings: `salescoach.toml`, checked against the commented defaults shipped with the kit.
+"""Workbook settings: one typed model of `salescoach.toml`.
 
-The defaults file is also what `salescoach init` writes, so the documented default and the
-real default are the same text.
+Each section of the file is a frozen dataclass below (`Company`, `Goals`, `Monitoring`, ...):
+its fields name the keys and their types, and its defaults are read from the commented file
+shipped with the kit (`resources/salescoach.toml`), which is also what `salescoach init`
+writes, so the documented default and the real default are one text, never a second copy in
+Python. A workbook's file overrides key by key (a sub-table such as `[monitoring.owners]` too);
+an unknown section or key, or a value of the wrong kind, is a `SettingsError` whose one sentence
+names the file, the key, the value and what was expected.
+
+    >>> s = Settings.from_dict({"goals": {"stretch": 0.1}})
+    >>> s.goals.stretch, s.goals.trailing_periods == Goals().trailing_periods
+    (0.1, True)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
-from dataclasses import dataclass, field
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from salescoach.i18n import N_, _, language_locale, languages, translator
 
 SETTINGS_FILE = "salescoach.toml"
+SHIPPED = f"salescoach/resources/{SETTINGS_FILE}"
 # The default `[branding] footer` (the same text as in resources/salescoach.toml): a workbook
 # that keeps it prints it in its own language; a footer the workbook writes prints as written.
 DEFAULT_FOOTER = N_("Confidential: for the named recipient only.")
+# A setting shipped as "auto" is derived from the workbook's data unless given as a number.
+AUTO = "auto"
+Auto = Literal["auto"]
 
 
 class SettingsError(ValueError):
@@ -34,149 +52,443 @@ def default_text() -> str:
     )
 
 
+@cache
+def _shipped_text() -> str:
+    return default_text()
+
+
 def defaults() -> dict[str, dict[str, Any]]:
-    return tomllib.loads(default_text())
+    """The shipped settings as plain TOML values (a fresh copy each call)."""
+    return tomllib.loads(_shipped_text())
 
 
-# A setting shipped as "auto" is derived from the workbook's data unless given as a number.
-AUTO = "auto"
+# --------------------------------------------------------------------------- checking values
+
+# What a reader is told a key expects, by type; marked here, translated when an error is raised.
+_KINDS = {
+    str: N_("text"),
+    int: N_("a whole number"),
+    float: N_("a number"),
+    bool: N_("true or false"),
+}
 
 
-def _same_kind(default: Any, value: Any) -> bool:
-    if default == AUTO:
-        return value == AUTO or (isinstance(value, (int, float)) and not isinstance(value, bool))
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, (int, float)):
-        return isinstance(value, (int, float))
-    return isinstance(value, type(default))
+def _expected(tp) -> str:
+    """The words for what a value of type `tp` must be ('a number or "auto"')."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp in _KINDS:
+        return _(_KINDS[tp])
+    if origin is Literal:
+        quoted = [f'"{a}"' for a in args]
+        return quoted[0] if len(quoted) == 1 else _("one of {values}", values=", ".join(quoted))
+    if origin in (typing.Union, types.UnionType):
+        first, *rest = [_expected(a) for a in args if a is not type(None)]
+        for other in rest:
+            first = _("{first} or {second}", first=first, second=other)
+        return first
+    if origin is tuple and args[1:] == (Ellipsis,):
+        if args[0] is Rule:
+            return _("a list of tables")
+        return _("a list of {items}", items=_expected(args[0]))
+    if origin is tuple:
+        return _("a list [{items}]", items=", ".join(_expected(a) for a in args))
+    return _("a table of keys")
 
 
-def _check_items(default: list, value: list, where: str) -> None:
-    """A user's array of tables (`[[recognition.rules]]`) replaces the default list as a whole;
-    each item may use only keys some default item has, with the same kind of value."""
-    known: dict[str, Any] = {}
-    for item in default:
-        if isinstance(item, dict):
-            for key, example in item.items():
-                known.setdefault(key, example)
-    if not known:
-        return
-    for number, item in enumerate(value, start=1):
-        if not isinstance(item, dict):
-            raise SettingsError(
-                _("{where}: item {number} must be a table of keys", where=where, number=number)
+def _table_of(setting: str) -> str:
+    """`[recognition] bonus` -> `recognition.bonus`: a key that is itself a table."""
+    return setting.strip("[]").replace("] ", ".")
+
+
+def _wrong(where: str, setting: str, value, expected: str) -> SettingsError:
+    return SettingsError(
+        _(
+            "{where}: {setting} = {value} should be {expected}",
+            where=where,
+            setting=setting,
+            value=repr(value),
+            expected=expected,
+        )
+    )
+
+
+def _convert(tp, value, default, where: str, setting: str):
+    """`value` as type `tp` (a number as float, a list as a tuple, a table as a read-only
+    mapping or a section), or a SettingsError naming the setting, the value and the type.
+    `default` is the shipped value, over which a sub-table is laid key by key."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp is Rule:
+        return _rule(value, where, setting)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, where, _table_of(setting), default)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    elif origin is Literal:
+        if value in args:
+            return value
+    elif origin in (typing.Union, types.UnionType):
+        for option in args:
+            try:
+                return _convert(option, value, default, where, setting)
+            except SettingsError:
+                continue
+    elif origin is tuple and isinstance(value, list):
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(
+                _convert(
+                    args[0],
+                    v,
+                    None,
+                    where,
+                    _("{setting}, item {number}", setting=setting, number=n),
+                )
+                for n, v in enumerate(value, start=1)
             )
-        for key, v in item.items():
-            if key not in known:
-                raise SettingsError(
-                    _(
-                        "{where}: unknown key {key} in item {number} (known: {values})",
-                        where=where,
-                        key=repr(key),
-                        number=number,
-                        values=", ".join(known),
-                    )
-                )
-            if not _same_kind(known[key], v):
-                raise SettingsError(
-                    _(
-                        "{where}: item {number} {key} = {v} should be a {name}",
-                        where=where,
-                        number=number,
-                        key=key,
-                        v=repr(v),
-                        name=type(known[key]).__name__,
-                    )
-                )
+        if len(value) == len(args):
+            try:
+                return tuple(_convert(t, v, None, where, setting) for t, v in zip(args, value))
+            except SettingsError:
+                pass  # the whole item is named below, not one of its parts
+    elif origin in (Mapping, dict) and isinstance(value, dict):
+        # A fixed table (`[monitoring.owners]`): the shipped keys, each overridable alone.
+        known, table = dict(default or value), _table_of(setting)
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise _unknown_key(where, unknown[0], table, known)
+        return MappingProxyType(
+            {
+                k: _convert(args[1], value.get(k, v), v, where, f"[{table}] {k}")
+                for k, v in known.items()
+            }
+        )
+    raise _wrong(where, setting, value, _expected(tp))
 
 
-def merge(user: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, dict[str, Any]]:
-    """Overlay user settings on the defaults; unknown sections or keys and wrong types are errors."""
-    merged = defaults()
-    for section, values in user.items():
-        if section not in merged:
-            raise SettingsError(
-                _(
-                    "{where}: unknown section [{section}] (known: {values})",
-                    where=where,
-                    section=section,
-                    values=", ".join(merged),
-                )
-            )
-        if not isinstance(values, dict):
-            raise SettingsError(
-                _("{where}: [{section}] must be a table of keys", where=where, section=section)
-            )
-        for key, value in values.items():
-            if key not in merged[section]:
-                raise SettingsError(
-                    _(
-                        "{where}: unknown key {key} in [{section}] (known: {values})",
-                        where=where,
-                        key=repr(key),
-                        section=section,
-                        values=", ".join(merged[section]),
-                    )
-                )
-            default = merged[section][key]
-            if not _same_kind(default, value):
-                raise SettingsError(
-                    _(
-                        "{where}: [{section}] {key} = {value} should be a {name}",
-                        where=where,
-                        section=section,
-                        key=key,
-                        value=repr(value),
-                        name='number or "auto"' if default == AUTO else type(default).__name__,
-                    )
-                )
-            if isinstance(default, dict):
-                # A sub-table overrides the defaults key by key (so `[recognition.bonus]
-                # mode = "tiered"` keeps the default tiers); an unknown key is an error.
-                unknown = set(value) - set(default)
-                if unknown:
-                    raise SettingsError(
-                        _(
-                            "{where}: unknown key {unknown} in [{section}.{key}] (known: {values})",
-                            where=where,
-                            unknown=repr(sorted(unknown)[0]),
-                            section=section,
-                            key=key,
-                            values=", ".join(default),
-                        )
-                    )
-                value = {**default, **value}
-            if isinstance(default, list):
-                _check_items(default, value, f"{where}: [{section}] {key}")
-            merged[section][key] = value
-    month = merged["company"]["fiscal_year_start_month"]
-    if not 1 <= month <= 12:
+def _unknown_key(where: str, key: str, table: str, known) -> SettingsError:
+    return SettingsError(
+        _(
+            "{where}: unknown key {key} in [{section}] (known: {values})",
+            where=where,
+            key=repr(key),
+            section=table,
+            values=", ".join(known),
+        )
+    )
+
+
+@cache
+def _hints(cls) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build(cls, user, where: str, table: str, base=None):
+    """A `cls` section from the user's table `user`, each key missing there taken from `base`
+    (a section instance; default: the shipped one)."""
+    if not isinstance(user, dict):
+        raise SettingsError(
+            _("{where}: [{section}] must be a table of keys", where=where, section=table)
+        )
+    names = [f.name for f in fields(cls)]
+    unknown = sorted(set(user) - set(names))
+    if unknown:
+        raise _unknown_key(where, unknown[0], table, names)
+    base = base if base is not None else cls()
+    hints = _hints(cls)
+    values = {
+        name: _convert(hints[name], user[name], getattr(base, name), where, f"[{table}] {name}")
+        if name in user
+        else getattr(base, name)
+        for name in names
+    }
+    section = cls(**values)
+    problem = section.problem() if hasattr(section, "problem") else None
+    if problem:
+        # (key, value, expected); a key inside a sub-table is "table.key"
+        key, value, expected = problem
+        inner, _dot, key = key.rpartition(".")
+        raise _wrong(where, f"[{'.'.join(filter(None, (table, inner)))}] {key}", value, expected)
+    return section
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One `[[recognition.rules]]` item; a key left out is None and takes the rule kind's own
+    default (recognition.AwardRule), so only name, qualifies and reward are required."""
+
+    name: str
+    qualifies: str
+    reward: str
+    amount: float | None = None
+    n: int | None = None
+    within: str | None = None
+    min_attainment: float | None = None
+    min_responses: int | None = None
+    label: str | None = None
+    sentence: str | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The keys the item sets."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
+        }
+
+
+def _rule(value, where: str, setting: str) -> Rule:
+    if not isinstance(value, dict):
+        raise SettingsError(
+            _("{where}: {setting} must be a table of keys", where=where, setting=setting)
+        )
+    names = [f.name for f in fields(Rule)]
+    unknown = sorted(set(value) - set(names))
+    if unknown:
         raise SettingsError(
             _(
-                "{where}: [company] fiscal_year_start_month = {month} should be 1-12",
+                "{where}: unknown key {key} in {setting} (known: {values})",
                 where=where,
-                month=month,
+                key=repr(unknown[0]),
+                setting=setting,
+                values=", ".join(names),
             )
         )
-    language = merged["company"]["language"]
-    if language not in languages():
+    missing = [f.name for f in fields(Rule)[:3] if f.name not in value]
+    if missing:
         raise SettingsError(
-            _(
-                "{where}: [company] language = {language} has no catalogue; use one of {values}",
-                where=where,
-                language=repr(language),
-                values=", ".join(languages()),
-            )
+            _("{where}: {setting} needs {key}", where=where, setting=setting, key=missing[0])
         )
-    if merged["branding"]["footer"] == DEFAULT_FOOTER:
-        merged["branding"]["footer"] = translator(language)(DEFAULT_FOOTER)
-    return merged
+    hints = _hints(Rule)
+    return Rule(
+        **{k: _convert(hints[k], v, None, where, f"{setting}, {k}") for k, v in value.items()}
+    )
+
+
+def section(*path: str):
+    """Make `cls` a frozen dataclass whose defaults are the shipped `[path]` table.
+
+    A field the shipped file lacks, or a shipped key with no field, is a packaging error and
+    stops the import: the model and the file cannot drift apart."""
+
+    def wrap(cls):
+        shipped: Any = defaults()
+        for part in path:
+            shipped = shipped[part]
+        hints = typing.get_type_hints(cls, localns={cls.__name__: cls})
+        table = ".".join(path)
+        if set(hints) != set(shipped):
+            raise RuntimeError(
+                f"{SHIPPED} [{table}] has keys {sorted(shipped)}, {cls.__name__} {sorted(hints)}"
+            )
+        for name, tp in hints.items():
+            value = _convert(tp, shipped[name], None, SHIPPED, f"[{table}] {name}")
+            setattr(cls, name, field(default_factory=lambda v=value: v))
+        return dataclass(frozen=True)(cls)
+
+    return wrap
+
+
+# --------------------------------------------------------------------------- the sections
+
+
+@section("company")
+class Company:
+    name: str
+    currency: str
+    language: str
+    locale: str
+    fiscal_year_start_month: int
+
+    def problem(self):
+        if not 1 <= self.fiscal_year_start_month <= 12:
+            month = self.fiscal_year_start_month
+            return "fiscal_year_start_month", month, _("a month from 1 to 12")
+        if self.language not in languages():
+            return (
+                "language",
+                self.language,
+                _("a language with a catalogue: {values}", values=", ".join(languages())),
+            )
+        return None
+
+
+@section("branding")
+class Branding:
+    primary_colour: str
+    accent_colour: str
+    logo: str
+    footer: str
+
+
+@section("store")
+class Store:
+    url: str
+
+
+@section("goals")
+class Goals:
+    stretch: float
+    trailing_periods: int
+    price_elasticity: float
+    allocation: Literal["history", "capacity", "even"]
+    min_active_share: float
+
+
+@section("monitoring")
+class Monitoring:
+    """`[monitoring]`: the process's grace and windows, its owners, scorecard and targets."""
+
+    on_time_grace_days: int
+    follow_up_days: int
+    stale_deal_days: int
+    case_close_days: int
+    owners: Mapping[str, str]
+    scorecard_weights: Mapping[str, float]
+    targets: Mapping[str, float]
+
+    def owner(self, stage: str) -> str:
+        return self.owners.get(stage) or Monitoring().owners.get(stage, "sales")
+
+    def problem(self):
+        for key, weight in self.scorecard_weights.items():
+            if weight < 0:
+                return f"scorecard_weights.{key}", weight, _("a number of 0 or more")
+        return None
+
+
+@section("diagnosis")
+class Diagnosis:
+    materiality: float
+    window_months: int
+    min_count: int
+    extreme_ratio: float
+    extreme_z: float
+    agree_ratio: float
+    agree_z: float
+    min_points: float
+    discount_points: float
+    price_index: float
+    positive_attainment: float
+    rep_gap: float
+
+
+@section("packs")
+class Packs:
+    min_peers: int
+    paper: Literal["A4", "Letter"]
+    timeout_seconds: int
+
+
+@section("recognition", "bonus")
+class Bonus:
+    mode: Literal["marginal", "tiered"]
+    base: float | Auto
+    cap: float
+    tiers: tuple[tuple[float, float], ...]
+
+
+@section("recognition")
+class Recognition:
+    metric: Literal["revenue", "units", "deals_won", "new_customers"]
+    cash_budget: float | Auto
+    noncash_budget: float | Auto
+    leave_day_cost: float
+    offices: int
+    rank_digits: int
+    trailing_periods: int
+    goal_fence: float
+    top_share: float
+    activity_drop: float
+    unrecognised_periods: int
+    similar_results: float
+    payout_gap: float
+    late_delivery_ratio: float
+    bonus: Bonus
+    rules: tuple[Rule, ...]
+
+
+@section("training")
+class Training:
+    """`[training]`: each threshold is explained in salescoach.toml."""
+
+    due_soon_days: int
+    suggestion_window_days: int
+    min_deals: int
+    peer_quantile: float
+    confidence: float
+    effect_window_months: int
+    effect_metric: Literal["win_rate", "revenue"]
+    min_trained: int
+    min_untrained: int
+
+
+@section("insights")
+class Insights:
+    """`[insights]`: each threshold is explained in salescoach.toml."""
+
+    min_deals: int
+    confidence: float
+    low_score: int
+    high_score: int
+    min_phrase_count: int
+    top_phrases: int
+    min_responses: int
+    digest_examples: int
+    lookback_months: int
+
+
+# The sections in the file's order: the attribute of `Settings` and the class of each.
+SECTIONS: dict[str, type] = {
+    "company": Company,
+    "branding": Branding,
+    "store": Store,
+    "goals": Goals,
+    "monitoring": Monitoring,
+    "diagnosis": Diagnosis,
+    "packs": Packs,
+    "recognition": Recognition,
+    "training": Training,
+    "insights": Insights,
+}
+
+
+def plain(value):
+    """A model value as plain TOML-like data (dicts, lists), for hashing and old readers."""
+    if dataclasses.is_dataclass(value):
+        given = (
+            value.given()
+            if isinstance(value, Rule)
+            else {f.name: getattr(value, f.name) for f in fields(value)}
+        )
+        return {k: plain(v) for k, v in given.items()}
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
 class Settings:
-    values: MappingProxyType = field(default_factory=lambda: MappingProxyType(defaults()))
+    """A workbook's settings: one typed section per table of `salescoach.toml`."""
+
+    company: Company = field(default_factory=Company)
+    branding: Branding = field(default_factory=Branding)
+    store: Store = field(default_factory=Store)
+    goals: Goals = field(default_factory=Goals)
+    monitoring: Monitoring = field(default_factory=Monitoring)
+    diagnosis: Diagnosis = field(default_factory=Diagnosis)
+    packs: Packs = field(default_factory=Packs)
+    recognition: Recognition = field(default_factory=Recognition)
+    training: Training = field(default_factory=Training)
+    insights: Insights = field(default_factory=Insights)
     path: Path | None = None
 
     @classmethod
@@ -186,30 +498,67 @@ class Settings:
             user = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(_("{path}: not valid TOML: {exc}", path=path, exc=exc)) from None
-        return cls(MappingProxyType(merge(user, str(path))), path)
+        return replace(cls.from_dict(user, str(path)), path=path)
 
     @classmethod
-    def from_dict(cls, user: dict[str, Any]) -> Settings:
-        return cls(MappingProxyType(merge(user)))
+    def from_dict(cls, user: dict[str, Any], where: str = SETTINGS_FILE) -> Settings:
+        """The shipped settings overlaid with `user` (parsed TOML); a missing section or key
+        keeps its default; an unknown one, or a wrong value, is a SettingsError."""
+        unknown = sorted(set(user) - set(SECTIONS))
+        if unknown:
+            raise SettingsError(
+                _(
+                    "{where}: unknown section [{section}] (known: {values})",
+                    where=where,
+                    section=unknown[0],
+                    values=", ".join(SECTIONS),
+                )
+            )
+        sections = {
+            name: _build(kind, user[name], where, name)
+            for name, kind in SECTIONS.items()
+            if name in user
+        }
+        settings = cls(**sections)
+        if settings.branding.footer == DEFAULT_FOOTER:
+            settings = replace(
+                settings,
+                branding=replace(
+                    settings.branding, footer=translator(settings.language)(DEFAULT_FOOTER)
+                ),
+            )
+        return settings
+
+    @property
+    def values(self) -> MappingProxyType:
+        """Every setting as plain data, section by section (what a cache key hashes)."""
+        return MappingProxyType({name: plain(getattr(self, name)) for name in SECTIONS})
 
     def __getitem__(self, section: str) -> dict[str, Any]:
-        return self.values[section]
+        """A section as a plain dict, for code not yet reading the typed sections."""
+        if section not in SECTIONS:
+            raise KeyError(section)
+        return plain(getattr(self, section))
 
     @property
     def company_name(self) -> str:
-        return self["company"]["name"]
+        return self.company.name
 
     @property
     def currency(self) -> str:
-        return self["company"]["currency"]
+        return self.company.currency
 
     @property
     def language(self) -> str:
-        return self["company"]["language"]
+        return self.company.language
 
     @property
     def locale(self) -> str:
-        return self["company"]["locale"]
+        return self.company.locale
+
+    @property
+    def fiscal_year_start_month(self) -> int:
+        return self.company.fiscal_year_start_month
 
     def with_language(self, lang: str | None) -> Settings:
         """These settings in another language (`--lang`); the locale follows unless it already
@@ -224,13 +573,8 @@ class Settings:
                     values=", ".join(languages()),
                 )
             )
-        values = {k: dict(v) for k, v in self.values.items()}
-        values["company"]["language"] = lang
-        values["company"]["locale"] = language_locale(lang, self.locale)
-        if values["branding"]["footer"] == translator(self.language)(DEFAULT_FOOTER):
-            values["branding"]["footer"] = translator(lang)(DEFAULT_FOOTER)
-        return Settings(MappingProxyType(values), self.path)
-
-    @property
-    def fiscal_year_start_month(self) -> int:
-        return self["company"]["fiscal_year_start_month"]
+        company = replace(self.company, language=lang, locale=language_locale(lang, self.locale))
+        branding = self.branding
+        if branding.footer == translator(self.language)(DEFAULT_FOOTER):
+            branding = replace(branding, footer=translator(lang)(DEFAULT_FOOTER))
+        return replace(self, company=company, branding=branding)

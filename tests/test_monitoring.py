@@ -399,12 +399,10 @@ def test_scorecard_parts_measure_support_on_assisted_deals():
     ],
 )
 def test_settings_reject_unknown_stages_and_parts(section, bad):
-    from salescoach.settings import defaults
+    from salescoach.settings import Settings, SettingsError
 
-    s = defaults()
-    s["monitoring"][section] = bad
-    with pytest.raises(InputError):
-        m.MonitoringSettings.from_settings(s)
+    with pytest.raises(SettingsError, match=f"monitoring.{section}"):
+        Settings.from_dict({"monitoring": {section: bad}})
 
 
 def test_revenue_by_still_serves_demo():

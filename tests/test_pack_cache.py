@@ -40,6 +40,9 @@ def _edit_settings(wb: Workbook, old: str, new: str) -> Workbook:
     [
         ('name = "Northwind Widgets (sample)"', 'name = "Northwind Widgets Ltd"'),
         ("materiality = 0.01", "materiality = 0.02"),
+        # A key of a sub-table and a key of one award rule count as much as a section's.
+        ('delivery = "logistics"', 'delivery = "3PL partner"'),
+        ("amount = 3000.0", "amount = 2500.0"),
     ],
 )
 def test_the_batch_key_changes_with_any_setting(workbook, old, new):

@@ -367,8 +367,11 @@ def test_attainment_near_the_goal_keeps_a_decimal():
     ],
 )
 def test_bad_rules_are_refused(values, message):
-    with pytest.raises(InputError, match=message):
-        r.AwardRule.from_settings(values)
+    from salescoach.settings import Settings, SettingsError
+
+    # An unknown key is the settings model's to refuse; a bad choice is the award rule's.
+    with pytest.raises((InputError, SettingsError), match=message):
+        r.ProgramSettings.from_settings(Settings.from_dict({"recognition": {"rules": [values]}}))
 
 
 @pytest.mark.parametrize(

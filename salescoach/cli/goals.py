@@ -323,7 +323,7 @@ def letters(ctx, period, rep_ids, lang, metric, formats) -> None:
     if "pdf" in formats.split(","):
         from salescoach.packs.render import print_to_pdf
 
-        print_to_pdf(paths, wb.settings["packs"]["paper"])
+        print_to_pdf(paths, wb.settings.packs.paper)
     click.echo(
         _n(
             "Wrote {n} letter to {folder}",

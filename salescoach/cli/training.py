@@ -96,7 +96,7 @@ def effect(ctx, period) -> None:
     table = service.effects(wb, period)
     if _echo_missing(table):
         return
-    metric = service.training.TrainingRules.from_settings(wb.settings).effect_metric
+    metric = wb.settings.training.effect_metric
     show = (
         # A course's effect on win rate is a difference of rates: points, not a percentage.
         (lambda x, signed=True: fmt.points(x, 1, signed=signed))
@@ -180,5 +180,5 @@ def digest(ctx, period, out, lang, formats) -> None:
     if "pdf" in formats.split(","):
         from salescoach.packs.render import print_to_pdf
 
-        (pdf,) = print_to_pdf([path], wb.settings["packs"]["paper"])
+        (pdf,) = print_to_pdf([path], wb.settings.packs.paper)
         click.echo(_("Digest written to {path}", path=pdf))

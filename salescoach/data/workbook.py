@@ -201,7 +201,7 @@ class Workbook:
     def store(self):
         from salescoach.data.store import Store
 
-        return Store.for_workbook(self.data_dir, self.settings["store"]["url"] or None)
+        return Store.for_workbook(self.data_dir, self.settings.store.url or None)
 
     def save_import(
         self, result: ImportResult, source: str, who: str, append: bool = False

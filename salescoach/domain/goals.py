@@ -25,11 +25,12 @@ A suggestion is built in visible steps, each written into the sentence a rep rea
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 
+from salescoach import settings
 from salescoach.domain import actuals, decisions, roles
 from salescoach.domain.attainment import goal_key
 from salescoach.domain.contract import METRICS, SCOPES
@@ -79,23 +80,16 @@ def _note(text: str | tuple[str, str], **values) -> Note:
 
 
 @dataclass(frozen=True)
-class SuggestionSettings:
-    stretch: float = 0.05
-    trailing_periods: int = 4
-    price_elasticity: float = 1.0
-    fiscal_start: int = 1
-    min_active_share: float = 0.5
+class SuggestionSettings(settings.Goals):
+    """What a suggestion reads: the `[goals]` section of the settings model and the fiscal
+    year's first month; every default is the shipped salescoach.toml's."""
+
+    fiscal_start: int = settings.Company().fiscal_year_start_month
 
     @classmethod
-    def from_settings(cls, settings) -> SuggestionSettings:
-        g = settings["goals"]
-        return cls(
-            stretch=float(g["stretch"]),
-            trailing_periods=int(g["trailing_periods"]),
-            price_elasticity=float(g["price_elasticity"]),
-            fiscal_start=settings.fiscal_year_start_month,
-            min_active_share=float(g.get("min_active_share", 0.5)),
-        )
+    def from_settings(cls, s: settings.Settings) -> SuggestionSettings:
+        goals = {f.name: getattr(s.goals, f.name) for f in fields(settings.Goals)}
+        return cls(**goals, fiscal_start=s.fiscal_year_start_month)
 
 
 @dataclass(frozen=True)

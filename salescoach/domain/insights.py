@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
 from importlib import resources
 from statistics import NormalDist
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from salescoach.domain import actuals
+from salescoach.settings import Insights
 
 
 def _fold(text: str) -> str:
@@ -85,24 +85,8 @@ def wilson(successes, trials, confidence: float = 0.95):
     return low, high
 
 
-@dataclass(frozen=True)
-class InsightRules:
-    """The thresholds of `[insights]`; each is explained in salescoach.toml."""
-
-    min_deals: int = 30
-    confidence: float = 0.95
-    low_score: int = 6
-    high_score: int = 9
-    min_phrase_count: int = 5
-    top_phrases: int = 10
-    min_responses: int = 10
-    digest_examples: int = 3
-
-    @classmethod
-    def from_settings(cls, settings) -> InsightRules:
-        section = settings["insights"]
-        kinds = {f: type(getattr(cls(), f)) for f in cls.__dataclass_fields__}
-        return cls(**{f: kinds[f](section[f]) for f in kinds if f in section})
+# The thresholds of `[insights]`: the settings model's section, defaults from salescoach.toml.
+InsightRules = Insights
 
 
 # --------------------------------------------------------------------------- what sells

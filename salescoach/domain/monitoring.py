@@ -13,8 +13,7 @@ never averaged.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,28 +22,15 @@ from salescoach.domain import actuals, capabilities, roles
 from salescoach.domain.attainment import attainment_table
 from salescoach.domain.capabilities import FEATURES, NotAssessed
 from salescoach.domain.periods import Period
-from salescoach.errors import InputError
 from salescoach.i18n import _
+from salescoach.settings import Monitoring as MonitoringSettings
 
 STAGES = ("order", "shipping", "delivery", "follow_up", "service")
-DEFAULT_OWNERS = {
-    "order": "sales",
-    "shipping": "production",
-    "delivery": "logistics",
-    "follow_up": "customer service",
-    "service": "customer service",
-}
-DEFAULT_WEIGHTS = {"attainment": 0.5, "win_rate": 0.2, "activity": 0.2, "feedback": 0.1}
-DEFAULT_TARGETS = {
-    "cancelled_share": 0.05,
-    "shipped_late_share": 0.05,
-    "on_time_rate": 0.9,
-    "returned_share": 0.05,
-    "follow_up_rate": 0.8,
-    "slow_case_share": 0.2,
-    "csat": 3.5,
-    "feedback": 7.0,
-}
+# MonitoringSettings is the settings model's `[monitoring]` section: its defaults, these three
+# tables included, are the shipped salescoach.toml's.
+DEFAULT_OWNERS = MonitoringSettings().owners
+DEFAULT_WEIGHTS = MonitoringSettings().scorecard_weights
+DEFAULT_TARGETS = MonitoringSettings().targets
 # Additive per-rep figures; every ratio is rebuilt from these at any level.
 ADDITIVE = (
     "revenue",
@@ -64,59 +50,6 @@ LEVELS = ("rep", "team", "department", "company")
 
 def not_assessed(table: str) -> NotAssessed:
     return NotAssessed(table)
-
-
-def _frozen(mapping: Mapping) -> MappingProxyType:
-    return MappingProxyType(dict(mapping))
-
-
-@dataclass(frozen=True)
-class MonitoringSettings:
-    """The `[monitoring]` settings as one immutable value."""
-
-    on_time_grace_days: int = 0
-    follow_up_days: int = 14
-    stale_deal_days: int = 30
-    case_close_days: int = 5
-    owners: Mapping[str, str] = field(default_factory=lambda: _frozen(DEFAULT_OWNERS))
-    scorecard_weights: Mapping[str, float] = field(default_factory=lambda: _frozen(DEFAULT_WEIGHTS))
-    targets: Mapping[str, float] = field(default_factory=lambda: _frozen(DEFAULT_TARGETS))
-
-    @classmethod
-    def from_settings(cls, settings) -> MonitoringSettings:
-        m = settings["monitoring"]
-        owners = dict(m.get("owners", {}))
-        weights = dict(m.get("scorecard_weights", DEFAULT_WEIGHTS))
-        targets = dict(m.get("targets", DEFAULT_TARGETS))
-        for name, given, known in (
-            ("owners", owners, STAGES),
-            ("scorecard_weights", weights, tuple(DEFAULT_WEIGHTS)),
-            ("targets", targets, tuple(DEFAULT_TARGETS)),
-        ):
-            unknown = sorted(set(given) - set(known))
-            if unknown:
-                raise InputError(
-                    _(
-                        "[monitoring.{name}] has unknown key {unknown}; use {values}.",
-                        name=name,
-                        unknown=repr(unknown[0]),
-                        values=", ".join(known),
-                    )
-                )
-        if any(not isinstance(w, (int, float)) or w < 0 for w in weights.values()):
-            raise InputError(_("[monitoring.scorecard_weights] must be numbers of 0 or more."))
-        return cls(
-            on_time_grace_days=int(m["on_time_grace_days"]),
-            follow_up_days=int(m["follow_up_days"]),
-            stale_deal_days=int(m["stale_deal_days"]),
-            case_close_days=int(m.get("case_close_days", cls.case_close_days)),
-            owners=_frozen({**DEFAULT_OWNERS, **owners}),
-            scorecard_weights=_frozen(weights),
-            targets=_frozen(targets),
-        )
-
-    def owner(self, stage: str) -> str:
-        return self.owners.get(stage, DEFAULT_OWNERS.get(stage, "sales"))
 
 
 class FactTables(Mapping):

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 
+from salescoach import settings
 from salescoach.domain import monitoring, roles
 from salescoach.domain.attainment import attainment_table
 from salescoach.domain.decisions import AWARD, award_key  # noqa: F401 - the registry's key
@@ -173,26 +174,14 @@ class BonusPlan:
         return BonusPlan(self.base, self.tiers, mode, self.cap)
 
     @classmethod
-    def from_settings(cls, values: Mapping) -> BonusPlan:
-        try:
-            tiers = tuple((float(t), float(r)) for t, r in values["tiers"])
-        except (TypeError, ValueError):
-            raise InputError(
-                _("[recognition.bonus] tiers: give [attainment, rate] pairs")
-            ) from None
-        base = values["base"]
-        if base != AUTO and (not isinstance(base, (int, float)) or isinstance(base, bool)):
-            raise InputError(
-                _(
-                    '[recognition.bonus] base: give an amount or "auto", not {value}',
-                    value=repr(base),
-                )
-            )
+    def from_settings(cls, bonus: settings.Bonus) -> BonusPlan:
+        """The plan of `[recognition.bonus]` (the model has checked its kinds); base "auto" is
+        0 until `with_auto_amounts` derives it; cap 0 is no cap."""
         return cls(
-            base=0.0 if base == AUTO else float(base),
-            tiers=tiers,
-            mode=values["mode"],
-            cap=float(values["cap"]) if values.get("cap") else None,
+            base=0.0 if bonus.base == AUTO else bonus.base,
+            tiers=bonus.tiers,
+            mode=bonus.mode,
+            cap=bonus.cap or None,
         )
 
 
@@ -306,39 +295,39 @@ class AwardRule:
         return self.label or self.name
 
     @classmethod
-    def from_settings(cls, values: Mapping) -> AwardRule:
-        known = set(cls.__dataclass_fields__)
-        unknown = set(values) - known
-        if unknown:
-            raise InputError(
-                _(
-                    "award rule {name}: unknown key {unknown}",
-                    name=repr(values.get("name")),
-                    unknown=repr(sorted(unknown)[0]),
-                )
-            )
-        return cls(**values)
+    def from_settings(cls, rule: settings.Rule) -> AwardRule:
+        """An award rule from its `[[recognition.rules]]` item; a key the item leaves out takes
+        the default above."""
+        return cls(**rule.given())
+
+
+# The shipped `[recognition]` and `[monitoring]` sections: ProgramSettings' defaults.
+_SHIPPED, _MONITORING = settings.Recognition(), settings.Monitoring()
+# Amounts a workbook may leave "auto": 0 (no bonus, no limit) until derived from its revenue.
+_AMOUNTS = ("cash_budget", "noncash_budget")
 
 
 @dataclass(frozen=True)
 class ProgramSettings:
-    """`[recognition]` of salescoach.toml, checked."""
+    """`[recognition]` of the settings model as the award rules read it: rules and bonus plan
+    built, "auto" amounts 0 until `with_auto_amounts` derives them. Every default is the shipped
+    salescoach.toml's, except the budgets: 0, no limit."""
 
-    metric: str = "revenue"
+    metric: str = _SHIPPED.metric
     cash_budget: float = 0.0
     noncash_budget: float = 0.0
-    leave_day_cost: float = 0.0
-    offices: int = 0
-    rank_digits: int = 3
-    trailing_periods: int = 4
-    goal_fence: float = 1.5
-    top_share: float = 0.2
-    activity_drop: float = 0.25
-    unrecognised_periods: int = 3
-    similar_results: float = 0.1
-    payout_gap: float = 0.5
-    late_delivery_ratio: float = 1.5
-    on_time_grace_days: int = 0
+    leave_day_cost: float = _SHIPPED.leave_day_cost
+    offices: int = _SHIPPED.offices
+    rank_digits: int = _SHIPPED.rank_digits
+    trailing_periods: int = _SHIPPED.trailing_periods
+    goal_fence: float = _SHIPPED.goal_fence
+    top_share: float = _SHIPPED.top_share
+    activity_drop: float = _SHIPPED.activity_drop
+    unrecognised_periods: int = _SHIPPED.unrecognised_periods
+    similar_results: float = _SHIPPED.similar_results
+    payout_gap: float = _SHIPPED.payout_gap
+    late_delivery_ratio: float = _SHIPPED.late_delivery_ratio
+    on_time_grace_days: int = _MONITORING.on_time_grace_days
     rules: tuple[AwardRule, ...] = field(default_factory=tuple)
     plan: BonusPlan | None = None
     # Amounts the settings leave "auto" (bonus_base, cash_budget, noncash_budget), and what
@@ -348,36 +337,30 @@ class ProgramSettings:
     sellers: int = 0
 
     @classmethod
-    def from_settings(cls, settings) -> ProgramSettings:
-        r = settings["recognition"]
-        rules = tuple(AwardRule.from_settings(x) for x in r["rules"])
+    def from_settings(cls, s: settings.Settings) -> ProgramSettings:
+        r = s.recognition
+        rules = tuple(AwardRule.from_settings(x) for x in r.rules)
         names = [rule.name for rule in rules]
         if len(set(names)) != len(names):
             raise InputError(_("award rules need distinct names"))
+        same = {
+            f.name: getattr(r, f.name)
+            for f in fields(cls)
+            if f.name in settings.Recognition.__dataclass_fields__
+            and f.name not in (*_AMOUNTS, "rules")
+        }
+        amounts = {key: 0.0 if getattr(r, key) == AUTO else getattr(r, key) for key in _AMOUNTS}
         return cls(
-            metric=r["metric"],
-            cash_budget=0.0 if r["cash_budget"] == AUTO else float(r["cash_budget"]),
-            noncash_budget=0.0 if r["noncash_budget"] == AUTO else float(r["noncash_budget"]),
-            leave_day_cost=float(r["leave_day_cost"]),
-            offices=int(r["offices"]),
-            rank_digits=int(r["rank_digits"]),
-            trailing_periods=int(r["trailing_periods"]),
-            goal_fence=float(r["goal_fence"]),
-            top_share=float(r["top_share"]),
-            activity_drop=float(r["activity_drop"]),
-            unrecognised_periods=int(r["unrecognised_periods"]),
-            similar_results=float(r["similar_results"]),
-            payout_gap=float(r["payout_gap"]),
-            late_delivery_ratio=float(r["late_delivery_ratio"]),
-            on_time_grace_days=int(settings["monitoring"]["on_time_grace_days"]),
+            **same,
+            **amounts,
+            on_time_grace_days=s.monitoring.on_time_grace_days,
             rules=rules,
-            plan=BonusPlan.from_settings(r["bonus"]),
+            plan=BonusPlan.from_settings(r.bonus),
             auto=tuple(
                 key
                 for key, value in (
-                    ("bonus_base", r["bonus"]["base"]),
-                    ("cash_budget", r["cash_budget"]),
-                    ("noncash_budget", r["noncash_budget"]),
+                    ("bonus_base", r.bonus.base),
+                    *((k, getattr(r, k)) for k in _AMOUNTS),
                 )
                 if value == AUTO
             ),

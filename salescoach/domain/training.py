@@ -17,31 +17,15 @@ import pandas as pd
 
 from salescoach.domain.insights import wilson
 from salescoach.i18n import N_
+from salescoach.settings import Training
 
 STATUSES = ("current", "due_soon", "overdue", "never")
 IN_DATE = ("current", "due_soon")
 EFFECT_METRICS = ("win_rate", "revenue")
 
 
-@dataclass(frozen=True)
-class TrainingRules:
-    """The thresholds of `[training]`; each is explained in salescoach.toml."""
-
-    due_soon_days: int = 30
-    suggestion_window_days: int = 730
-    min_deals: int = 15
-    peer_quantile: float = 0.25
-    confidence: float = 0.95
-    effect_window_months: int = 3
-    effect_metric: str = "win_rate"
-    min_trained: int = 5
-    min_untrained: int = 5
-
-    @classmethod
-    def from_settings(cls, settings) -> TrainingRules:
-        section = settings["training"]
-        kinds = {f: type(getattr(cls(), f)) for f in cls.__dataclass_fields__}
-        return cls(**{f: kinds[f](section[f]) for f in kinds if f in section})
+# The thresholds of `[training]`: the settings model's section, defaults from salescoach.toml.
+TrainingRules = Training
 
 
 # --------------------------------------------------------------------------- catalogue, status

@@ -416,7 +416,7 @@ def tmp_dir(wb: Workbook) -> Path:
 
 
 def _logo_path(wb: Workbook) -> Path | None:
-    logo = wb.settings["branding"]["logo"]
+    logo = wb.settings.branding.logo
     if not logo:
         return None
     base = wb.settings.path.parent if wb.settings.path else wb.root
@@ -440,7 +440,7 @@ def branding(wb: Workbook) -> dict:
         "accent_colour": b["accent_colour"],
         "footer": b["footer"],
         "logo": logo,
-        "paper": wb.settings["packs"]["paper"],
+        "paper": wb.settings.packs.paper,
         "language": wb.settings.language,
     }
 
@@ -487,7 +487,7 @@ def tasks_for(
                 "state": str(state),
                 "tmp": str(tmp),
                 "cwd": str(wb.root),
-                "timeout": int(wb.settings["packs"]["timeout_seconds"]),
+                "timeout": wb.settings.packs.timeout_seconds,
                 "branding": brand,
                 "title": spec.label,
             }

@@ -91,7 +91,7 @@ def split(
     Returns one row per child: parent, the parent's total and where it came from, the child's
     share, target and the sentence saying how it was set.
     """
-    mode = mode or wb.settings["goals"]["allocation"]
+    mode = mode or wb.settings.goals.allocation
     p = _period(wb, period)
     tables = wb.facts().all()
     config = _config(wb)

@@ -76,7 +76,7 @@ def context(wb: Workbook, period, scope: str = "company", scope_id: str | None =
         scope_id=scope_id,
         members=members,
         as_of=as_of,
-        config=monitoring.MonitoringSettings.from_settings(wb.settings),
+        config=wb.settings.monitoring,
         fmt=Formatter.for_settings(wb.settings),
         lang=wb.settings.language,
         goals=goals,

@@ -78,7 +78,7 @@ def open_workbook(workbook: str | Path | Workbook, lang: str = "") -> Workbook:
 
 def _fingerprint(wb: Workbook, period: Period) -> tuple | None:
     """A cheap identity of the batch inputs when the store is the workbook's SQLite file."""
-    if wb.settings["store"]["url"]:
+    if wb.settings.store.url:
         return None
     db = wb.data_dir / "decisions.sqlite"
     snapshot = wb.current_snapshot()
@@ -163,7 +163,7 @@ def process_figures(tables: dict, period: Period, settings) -> pd.DataFrame:
     On time, returned and followed up are monitoring's definitions (`monitoring.process_by_rep`),
     so a pack and the monitoring page show one figure; NaN where the data cannot answer."""
     tables = monitoring.FactTables(tables)
-    config = monitoring.MonitoringSettings.from_settings(settings)
+    config = settings.monitoring
     # The same day monitoring's views judge follow-ups by (services.monitoring.context).
     events = actuals.events(tables, "revenue")
     as_of = min(period.end, events["date"].max()) if len(events) else period.end
@@ -338,7 +338,7 @@ def goal_attainment(
     row = _row(figures, rep_id)
     f = Formatter.for_settings(wb.settings)
     peers = _peer_group(figures, row)
-    minimum = int(wb.settings["packs"]["min_peers"])
+    minimum = wb.settings.packs.min_peers
     lines = [
         (_("Revenue"), "revenue", f.money),
         (_("Goal"), "goal", f.money),
@@ -414,9 +414,7 @@ def process(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -
         for column, needs in PROCESS_NEEDS.items()
         if caps.check(*needs) is not None
     }
-    return _with_peers(
-        lines, row, _peer_group(figures, row), int(wb.settings["packs"]["min_peers"]), gaps
-    )
+    return _with_peers(lines, row, _peer_group(figures, row), wb.settings.packs.min_peers, gaps)
 
 
 def pipeline(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> pd.DataFrame:
@@ -470,7 +468,7 @@ def trend_figure(wb: Workbook | str | Path, rep_id: str, period: str | None = No
     mine = trend[trend["rep_id"] == rep_id].drop(columns="rep_id")
     labels = list(mine.columns)
     values = mine.iloc[0] if len(mine) else pd.Series(0.0, index=labels)
-    enough = len(peers) >= int(wb.settings["packs"]["min_peers"])
+    enough = len(peers) >= wb.settings.packs.min_peers
     return charts.revenue_per_quarter(
         values,
         peers[labels].median() if enough else None,
@@ -478,8 +476,8 @@ def trend_figure(wb: Workbook | str | Path, rep_id: str, period: str | None = No
         title=_("Revenue per quarter"),
         you=_("You"),
         peers=_("Peers: median"),
-        colour=wb.settings["branding"]["primary_colour"],
-        accent=wb.settings["branding"]["accent_colour"],
+        colour=wb.settings.branding.primary_colour,
+        accent=wb.settings.branding.accent_colour,
     )
 
 
@@ -820,7 +818,7 @@ def summary(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -
     figures, _trend = batch_figures(wb, p)
     row = _row(figures, rep_id)
     others = _peer_group(figures, row)
-    minimum = int(wb.settings["packs"]["min_peers"])
+    minimum = wb.settings.packs.min_peers
     peers = {c: peer_benchmark(others[c], minimum) for c in ("attainment", *_BETTER)}
     goals = goals_for(wb)
     nxt = str(p.shift(1))

@@ -52,7 +52,7 @@ def status(
 
 
 def _course_status(wb: Workbook, facts, reps: pd.DataFrame, period) -> pd.DataFrame:
-    rules = training.TrainingRules.from_settings(wb.settings)
+    rules = wb.settings.training
     return training.course_status(
         reps, facts["courses"], facts.get("training"), _period(wb, period).end, rules.due_soon_days
     )
@@ -86,7 +86,7 @@ def suggestions(wb: Workbook, period: str) -> pd.DataFrame | str:
     gone = facts.capabilities().check(*SUGGESTION_NEEDS)
     if gone is not None:
         return gone.text()
-    rules = training.TrainingRules.from_settings(wb.settings)
+    rules = wb.settings.training
     end = _period(wb, period).end
     start = end - pd.Timedelta(days=rules.suggestion_window_days)
     rates = training.family_win_rates(facts["deals"], facts["products"], start, end)
@@ -148,7 +148,7 @@ def assignments(wb: Workbook) -> pd.DataFrame:
 def effects(wb: Workbook, period: str | None = None) -> pd.DataFrame | str:
     """Per course: difference in differences of the chosen metric, with sample sizes."""
     facts = wb.facts()
-    rules = training.TrainingRules.from_settings(wb.settings)
+    rules = wb.settings.training
     metric_needs = FEATURES["win_rate" if rules.effect_metric == "win_rate" else "revenue"].needs
     gone = facts.capabilities().check(*FEATURES["training_status"].needs, *metric_needs)
     if gone is not None:
@@ -228,7 +228,7 @@ def what_works(
     deals = tables["deals"]
     p = _period(wb, period)
     members = actuals.members(tables["reps"], scope, scope_id)
-    rules = insights.InsightRules.from_settings(wb.settings)
+    rules = wb.settings.insights
     closed = insights.closed_deals(
         deals[deals["rep_id"].isin(members)],
         tables.get("products"),
@@ -275,7 +275,7 @@ def insight_tables(wb: Workbook, period: str) -> dict:
     """Every what-works table for a period: sells, wins, lead sources, customer voice."""
     tables = wb.facts().all()
     p = _period(wb, period)
-    rules = insights.InsightRules.from_settings(wb.settings)
+    rules = wb.settings.insights
     products, customers = tables.get("products"), tables.get("customers")
     out: dict = {}
     orders = tables.get("orders")
@@ -309,7 +309,7 @@ def render_digest(wb: Workbook, period: str, lang: str | None = None) -> str:
     lang = lang or wb.settings.language
     tables = wb.facts().all()
     p = _period(wb, period)
-    rules = insights.InsightRules.from_settings(wb.settings)
+    rules = wb.settings.insights
     effects_now = effects(wb, str(p))
     content = digest.digest_content(
         tables, p, rules, effects_now if isinstance(effects_now, pd.DataFrame) else None
@@ -323,7 +323,7 @@ def render_digest(wb: Workbook, period: str, lang: str | None = None) -> str:
         lang=lang,
         company=wb.settings.company_name,
         branding=wb.settings["branding"],
-        effect_metric=training.TrainingRules.from_settings(wb.settings).effect_metric,
+        effect_metric=wb.settings.training.effect_metric,
     )
 
 

@@ -206,7 +206,7 @@ class DiagnosisPage(Page):
                     {_("Check"): [label(c) for c in checks["cause"]], _("Result"): checks["detail"]}
                 )
             )
-        lang = ctx.settings["company"]["language"]
+        lang = ctx.settings.language
         if len(frame) and hasattr(svc, "readable"):
             frame = svc.readable(frame, ctx.fmt, lang)
         ran_all = checks is None or not checks["status"].isin(("not_assessed", "too_few")).any()
@@ -240,9 +240,7 @@ class DiagnosisPage(Page):
             return
         unit = waterfall["scope_id"].iloc[0]
         title = self._("Goal gap of {unit}, by cause", unit=label(unit))
-        fig = charts.gap_waterfall(
-            waterfall, title, ctx.fmt, lang=ctx.settings["company"]["language"]
-        )
+        fig = charts.gap_waterfall(waterfall, title, ctx.fmt, lang=ctx.settings.language)
         self.waterfall.value = f'<img alt="{html.escape(title)}" src="{charts.to_data_uri(fig)}">'
 
     def _show_rep(self, ctx: Context) -> None:

@@ -38,7 +38,7 @@ class MonitoringPage(Page):
                 monthly,
                 _("Revenue by month: {scope}", scope=ctx.scope_label()),
                 ctx.fmt,
-                colour=ctx.settings["branding"]["primary_colour"],
+                colour=ctx.settings.branding.primary_colour,
             )
         )
         svc = decisions.service("monitoring")
