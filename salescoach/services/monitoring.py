@@ -16,6 +16,7 @@ import pandas as pd
 from salescoach.data.workbook import Workbook
 from salescoach.domain import actuals, charts, monitoring, roles
 from salescoach.domain.attainment import attainment_table, goals_in_force
+from salescoach.domain.capabilities import NotAssessed
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError
@@ -245,7 +246,7 @@ def format_stages(stages: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.
                 _("Stage"): _(stage_names.get(r["stage"], r["stage"])),
                 _("Owner"): label(r["owner"], lang),
                 _("Measure"): (
-                    monitoring.NotAssessed(r["needs"]).text(lang)
+                    NotAssessed(r["needs"]).text(lang)
                     if note and isinstance(r.get("needs"), tuple)
                     else _(r["label"])
                 ),
@@ -258,17 +259,13 @@ def format_stages(stages: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.
     return pd.DataFrame(rows)
 
 
-def late_orders(
-    wb: Workbook, period, by: str = "department"
-) -> pd.DataFrame | monitoring.NotAssessed:
+def late_orders(wb: Workbook, period, by: str = "department") -> pd.DataFrame | NotAssessed:
     """Orders, late orders and on-time rate per department (or team, rep, product, family)."""
     ctx = context(wb, period)
     return late_orders_table(ctx, by)
 
 
-def late_orders_table(
-    ctx: Context, by: str = "department"
-) -> pd.DataFrame | monitoring.NotAssessed:
+def late_orders_table(ctx: Context, by: str = "department") -> pd.DataFrame | NotAssessed:
     orders = ctx.tables.get("orders")
     if orders is None:
         return monitoring.not_assessed("orders")
@@ -344,12 +341,12 @@ def breach_table(ctx: Context) -> pd.DataFrame:
 
 def pipeline(
     wb: Workbook, period, scope: str = "company", scope_id: str | None = None
-) -> pd.DataFrame | monitoring.NotAssessed:
+) -> pd.DataFrame | NotAssessed:
     """Open deals by stage and age, stale deals, and the coverage of the remaining revenue goal."""
     return pipeline_table(context(wb, period, scope, scope_id))
 
 
-def open_deals(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
+def open_deals(ctx: Context) -> pd.DataFrame | NotAssessed:
     deals = ctx.tables.get("deals")
     if deals is None:
         return monitoring.not_assessed("deals")
@@ -373,9 +370,9 @@ def remaining_goal(ctx: Context, metric: str = "revenue") -> float:
     return float(max(row["target"].iloc[0] - row["actual"].iloc[0], 0.0))
 
 
-def pipeline_table(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
+def pipeline_table(ctx: Context) -> pd.DataFrame | NotAssessed:
     deals = open_deals(ctx)
-    if isinstance(deals, monitoring.NotAssessed):
+    if isinstance(deals, NotAssessed):
         return deals
     _ = translator(ctx.lang)
     summary = monitoring.pipeline_summary(deals).reset_index()
@@ -393,10 +390,10 @@ def pipeline_table(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
     return out
 
 
-def pipeline_coverage(ctx: Context) -> str | monitoring.NotAssessed:
+def pipeline_coverage(ctx: Context) -> str | NotAssessed:
     """One sentence: how many times the open pipeline covers what is left of the revenue goal."""
     deals = open_deals(ctx)
-    if isinstance(deals, monitoring.NotAssessed):
+    if isinstance(deals, NotAssessed):
         return deals
     _ = translator(ctx.lang)
     need = remaining_goal(ctx)
@@ -424,12 +421,12 @@ def pipeline_coverage(ctx: Context) -> str | monitoring.NotAssessed:
 
 def activity(
     wb: Workbook, period, scope: str = "company", scope_id: str | None = None
-) -> pd.DataFrame | monitoring.NotAssessed:
+) -> pd.DataFrame | NotAssessed:
     """Calls, emails, meetings and demos per rep per week against the team median."""
     return activity_table(context(wb, period, scope, scope_id))
 
 
-def activity_table(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
+def activity_table(ctx: Context) -> pd.DataFrame | NotAssessed:
     acts = ctx.tables.get("activities")
     if acts is None:
         return monitoring.not_assessed("activities")
@@ -451,12 +448,12 @@ def activity_table(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
     return out
 
 
-def support(wb: Workbook, period) -> pd.DataFrame | monitoring.NotAssessed:
+def support(wb: Workbook, period) -> pd.DataFrame | NotAssessed:
     """Support staff on the deals they assisted against comparable unassisted deals."""
     return support_table(context(wb, period))
 
 
-def support_frame(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
+def support_frame(ctx: Context) -> pd.DataFrame | NotAssessed:
     deals = ctx.tables.get("deals")
     if deals is None:
         return monitoring.not_assessed("deals")
@@ -469,9 +466,9 @@ def support_frame(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
     )
 
 
-def support_table(ctx: Context) -> pd.DataFrame | monitoring.NotAssessed:
+def support_table(ctx: Context) -> pd.DataFrame | NotAssessed:
     s = support_frame(ctx)
-    if isinstance(s, monitoring.NotAssessed):
+    if isinstance(s, NotAssessed):
         return s
     _ = translator(ctx.lang)
     names = ctx.tables["reps"].set_index("rep_id")["name"]
@@ -514,7 +511,7 @@ def scorecard_frame(ctx: Context) -> pd.DataFrame:
         rep_att,
         activity_rate,
         feedback,
-        None if isinstance(supp, monitoring.NotAssessed) else supp,
+        None if isinstance(supp, NotAssessed) else supp,
         roles.main_role(tables["reps"], tables),
     )
     parts["score"] = monitoring.scorecard(parts, ctx.config.scorecard_weights, parts["role"])
@@ -574,7 +571,7 @@ def attainment_figure(ctx: Context, level: str = "department", metric: str = "re
         "attainment"
     ]
     if mine.dropna().empty:
-        return monitoring.NotAssessed("targets")
+        return NotAssessed("targets")
     _ = translator(ctx.lang)
     if level == "rep":
         mine.index = mine.index.map(ctx.tables["reps"].set_index("rep_id")["name"])
@@ -591,7 +588,7 @@ def attainment_figure(ctx: Context, level: str = "department", metric: str = "re
 def trend_figure(ctx: Context, periods: int = 8):
     t = monitoring.trend(ctx.tables, ctx.scope, ctx.scope_id, ctx.period, periods, goals=ctx.goals)
     if t.empty:
-        return monitoring.NotAssessed("orders")
+        return NotAssessed("orders")
     _ = translator(ctx.lang)
     t.index = [ctx.fmt.period(p) for p in t.index]
     t = t.rename(columns={"actual": _("Revenue"), "goal": _("Goal")})
@@ -601,7 +598,7 @@ def trend_figure(ctx: Context, periods: int = 8):
 
 def funnel_figure(ctx: Context):
     f = monitoring.funnel(ctx.tables, ctx.period, ctx.members, ctx.config, ctx.as_of)
-    if isinstance(f, monitoring.NotAssessed):
+    if isinstance(f, NotAssessed):
         return f
     _ = translator(ctx.lang)
     labels = {
