@@ -15,11 +15,12 @@ STAMP := $(VENV)/.salescoach-install.stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format bench chromium postgres clean distclean
+.PHONY: help install demo test test-ablation lint format bench chromium postgres clean distclean
 
 help:
 	@echo "make demo       build the sample organisation and run the whole coaching cycle on it"
 	@echo "make test       the test suite and ruff (what CI runs)"
+	@echo "make test-ablation  every export shape through every command and page (SALESCOACH_ABLATION=all)"
 	@echo "make lint       ruff check and ruff format --check"
 	@echo "make format     ruff fixes and formatting"
 	@echo "make bench      run every benchmarks/*.py"
@@ -62,16 +63,25 @@ demo: $(STAMP) chromium
 	$(BIN)/salescoach demo
 
 # Runs both pytest and ruff even when the first fails, then fails if either did.
-# --dist loadfile: a test file runs on one worker, in order; the browser tests share one page
-# across a file, and splitting them across workers made them depend on luck.
+# --dist loadgroup: tests/conftest.py makes each test file one group (one worker, in order; the
+# browser tests share one page across a file, and splitting them made them depend on luck) but
+# lets test_ablation.py's tests spread over the workers, and sends the slowest groups first;
+# --no-loadscope-reorder keeps that order (xdist would otherwise sort groups by test count).
 test: $(STAMP) chromium
 	@pg_bin="$$(sh scripts/ensure_postgres.sh)"; \
 	[ -z "$$pg_bin" ] || echo "postgresql: $$pg_bin"; \
 	rc=0; \
-	SALESCOACH_PG_BIN="$${SALESCOACH_PG_BIN:-$$pg_bin}" $(BIN)/python -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS) || rc=$$?; \
+	SALESCOACH_PG_BIN="$${SALESCOACH_PG_BIN:-$$pg_bin}" $(BIN)/python -m pytest -q -n auto --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS) || rc=$$?; \
 	echo "ruff check"; \
 	$(BIN)/ruff check . || rc=$$((rc ? rc : 1)); \
 	exit $$rc
+
+# What `make test` runs of tests/test_ablation.py is a subset: the shapes that drop one optional
+# column run `diagnose --format json` and the figures' checks only. This runs every shape through
+# every command and app page (about a quarter of an hour on two cores): run it before a release
+# and whenever the contract, capabilities or a command's handling of missing data changes.
+test-ablation: $(STAMP) chromium
+	SALESCOACH_ABLATION=all $(BIN)/python -m pytest -q -n auto --dist loadgroup --no-loadscope-reorder tests/test_ablation.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

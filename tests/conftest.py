@@ -89,3 +89,78 @@ def ground_truth(sample_workbook) -> list[dict]:
 
     path = sample_workbook.data_dir / "sample" / "ground_truth.json"
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- scheduling
+#
+# `make test` runs `pytest -n auto --dist loadgroup --no-loadscope-reorder`, and the scheduler below
+# decides the groups: each test file is one group (one worker, in file order: the browser tests
+# share a page across a file), except test_ablation.py, where each export shape is one group. A
+# shape's tests share its workbook (the commands write goals to it, the renders write reports
+# and caches: two renders of one workbook at once failed with "TypeError: '>' not supported
+# between NoneType and int"), and different shapes share nothing but the base tables, so they
+# spread over the workers; with --dist loadfile the whole matrix ran on one worker.
+# Workers take the next group when they finish one, so the longest groups are sent first
+# (pytest_collection_modifyitems orders them; --no-loadscope-reorder keeps that order).
+#
+# Why not xdist_group marks: pytest-xdist 3.8 names a marked test's group by assigning
+# `item._nodeid`, which pytest 9 no longer reads, so every test ran as its own group.
+
+# Groups known to take a minute or more, longest first (times of a CI run on two cores).
+SLOW_FIRST = (
+    "tests/test_ablation.py::test_render_packs_templates_and_notebooks",  # 72 runs, a kernel each
+    "tests/test_serve.py",  # 10 browser tabs against a server: ~2 min
+    "tests/test_distribution.py",  # build, a fresh venv, the installed commands: ~1.5 min
+    "tests/test_privacy.py",  # every rep's pack as HTML and PDF: ~1.5 min
+    "tests/test_cli.py",  # the demo renders every pack: ~1.5 min
+    "tests/test_ablation.py::test_commands",
+    "tests/test_ablation.py::test_app_pages",
+    "tests/test_app_browser.py",
+    "tests/test_access_browser.py",
+    "tests/test_browser.py",
+    "tests/test_render.py",
+    "tests/test_render_privacy.py",
+    "tests/test_templates.py",
+    "tests/test_notebooks.py",
+)
+ABLATION = "tests/test_ablation.py"
+
+
+def group_of(nodeid: str) -> str:
+    """The xdist group of a test: its file, or for test_ablation.py its shape (the render
+    test's second parameter is named `run=...`, so the shape is what comes before it); the
+    ablation's tests without a parameter use the "full" shape's workbook."""
+    path = nodeid.split("::", 1)[0]
+    if path != ABLATION:
+        return path
+    if not nodeid.endswith("]") or "[" not in nodeid:
+        return "ablation-full"
+    params = nodeid[nodeid.index("[") + 1 : -1]
+    return f"ablation-{params.split('-run=', 1)[0]}"
+
+
+def _rank(nodeid: str) -> int:
+    for rank, prefix in enumerate(SLOW_FIRST):
+        if nodeid.startswith(prefix):
+            return rank
+    return len(SLOW_FIRST)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow groups first; sorted() is stable, so a file's tests keep their order."""
+    items[:] = sorted(items, key=lambda item: _rank(item.nodeid))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadgroup with the groups of group_of (see above); other --dist modes as xdist has
+    them."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return ByGroup(config, log)

@@ -668,49 +668,71 @@ def _render_problem(result) -> str | None:
     return problem
 
 
+# One test per shape and run, not one per shape: each run starts its own kernels, so each shows
+# its own time in --durations, has its own timeout and can be chosen with -k. A shape's runs stay
+# one xdist group (tests/conftest.py): they write to the same workbook.
+RENDER_RUNS = [
+    "packs",
+    "company pack",
+    *(f"template check {t.stem}" for t in TEMPLATES),
+    *(f"render --notebook {n.name}" for n in NOTEBOOKS),
+]
+
+
+def _render_args(b: Built, run: str) -> list:
+    """The command line of one render run on a shape's workbook."""
+    scope = ["--rep", b.rep, "--team", b.team, "--department", b.department] if b.rep else []
+    if run == "packs":
+        return ["render", *scope, "--period", PERIOD, "--format", "html,pdf", "--jobs", "1"]
+    if run == "company pack":
+        return ["render", "--all", "--period", PERIOD, "--format", "html"]
+    if run.startswith("template check "):
+        (template,) = [t for t in TEMPLATES if run == f"template check {t.stem}"]
+        return ["template", "check", template]
+    (notebook,) = [n for n in NOTEBOOKS if run == f"render --notebook {n.name}"]
+    from salescoach.packs import notebook_templates
+
+    scope = notebook_templates.scope_of(notebook_templates.parameters(notebook))
+    # A cycle notebook (any scope) is a manager's view: rendered for a team, not as a rep's
+    # pack (which the privacy check rightly refuses when it lists the team's reps).
+    chosen = {
+        "rep": ["--rep", b.rep],
+        "team": ["--team", b.team],
+        "any": ["--team", b.team],
+        "department": ["--department", b.department],
+    }.get(scope, [])
+    if not b.rep:
+        chosen = []
+    format_ = ["--format", "html", "--jobs", "1"]
+    return ["render", "--notebook", notebook, *chosen, "--period", PERIOD, *format_]
+
+
 @pytest.mark.render
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("run", RENDER_RUNS, ids=lambda run: f"run={run}")
 @pytest.mark.parametrize("shape", RENDER_SHAPES)
-def test_render_packs_templates_and_notebooks(built, shape):
+def test_render_packs_templates_and_notebooks(built, shape, run):
     """Every pack kind as HTML and PDF for a few reps, `template check` on every template and
     `render --notebook` on every notebook of notebooks/, on the shapes real exports have."""
     b = built(shape)
     _imported(b)
-    problems = []
-    scope = []
-    if b.rep:
-        scope = ["--rep", b.rep, "--team", b.team, "--department", b.department]
-    runs = [("packs", ["render", *scope, "--period", PERIOD, "--format", "html,pdf"])]
-    runs.append(("company pack", ["render", "--all", "--period", PERIOD, "--format", "html"]))
-    for template in TEMPLATES:
-        runs.append((f"template check {template.stem}", ["template", "check", template]))
-    from salescoach.packs import notebook_templates
+    problem = _render_problem(b.cli(*_render_args(b, run)))
+    assert problem is None, f"{run}: {problem}"
 
-    for notebook in NOTEBOOKS:
-        scope = notebook_templates.scope_of(notebook_templates.parameters(notebook))
-        # A cycle notebook (any scope) is a manager's view: rendered for a team, not as a rep's
-        # pack (which the privacy check rightly refuses when it lists the team's reps).
-        chosen = {
-            "rep": ["--rep", b.rep],
-            "team": ["--team", b.team],
-            "any": ["--team", b.team],
-            "department": ["--department", b.department],
-        }.get(scope, [])
-        if not b.rep:
-            chosen = []
-        runs.append(
-            (
-                f"render --notebook {notebook.name}",
-                ["render", "--notebook", notebook, *chosen, "--period", PERIOD, "--format", "html"]
-                + ["--jobs", "1"],
-            )
-        )
-    for label, args in runs:
-        result = b.cli(*args, "--jobs", "1") if label == "packs" else b.cli(*args)
-        problem = _render_problem(result)
-        if problem:
-            problems.append(f"{label}: {problem}")
-    assert not problems, "\n".join(problems)
+
+def test_each_shape_is_one_xdist_group(request):
+    """`make test` runs a shape's tests on one worker (tests/conftest.py: group_of): they write to
+    one workbook, and two renders of one workbook at once fail."""
+    from conftest import group_of
+
+    items = [i for i in request.session.items if i.nodeid.startswith("tests/test_ablation.py")]
+    shaped = [i for i in items if "shape" in getattr(getattr(i, "callspec", None), "params", {})]
+    if not shaped:
+        pytest.skip("no shape's test is selected")
+    wrong = [
+        i.nodeid for i in shaped if group_of(i.nodeid) != f"ablation-{i.callspec.params['shape']}"
+    ]
+    assert wrong == []
 
 
 def test_render_notebook_finds_a_name_in_the_workbook(built, tmp_path, monkeypatch):
