@@ -275,7 +275,9 @@ def section(*path: str):
     """Make `cls` a frozen dataclass whose defaults are the shipped `[path]` table.
 
     A field the shipped file lacks, or a shipped key with no field, is a packaging error and
-    stops the import: the model and the file cannot drift apart."""
+    stops the import: the model and the file cannot drift apart. A section may define
+    `problem()`, returning (key, value, expected) for a check beyond the value's kind (a range,
+    a known language) or None; loading turns it into the same one-sentence error."""
 
     def wrap(cls):
         shipped: Any = defaults()
