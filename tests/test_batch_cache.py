@@ -8,6 +8,7 @@ import pytest
 
 from salescoach.data.workbook import Workbook
 from salescoach.domain import diagnosis as diagnosis_rules
+from salescoach.packs import batch as batch_prep
 from salescoach.services import batch, diagnosis, recognition, training
 
 PERIOD = "2026-Q3"
@@ -59,7 +60,7 @@ def no_batch():
 
 def test_the_same_figures_with_or_without_the_batch_cache(sample_workbook, no_batch):
     without = _what_a_pack_reads(sample_workbook)
-    folder = batch.prepare(sample_workbook, PERIOD)
+    folder = batch_prep.prepare(sample_workbook, PERIOD)
     assert {p.name.split("-")[0] for p in folder.glob("*.pickle")} >= {
         "diagnosis.run",
         "recognition.inputs",
@@ -74,7 +75,7 @@ def test_the_same_figures_with_or_without_the_batch_cache(sample_workbook, no_ba
 
 
 def test_a_pack_reads_the_batch_instead_of_computing(sample_workbook, no_batch, monkeypatch):
-    folder = batch.prepare(sample_workbook, PERIOD)
+    folder = batch_prep.prepare(sample_workbook, PERIOD)
     monkeypatch.setenv(batch.ENV, str(folder))
 
     def recomputed(*args, **kwargs):
@@ -89,7 +90,7 @@ def test_a_pack_reads_the_batch_instead_of_computing(sample_workbook, no_batch, 
 
 
 def test_another_workbook_never_reads_the_batch(sample_workbook, no_batch, tmp_path, monkeypatch):
-    folder = batch.prepare(sample_workbook, PERIOD)
+    folder = batch_prep.prepare(sample_workbook, PERIOD)
     batch.activate(folder)
     calls = []
     real = diagnosis_rules.diagnose
@@ -105,7 +106,7 @@ def test_another_workbook_never_reads_the_batch(sample_workbook, no_batch, tmp_p
 
 
 def test_a_changed_decision_is_another_batch(sample_workbook, no_batch):
-    before = batch.folder_for(sample_workbook, PERIOD)
+    before = batch_prep.folder_for(sample_workbook, PERIOD)
     with sample_workbook.store() as store:
         store.append("note", "batch-cache-test", {"text": "x"}, who="test", why="test")
-    assert batch.folder_for(sample_workbook, PERIOD) != before
+    assert batch_prep.folder_for(sample_workbook, PERIOD) != before

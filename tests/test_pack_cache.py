@@ -9,7 +9,7 @@ import pytest
 
 from salescoach.data.workbook import Workbook
 from salescoach.packs import render
-from salescoach.services import coaching, goals, packs, recognition, training
+from salescoach.services import coaching, goals, pack_data, packs, recognition, training
 
 PERIOD = "2026-Q2"
 
@@ -58,13 +58,13 @@ def test_the_batch_key_changes_with_the_code(workbook, monkeypatch):
     period = packs.parse_period(workbook, PERIOD)
     before = packs.batch_key(workbook, period)
     assert packs.code_version().startswith(__import__("salescoach").__version__ + "+")
-    monkeypatch.setattr(packs, "code_version", lambda: "0.1.0+another")
+    monkeypatch.setattr(pack_data, "code_version", lambda: "0.1.0+another")
     assert packs.batch_key(workbook, period) != before
 
 
 def test_a_changed_setting_renders_the_pack_again(workbook, chromium_path, monkeypatch):
     # Pinned: other code changing during the run would change the key too (rightly).
-    monkeypatch.setattr(packs, "code_version", lambda: "0.1.0+pinned")
+    monkeypatch.setattr(pack_data, "code_version", lambda: "0.1.0+pinned")
     rep = sorted(workbook.facts()["reps"]["rep_id"])[0]
     the_plan = render.plan(workbook, reps=[rep], period=PERIOD)
     first = render.run(workbook, the_plan, formats=("html",), jobs=1, force=True)

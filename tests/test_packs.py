@@ -203,6 +203,11 @@ def test_every_pack_kind_renders_and_passes_the_privacy_check(small_workbook):
     tmp = render.tmp_dir(wb)
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / f"{_dead_pid()}-1-{rep_ids[0]}.pdf.part").write_bytes(b"%PDF-half")
+    # A batch killed while writing a shared figure (a pickle, a Parquet file) left it too.
+    stale_batch = render.packs_dir(wb) / "batch" / "killed"
+    stale_batch.mkdir(parents=True, exist_ok=True)
+    (stale_batch / f".diagnosis-0123.{_dead_pid()}.part").write_bytes(b"half")
+    (render.packs_dir(wb) / f".key-figures.parquet.{_dead_pid()}.part").write_bytes(b"half")
 
     result = render.run(wb, the_plan, formats=formats, jobs=2, force=True)
 
@@ -210,6 +215,7 @@ def test_every_pack_kind_renders_and_passes_the_privacy_check(small_workbook):
     assert {o.spec.kind for o in result.rendered} == set(render.KINDS)
     assert len(result.paths) == len(keep) * len(formats)
     assert list(tmp.iterdir()) == []
+    assert list(render.packs_dir(wb).rglob("*.part")) == []
     people = [[p.rep_id, p.name, p.email] for p in privacy.people(reps)]
     for outcome in result.rendered:
         markup = next(p for p in outcome.paths if p.suffix == ".html").read_text(encoding="utf-8")

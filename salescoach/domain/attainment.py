@@ -8,7 +8,7 @@ all read attainment from here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,33 @@ def elapsed_share(period: Period, as_of: pd.Timestamp) -> float:
     return float(np.clip(done / total, 0.0, 1.0))
 
 
+def scope_actuals(
+    per_rep: pd.Series, reps: pd.DataFrame, scopes: Iterable[str], scope_ids: Iterable
+) -> list[float]:
+    """Each scope's total of a per-rep series over its members (`actuals.members`: the reps
+    table's rep_ids in the company, the team, the department, or the one rep).
+
+    One group-by per level instead of a member lookup per goal: a history of goals for 455
+    reps over many periods asked for tens of thousands of lookups (profiled)."""
+    ids = reps["rep_id"].to_numpy()
+    values = per_rep.reindex(ids).fillna(0.0).to_numpy(dtype=float)
+    totals: dict[str, dict] = {"rep": pd.Series(values, index=ids).groupby(level=0).sum().to_dict()}
+    for level in ("team", "department"):
+        if level in reps:
+            by = pd.Series(values, index=reps[level].to_numpy())
+            totals[level] = by.groupby(level=0).sum().to_dict()
+    company = float(values.sum())
+    out = []
+    for scope, scope_id in zip(scopes, scope_ids):
+        if scope == "company":
+            out.append(company)
+        elif scope in ("rep", "team", "department"):
+            out.append(float(totals.get(scope, {}).get(scope_id, 0.0)))
+        else:
+            raise ValueError(f"unknown scope {scope!r}")
+    return out
+
+
 def attainment_table(
     tables: Mapping[str, pd.DataFrame],
     goals: pd.DataFrame,
@@ -122,10 +149,7 @@ def attainment_table(
         share = elapsed_share(period, day)
         per_rep = actuals.per_rep(tables, metric, period.start, min(day, period.end))
         g = group.copy()
-        g["actual"] = [
-            float(per_rep.reindex(actuals.members(tables["reps"], s, sid)).fillna(0).sum())
-            for s, sid in zip(g["scope"], g["scope_id"])
-        ]
+        g["actual"] = scope_actuals(per_rep, tables["reps"], g["scope"], g["scope_id"])
         g["elapsed"] = share
         out.append(g)
     table = pd.concat(out, ignore_index=True)

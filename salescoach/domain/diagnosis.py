@@ -38,6 +38,7 @@ from salescoach.domain.diagnosis_evidence import (
     compare_means,
     compare_rates,
     flag,
+    flags,
     robust_spread,
     verdict,
 )
@@ -872,6 +873,8 @@ def check_training(t, ctx, known) -> _Outcome:
     status = course_status(t["training"], t["courses"], ctx.end)
     out = _Outcome()
     rule = RULE["training_gap"]
+    # Looked up per rep and family below: as dicts, not a MultiIndex `.loc` per lookup.
+    overdue, last = status["overdue"].to_dict(), status["last"].to_dict()
     for fam in sorted(set(t["courses"]["product_family"].dropna())):
         mine = c[c["family"] == fam]
         if mine.empty:
@@ -880,14 +883,14 @@ def check_training(t, ctx, known) -> _Outcome:
         rates = compare_rates(wr["won"], wr["closed"], "low", ctx.cfg)
         gap = {}
         for rep in rates.index:
-            if (rep, fam) not in status.index:
+            if (rep, fam) not in overdue:
                 gap[rep] = (True, _("never completed"))
-            elif bool(status.loc[(rep, fam), "overdue"]):
-                when = ctx.fmt.date(status.loc[(rep, fam), "last"])
+            elif bool(overdue[rep, fam]):
+                when = ctx.fmt.date(last[rep, fam])
                 gap[rep] = (True, _("overdue (last completed {date})", date=when))
             else:
                 gap[rep] = (False, "")
-        course = pd.DataFrame({r: flag(g) for r, (g, _text) in gap.items()}).T
+        course = flags({r: g for r, (g, _text) in gap.items()})
         size = float(mine.loc[mine["stage"] == "won", "amount"].mean())
 
         def effect(rep, rows, mine=mine, size=size):

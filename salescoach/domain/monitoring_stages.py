@@ -215,18 +215,31 @@ def process_by_rep(
     due = done = None
     if "follow_up_rate" not in gaps:
         due, done = _followed_up(tables, period, config, as_of)
-    positions = pd.Series(np.arange(len(outcomes))).groupby(outcomes["rep_id"].to_numpy())
-    for rep_id, rows in positions:
-        if rep_id not in out.index:
-            continue
-        mask = np.zeros(len(outcomes), dtype=bool)
-        mask[rows.to_numpy()] = True
-        mine_done = done[mask[due]] if done is not None else None
-        measures = _order_measures(outcomes[mask], mine_done)
-        out.loc[rep_id, "orders"] = measures["orders"]
-        for figure, measure in PROCESS_FIGURES.items():
-            if measure not in gaps:
-                out.loc[rep_id, figure] = measures.get(measure, np.nan)
+    # `_order_measures` of each rep's own outcomes, as one group-by per measure (a loop over
+    # 455 reps took most of the batch's per-rep figures, profiled).
+    keys = outcomes["rep_id"].to_numpy()
+    mine = out.index.isin(pd.unique(keys))
+
+    def per_rep(values, by=keys) -> np.ndarray:
+        # Float64: a flag with gaps (NaN, None, NA) is averaged over what is known, as
+        # `Series.mean` does.
+        means = pd.Series(pd.array(np.asarray(values, dtype=object), dtype="Float64"))
+        means = means.groupby(by).mean()
+        return means.reindex(out.index[mine]).to_numpy(dtype=float, na_value=np.nan)
+
+    out.loc[mine, "orders"] = (
+        pd.Series(keys).value_counts().reindex(out.index[mine]).to_numpy(dtype=float)
+    )
+    measures = {}
+    if "cancelled" in outcomes:
+        measures["returned_share"] = per_rep(outcomes["returned"])
+    if "late" in outcomes:
+        measures["on_time_rate"] = 1 - per_rep(outcomes["late"])
+    if done is not None:
+        measures["follow_up_rate"] = per_rep(done, keys[due])
+    for figure, measure in PROCESS_FIGURES.items():
+        if measure not in gaps and measure in measures:
+            out.loc[mine, figure] = measures[measure]
     return out
 
 

@@ -7,7 +7,7 @@ the local process pool and a Dask cluster run the same code.
 
 Speed: what depends on the whole organisation is computed once per batch, before any pack:
 every rep's figures (:func:`salescoach.services.packs.batch_figures`) and the diagnosis pass,
-award standings, training status and what works (:func:`salescoach.services.batch.prepare`),
+award standings, training status and what works (:func:`salescoach.packs.batch.prepare`),
 which the packs' service calls read instead of computing. Each worker process imports the kit
 once, keeps one nbconvert exporter and one Chromium for the batch, and forks a fresh process
 per pack (:func:`salescoach.packs.render_worker.run_forked`): no kernel start, no import, and no state
@@ -39,10 +39,11 @@ from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError
 from salescoach.i18n import _, _n, name_order
+from salescoach.packs import pack_template
 
 NOTEBOOKS = shipped.notebooks_dir()
-TEMPLATES = shipped.templates_dir()
-TEMPLATE = "pack"
+TEMPLATES = pack_template.TEMPLATES  # the names as before; read through pack_template
+TEMPLATE = pack_template.TEMPLATE
 KINDS = ("rep", "team", "department", "company")
 FORMATS = ("html", "pdf")
 # Bump when the pipeline changes what it writes, so every pack is rendered again.
@@ -318,7 +319,8 @@ def content_hashes(
     from salescoach.services import packs
 
     batch = packs.batch_key(wb, the_plan.period)
-    template = _digest_files(p for p in (TEMPLATES / TEMPLATE).rglob("*") if p.is_file())
+    folder = pack_template.TEMPLATES / pack_template.TEMPLATE
+    template = _digest_files(p for p in folder.rglob("*") if p.is_file())
     # A corrected translation changes the packs printed in that language.
     catalogue = i18n.catalogue_path(wb.settings.language)
     if catalogue.is_file():
@@ -411,8 +413,13 @@ def state_dir(wb: Workbook, period: Period | str) -> Path:
     return wb.data_dir / "packs" / "state" / str(period)
 
 
+def packs_dir(wb: Workbook) -> Path:
+    """What rendering keeps besides the packs: shared figures, content hashes, temporary files."""
+    return wb.data_dir / "packs"
+
+
 def tmp_dir(wb: Workbook) -> Path:
-    return wb.data_dir / "packs" / "tmp"
+    return packs_dir(wb) / "tmp"
 
 
 def _logo_path(wb: Workbook) -> Path | None:
@@ -572,8 +579,7 @@ def run(
     notebooks: Path = NOTEBOOKS,
 ) -> BatchResult:
     """Render a plan; failures are collected, never raised. Writes the period's index.html."""
-    from salescoach.packs import render_worker
-    from salescoach.services import batch, packs
+    from salescoach.packs import batch, render_worker
 
     formats = tuple(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
@@ -582,15 +588,16 @@ def run(
             _("unknown format {format}: use html, pdf or html,pdf", format=",".join(unknown))
         )
     started = time.perf_counter()
-    # A batch killed half-way left its workers' temporary files; none outlives this one.
-    clean_tmp(tmp_dir(wb))
+    # A batch killed half-way left its workers' temporary files (and perhaps a half-written
+    # shared figure under packs/batch/); none outlives this one.
+    clean_tmp(packs_dir(wb))
     try:
         chosen = executor_for(executor, jobs or default_jobs())
-        packs.batch_figures(wb, the_plan.period)  # once, before any worker needs it
-        shared = batch.prepare(wb, the_plan.period)
         tasks, skipped = tasks_for(wb, the_plan, formats, force, notebooks)
-        for task in tasks:
-            task["batch_cache"] = str(shared)
+        if tasks:  # unchanged packs need nothing computed: a re-run costs their hashes only
+            shared = batch.compute_shared(wb, the_plan.period)  # once, before any worker
+            for task in tasks:
+                task["batch_cache"] = str(shared)
         by_key = {json.dumps(s.spec.__dict__, sort_keys=True): s.spec for s in skipped}
         by_key.update({json.dumps(t["spec"], sort_keys=True): PackSpec(**t["spec"]) for t in tasks})
         outcomes = list(skipped)
@@ -620,7 +627,7 @@ def run(
         )
         return BatchResult(outcomes, index, time.perf_counter() - started)
     finally:
-        clean_tmp(tmp_dir(wb))
+        clean_tmp(packs_dir(wb))
 
 
 # --------------------------------------------------------------------------------------------
@@ -644,12 +651,13 @@ def _alive(pid: int) -> bool:
 
 
 def clean_tmp(folder: Path) -> list[Path]:
-    """Remove the temporary files no running process is writing: those of a batch killed
-    half-way (its process gone) and this process's own; returns what was removed."""
+    """Remove the temporary files under `folder` (at any depth) no running process is
+    writing: those of a batch killed half-way (its process gone) and this process's own;
+    returns what was removed."""
     removed = []
     if not folder.is_dir():
         return removed
-    for path in folder.iterdir():
+    for path in folder.rglob("*.part"):
         match = _PART_PID.match(path.name)
         if not match or not path.is_file():
             continue

@@ -223,7 +223,9 @@ def warm(task: dict) -> None:
     from IPython.core.interactiveshell import InteractiveShell  # noqa: F401
 
     from salescoach import i18n
+    from salescoach.data import store_snapshot
     from salescoach.domain import charts
+    from salescoach.packs import batch as batch_prep
     from salescoach.services import batch, packs
 
     for module in ("diagnosis", "recognition", "training", "coaching", "monitoring"):
@@ -234,45 +236,33 @@ def warm(task: dict) -> None:
     else:
         os.environ.pop(batch.ENV, None)
         batch.activate(None)
-    _exporter()
+    import nbformat
+
+    # The pack template is compiled on its first use: here, once, not in every pack's process.
+    to_html(nbformat.v4.new_notebook(), "warm", {})
+    from papermill.iorw import load_notebook_node
+
+    _notebook(task["notebook"], load_notebook_node)
+    _shell()
     packs.code_version()  # hashes the package's files: once per worker, not per pack
     # Fonts and the Agg canvas load on the first text drawn: once here, not in every pack.
     fig, _ax = charts.figure(title="warm")
     charts.to_png(fig)
+    store_snapshot.uninstall()
     if params.get("workbook") and params.get("period"):
         try:
             language = i18n.active_language()
             book = packs.open_workbook(params["workbook"], params.get("lang", ""))
+            batch_prep.read_facts_once(book)
+            book.facts()  # read here, once: every pack's process starts with the tables
+            store_snapshot.install(book)
             packs.batch_figures(book, params["period"])
-            _read_facts_once(book)
+            # The organisation's diagnosis, unpickled here once rather than in every pack.
+            packs._diagnosis(book, packs.parse_period(book, params["period"]))
             i18n.set_language(language)
         except Exception:  # noqa: BLE001 - the pack itself reports what is wrong
             pass
     _warmed["ident"] = ident
-
-
-def _read_facts_once(book) -> None:
-    """Read the workbook's facts here, once, and hand each pack's `Workbook.facts()` copies of
-    them instead of a read from Parquet per call. Only pack processes see this (forks of this
-    worker, thrown away after one pack); a copy per call keeps one section's change to a frame
-    out of the next, as a fresh read would (pandas copies on write)."""
-    from salescoach.data.workbook import Facts, Workbook
-
-    snapshot = book.current_snapshot()
-    if snapshot is None:
-        return
-    read = getattr(Workbook.facts, "read", Workbook.facts)  # the original, not an earlier batch's
-    tables = read(book).all()
-
-    def facts(self) -> Facts:
-        if self.current_snapshot() != snapshot:
-            return read(self)
-        fresh = Facts(snapshot)
-        fresh._cache = {name: frame.copy(deep=False) for name, frame in tables.items()}
-        return fresh
-
-    facts.read = read
-    Workbook.facts = facts
 
 
 class PackFailed(Exception):
@@ -343,25 +333,38 @@ def _child(task: dict) -> dict:
         return {"error": exc}
 
 
-def _execute_in_shell(notebook: str, parameters: dict):
-    """Run a notebook's code cells in order in a new IPython shell, collecting their outputs as
-    a kernel would (streams, display data, the last expression's value); returns the notebook."""
+_NOTEBOOKS: dict[tuple, object] = {}
+
+
+def _notebook(path: str, load):
+    """A copy of the notebook at `path`, read and validated once per worker (its size and time
+    in the key: an edited notebook is read again)."""
+    import copy
+
+    stat = os.stat(path)
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _NOTEBOOKS:
+        _NOTEBOOKS[key] = load(path)
+    return copy.deepcopy(_NOTEBOOKS[key])
+
+
+_OUTPUTS: list = []  # the running cell's outputs, filled by the shell's hooks
+
+
+def _shell():
+    """The IPython shell packs run in, built once per worker (a third of a pack's set-up,
+    profiled) and never used by the worker itself: each pack's process starts with the pristine
+    copy its fork gives it, so no pack sees another's variables."""
     import nbformat
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
-    from papermill.exceptions import PapermillExecutionError
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
     from traitlets import Type
     from traitlets.config import Config
 
-    nb = load_notebook_node(notebook)
-    if parameters:
-        nb = parameterize_notebook(
-            nb, parameters, report_mode=True, kernel_name=KERNEL_NAME, language="python"
-        )
-    outputs: list = []
+    if InteractiveShell.initialized():
+        return InteractiveShell.instance()
+    outputs = _OUTPUTS
 
     class Publisher(DisplayPublisher):
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
@@ -389,35 +392,59 @@ def _execute_in_shell(notebook: str, parameters: dict):
         def finish_displayhook(self):
             self._is_active = False
 
-    class Stream(io.TextIOBase):
-        def __init__(self, name):
-            self.name = name
-
-        def writable(self):
-            return True
-
-        def write(self, text):
-            if outputs and outputs[-1].get("name") == self.name:
-                outputs[-1]["text"] += text
-            else:
-                outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
-            return len(text)
-
     class PackShell(InteractiveShell):
         displayhook_class = Type(Hook)
         display_pub_class = Type(Publisher)
 
     config = Config()
     config.HistoryManager.enabled = False
-    import sys
-
-    sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     shell = PackShell.instance(config=config)
     try:
         # As in a kernel: a pyplot figure left open shows under its cell.
         shell.enable_matplotlib("inline")
     except Exception:  # noqa: BLE001 - no matplotlib-inline: figures are shown explicitly
         pass
+    return shell
+
+
+class _Stream(io.TextIOBase):
+    """A cell's stdout or stderr, collected as the notebook's stream output."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        import nbformat
+
+        if _OUTPUTS and _OUTPUTS[-1].get("name") == self.name:
+            _OUTPUTS[-1]["text"] += text
+        else:
+            _OUTPUTS.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+        return len(text)
+
+
+def _execute_in_shell(notebook: str, parameters: dict):
+    """Run a notebook's code cells in order in the pack's IPython shell, collecting their
+    outputs as a kernel would (streams, display data, the last expression's value); returns
+    the notebook. Only ever called in a pack's own process."""
+    import sys
+
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = _notebook(notebook, load_notebook_node)
+    if parameters:
+        nb = parameterize_notebook(
+            nb, parameters, report_mode=True, kernel_name=KERNEL_NAME, language="python"
+        )
+    sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
+    shell = _shell()
+    outputs = _OUTPUTS
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -449,14 +476,44 @@ _REMOTE = re.compile(
 )
 
 
+def _pack_exporter_class():
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PackExporter(HTMLExporter):
+        """nbconvert's HTML export without its two whole-page passes, which took two thirds of
+        a pack's export (profiled): a BeautifulSoup parse and re-serialisation of the page (to
+        add tab stops and a placeholder alt text: a pack's images carry their own alt text),
+        and a JSON-schema validation of the notebook after every preprocessor (the notebook
+        is the kit's own, validated once when the worker read it)."""
+
+        def _validate_preprocessor(self, nbc, preprocessor):
+            pass
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            resources = self._init_resources(resources)
+            self.register_filter(
+                "highlight_code", self.filters.get("highlight_code", Highlight2HTML(parent=self))
+            )
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(
+                    notebook_metadata=self._nb_metadata, parent=self, resources=resources
+                ),
+            )
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PackExporter
+
+
 def _exporter():
     exporter = getattr(_local, "exporter", None)
     if exporter is None:
-        from nbconvert import HTMLExporter
+        from salescoach.packs.pack_template import TEMPLATE, TEMPLATES
 
-        from salescoach.packs.render import TEMPLATE, TEMPLATES
-
-        exporter = HTMLExporter(
+        exporter = _pack_exporter_class()(
             template_name=TEMPLATE,
             extra_template_basedirs=[str(TEMPLATES)],
             exclude_input=True,
@@ -513,11 +570,55 @@ def to_pdf(markup: str, path: Path, paper: str) -> None:
         _local.page = page
     try:
         page.set_content(markup, wait_until="load")
-        page.pdf(path=str(path), format=paper, print_background=True, prefer_css_page_size=True)
+        options = {"format": paper, "print_background": True, "prefer_css_page_size": True}
+        page.pdf(path=str(path), **options)
+        _fit_last_page(page, path, options)
     except Exception:
         _local.page = None
         page.context.close()
         raise
+
+
+_PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
+# A last page holding fewer lines of text than this (a table's last rows, a footer) is a page
+# the reader turns for nothing: the pack is printed once more, slightly smaller, and the
+# smaller print kept when it has a page less. Never worse: kept only when it saves the page.
+NEAR_EMPTY_LINES = 12
+FIT_SCALE = 0.9
+
+
+def pdf_pages(data: bytes) -> int:
+    """The number of pages of a PDF printed by Chromium (its page objects are not compressed)."""
+    return len(_PAGE.findall(data))
+
+
+def _last_page_lines(path: Path, pages: int) -> int | None:
+    """Lines of text on a PDF's last page (poppler's pdftotext); None without it."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        return None
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-f", str(pages), "-l", str(pages), str(path), "-"],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode:
+        return None
+    return sum(1 for line in done.stdout.decode("utf-8", "replace").splitlines() if line.strip())
+
+
+def _fit_last_page(page, path: Path, options: dict) -> None:
+    pages = pdf_pages(path.read_bytes())
+    if pages < 2:
+        return
+    lines = _last_page_lines(path, pages)
+    if lines is None or lines >= NEAR_EMPTY_LINES:
+        return
+    smaller = page.pdf(scale=FIT_SCALE, **options)
+    if pdf_pages(smaller) < pages:
+        path.write_bytes(smaller)
 
 
 def close() -> None:

@@ -29,35 +29,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 ENV = "SALESCOACH_BATCH_CACHE"
+
 MANIFEST = "manifest.json"
+
 
 # The active folder and its entries (pickled bytes), read once per process: a pack process
 # forked from a warmed worker inherits them and unpickles a fresh copy per call.
 _state: dict = {"folder": None, "root": None, "entries": {}, "writable": False, "env": None}
-
-
-def _decisions_digest(wb) -> str:
-    """Identity of every decision recorded: the number of events and the last event's id."""
-    try:
-        with wb.store() as store:
-            frame = store.frame()
-    except Exception:  # noqa: BLE001 - a new workbook has no store yet
-        return "none"
-    if frame.empty:
-        return "0"
-    return f"{len(frame)}-{frame['event_id'].astype(str).iloc[-1]}"
-
-
-def folder_for(wb, period) -> Path:
-    """The batch folder of a workbook and period (not created)."""
-    from salescoach.services import packs
-
-    p = packs.parse_period(wb, period)
-    h = hashlib.sha256()
-    for part in (packs.batch_key(wb, p), _decisions_digest(wb), dt.date.today().isoformat()):
-        h.update(part.encode())
-        h.update(b"\0")
-    return wb.data_dir / "packs" / "batch" / f"{p}-{h.hexdigest()[:16]}"
 
 
 def activate(folder: str | Path | None, writable: bool = False) -> None:
@@ -158,47 +136,3 @@ def shared(name: str, normalise: Callable[..., dict] | None = None):
         return cached
 
     return decorate
-
-
-def period_text(wb, period) -> str:
-    """A period argument as the text it names (None: the services' default period)."""
-    from salescoach.services import packs
-
-    return str(packs.parse_period(wb, period))
-
-
-def prepare(wb, period, steps: dict[str, Callable] | None = None) -> Path:
-    """Compute the organisation-wide figures of a batch into its folder; returns the folder.
-
-    A step that fails (its data missing) is left out: the pack that needs it computes it and
-    says what is missing, as it would without a batch."""
-    folder = folder_for(wb, period)
-    folder.mkdir(parents=True, exist_ok=True)
-    manifest = folder / MANIFEST
-    if not manifest.exists():
-        part = folder / f".{MANIFEST}.{os.getpid()}.part"
-        part.write_text(json.dumps({"root": str(Path(wb.root).resolve())}), encoding="utf-8")
-        os.replace(part, manifest)
-    activate(folder, writable=True)
-    try:
-        for step in (steps if steps is not None else default_steps()).values():
-            try:
-                step(wb, period_text(wb, period))
-            except Exception:  # noqa: BLE001 - each pack says what it lacks
-                continue
-    finally:
-        activate(None)
-    return folder
-
-
-def default_steps() -> dict[str, Callable]:
-    """What every pack of a batch reads about the whole organisation."""
-    from salescoach.services import diagnosis, recognition, training
-
-    return {
-        "diagnosis": lambda wb, p: diagnosis.run(wb, p),
-        "awards": lambda wb, p: recognition.inputs(wb, p),
-        "training": lambda wb, p: training.status(wb, p),
-        "what_works": lambda wb, p: training.what_works(wb, p),
-        "insights": lambda wb, p: training.insight_tables(wb, p),
-    }

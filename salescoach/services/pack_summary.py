@@ -1,0 +1,354 @@
+"""Review packs: page 1 of a rep's pack, what the one-to-one talks about (attainment against
+goal and peers, the talking points, the next goal), and the rep's own gap explained. Part of
+:mod:`salescoach.services.packs`."""
+
+from __future__ import annotations
+
+import copy
+import html
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from salescoach.data.workbook import Workbook
+from salescoach.domain.fmt import Formatter
+from salescoach.domain.peers import peer_benchmark
+from salescoach.domain.periods import Period
+from salescoach.i18n import _, label, separated
+from salescoach.services.pack_data import (
+    _fingerprint,
+    batch_figures,
+    batch_key,
+    goals_for,
+    open_workbook,
+    parse_period,
+)
+from salescoach.services.pack_rep import _peer_group, _row
+
+# --------------------------------------------------------------------------------------------
+# Page 1 of a rep's pack: what the one-to-one talks about
+# --------------------------------------------------------------------------------------------
+
+_DIAGNOSES: dict[str, Any] = {}
+
+
+def _diagnosis(wb: Workbook, period: Period):
+    """The period's diagnosis pass (`services.diagnosis.run`), once per process and batch: a
+    kept kernel renders many reps of one batch, and the pass covers the whole organisation."""
+    from salescoach.services import diagnosis
+
+    key = batch_key(wb, period)
+    if key not in _DIAGNOSES:
+        _DIAGNOSES.clear()
+        _DIAGNOSES[key] = diagnosis.run(wb, str(period))
+    return _DIAGNOSES[key]
+
+
+def explanation(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> dict:
+    """What explains the rep's own gap and the next coaching step: the goal-gap decomposition
+    (`diagnosis_gap.rep_explanation`) on the batch's diagnosis pass."""
+    from salescoach.domain.diagnosis_gap import rep_explanation
+    from salescoach.services import coaching as coach_service
+
+    wb = open_workbook(wb)
+    p = parse_period(wb, period)
+    # Page 1 and the diagnosis section both read it: worked out once while nothing changed.
+    quick = _fingerprint(wb, p)
+    if quick is not None and (quick, rep_id) in _EXPLAINED:
+        return copy.deepcopy(_EXPLAINED[quick, rep_id])
+    try:
+        steps = coach_service.steps(wb)
+        sessions = len(coach_service.sessions(wb, rep_id))
+    except Exception:  # noqa: BLE001 - a new workbook has no coaching records yet
+        steps, sessions = None, 0
+    explained = rep_explanation(_diagnosis(wb, p), rep_id, steps, sessions)
+    if quick is not None:
+        _EXPLAINED.clear()
+        _EXPLAINED[quick, rep_id] = copy.deepcopy(explained)
+    return explained
+
+
+_EXPLAINED: dict[tuple, dict] = {}
+
+
+# Process figures compared with the peers' median for "what went well": +1 when more is better.
+_BETTER = {"on_time": 1, "returns": -1, "follow_up": 1, "feedback": 1}
+
+
+def page_one(
+    own: dict,
+    peers: dict[str, dict],
+    explained: dict | None,
+    next_target: float | None,
+    next_period: str,
+    fmt: Formatter,
+) -> dict:
+    """The page-1 summary of a rep's pack, as text: attainment against goal and peers, three
+    talking points (went well, held back with each cause's share of the gap, the next step on
+    the coaching ladder) and the next goal.
+
+    `own`: the rep's figures (revenue, goal, attainment, on_time, returns, follow_up, feedback);
+    `peers`: column -> `peer_benchmark` of the peers (anonymous quartiles only);
+    `explained`: `diagnosis_gap.rep_explanation`; `next_target`: next period's revenue goal.
+
+    Example:
+        >>> page_one({"revenue": 90, "goal": 100, "attainment": 0.9}, {}, None, None, "2026-Q4", fmt)  # doctest: +SKIP
+    """
+    attainment = own.get("attainment")
+    goal = own.get("goal")
+    has_goal = goal is not None and pd.notna(goal) and goal > 0
+    if has_goal:
+        headline = _(
+            "{attainment} of the goal: {revenue} against {goal}",
+            attainment=fmt.pct(attainment),
+            revenue=fmt.money(own.get("revenue")),
+            goal=fmt.money(goal),
+        )
+    else:
+        headline = _(
+            "{revenue} in the period; no goal was set", revenue=fmt.money(own.get("revenue"))
+        )
+    bench = peers.get("attainment") or {}
+    if bench.get("median") is not None and pd.notna(bench.get("median")):
+        peer_line = _(
+            "Peers in the same role: median {median}, middle half {q1} to {q3}",
+            median=fmt.pct(bench["median"]),
+            q1=fmt.pct(bench["q1"]),
+            q3=fmt.pct(bench["q3"]),
+        )
+    else:
+        peer_line = _("Peers: too few in the same role to show a benchmark")
+    return {
+        "headline": headline,
+        "peers": peer_line,
+        "bar": {
+            "attainment": _finite(attainment) if has_goal else None,
+            "q1": _finite(bench.get("q1")),
+            "median": _finite(bench.get("median")),
+            "q3": _finite(bench.get("q3")),
+        },
+        "points": [
+            {"title": _("What went well"), "text": _went_well(own, peers, has_goal, fmt)},
+            {"title": _("What held you back"), "text": _held_back(explained, fmt)},
+            {"title": _("The next step"), "text": _next_step(explained)},
+        ],
+        "next_goal": _(
+            "Revenue goal for {period}: {target}",
+            period=fmt.period(next_period),
+            target=fmt.money(next_target),
+        )
+        if next_target is not None and pd.notna(next_target)
+        else _("No revenue goal set yet for {period}.", period=fmt.period(next_period)),
+    }
+
+
+def _finite(x) -> float | None:
+    """A number for the attainment bar (rounded: the summary is compared as a snapshot)."""
+    return round(float(x), 4) if x is not None and pd.notna(x) and np.isfinite(float(x)) else None
+
+
+def _went_well(own: dict, peers: dict, has_goal: bool, fmt: Formatter) -> str:
+    if has_goal and pd.notna(own.get("attainment")) and own["attainment"] >= 1:
+        return _(
+            "You beat the goal by {amount} ({attainment}).",
+            amount=fmt.money(own["revenue"] - own["goal"]),
+            attainment=fmt.pct(own["attainment"]),
+        )
+    names = {
+        "on_time": _("Delivered on time"),
+        "returns": _("Orders returned"),
+        "follow_up": _("Followed up after delivery"),
+        "feedback": _("Average customer feedback (0-10)"),
+    }
+    best, margin = None, 0.0
+    for column, sign in _BETTER.items():
+        median = (peers.get(column) or {}).get("median")
+        mine = own.get(column)
+        if median is None or pd.isna(median) or mine is None or pd.isna(mine):
+            continue
+        scale = 10.0 if column == "feedback" else 1.0
+        lead = sign * (float(mine) - float(median)) / scale
+        if lead > margin:
+            best, margin = column, lead
+    if best is None:
+        if has_goal and pd.notna(own.get("attainment")):
+            return _(
+                "You reached {attainment} of the goal; no process figure stood above the peers' median.",
+                attainment=fmt.pct(own["attainment"]),
+            )
+        return _("No figure stood above the peers' median this period.")
+    show = (lambda x: fmt.number(x, 1)) if best == "feedback" else fmt.pct
+    return _(
+        "{measure}: {mine}, better than the peers' median of {median}.",
+        measure=names[best],
+        mine=show(own[best]),
+        median=show(peers[best]["median"]),
+    )
+
+
+def _held_back(explained: dict | None, fmt: Formatter) -> str:
+    if not explained or explained.get("status") == "not_assessed":
+        # rep_explanation says "targets" when this rep has no goal, whatever the others have.
+        return _("not assessed: no revenue goal for this rep in the period")
+    if explained.get("status") in ("under_way", "not_started"):
+        return _("The period is not over: no cause is blamed yet.")
+    gap = float(explained["gap"])
+    if gap <= 0:
+        return _("Nothing held you back on revenue: there is no gap to the goal.")
+    parts = explained["parts"]
+    parts = parts[parts["amount"] > 0].sort_values("amount", ascending=False).head(3)
+    said = [
+        _(
+            "your own selling explains {share} of the gap ({amount})",
+            share=fmt.pct(r.amount / gap),
+            amount=fmt.money(r.amount),
+        )
+        if r.cause == "rep"
+        else _(
+            "{cause} ({where}) explains {share} of the gap ({amount})",
+            cause=label(r.cause),
+            where=_where(r.scope, r.scope_id),
+            share=fmt.pct(r.amount / gap),
+            amount=fmt.money(r.amount),
+        )
+        for r in parts.itertuples()
+    ]
+    rest = float(explained.get("unexplained", 0.0))
+    if rest >= 0.005 * gap:
+        said.append(
+            _(
+                "no finding explains the rest, {share} ({amount})",
+                share=fmt.pct(rest / gap),
+                amount=fmt.money(rest),
+            )
+        )
+    return _("A gap of {gap}: {parts}.", gap=fmt.money(gap), parts=separated(said))
+
+
+def _where(scope: str, scope_id) -> str:
+    if scope == "rep":
+        return _("your own results")
+    return _("{scope} {id}", scope=label(scope), id=scope_id)
+
+
+def _next_step(explained: dict | None) -> str:
+    proposal = (explained or {}).get("next_step")
+    if proposal is None:
+        return _("not assessed: the coaching ladder needs a goal for the period")
+    if proposal.proposed == proposal.current:
+        return _(
+            "Coaching ladder: {step}, no change. {reason}",
+            step=label(proposal.current),
+            reason=proposal.reason,
+        )
+    return _(
+        "Move from {current} to {proposed} on the coaching ladder: {reason}",
+        current=label(proposal.current),
+        proposed=label(proposal.proposed),
+        reason=proposal.reason,
+    )
+
+
+def summary(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> dict:
+    """Page 1 of the rep's pack (:func:`page_one`) from the batch's figures and diagnosis."""
+    wb = open_workbook(wb)
+    p = parse_period(wb, period)
+    figures, _trend = batch_figures(wb, p)
+    row = _row(figures, rep_id)
+    others = _peer_group(figures, row)
+    minimum = wb.settings.packs.min_peers
+    peers = {c: peer_benchmark(others[c], minimum) for c in ("attainment", *_BETTER)}
+    goals = goals_for(wb)
+    nxt = str(p.shift(1))
+    mine = goals[
+        (goals["scope"] == "rep")
+        & (goals["scope_id"] == rep_id)
+        & (goals["period"] == nxt)
+        & (goals["metric"] == "revenue")
+    ]
+    return page_one(
+        row.to_dict(),
+        peers,
+        explanation(wb, rep_id, p),
+        float(mine["target"].iloc[-1]) if len(mine) else None,
+        nxt,
+        Formatter.for_settings(wb.settings),
+    )
+
+
+def show_summary(page: dict) -> None:
+    """Page 1: the headline, a bar of attainment against the peers' middle half, the three
+    talking points and the next goal. Text escaped; the bar is plain HTML, so it prints."""
+    from IPython.display import HTML, display
+
+    esc = html.escape
+    bar = page["bar"]
+    top = max([1.5, *(v * 1.1 for v in bar.values() if v is not None)])
+
+    def at(x: float) -> str:
+        return f"{100 * min(max(x, 0.0), top) / top:.1f}%"
+
+    marks = [f'<span class="sc-goal" style="left:{at(1.0)}"></span>']
+    if bar["q1"] is not None:
+        marks.append(
+            f'<span class="sc-band" style="left:{at(bar["q1"])};'
+            f'width:calc({at(bar["q3"])} - {at(bar["q1"])})"></span>'
+            f'<span class="sc-median" style="left:{at(bar["median"])}"></span>'
+        )
+    if bar["attainment"] is not None:
+        marks.append(f'<span class="sc-you" style="width:{at(bar["attainment"])}"></span>')
+    points = "".join(
+        f"<li><strong>{esc(p['title'])}.</strong> {esc(p['text'])}</li>" for p in page["points"]
+    )
+    heading = _("Talking points")
+    display(
+        HTML(
+            '<section class="sc-summary">'
+            f'<p class="sc-headline">{esc(page["headline"])}</p>'
+            f'<div class="sc-bar" role="img" aria-label="{esc(page["peers"])}">{"".join(marks)}</div>'
+            f'<p class="sc-peers">{esc(page["peers"])}</p>'
+            f'<h2>{esc(heading)}</h2><ol class="sc-points">{points}</ol>'
+            f'<p class="sc-next"><strong>{esc(page["next_goal"])}</strong></p>'
+            "</section>"
+        )
+    )
+
+
+def gap_causes(wb: Workbook | str | Path, rep_id: str, period: str | None = None):
+    """The rep's own explanation: each cause that touched the rep's deals and orders, with its
+    share of the rep's gap (the parts add up to it), instead of the company's findings."""
+    wb = open_workbook(wb)
+    explained = explanation(wb, rep_id, period)
+    f = Formatter.for_settings(wb.settings)
+    if explained.get("status") == "not_assessed":
+        return _("not assessed: no revenue goal for this rep in the period")
+    gap = float(explained["gap"])
+    if gap <= 0:
+        return _(
+            "No gap to the goal: nothing to explain ({amount} above it).", amount=f.money(-gap)
+        )
+    parts = explained["parts"]
+    parts = parts[parts["amount"] > 0]
+    rows = [
+        {
+            _("Cause"): label(r.cause),
+            _("Where"): _where(r.scope, r.scope_id),
+            _("Evidence"): r.evidence,
+            _("Share of your gap"): f.pct(r.amount / gap),
+            _("Amount"): f.money(r.amount),
+        }
+        for r in parts.itertuples()
+    ]
+    if abs(float(explained["unexplained"])) >= 0.005 * gap:
+        rows.append(
+            {
+                _("Cause"): _("explained by nobody"),
+                _("Where"): "",
+                _("Evidence"): "",
+                _("Share of your gap"): f.pct(explained["unexplained"] / gap),
+                _("Amount"): f.money(explained["unexplained"]),
+            }
+        )
+    return pd.DataFrame(rows)
