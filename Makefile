@@ -5,7 +5,7 @@
 
 PYTHON ?= python3
 VENV ?= .venv
-EXTRAS ?= dev,lab
+EXTRAS ?= dev,lab,hub
 PYTEST_ARGS ?=
 
 BIN := $(VENV)/bin
@@ -15,7 +15,7 @@ STAMP := $(VENV)/.salescoach-install.stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-ablation lint format bench chromium postgres clean distclean
+.PHONY: help install demo test test-ablation lint format bench chromium postgres proxy clean distclean
 
 help:
 	@echo "make demo       build the sample organisation and run the whole coaching cycle on it"
@@ -59,6 +59,9 @@ chromium:
 postgres:
 	@sh scripts/ensure_postgres.sh | sed 's/^/postgresql: /'
 
+proxy:
+	@sh scripts/ensure_proxy.sh | sed 's/^/configurable-http-proxy: /'
+
 demo: $(STAMP) chromium
 	$(BIN)/salescoach demo
 
@@ -67,7 +70,7 @@ demo: $(STAMP) chromium
 # browser tests share one page across a file, and splitting them made them depend on luck) but
 # lets test_ablation.py's tests spread over the workers, and sends the slowest groups first;
 # --no-loadscope-reorder keeps that order (xdist would otherwise sort groups by test count).
-test: $(STAMP) chromium
+test: $(STAMP) chromium proxy
 	@pg_bin="$$(sh scripts/ensure_postgres.sh)"; \
 	[ -z "$$pg_bin" ] || echo "postgresql: $$pg_bin"; \
 	rc=0; \

@@ -385,6 +385,35 @@ def test_render_and_backup_refuse_what_the_person_may_not_see(org, monkeypatch):
     assert result.exit_code == 2 and "may not export decisions" in result.output
 
 
+def test_only_sales_operations_restore_a_backup(org, tmp_path):
+    from click.testing import CliRunner
+
+    from salescoach.cli import main
+
+    runner = CliRunner()
+    wb = ["--workbook", str(org["wb"].root)]
+    file = tmp_path / "decisions.jsonl"
+    done = runner.invoke(main, [*wb, "backup", str(file)], env={"SALESCOACH_USER": "olga"})
+    assert done.exit_code == 0, done.output
+    with org["wb"].store() as store:
+        before = len(store.history())
+    for login, why in (
+        ("nikos", "nikos is a manager, who may not restore decisions from a backup."),
+        ("eleni", "eleni is a trainer, who may not restore decisions from a backup."),
+        ("ria", "ria is a rep, who may not restore decisions from a backup."),
+    ):
+        result = runner.invoke(
+            main, [*wb, "restore", "--merge", str(file)], env={"SALESCOACH_USER": login}
+        )
+        assert result.exit_code == 2 and why in result.output, (login, result.output)
+    with org["wb"].store() as store:
+        assert len(store.history()) == before  # nothing was written
+    result = runner.invoke(
+        main, [*wb, "restore", "--merge", str(file)], env={"SALESCOACH_USER": "olga"}
+    )
+    assert result.exit_code == 0 and "Restored 0 decisions" in result.output, result.output
+
+
 def test_no_access_file_is_a_single_user_workbook(sample_workbook, monkeypatch):
     monkeypatch.setenv("SALESCOACH_USER", "anyone")
     assert guard.people(sample_workbook) is None

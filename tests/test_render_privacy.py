@@ -90,11 +90,16 @@ def test_numeric_and_colliding_ids_render_private_packs(odd_ids_workbook):
 
 
 def _leaky_notebook(tmp_path):
-    """The rep pack with one more section: another rep's name and revenue."""
+    """The rep pack with one more section: another rep's name and revenue. Through the kit the
+    pack's process sees its own rep only (`pack_scope`), so this notebook opens the imported
+    file itself: what the text scan, the second line, is there for."""
     nb = nbformat.read(render.notebook_for("rep"), as_version=4)
     nb.cells.append(
         nbformat.v4.new_code_cell(
-            "_other = book.facts()['reps'].query('rep_id != @rep_id').iloc[0]\n"
+            "import pandas as _pd\n"
+            "assert len(book.facts()['reps']) == 1  # the kit gives this pack its rep only\n"
+            "_reps = _pd.read_csv(book.data_dir / 'sample' / 'reps.csv', dtype=str)\n"
+            "_other = _reps.query('rep_id != @rep_id').iloc[0]\n"
             "packs.show('Leaderboard', _other['name'] + ': 12,345')"
         )
     )

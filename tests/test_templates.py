@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -175,10 +176,30 @@ def test_render_notebook_is_branded_incremental_and_private(
     again = render.run(wb, the_plan, formats=("html", "pdf"), jobs=1)
     assert [o.status for o in again.outcomes] == ["skipped"]
 
-    # A rep's notebook that lists the whole team would hand colleagues' names to the rep.
+    # A rep's notebook that lists the whole team: its process holds the rep alone
+    # (pack_scope), so "everyone" is the rep.
+    reps = wb.facts()["reps"]
     nb = nbformat.read(notebook, as_version=4)
     nb.cells.append(
         nbformat.v4.new_code_cell("packs.show(_('Everyone'), list(book.facts()['reps']['name']))")
+    )
+    nbformat.write(nb, notebook)
+    scoped = render.run(
+        wb,
+        render.plan_notebook(wb, notebook, reps=[rep_id], period="2026-Q3"),
+        formats=("html",),
+        jobs=1,
+    )
+    assert [o.status for o in scoped.outcomes] == ["rendered"], scoped.outcomes
+    markup = html_path.read_text(encoding="utf-8")
+    own = reps.loc[reps["rep_id"] == rep_id, "name"].iloc[0]
+    assert html.escape(own) in markup
+    assert not [n for n in reps["name"] if n != own and html.escape(n) in markup]
+    # One that opens the imported file itself gets past the kit; the scan then refuses it.
+    nb.cells[-1] = nbformat.v4.new_code_cell(
+        "import pandas as _pd\n"
+        "packs.show(_('Everyone'), list(_pd.read_parquet("
+        "book.current_snapshot() / 'reps.parquet')['name']))"
     )
     nbformat.write(nb, notebook)
     leaked = render.run(
@@ -187,6 +208,6 @@ def test_render_notebook_is_branded_incremental_and_private(
         formats=("html",),
         jobs=1,
     )
-    assert [o.status for o in leaked.outcomes] == ["failed"]
+    assert [o.status for o in leaked.outcomes] == ["failed"], leaked.outcomes
     assert "names other reps" in leaked.outcomes[0].error
     assert not html_path.exists()

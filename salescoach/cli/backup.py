@@ -71,6 +71,9 @@ def backup(ctx: click.Context, file: Path | None) -> None:
 def restore(ctx: click.Context, file: Path, merge: bool) -> None:
     """Restore decisions from a FILE written by `salescoach backup`, keeping ids and times."""
     wb = workbook_from(ctx)
+    from salescoach.services.access import Subject, require
+
+    require(wb, None, "restore", Subject())  # decisions of every scope: sales operations only
     with wb.store() as store:
         before = {e.id for e in store.history()} if merge else set()
         try:

@@ -52,7 +52,7 @@ def is_local(ip: str) -> bool:
     return ip in LOCAL_HOSTS
 
 
-def check_access(ip: str, token: str | None, password_hash: str | None) -> None:
+def check_access(ip: str, token: str | None, password_hash) -> None:
     """Refuse to listen beyond this machine without a token or a password, or with a short token."""
     if is_local(ip):
         return
@@ -78,7 +78,7 @@ def voila_config(
     port: int,
     ip: str = "localhost",
     token: str | None = None,
-    password_hash: str | None = None,
+    password_hash: str | tuple[str, ...] | None = None,
     pool: int = 1,
     cull_idle: int = CULL_IDLE_S,
 ):
@@ -91,8 +91,19 @@ def voila_config(
     c.Voila.port_retries = 0  # the port asked for, or fail: a test or a proxy expects it there
     c.Voila.open_browser = False
     c.Voila.token = token or None
-    if password_hash:
-        c.PasswordIdentityProvider.hashed_password = password_hash
+    from salescoach.cli.logins import split_hashes
+
+    shared, logins = split_hashes(
+        [password_hash] if isinstance(password_hash, str) else password_hash
+    )
+    if shared:
+        c.PasswordIdentityProvider.hashed_password = shared
+    if logins:
+        from salescoach.cli.logins import LOGIN_HEADER, LoginsIdentityProvider
+
+        c.Voila.identity_provider_class = LoginsIdentityProvider
+        c.LoginsIdentityProvider.hashed_passwords = logins
+        c.VoilaConfiguration.http_header_envs = [LOGIN_HEADER]
     # Voila answers any Host header; on localhost only names of this machine are accepted, so
     # a web page that rebinds its own name to 127.0.0.1 cannot drive the app. Beyond localhost
     # the token or the password keeps such a page out, and visitors use the server's names.
@@ -106,7 +117,9 @@ def voila_config(
     c.VoilaConfiguration.allow_template_override = "NO"
     c.VoilaConfiguration.strip_sources = True
     c.VoilaConfiguration.show_tracebacks = False
-    c.VoilaConfiguration.preheat_kernel = True
+    # A preheated kernel runs before anyone logs in: with logins, each page's kernel starts
+    # with its login instead.
+    c.VoilaConfiguration.preheat_kernel = not logins
     c.VoilaConfiguration.default_pool_size = 0
     # Only the whole app is preheated; a page notebook opened alone starts its own kernel.
     c.VoilaKernelManager.kernel_pools_config = {
@@ -147,8 +160,10 @@ def voila_config(
 )
 @click.option(
     "--password-hash",
+    "password_hash",
+    multiple=True,
     envvar="SALESCOACH_PASSWORD_HASH",
-    help="A Jupyter password hash (jupyter_server.auth.passwd); visitors log in with the password.",
+    help="A Jupyter password hash (jupyter_server.auth.passwd): visitors log in with the password. LOGIN=HASH, given once per person: each logs in with their own password and is that login (access.toml, the 'who' of decisions).",
 )
 @click.option("--pool", default=1, show_default=True, help="Kernels kept preheated for the app.")
 @click.option(
@@ -165,7 +180,7 @@ def serve(
     workbook: Path | None,
     ip: str,
     token: str | None,
-    password_hash: str | None,
+    password_hash: tuple[str, ...],
     pool: int,
     cull_idle: int,
 ) -> None:

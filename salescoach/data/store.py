@@ -63,11 +63,17 @@ DEFAULT_FILENAME = "decisions.sqlite"
 BUSY_TIMEOUT_S = 30
 
 
+# What Voila names the login header (`commands.logins.LOGIN_HEADER`) in a page's kernel.
+SERVED_LOGIN = "HTTP_X_SALESCOACH_LOGIN"
+
+
 def default_author() -> str:
     """The name to record as ``who``, which is also the login the access file is read for:
     the JupyterHub user (``JUPYTERHUB_USER``, set by the hub, so a hub user cannot pass as
-    another), else ``SALESCOACH_USER``, else the OS login name."""
-    for variable in ("JUPYTERHUB_USER", "SALESCOACH_USER"):
+    another), else the login of a `serve --password-hash LOGIN=HASH` page
+    (``HTTP_X_SALESCOACH_LOGIN``, set by the server after the password check), else
+    ``SALESCOACH_USER``, else the OS login name."""
+    for variable in ("JUPYTERHUB_USER", SERVED_LOGIN, "SALESCOACH_USER"):
         name = os.environ.get(variable, "").strip()
         if name:
             return name

@@ -71,12 +71,14 @@ ACTIONS: dict[str, str] = {
     "insights.read": N_("read what works"),
     "pack.render": N_("render review packs"),
     "export": N_("export decisions"),
+    "restore": N_("restore decisions from a backup"),
 }
 
 # What each role may do at all; where (which subjects) is the scope's business.
 ALLOWED: dict[str, frozenset[str]] = {
     SALES_OPERATIONS: frozenset(ACTIONS),
-    MANAGER: frozenset(ACTIONS),
+    # Restoring writes decisions of every scope at once, with others' names as "who".
+    MANAGER: frozenset(ACTIONS) - {"restore"},
     TRAINER: frozenset(
         {
             "goal.read",

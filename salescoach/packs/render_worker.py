@@ -123,13 +123,19 @@ def _reset_cell():
     return cell
 
 
-def execute(notebook: str, parameters: dict, cwd: str, timeout: int):
-    """Run a pack notebook in the worker's kernel with papermill; returns the executed notebook."""
+def execute(notebook: str, parameters: dict, cwd: str, timeout: int, scope: str = ""):
+    """Run a pack notebook in the worker's kernel with papermill; returns the executed notebook.
+
+    `scope` (:func:`_scope_call`) runs first, so the kernel sees the pack's subject only."""
     import nbformat
     import papermill as pm
 
     nb = nbformat.read(notebook, as_version=4)
     nb.cells.insert(0, _reset_cell())
+    if scope:
+        cell = nbformat.v4.new_code_cell(scope)
+        cell.metadata["tags"] = ["salescoach-scope", "remove_cell"]
+        nb.cells.insert(1, cell)
     km = _kernel(cwd)
     ok = False
     try:
@@ -323,6 +329,7 @@ def _child(task: dict) -> dict:
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)  # input() in a cell fails instead of waiting for ever
         os.chdir(task["cwd"])
+        _enter_scope(task)
         nb = _execute_in_shell(task["notebook"], task["parameters"])
         return {"markup": to_html(nb, task["title"], task["branding"])}
     except BaseException as exc:  # noqa: BLE001 - the worker reports it
@@ -349,6 +356,33 @@ def _notebook(path: str, load):
 
 
 _OUTPUTS: list = []  # the running cell's outputs, filled by the shell's hooks
+
+
+def _scope_call(task: dict) -> str:
+    """The call that narrows a pack's process to its subject (`pack_scope.enter`)."""
+    spec, params = task["spec"], task["parameters"]
+    return (
+        "from salescoach.packs import pack_scope as _sc_scope\n"
+        "from salescoach.domain.access import Subject as _sc_subject\n"
+        f"_sc_scope.enter({params.get('workbook', '.')!r}, "
+        f"_sc_subject({spec['kind']!r}, {spec.get('scope_id')!r}), "
+        f"{params.get('period', '')!r}, {params.get('lang', '')!r})\n"
+        "del _sc_scope, _sc_subject\n"
+    )
+
+
+def _enter_scope(task: dict) -> None:
+    """Before the notebook's first cell: its process sees the pack's subject only."""
+    from salescoach.domain.access import Subject
+    from salescoach.packs import pack_scope
+
+    spec, params = task["spec"], task["parameters"]
+    pack_scope.enter(
+        params.get("workbook", "."),
+        Subject(spec["kind"], spec.get("scope_id")),
+        params.get("period", ""),
+        params.get("lang", ""),
+    )
 
 
 def _shell():
@@ -671,7 +705,13 @@ def render_pack(task: dict) -> dict:
         if FORK:
             markup = run_forked(task)
         else:
-            nb = execute(task["notebook"], task["parameters"], task["cwd"], task["timeout"])
+            nb = execute(
+                task["notebook"],
+                task["parameters"],
+                task["cwd"],
+                task["timeout"],
+                _scope_call(task),
+            )
             markup = to_html(nb, task["title"], task["branding"])
         finals = []
         for fmt, final in task["outputs"].items():

@@ -79,8 +79,11 @@ def people(wb) -> dict[str, Person] | None:
 
 
 def _served() -> bool:
-    # Under a hub every kernel and terminal has the hub's user: no one there is "local".
-    return bool(os.environ.get("JUPYTERHUB_USER", "").strip())
+    # Under a hub every kernel and terminal has the hub's user, and a page of a server with
+    # password logins has its login: no one there is "local".
+    from salescoach.data.store import SERVED_LOGIN
+
+    return any(os.environ.get(v, "").strip() for v in ("JUPYTERHUB_USER", SERVED_LOGIN))
 
 
 def person_for(wb, who: str | None = None, *, served: bool | None = None) -> Person:

@@ -61,6 +61,10 @@ def activate(folder: str | Path | None, writable: bool = False) -> None:
 
 def active() -> Path | None:
     """The folder read from, after the environment's (``SALESCOACH_BATCH_CACHE``) is taken up."""
+    from salescoach.services import scope as pack_scope
+
+    if pack_scope.active() is not None:
+        return None  # a pack's process reads the organisation's figures through its scope only
     env = os.environ.get(ENV)
     if env and _state["folder"] is None and _state["env"] != env:
         activate(env)

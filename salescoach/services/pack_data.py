@@ -18,6 +18,7 @@ from salescoach.domain import actuals, attainment, capabilities, monitoring
 from salescoach.domain.periods import Period, last_complete_quarter
 from salescoach.i18n import set_language
 from salescoach.services import period_of, using_store
+from salescoach.services import scope as pack_scope
 
 TREND_PERIODS = 8
 FIGURE_COLUMNS = (
@@ -267,7 +268,10 @@ def _open_deals(wb: Workbook) -> pd.DataFrame | None:
 def batch_figures(
     wb: Workbook | str | Path, period: str | Period | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(figures, trend) for every rep, computed once per batch and cached as Parquet."""
+    """(figures, trend) for every rep, computed once per batch and cached as Parquet; in a
+    pack's process, of the pack's subject only (`services.scope`)."""
+    if pack_scope.active() is not None:
+        return pack_scope.figures(period)
     wb = open_workbook(wb)
     period = parse_period(wb, period)
     quick = _fingerprint(wb, period)

@@ -13,6 +13,7 @@ from salescoach.domain import capabilities, charts
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
 from salescoach.i18n import _, _n, label, name_order, separated
+from salescoach.services import scope as pack_scope
 from salescoach.services.pack_data import batch_figures, batch_key, open_workbook, parse_period
 from salescoach.services.pack_summary import _where
 
@@ -21,6 +22,7 @@ from salescoach.services.pack_summary import _where
 # --------------------------------------------------------------------------------------------
 
 
+@pack_scope.section("group", prepare=[{}])
 def group_summary(wb, scope: str, scope_id: str | None, period: str | None = None) -> pd.DataFrame:
     """Totals of a team, department or the company, and one row per member (manager's pack)."""
     wb = open_workbook(wb)
@@ -62,6 +64,7 @@ def _members(figures: pd.DataFrame, scope: str, scope_id: str | None) -> pd.Data
     return figures[figures[scope].astype(str) == str(scope_id)]
 
 
+@pack_scope.section("roster", prepare=[{}])
 def rep_flags(wb: Workbook | str | Path, period: str | None = None) -> pd.DataFrame:
     """Per rep (index rep_id): attainment, below_goal, trend (revenue change on the quarter
     before), step (the coaching ladder's current step, "none" off it) and award (an award
@@ -121,6 +124,7 @@ def _trend_text(f: Formatter, change) -> str:
 MISSING_TEXT = "\u2013"
 
 
+@pack_scope.section("group", prepare=[{}])
 def group_cover(
     wb: Workbook | str | Path, scope: str, scope_id: str | None, period: str | None = None
 ) -> dict[str, str]:
@@ -159,6 +163,7 @@ def group_cover(
     }
 
 
+@pack_scope.section("group", prepare=[{}])
 def roster(wb: Workbook | str | Path, scope: str, scope_id: str | None, period: str | None = None):
     """One row per rep of a team or department (per team for the company): revenue, goal,
     attainment, the change on the quarter before, and flags (below goal, coaching, award)."""
@@ -234,6 +239,7 @@ def _overview(wb: Workbook, p: Period, scope: str, scope_id: str | None) -> dict
     return _OVERVIEWS[key]
 
 
+@pack_scope.section("group", prepare=[{}])
 def gap_figure(
     wb: Workbook | str | Path, scope: str, scope_id: str | None, period: str | None = None
 ):
@@ -257,6 +263,7 @@ def gap_figure(
     )
 
 
+@pack_scope.section("group", prepare=[{}])
 def systemic(
     wb: Workbook | str | Path, scope: str, scope_id: str | None, period: str | None = None
 ):
@@ -288,6 +295,7 @@ def systemic(
     return pd.DataFrame(rows)
 
 
+@pack_scope.section("group", prepare=[{}])
 def coverage(
     wb: Workbook | str | Path, scope: str, scope_id: str | None, period: str | None = None
 ):
@@ -343,6 +351,7 @@ def coverage(
     return pd.DataFrame(rows, columns=[_("Measure"), _("Value")]).set_index(_("Measure"))
 
 
+@pack_scope.section("group", prepare=[{}])
 def what_works(
     wb: Workbook | str | Path, scope: str, scope_id: str | None, period: str | None = None
 ):

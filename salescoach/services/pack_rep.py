@@ -16,7 +16,9 @@ from salescoach.domain import actuals, capabilities, charts, monitoring
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.peers import peer_benchmark
 from salescoach.i18n import _, label
+from salescoach.services import scope as pack_scope
 from salescoach.services.pack_data import (
+    FIGURE_COLUMNS,
     _open_deals,
     batch_figures,
     goals_for,
@@ -38,6 +40,7 @@ def _row(figures: pd.DataFrame, rep_id: str) -> pd.Series:
     return match.iloc[0]
 
 
+@pack_scope.section("rep")
 def cover(
     wb: Workbook | str | Path, rep_id: str, period: str | None = None, title: str = ""
 ) -> dict[str, str]:
@@ -64,10 +67,23 @@ def cover(
     }
 
 
+def peer_benchmarks(wb: Workbook | str | Path, rep_id: str, period: str | None = None):
+    """The rep's peers (same role) as anonymous aggregates, one row per figure: how many peers
+    have it (``n``), the lower quartile, median and upper quartile; NaN below ``min_peers``."""
+    if pack_scope.active() is not None:
+        pack_scope.check_rep(rep_id)
+        return pack_scope.peer_benchmarks(period)
+    wb = open_workbook(wb)
+    figures, _trend = batch_figures(wb, period)
+    row = _row(figures, rep_id)
+    return pack_scope.peer_table(figures, row, FIGURE_COLUMNS, wb.settings.packs.min_peers)
+
+
 def _peer_group(figures: pd.DataFrame, row: pd.Series) -> pd.DataFrame:
     return figures[(figures["role"] == row["role"]) & (figures["rep_id"] != row["rep_id"])]
 
 
+@pack_scope.section("rep", prepare=[{}])
 def goal_attainment(
     wb: Workbook | str | Path, rep_id: str, period: str | None = None
 ) -> pd.DataFrame:
@@ -134,6 +150,7 @@ PROCESS_NEEDS = {
 }
 
 
+@pack_scope.section("rep", prepare=[{}])
 def process(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> pd.DataFrame:
     """The rep's own orders: on time against the promised date, returns, follow-up, feedback."""
     wb = open_workbook(wb)
@@ -156,6 +173,7 @@ def process(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -
     return _with_peers(lines, row, _peer_group(figures, row), wb.settings.packs.min_peers, gaps)
 
 
+@pack_scope.section("rep")
 def pipeline(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> pd.DataFrame:
     """The rep's open deals, largest first (at most 15): the customer by name and what to do
     next (`next_action`, judged on the data's last day)."""
@@ -198,6 +216,7 @@ def pipeline(wb: Workbook | str | Path, rep_id: str, period: str | None = None) 
     ).reset_index(drop=True)
 
 
+@pack_scope.section("rep", prepare=[{}])
 def trend_figure(wb: Workbook | str | Path, rep_id: str, period: str | None = None):
     """A bar chart of the rep's revenue per quarter, the peers' median as a line."""
     wb = open_workbook(wb)
@@ -243,6 +262,7 @@ def _other_module_section(module: str, function: str, missing: str, wb, rep_id, 
     return fn(book, rep_id, when)
 
 
+@pack_scope.section("rep", prepare=[{}])
 def findings(wb, rep_id: str, period: str | None = None):
     """Diagnosis findings that concern the rep, with their systemic context, ready to read."""
     found = _other_module_section(
@@ -263,6 +283,7 @@ def findings(wb, rep_id: str, period: str | None = None):
     return readable(found, Formatter.for_settings(book.settings), book.settings.language)
 
 
+@pack_scope.section("rep", prepare=[{}])
 def training(wb, rep_id: str, period: str | None = None):
     """Training status: courses done and refreshes due, one line a course."""
     status = _training_status(wb, rep_id, period)
@@ -291,6 +312,7 @@ def _training_status(wb, rep_id: str, period: str | None = None):
     )
 
 
+@pack_scope.section("rep", prepare=[{}])
 def coaching(wb, rep_id: str, period: str | None = None):
     """Coaching actions due for the rep."""
     return _other_module_section(
@@ -303,6 +325,7 @@ def coaching(wb, rep_id: str, period: str | None = None):
     )
 
 
+@pack_scope.section("rep", prepare=[{}])
 def awards(wb, rep_id: str, period: str | None = None):
     """Awards the rep earned in the period."""
     return _other_module_section(
@@ -315,6 +338,7 @@ def awards(wb, rep_id: str, period: str | None = None):
     )
 
 
+@pack_scope.section("rep")
 def next_goal(wb, rep_id: str, period: str | None = None) -> str:
     """Next period's revenue goal when one is set."""
     wb = open_workbook(wb)

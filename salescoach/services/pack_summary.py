@@ -17,6 +17,7 @@ from salescoach.domain.fmt import Formatter
 from salescoach.domain.peers import peer_benchmark
 from salescoach.domain.periods import Period
 from salescoach.i18n import _, label, separated
+from salescoach.services import scope as pack_scope
 from salescoach.services.pack_data import (
     _fingerprint,
     batch_figures,
@@ -46,6 +47,7 @@ def _diagnosis(wb: Workbook, period: Period):
     return _DIAGNOSES[key]
 
 
+@pack_scope.section("rep", prepare=[{}])
 def explanation(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> dict:
     """What explains the rep's own gap and the next coaching step: the goal-gap decomposition
     (`diagnosis_gap.rep_explanation`) on the batch's diagnosis pass."""
@@ -251,6 +253,7 @@ def _next_step(explained: dict | None) -> str:
     )
 
 
+@pack_scope.section("rep", prepare=[{}])
 def summary(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> dict:
     """Page 1 of the rep's pack (:func:`page_one`) from the batch's figures and diagnosis."""
     wb = open_workbook(wb)
@@ -316,6 +319,7 @@ def show_summary(page: dict) -> None:
     )
 
 
+@pack_scope.section("rep", prepare=[{}])
 def gap_causes(wb: Workbook | str | Path, rep_id: str, period: str | None = None):
     """The rep's own explanation: each cause that touched the rep's deals and orders, with its
     share of the rep's gap (the parts add up to it), instead of the company's findings."""

@@ -86,6 +86,7 @@ from salescoach.services.pack_rep import (  # noqa: F401 - re-exported
     goal_attainment,
     next_action,
     next_goal,
+    peer_benchmarks,
     pipeline,
     process,
     training,

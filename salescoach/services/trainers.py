@@ -18,6 +18,7 @@ from salescoach.domain.contract import COURSE_TOPICS
 from salescoach.domain.fmt import Formatter
 from salescoach.i18n import _, _n, label, name_order
 from salescoach.services import packs, training
+from salescoach.services import scope as pack_scope
 
 TOPICS = COURSE_TOPICS
 
@@ -38,6 +39,7 @@ def _interval(f: Formatter, rows: pd.DataFrame) -> list[str]:
     ]
 
 
+@pack_scope.section("group", prepare=[{"topic": t} for t in ("", *COURSE_TOPICS)])
 def course_status(workbook, period="", scope="team", scope_id=None, topic="") -> pd.DataFrame | str:
     """Each member's courses on one topic (product, audience, strategy, skills) at the period's
     end: current, due soon, overdue or never taken, with the refresh date."""
@@ -61,6 +63,7 @@ def course_status(workbook, period="", scope="team", scope_id=None, topic="") ->
     ).reset_index(drop=True)
 
 
+@pack_scope.section("aggregate", prepare=[{"by": b} for b in ("family", "product_id", "segment")])
 def what_sells(workbook, period="", by="family") -> pd.DataFrame | str:
     """Revenue by product family, product or customer segment, against a year before, with
     the margin where costs are known: what the whole sales staff sells, best first."""
@@ -85,6 +88,7 @@ def what_sells(workbook, period="", by="family") -> pd.DataFrame | str:
     )
 
 
+@pack_scope.section("aggregate", prepare=[{"by": b} for b in ("family", "technique")])
 def win_rates(workbook, period="", by="family") -> pd.DataFrame | str:
     """Win rate of closed deals by product family or technique, with its 95% interval; small
     groups are marked so nobody copies a technique on a handful of deals."""
@@ -105,6 +109,7 @@ def win_rates(workbook, period="", by="family") -> pd.DataFrame | str:
     )
 
 
+@pack_scope.section("group", prepare=[{}])
 def techniques(workbook, period="", scope="team", scope_id=None) -> pd.DataFrame | str:
     """How the scope's closed deals were won, technique by technique, overall."""
     wb, f = _open(workbook)
@@ -122,6 +127,7 @@ def techniques(workbook, period="", scope="team", scope_id=None) -> pd.DataFrame
     )
 
 
+@pack_scope.section("aggregate", prepare=[{}])
 def lead_sources(workbook, period="") -> pd.DataFrame | str:
     """Leads created in the period by source: how many, how many won, revenue per lead."""
     wb, f = _open(workbook)
@@ -141,6 +147,7 @@ def lead_sources(workbook, period="") -> pd.DataFrame | str:
     )
 
 
+@pack_scope.section("aggregate", prepare=[{}])
 def customer_phrases(workbook, period="") -> list[str] | str:
     """What customers say: the phrases that lean to high scores, then those that lean to low."""
     wb, _f = _open(workbook)
@@ -170,6 +177,7 @@ def customer_phrases(workbook, period="") -> list[str] | str:
     return lines
 
 
+@pack_scope.section("group", prepare=[{}])
 def findings(workbook, period="", scope="department", scope_id=None) -> pd.DataFrame | str:
     """Why goals were missed in the scope: the diagnosis, systemic causes first, each with its
     owner and action (the same presenter as the packs and the app)."""
