@@ -242,6 +242,38 @@ def _redraws(page) -> list[tuple[str, float]]:
     return out
 
 
+KERNEL_START = """
+import json, resource, sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+from ipywidgets.widgets.widget import _instances
+from salescoach.app import build_app
+t1, c1 = time.perf_counter(), time.process_time()
+app = build_app(sys.argv[1])
+t2, c2 = time.perf_counter(), time.process_time()
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"matplotlib", "sqlalchemy", "duckdb",
+    "scipy", "pandera", "statsmodels", "pyarrow", "jinja2", "papermill", "playwright"})
+print(json.dumps({"import": [t1 - t0, c1 - c0], "build": [t2 - t1, c2 - c1],
+    "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "heavy": heavy,
+    "widgets": len(_instances)}))
+"""
+
+
+def kernel_start(workbook: Path, root: Path | None = None) -> dict:
+    """What a preheated kernel does before its page is asked for, in a fresh process: import
+    the app, read the facts, draw the first page. `root`: another checkout's code (before/after)."""
+    import json
+
+    env = dict(os.environ)
+    code = Path(root) if root is not None else Path(__file__).resolve().parents[1]
+    env["PYTHONPATH"] = str(code)
+    # Run from the code's folder: `python -c` puts the working folder first on sys.path.
+    out = subprocess.run(
+        [sys.executable, "-c", KERNEL_START, str(workbook)],
+        capture_output=True, text=True, env=env, check=True, cwd=code,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def kernel_figures(workbook: Path) -> list[tuple[str, float]]:
     """The same changes in Python alone: how much of a redraw is the app's own work."""
     from salescoach.app import build_app
@@ -288,6 +320,16 @@ def main() -> None:
     parser.add_argument(
         "--tabs", type=int, default=5, help="Tabs open at once for the kernel figures."
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="Another checkout (e.g. /work/main): its kernel start is measured in the same run.",
+    )
+    parser.add_argument(
+        "--kernel-only",
+        action="store_true",
+        help="Only the kernel figures (no server, no browser).",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="app-bench-") as tmp:
@@ -304,6 +346,26 @@ def main() -> None:
 
         facts = Workbook.open(workbook).facts()
         print(f"workbook: {len(facts['reps']):,} reps, {len(facts['orders']):,} order lines")
+
+        print("\nkernel start (a fresh process: import, read the facts, draw the first page):")
+        runs = [("this checkout", None)] + ([("before", args.before)] if args.before else [])
+        for name, root in runs:
+            k = kernel_start(workbook, root)
+            print(
+                f"  {name:<14} import {k['import'][0]:.2f} s wall / {k['import'][1]:.2f} s CPU,"
+                f" build {k['build'][0]:.2f} s wall / {k['build'][1]:.2f} s CPU,"
+                f" peak RSS {k['rss']:.0f} MB, {k['widgets']} widget models;"
+                f" heavy modules: {', '.join(k['heavy'])}"
+            )
+        if args.kernel_only:
+            figures = kernel_figures(workbook)
+            print(
+                f"  redraw: {summary([s for label, s in figures[1:] if 'diagnosis' not in label])}"
+            )
+            for label, seconds in figures:
+                if "diagnosis" in label:
+                    print(f"  {label}: {seconds:.2f} s")
+            return
 
         port, log = free_port(), tmp / "serve.log"
         env = {**os.environ, "SALESCOACH_USER": "app-bench"}

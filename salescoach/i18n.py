@@ -209,6 +209,11 @@ def label(key, lang: str | None = None) -> str:
         "strategy": gettext("strategy"),
         "skills": gettext("skills"),
         "other": gettext("other"),
+        # what drove a goal (salescoach.domain.goals.REASONS), and a target imported as it was
+        "performance": gettext("performance"),
+        "economy": gettext("economy"),
+        "competition": gettext("competition"),
+        "imported": gettext("imported"),
         # the coaching ladder
         "none": gettext("no step yet"),
         "training_assigned": gettext("training assigned"),

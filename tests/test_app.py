@@ -414,37 +414,35 @@ def test_locale_date(text, locale, expected):
 
 
 @pytest.mark.parametrize(
-    ("period", "today", "state"),
+    ("period", "title", "state"),
     [
-        ("2026-Q3", dt.date(2026, 12, 2), "closed"),
-        ("2026-Q4", dt.date(2026, 12, 2), "current"),
-        ("2026-Q4", dt.date(2026, 12, 31), "current"),
-        ("2027-Q1", dt.date(2026, 12, 2), "not_started"),
-        ("2026", dt.date(2026, 12, 2), "current"),
-        ("2026-09", dt.date(2026, 10, 1), "closed"),
+        ("2026-Q2", "Q2 2026 (closed)", "closed"),
+        ("2026-Q3", "Q3 2026 (current)", "current"),
+        ("2026-Q4", "Q4 2026 (not started)", "not_started"),
+        ("2026", "2026 (current)", "current"),
     ],
 )
-def test_calendar_state(period, today, state):
-    from salescoach.domain.periods import Period, calendar_state
+def test_periods_are_marked_as_the_services_judge_them(workbook, period, title, state):
+    # The sample's data end on 2026-09-30; the calendar says 2 December 2026, which changes
+    # nothing: a period's state is judged against the data, as every write check judges it.
+    from salescoach.domain import actuals
+    from salescoach.domain import decisions as registry
+    from salescoach.domain.periods import Period
 
-    assert calendar_state(Period.parse(period), today) == state
-
-
-@pytest.mark.parametrize(
-    ("period", "title"),
-    [
-        ("2026-Q3", "Q3 2026 (closed)"),
-        ("2026-Q4", "Q4 2026 (current, no data yet)"),
-        ("2027-Q1", "Q1 2027 (not started)"),
-        ("2026", "2026 (current)"),
-    ],
-)
-def test_periods_are_marked_for_what_they_are(workbook, period, title):
-    # The sample's data end on 2026-09-30; the calendar says 2 December 2026.
     context = Context(workbook, who="tester", today=dt.date(2026, 12, 2))
     assert context.period_title(period) == title
+    assert context.period_state(period) == state
+    now = actuals.last_day(context.tables)
+    assert registry.period_state(Period.parse(period), now) == state
     picker = ScopePicker(context)
     assert (title, period) in picker.period.options
+
+
+def test_every_view_opens_on_the_same_default_period(workbook):
+    from salescoach import services
+
+    context = Context(workbook, who="tester", today=dt.date(2026, 12, 2))
+    assert context.period == str(services.default_period(workbook)) == "2026-Q3"
 
 
 def test_team_grid_names_each_rep_and_says_no_data_rather_than_zero():
@@ -549,7 +547,7 @@ def test_a_future_quarter_diagnoses_nobody(workbook):
     page = app.show("diagnosis")
     assert "No data yet for Q4 2026" in page.findings_notice.text
     assert page.findings.widget.value == "" and page.own.value == ""
-    assert "(current, no data yet)" in page.heading.value
+    assert "(not started)" in page.heading.value  # judged against the data, as writes are
 
 
 def test_the_language_switch_redraws_the_app_in_greek(ctx):

@@ -198,7 +198,7 @@ def test_a_negative_target_shows_a_message_and_saves_nothing(page, shot_on_failu
 
 def test_goal_and_coaching_note_saved_and_read_back(page, shot_on_failure, app_workbook):
     title = page.locator(".sc-page-goals .sc-title").inner_text()
-    # "Goals: Name (R007), Q3 2026 (closed)": the id in the first brackets.
+    # "Goals: Name (R007), Q3 2026 (current)": the id in the first brackets.
     rep_id = title.split("(")[1].split(")")[0]
     page.fill(".sc-field-target input", "123456")
     page.press(".sc-field-target input", "Tab")

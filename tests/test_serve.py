@@ -185,7 +185,7 @@ def server(sample_workbook, chromium_path, tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"salescoach serve did not start:\n{log.read_text()}")
             time.sleep(0.5)
-        yield {"port": port, "proc": proc, "log": log}
+        yield {"port": port, "proc": proc, "log": log, "root": root}
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -272,3 +272,42 @@ def test_closed_tabs_free_their_kernels_within_seconds(server):
     print(f"after closing {TABS} tabs: {len(kernels)} kernel processes, RSS MB {rss}")
     assert gone, "a closed tab's kernel is still running"
     assert len(kernels) <= POOL, f"{len(kernels)} kernels for a pool of {POOL}"
+
+
+def test_a_rendered_pack_opens_over_http_from_the_packs_page(server):
+    """The packs page links each rep's pack to `serve`'s reports route (a browser refuses
+    file:// links from an http page); a path that climbs out of reports/ or names no pack is
+    not served. The pack here is a file where `salescoach render` puts R001's: what is under
+    test is the serving, not the rendering (tests/test_render.py renders real packs)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from salescoach.data.workbook import Workbook
+    from salescoach.packs import render
+
+    root, port = Path(server["root"]), server["port"]
+    reps = Workbook.open(root).facts()["reps"]
+    rep = reps.set_index("rep_id").loc["R001"]
+    stem = f"reps/{render.slug(rep['department'])}/{render.slug(rep['team'])}/R001"
+    folder = root / "reports" / "2026-Q3"
+    (folder / stem).parent.mkdir(parents=True, exist_ok=True)
+    (folder / f"{stem}.html").write_text("<h1>Pack of R001</h1>", encoding="utf-8")
+    assert render.pack_scope(f"2026-Q3/{stem}.html", reps) == ("rep", "R001")
+    assert _get(port, f"/salescoach/reports/2026-Q3/{stem}.html").status == 200
+    assert _get(port, "/salescoach/reports/2026-Q3/../../salescoach.toml").status == 404
+    assert _get(port, "/salescoach/reports/README.md").status == 404
+    with sync_api.sync_playwright() as p:
+        chromium = _launched(p)
+        try:
+            page = _open_app(chromium, port, [])
+            page.get_by_role("tab", name="Review packs").click()
+            page.select_option(".sc-packs-team select", label=str(rep["team"]))
+            link = page.locator(".sc-packs-rendered a", has_text="HTML").first
+            link.wait_for(timeout=LOAD_TIMEOUT_MS)
+            assert link.get_attribute("href").startswith("../../salescoach/reports/2026-Q3/")
+            with page.context.expect_page() as opened:
+                link.click()
+            pack = opened.value
+            pack.wait_for_load_state()
+            assert pack.url.startswith(f"http://localhost:{port}/salescoach/reports/")
+            assert pack.locator("h1").inner_text() == "Pack of R001"
+        finally:
+            chromium.close()

@@ -28,7 +28,7 @@ import pandas as pd
 
 from salescoach.domain import access, actuals, goals
 from salescoach.domain.fmt import Formatter
-from salescoach.domain.periods import NOT_STARTED, Period, calendar_state, has_data
+from salescoach.domain.periods import CLOSED, NOT_STARTED, Period, default_period, period_state
 from salescoach.i18n import matches, sort_key, translator
 
 SCOPES = ("company", "department", "team", "rep")
@@ -163,23 +163,26 @@ class Context:
 
     @cached_property
     def last_day(self) -> pd.Timestamp:
-        """The last day with data (not today), so a historical export reads the same later."""
-        days = [
-            self.daily(m)["date"].max() for m in ("revenue", "deals_won") if self._has_metric(m)
-        ]
-        days = [d for d in days if pd.notna(d)]
-        return max(days) if days else pd.Timestamp(self.today)
+        """The workbook's 'now': the newest order or close date (not today), as the services
+        judge it, so a historical export reads the same later. Today when there is no data."""
+        day = actuals.last_day(self.tables)
+        return pd.Timestamp(day) if day is not None else pd.Timestamp(self.today)
 
     @cached_property
     def first_day(self) -> pd.Timestamp:
+        """The oldest order or close date (today when there is no data)."""
         days = [
-            self.daily(m)["date"].min() for m in ("revenue", "deals_won") if self._has_metric(m)
+            t[column].min()
+            for name, column in (("orders", "order_date"), ("deals", "close_date"))
+            if (t := self.tables.get(name)) is not None and column in t
         ]
         days = [d for d in days if pd.notna(d)]
-        return min(days) if days else pd.Timestamp(self.today)
+        return pd.Timestamp(min(days)) if days else pd.Timestamp(self.today)
 
     def default_period(self) -> Period:
-        return Period.containing(self.last_day, "quarter", self.fiscal_start)
+        """The period the app opens on: `salescoach.domain.periods.default_period`, as `diagnose`
+        and `render` choose it."""
+        return default_period(self.last_day, self.fiscal_start)
 
     def period_choices(self) -> list[str]:
         """Years, then quarters, newest first, from the first day with data to a year ahead."""
@@ -196,25 +199,25 @@ class Context:
         return self.fmt.period(self.period_obj if period is None else self._parse(period))
 
     def period_state(self, period: str | None = None) -> str:
-        """closed, current or not_started, by the calendar (today), not by the data."""
-        return calendar_state(
-            self.period_obj if period is None else self._parse(period), self.today
+        """closed, current or not_started against the data's newest day: the services' one
+        definition (`salescoach.domain.periods.period_state`), so what a heading calls closed is
+        what a write refuses without an override."""
+        return period_state(
+            self.period_obj if period is None else self._parse(period), self.last_day
         )
 
     def period_has_data(self, period: str | None = None) -> bool:
-        """Whether the data reaches into the period (a quarter begun after the export has none)."""
-        return has_data(self.period_obj if period is None else self._parse(period), self.last_day)
+        """Whether the data reach into the period (a quarter after the export has none)."""
+        return self.period_state(period) != NOT_STARTED
 
     def period_title(self, period: str | None = None) -> str:
-        """The period's name marked with what it is: `Q3 2026 (closed)`, `Q4 2026 (current, no
-        data yet)`, `Q1 2027 (not started)`. Every picker and heading shows this."""
+        """The period's name marked with what it is: `Q2 2026 (closed)`, `Q3 2026 (current)`,
+        `Q4 2026 (not started)`. Every picker and heading shows this."""
         state = self.period_state(period)
         name = self.period_label(period)
         if state == NOT_STARTED:
             return self._("{period} (not started)", period=name)
-        if not self.period_has_data(period):
-            return self._("{period} (current, no data yet)", period=name)
-        if state == "closed":
+        if state == CLOSED:
             return self._("{period} (closed)", period=name)
         return self._("{period} (current)", period=name)
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from salescoach.domain import coaching as ladder
 from salescoach.domain import decisions as registry
 from salescoach.domain.access import Subject
-from salescoach.services import Saved, staff_and_now
+from salescoach.services import Saved
 
 
 def service(name: str):
@@ -38,9 +38,8 @@ def _done(ctx, result, kind: str | None = None):
 
 def period_state(ctx) -> str:
     """closed, current or not_started: the context's period against the data's newest date,
-    judged as the services judge it."""
-    _reps, now = staff_and_now(ctx.workbook, ctx.tables)
-    return registry.period_state(ctx.period_obj, now)
+    judged as the services judge it (`salescoach.domain.periods.period_state`)."""
+    return ctx.period_state()
 
 
 def set_goal(

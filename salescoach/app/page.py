@@ -29,20 +29,10 @@ class Page:
     def __init__(self, context: Context):
         self.context = context
         self._ = context._
-        self.heading = widgets.HTML()
-        self.heading.add_class("sc-title")
-        self.notice = Notice(css_class="sc-page-notice")
-        # Shown while the page computes, so a slow redraw never looks like a dead app.
-        working = html.escape(self._("Working…"))
-        self.busy = widgets.HTML(
-            f"<span class='sc-busy-spin'></span> {working}",
-            layout=widgets.Layout(display="none"),
-        )
-        self.busy.add_class("sc-busy")
-        # The page's own widgets are built when it is first drawn (its tab opened), so the
-        # first view of the app sends the browser one page, not seven.
-        self.body = widgets.VBox()
-        self.widget = widgets.VBox([self.heading, self.busy, self.notice.widget, self.body])
+        # Only the frame a tab needs; the heading, notices and the page's own widgets are
+        # made when it is first drawn (its tab opened), so the first view of the app sends the
+        # browser one page's widgets, not seven (each widget is a model the browser builds).
+        self.widget = widgets.VBox()
         self.widget.add_class(f"sc-page-{self.key}")
         self.forms: list[Form] = []
         self.statuses: list[Notice] = []
@@ -58,7 +48,18 @@ class Page:
         if self.built:
             return
         self.built = True
-        self.body.children = self.build()
+        self.heading = widgets.HTML()
+        self.heading.add_class("sc-title")
+        self.notice = Notice(css_class="sc-page-notice")
+        # Shown while the page computes, so a slow redraw never looks like a dead app.
+        working = html.escape(self._("Working…"))
+        self.busy = widgets.HTML(
+            f"<span class='sc-busy-spin'></span> {working}",
+            layout=widgets.Layout(display="none"),
+        )
+        self.busy.add_class("sc-busy")
+        self.body = widgets.VBox(self.build())
+        self.widget.children = [self.heading, self.busy, self.notice.widget, self.body]
         # Every form of the page: its "Saved" shows before the redraw, and it is cleared when
         # the period or scope changes (a status line speaks of the view it was written in).
         self.forms = [v for v in vars(self).values() if isinstance(v, Form)]
@@ -89,8 +90,8 @@ class Page:
         """Redraw for the context's period and scope; a page that cannot says why in one line."""
         context = context or self.context
         started = time.perf_counter()
-        self.busy.layout.display = None
         self.ensure_built()
+        self.busy.layout.display = None
         self.notice.clear()
         self.last_error = ""
         view = (context.period, context.scope, context.scope_id)

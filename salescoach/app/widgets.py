@@ -138,6 +138,8 @@ table.sc-grid th { line-height: 1.35; }
 .sc-app .widget-button .widget-label, .sc-app button { text-overflow: clip; overflow: visible; }
 .sc-app .widget-vbox > .widget-button { align-self: flex-start; }
 .sc-head { align-items: center; justify-content: space-between; }
+/* The lab theme draws links as plain text; a pack link must look like one. */
+.sc-app a { color: #1565c0; text-decoration: underline; }
 .sc-busy { color: #555; font-style: italic; }
 .sc-busy-spin { display: inline-block; width: 0.9em; height: 0.9em; border: 2px solid #bbb;
   border-top-color: #1565c0; border-radius: 50%; animation: sc-spin 0.8s linear infinite;

@@ -8,9 +8,11 @@ touched here; everything below is about kernels already handed to a page.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 from jupyter_server._tz import utcnow
+from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.utils import url_path_join
 from tornado import web
@@ -82,6 +84,42 @@ class PageKernelManager(AsyncMappingKernelManager):
         return None
 
 
+class ReportsHandler(JupyterHandler):
+    """The rendered packs (``reports/``), read-only over HTTP: a browser refuses ``file://``
+    links from an http page. Each file is handed out only to whom may see its pack (a rep
+    their own, a manager their unit's), as the person the app's kernels act for."""
+
+    @web.authenticated
+    def get(self, path: str) -> None:
+        import mimetypes
+
+        from salescoach.data.store import default_author
+        from salescoach.data.workbook import ENV_VAR, Workbook
+        from salescoach.domain import access
+        from salescoach.packs import render
+        from salescoach.services.access import person_for
+
+        wb = Workbook.open(os.environ[ENV_VAR])
+        root = wb.reports_dir.resolve()
+        target = (root / path).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            raise web.HTTPError(404)
+        reps = wb.facts()["reps"]
+        scope = render.pack_scope(target.relative_to(root).as_posix(), reps)
+        if scope is None:
+            raise web.HTTPError(404)
+        person = person_for(wb, default_author(), served=True)
+        why = access.refusal(person, "pack.render", access.Subject(*scope), reps)
+        if why is not None:
+            raise web.HTTPError(403, reason="Forbidden")
+        kind, _encoding = mimetypes.guess_type(target.name)
+        self.set_header("Content-Type", kind or "application/octet-stream")
+        # A pack is a document, not an app: no script of its own runs on the app's origin.
+        self.set_header("Content-Security-Policy", "script-src 'none'")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.write(target.read_bytes())
+
+
 class ToTheApp(BaseVoilaHandler):
     """Any other notebook or the folder listing leads to the app (keeping ?token=...)."""
 
@@ -115,4 +153,7 @@ class AppVoila(Voila):
             )
             for pattern in ("/", r"/voila/tree.*", others)
         ]
-        return [*redirects, *super().init_handlers()]
+        from salescoach.packs.render import REPORTS_ROUTE
+
+        reports = (url_path_join(self.server_url, REPORTS_ROUTE, "(.+)"), ReportsHandler)
+        return [*redirects, reports, *super().init_handlers()]

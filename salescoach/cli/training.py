@@ -7,17 +7,9 @@ import pandas as pd
 
 from salescoach.cli.common import author, user_errors, workbook_from
 from salescoach.domain.fmt import Formatter
-from salescoach.domain.periods import Period
 from salescoach.i18n import _, label
+from salescoach.services import default_period
 from salescoach.services import training as service
-
-
-def _default_period(wb) -> str:
-    """The quarter holding the newest date in the facts."""
-    from salescoach.domain.actuals import last_day
-
-    day = last_day(wb.facts().all()) or pd.Timestamp.today()
-    return str(Period.containing(day, "quarter", wb.settings.fiscal_year_start_month))
 
 
 def _echo_missing(result) -> bool:
@@ -33,7 +25,9 @@ def training() -> None:
 
 
 @training.command()
-@click.option("--period", help="The status at this period's end (default: the latest quarter).")
+@click.option(
+    "--period", help="The status at this period's end (default: the last complete quarter)."
+)
 @click.option("--team", help="Only this team's reps.")
 @click.pass_context
 @user_errors
@@ -41,7 +35,7 @@ def status(ctx, period, team) -> None:
     """Per rep and course: current, due soon, overdue or never; coverage per team."""
     wb = workbook_from(ctx)
     fmt = Formatter.for_settings(wb.settings)
-    period = period or _default_period(wb)
+    period = period or str(default_period(wb))
     table = service.status(wb, period, "team" if team else "company", team)
     if _echo_missing(table):
         return

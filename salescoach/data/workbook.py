@@ -20,16 +20,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from salescoach.data import partitions
 from salescoach.data.exporting import write_csv
-from salescoach.data.importer import ImportResult
 from salescoach.domain import contract
 from salescoach.domain.capabilities import Capabilities
 from salescoach.i18n import _
 from salescoach.settings import SETTINGS_FILE, Settings, default_text
+
+if TYPE_CHECKING:  # the importer (pandera) is for imports only: a served kernel never loads it
+    from salescoach.data.importer import ImportResult
 
 DATA_DIR = "salescoach-data"
 REPORTS_DIR = "reports"

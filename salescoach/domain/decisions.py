@@ -37,7 +37,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from salescoach.domain.periods import Period
+# Where a period stands against the workbook's newest data: one definition, in periods.
+from salescoach.domain.periods import CLOSED, CURRENT, NOT_STARTED, Period, period_state  # noqa: F401
 from salescoach.errors import InputError
 from salescoach.i18n import N_, _
 
@@ -49,9 +50,6 @@ SESSION = "coaching"
 ACTION_DONE = "coaching_action_done"
 AWARD = "award"
 COMPANY_ID = "company"
-
-# Where a period stands against the workbook's newest data ("now").
-CLOSED, CURRENT, NOT_STARTED = "closed", "current", "not_started"
 
 
 # --- keys: one builder per kind -----------------------------------------------------------
@@ -302,17 +300,6 @@ def store_kind_label(store_kind: str, gettext=None) -> str:
 
 
 # --- checks shared by every writer --------------------------------------------------------
-
-
-def period_state(period: Period, now: pd.Timestamp | None) -> str:
-    """closed, current or not_started, judged against the newest date in the data."""
-    if now is None or pd.isna(now):
-        return CURRENT
-    if period.end < now:
-        return CLOSED
-    if period.start > now:
-        return NOT_STARTED
-    return CURRENT
 
 
 def _day(value, fmt) -> str:

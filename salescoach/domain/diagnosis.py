@@ -1195,7 +1195,7 @@ def diagnose(
             continue
         outcome = check(t, ctx, {s.name for s in rule.known(caps)})
         found += outcome.findings
-        checks.append(_check_row(cause, outcome, rule, caps))
+        checks.append(_check_row(cause, outcome, rule, caps, ctx))
     systemic = [f for f in found if f["material"]]
     effects = _effects(found)
     rule = CAUSE_RULE["rep"]
@@ -1212,7 +1212,7 @@ def diagnose(
         )
         found += rep_rows
         outcome.findings = rep_rows
-        checks.append(_check_row("rep", outcome, rule, caps))
+        checks.append(_check_row("rep", outcome, rule, caps, ctx))
         effects = _effects(found)
     frame = pd.DataFrame(
         [{k: v for k, v in f.items() if k != "_effects"} for f in found + positives],
@@ -1285,11 +1285,12 @@ def _period_row(state: str, as_of, fmt) -> dict:
     }
 
 
-def _check_row(cause: str, outcome: _Outcome, rule: Rule, caps) -> dict:
+def _check_row(cause: str, outcome: _Outcome, rule: Rule, caps, ctx: _Context) -> dict:
     unknown = list(rule.unknown(caps))
     material = [r for r in outcome.findings if r["material"]]
     if material:
-        ids = ", ".join(r["scope_id"] for r in material)
+        # Names, as the findings show them ("Maria Pappa (R013)"), never bare ids.
+        ids = ", ".join(ctx.label(r["scope"], r["scope_id"]) for r in material)
         status, detail = "problem", _("problem found: {ids}", ids=ids)
     elif outcome.findings:
         n = len(outcome.findings)

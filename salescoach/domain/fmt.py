@@ -191,6 +191,14 @@ class Formatter:
         month = get_month_names("wide", context="stand-alone", locale=self.locale)[p.number]
         return f"{month[:1].upper()}{month[1:]} {p.year}"
 
+    def month_short(self, month) -> str:
+        """A month as a chart's axis names it: `Oct 2025`, `Οκτ 2025` (`2025-10` or a Period)."""
+        from salescoach.domain.periods import Period
+
+        p = month if isinstance(month, Period) else Period.parse(str(month))
+        name = get_month_names("abbreviated", context="stand-alone", locale=self.locale)[p.number]
+        return f"{name[:1].upper()}{name[1:].rstrip('.')} {p.year}"
+
     def iso(self, d) -> str:
         if _missing(d):
             return MISSING

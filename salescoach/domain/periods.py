@@ -90,19 +90,33 @@ def last_complete_quarter(day, fiscal_start: int = 1) -> Period:
 CLOSED, CURRENT, NOT_STARTED = "closed", "current", "not_started"
 
 
-def calendar_state(period: Period, today) -> str:
-    """closed, current or not_started: the period against the calendar's `today`.
+def period_state(period: Period, now) -> str:
+    """closed, current or not_started, judged against the workbook's 'now': the newest order
+    or close date in the data (`salescoach.domain.actuals.last_day`), never the calendar, so an
+    export reads the same whenever it is opened. The one definition every picker, heading
+    and write check uses: a period has closed once the data go past its last day.
 
-    A historical export read later still shows its quarters as closed; whether the data
-    reaches a period is a separate question (see `has_data`)."""
-    day = pd.Timestamp(today).normalize()
-    if period.end < day:
+    >>> q3 = Period.parse("2026-Q3")
+    >>> [period_state(q3, pd.Timestamp(d)) for d in ("2026-06-30", "2026-09-30", "2026-10-01")]
+    ['not_started', 'current', 'closed']
+    """
+    if now is None or pd.isna(now):
+        return CURRENT
+    now = pd.Timestamp(now)
+    if period.end < now:
         return CLOSED
-    if period.start > day:
+    if period.start > now:
         return NOT_STARTED
     return CURRENT
 
 
-def has_data(period: Period, last_day) -> bool:
-    """Whether the data's newest day reaches into the period."""
-    return pd.notna(last_day) and period.start <= pd.Timestamp(last_day)
+def default_period(now, fiscal_start: int = 1) -> Period:
+    """The period every view opens on when none is asked for (the app, `diagnose`, `render`,
+    `training status`): the last complete quarter of the data, the one holding `now` when the
+    data reach its last day. `now` is the workbook's newest date (None: today).
+
+    >>> str(default_period(pd.Timestamp("2026-09-30"))), str(default_period(pd.Timestamp("2026-08-15")))
+    ('2026-Q3', '2026-Q2')
+    """
+    day = pd.Timestamp.today().normalize() if now is None or pd.isna(now) else now
+    return last_complete_quarter(day, fiscal_start)

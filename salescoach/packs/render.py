@@ -404,6 +404,43 @@ class BatchResult:
         return [p for o in self.outcomes for p in o.paths]
 
 
+def pack_scope(relative: str, reps: pd.DataFrame) -> tuple[str, str] | None:
+    """Whose pack a file under ``reports/`` is, as (scope, scope_id): what a served link
+    checks before it hands the file out. ``PERIOD/reps/DEPT/TEAM/FILE.html`` is that rep's,
+    ``PERIOD/teams/DEPT/TEAM.pdf`` the team's, ``PERIOD/departments/DEPT.html`` the
+    department's; ``company.*``, ``index.html`` and anything else of the period are the
+    company's. None: not a pack's file (no period folder, a path that climbs out).
+
+    >>> reps = pd.DataFrame({"rep_id": ["R1"], "team": ["North A"], "department": ["North"]})
+    >>> pack_scope("2026-Q3/reps/North/North-A/R1.html", reps), pack_scope("2026-Q3/index.html", reps)
+    (('rep', 'R1'), ('company', 'company'))
+    """
+    parts = [p for p in relative.replace("\\", "/").split("/") if p]
+    if len(parts) < 2 or ".." in parts or not PERIOD_FOLDER.match(parts[0]):
+        return None
+    rest = parts[1:]
+    kinds = {"reps", "teams", "departments"}
+    if len(rest) > 2 and rest[0] not in kinds and rest[1] in kinds:
+        rest = rest[1:]  # a workbook notebook's own folder (`render --notebook`)
+    stem = rest[-1].rsplit(".", 1)[0]
+    if rest[0] == "reps" and len(rest) == 4:
+        files = file_names(reps["rep_id"].astype(str))
+        owner = [r for r, name in files.items() if name == stem]
+        return ("rep", owner[0]) if owner else None
+    for kind, column, depth in (("teams", "team", 3), ("departments", "department", 2)):
+        if rest[0] == kind and len(rest) == depth:
+            units = [u for u in reps[column].dropna().astype(str).unique() if slug(u) == stem]
+            return (column, units[0]) if units else None
+    if rest[0] in kinds:
+        return None
+    return ("company", "company")
+
+
+# Where `salescoach serve` hands out the files of reports/, read-only and checked by pack_scope.
+REPORTS_ROUTE = "salescoach/reports"
+PERIOD_FOLDER = re.compile(r"^\d{4}(-Q[1-4]|-\d{2})?$")
+
+
 def period_dir(wb: Workbook, period: Period | str) -> Path:
     return wb.reports_dir / str(period)
 

@@ -23,6 +23,20 @@ def period_of(wb, period) -> Period:
         raise InputError(_("unknown period: {exc}", exc=exc)) from None
 
 
+def default_period(wb, tables=None) -> Period:
+    """The period a command or page opens on when none is given: the last complete quarter of
+    the workbook's data (`salescoach.domain.periods.default_period`). `tables`: facts already read."""
+    from salescoach.domain import actuals, periods
+
+    facts = tables if tables is not None else wb.facts().all()
+    return periods.default_period(actuals.last_day(facts), wb.settings.fiscal_year_start_month)
+
+
+def period_or_default(wb, period, tables=None) -> Period:
+    """The period asked for, or the default one when None or empty."""
+    return period_of(wb, period) if period else default_period(wb, tables)
+
+
 def using_store(wb, action):
     """Run `action(store)` on the workbook's decisions store and close it afterwards."""
     with wb.store() as store:

@@ -6,23 +6,17 @@ import datetime as dt
 
 import pandas as pd
 
-from salescoach.domain import actuals, attainment, diagnosis
+from salescoach.domain import attainment, diagnosis
 from salescoach.domain.fmt import Formatter
-from salescoach.domain.periods import Period, last_complete_quarter
+from salescoach.domain.periods import Period
 from salescoach.errors import InputError
 from salescoach.i18n import _
 from salescoach.services import access as guard
-from salescoach.services import batch, period_of, using_store
-
-
-def default_period(wb) -> str:
-    """The last complete quarter of the data (the quarter before the last order or deal date)."""
-    last = actuals.last_day(wb.facts().all()) or pd.Timestamp.today()
-    return str(last_complete_quarter(last, wb.settings.fiscal_year_start_month))
+from salescoach.services import batch, period_or_default, using_store
 
 
 def _period(wb, period) -> Period:
-    return period_of(wb, default_period(wb) if period is None else period)
+    return period_or_default(wb, period)
 
 
 def rep_attainment(tables, goal_events, period: Period) -> pd.DataFrame:
@@ -139,12 +133,21 @@ def by_owner(wb, period=None, scope=None, scope_id=None) -> dict[str, pd.DataFra
     return diagnosis.by_owner(findings(wb, period, scope, scope_id))
 
 
-def readable(found: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.DataFrame:
+def readable(found: pd.DataFrame, fmt: Formatter, lang: str = "en", names=None) -> pd.DataFrame:
     """Findings as a manager reads them: systemic causes first, then the rep's own; money
-    formatted; internals (benchmark, rule) left out. The pack and the app both show this."""
+    formatted; internals (benchmark, rule) left out. The pack and the app both show this.
+    `names` ({scope: {id: name}}, e.g. reps and products) shows "rep Laura Green (R013)"
+    where a name is known, never a bare id."""
     from salescoach.i18n import label, translator
 
     _ = translator(lang)
+    names = names or {}
+
+    def where(scope: str, scope_id: str) -> str:
+        name = names.get(scope, {}).get(scope_id)
+        shown = f"{name} ({scope_id})" if name and str(name) != scope_id else scope_id
+        return f"{label(scope, lang)} {shown}"
+
     if "material" in found:
         keep = found["material"].fillna(True).astype(bool)
         if "positive" in found:
@@ -155,7 +158,7 @@ def readable(found: pd.DataFrame, fmt: Formatter, lang: str = "en") -> pd.DataFr
         {
             _("Cause"): [label(c, lang) for c in found["cause"]],
             _("Where"): [
-                f"{label(scope, lang)} {scope_id}"
+                where(scope, scope_id)
                 for scope, scope_id in zip(
                     found["scope"], found["scope_id"].astype(str), strict=True
                 )

@@ -15,9 +15,9 @@ import pandas as pd
 
 from salescoach.data.workbook import Workbook
 from salescoach.domain import actuals, attainment, capabilities, monitoring
-from salescoach.domain.periods import Period, last_complete_quarter
+from salescoach.domain.periods import Period
 from salescoach.i18n import set_language
-from salescoach.services import period_of, using_store
+from salescoach.services import period_or_default, using_store
 from salescoach.services import scope as pack_scope
 
 TREND_PERIODS = 8
@@ -79,11 +79,8 @@ def _fingerprint(wb: Workbook, period: Period | None) -> tuple | None:
 
 
 def parse_period(wb: Workbook, period: str | Period | None) -> Period:
-    """The period asked for, or the last complete quarter of the data when None."""
-    fiscal = wb.settings.fiscal_year_start_month
-    if period:
-        return period_of(wb, period)
-    return last_complete_quarter(actuals.last_day(wb.facts().all()) or pd.Timestamp.today(), fiscal)
+    """The period asked for, or the default one (the last complete quarter of the data)."""
+    return period_or_default(wb, period)
 
 
 def _goal_events(wb: Workbook) -> pd.DataFrame | None:

@@ -208,7 +208,7 @@ class DiagnosisPage(Page):
             )
         lang = ctx.settings.language
         if len(frame) and hasattr(svc, "readable"):
-            frame = svc.readable(frame, ctx.fmt, lang)
+            frame = svc.readable(frame, ctx.fmt, lang, names=self._names(ctx))
         ran_all = checks is None or not checks["status"].isin(("not_assessed", "too_few")).any()
         empty = (
             _("No material problem found for this scope and period.")
@@ -218,6 +218,17 @@ class DiagnosisPage(Page):
             )
         )
         self.findings.show(frame, empty=empty)
+
+    @staticmethod
+    def _names(ctx: Context) -> dict:
+        """Reps' and products' names by id, so a finding says where by name."""
+        names = {"rep": ctx.reps.set_index("rep_id")["name"].astype(str).to_dict()}
+        products = ctx.tables.get("products")
+        if products is not None and "name" in products:
+            names["product"] = (
+                products.set_index("product_id")["name"].dropna().astype(str).to_dict()
+            )
+        return names
 
     def _period_note(self, ctx: Context, state: str, pace) -> str:
         _ = self._
@@ -239,7 +250,9 @@ class DiagnosisPage(Page):
             self.waterfall.value = ""
             return
         unit = waterfall["scope_id"].iloc[0]
-        title = self._("Goal gap of {unit}, by cause", unit=label(unit))
+        # The scope's name as the picker shows it (a rep by name, never a bare id).
+        shown = ctx.scope_label() if str(unit) == str(ctx.scope_id) else label(unit)
+        title = self._("Goal gap of {unit}, by cause", unit=shown)
         fig = charts.gap_waterfall(waterfall, title, ctx.fmt, lang=ctx.settings.language)
         self.waterfall.value = f'<img alt="{html.escape(title)}" src="{charts.to_data_uri(fig)}">'
 
@@ -316,7 +329,9 @@ class DiagnosisPage(Page):
     def _save_step(self, values) -> str:
         ctx, rep = self.context, self._chosen_rep()
         decisions.move_on_ladder(ctx, rep, values["step"], values["step-reason"])
-        return self._("Saved: {rep} is now at {step}.", rep=self.rep.label, step=values["step"])
+        return self._(
+            "Saved: {rep} is now at {step}.", rep=self.rep.label, step=label(values["step"])
+        )
 
     def _chosen_rep(self) -> str:
         if self.rep.value is None:

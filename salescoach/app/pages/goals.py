@@ -10,7 +10,6 @@ import pandas as pd
 
 from salescoach.app import decisions
 from salescoach.app.context import Context
-from salescoach.app.figures import goal_progress_figure
 from salescoach.app.forms import Field, Form, chosen, non_negative_amount, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import ChartView, TableView
@@ -20,8 +19,15 @@ from salescoach.domain.contract import METRICS
 from salescoach.errors import InputError
 from salescoach.i18n import N_, label, separated
 
+# Goal charts kept per page (a PNG of some 30 KB each): going back to a view seen is instant.
+CHARTS_KEPT = 64
 # The level below each scope, for the top-down split.
 CHILD_LEVEL = {"company": "department", "department": "team", "team": "rep"}
+
+
+def heading(words: str) -> str:
+    """A label as a picker shows it: first letter capital (`Revenue`, `Έσοδα`), the rest kept."""
+    return words[:1].upper() + words[1:]
 
 
 def target_text(value: float | None, locale: str) -> str:
@@ -89,7 +95,9 @@ class GoalsPage(Page):
         self.table = TableView(css_class="sc-goal-table")
         self.versions = TableView(css_class="sc-goal-versions", max_rows=20)
         self.metric = widgets.Dropdown(
-            options=[(label(m), m) for m in METRICS], value="revenue", description=_("Metric")
+            options=[(heading(label(m)), m) for m in METRICS],
+            value="revenue",
+            description=_("Metric"),
         )
         self.metric.add_class("sc-goal-metric")
         self.metric.observe(lambda _change: self._show_metric(self.context), names="value")
@@ -185,6 +193,7 @@ class GoalsPage(Page):
         )
         self.discussion_hint = widgets.HTML()
         self._inputs: dict = {}
+        self._charts: dict = {}
         return [
             self.grid.widget,
             self.pending,
@@ -241,7 +250,7 @@ class GoalsPage(Page):
             money = g.metric == "revenue"
             rows.append(
                 {
-                    _("Metric"): label(g.metric),
+                    _("Metric"): heading(label(g.metric)),
                     _("Target"): f.money(g.target) if money else f.number(g.target),
                     _("Actual"): (f.money(actual) if money else f.number(actual))
                     if has_data
@@ -336,20 +345,33 @@ class GoalsPage(Page):
         except Exception as exc:  # noqa: BLE001
             self.chart.unavailable(_("Not assessed: {why}", why=str(exc)))
             return
-        figure = goal_progress_figure(
-            daily,
-            target,
-            ctx.last_day,
-            _(
-                "{metric}: {scope}, {period}",
-                metric=label(metric),
-                scope=ctx.scope_label(),
-                period=ctx.period_label(),
-            ),
-            ctx.fmt,
-            {"actual": _("Actual to date"), "path": _("Path to target")},
+        title = _(
+            "{metric}: {scope}, {period}",
+            metric=heading(label(metric)),
+            scope=ctx.scope_label(),
+            period=ctx.period_label(),
         )
-        self.chart.show(figure)
+        # The facts do not change while a kernel runs: a chart seen before (same view, same
+        # target, same words) is shown again without drawing it (drawing is most of a redraw).
+        key = (title, ctx.period, target, ctx.scope, ctx.scope_id)
+        png = self._charts.pop(key, None)
+        if png is None:
+            from salescoach.app.figures import goal_progress_figure
+            from salescoach.app.widgets import png_bytes
+
+            figure = goal_progress_figure(
+                daily,
+                target,
+                ctx.last_day,
+                title,
+                ctx.fmt,
+                {"actual": _("Actual to date"), "path": _("Path to target")},
+            )
+            png = png_bytes(figure)
+        self._charts[key] = png  # the newest last; the oldest goes first
+        while len(self._charts) > CHARTS_KEPT:
+            self._charts.pop(next(iter(self._charts)))
+        self.chart.show_png(png)
 
     def _show_versions(self, ctx: Context, key: str, metric: str) -> None:
         """Every version, the imported first one included; the reason as written."""

@@ -6,7 +6,6 @@ import pandas as pd
 
 from salescoach.app import decisions
 from salescoach.app.context import Context
-from salescoach.app.figures import monthly_bars_figure
 from salescoach.app.page import Page
 from salescoach.app.widgets import ChartView, Notice, TableView
 from salescoach.i18n import N_
@@ -33,6 +32,9 @@ class MonitoringPage(Page):
         monthly = d.groupby(d["date"].dt.strftime("%Y-%m"))["value"].sum()
         months = pd.period_range(start, end, freq="M").strftime("%Y-%m")
         monthly = monthly.reindex(months, fill_value=0.0)
+        monthly.index = [ctx.fmt.month_short(m) for m in months]  # `Oct 2025`, `Οκτ 2025`
+        from salescoach.app.figures import monthly_bars_figure  # matplotlib when drawn
+
         self.chart.show(
             monthly_bars_figure(
                 monthly,

@@ -14,6 +14,16 @@ from salescoach.i18n import N_, plural_translator
 from salescoach.packs import render
 
 
+def pack_link(period: str, relative: str) -> str:
+    """The address `salescoach serve` hands a pack out at, relative to the app's page
+    (``/voila/render/manager.ipynb``), so it holds under any base URL."""
+    from urllib.parse import quote
+
+    from salescoach.packs.render import REPORTS_ROUTE
+
+    return f"../../{REPORTS_ROUTE}/{quote(f'{period}/{relative}')}"
+
+
 class PacksPage(Page):
     key = "packs"
     title = N_("Review packs")  # marked for the catalogue; Page.label translates it
@@ -23,7 +33,10 @@ class PacksPage(Page):
         self.team = widgets.Dropdown(description=_("Team"), layout=widgets.Layout(width="320px"))
         self.team.add_class("sc-packs-team")
         self.formats = widgets.SelectMultiple(
-            options=["html", "pdf"], value=["html"], description=_("Formats"), rows=2
+            options=[("HTML", "html"), ("PDF", "pdf")],
+            value=["html"],
+            description=_("Formats"),
+            rows=2,
         )
         self.button = widgets.Button(description=_("Render packs"), button_style="primary")
         self.button.add_class("sc-packs-render")
@@ -60,27 +73,32 @@ class PacksPage(Page):
 
     def show_rendered(self, ctx: Context) -> None:
         """Links to the period's packs already rendered (reports/PERIOD/index.html and each
-        rep's files, named as `salescoach render` names them)."""
+        rep's files, where `salescoach render` puts them), served over HTTP by `serve`: a
+        browser refuses file:// links from the app's page."""
 
         _ = self._
         folder = render.period_dir(ctx.workbook, ctx.period)
-        index = folder / "index.html"
         reps = ctx.reps[ctx.reps["rep_id"].isin(ctx.members())]
         if self.team.value is not None:
             reps = reps[reps["team"].astype(str) == str(self.team.value)]
         files = render.file_names(ctx.reps["rep_id"].astype(str))
         items = []
-        for rep_id, name in sorted(
-            zip(reps["rep_id"].astype(str), reps["name"].astype(str)), key=lambda p: p[1]
-        ):
+        for r in sorted(reps.itertuples(), key=lambda r: str(r.name)):
+            stem = f"reps/{render.slug(r.department)}/{render.slug(r.team)}/{files[str(r.rep_id)]}"
             links = [
-                f"<a href='{html.escape(path.as_uri())}' target='_blank'>{kind.upper()}</a>"
+                f"<a href='{html.escape(pack_link(ctx.period, f'{stem}.{kind}'))}' "
+                f"target='_blank'>{kind.upper()}</a>"
                 for kind in ("html", "pdf")
-                if (path := folder / f"{files[rep_id]}.{kind}").exists()
+                if (folder / f"{stem}.{kind}").exists()
             ]
             if links:
-                items.append(f"<li>{html.escape(name)}: {' · '.join(links)}</li>")
-        if not items and not index.exists():
+                items.append(f"<li>{html.escape(str(r.name))}: {' · '.join(links)}</li>")
+        index = folder / "index.html"
+        # The index names every pack: only for whom sees the whole company.
+        show_index = (
+            index.exists() and ctx.refusal("pack.render", Subject("company", "company")) is None
+        )
+        if not items and not show_index:
             self.rendered.value = html.escape(
                 _("No pack rendered yet for {period}.", period=ctx.period_label())
             )
@@ -88,9 +106,8 @@ class PacksPage(Page):
         heading = html.escape(_("Packs rendered for {period}", period=ctx.period_label()))
         every = html.escape(_("Index of every pack"))
         overview = (
-            f"<p><a href='{html.escape(index.as_uri())}' target='_blank'>{every}</a>"
-            f" ({html.escape(str(index))})</p>"
-            if index.exists()
+            f"<p><a href='{html.escape(pack_link(ctx.period, 'index.html'))}' target='_blank'>{every}</a></p>"
+            if show_index
             else ""
         )
         self.rendered.value = (
