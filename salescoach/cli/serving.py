@@ -105,7 +105,7 @@ class ReportsHandler(JupyterHandler):
         if not target.is_relative_to(root) or not target.is_file():
             raise web.HTTPError(404)
         reps = wb.facts()["reps"]
-        scope = render.pack_scope(target.relative_to(root).as_posix(), reps)
+        scope = render.pack_subject(target.relative_to(root).as_posix(), reps)
         if scope is None:
             raise web.HTTPError(404)
         person = person_for(wb, default_author(), served=True)

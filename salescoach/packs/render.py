@@ -404,7 +404,7 @@ class BatchResult:
         return [p for o in self.outcomes for p in o.paths]
 
 
-def pack_scope(relative: str, reps: pd.DataFrame) -> tuple[str, str] | None:
+def pack_subject(relative: str, reps: pd.DataFrame) -> tuple[str, str] | None:
     """Whose pack a file under ``reports/`` is, as (scope, scope_id): what a served link
     checks before it hands the file out. ``PERIOD/reps/DEPT/TEAM/FILE.html`` is that rep's,
     ``PERIOD/teams/DEPT/TEAM.pdf`` the team's, ``PERIOD/departments/DEPT.html`` the
@@ -412,7 +412,7 @@ def pack_scope(relative: str, reps: pd.DataFrame) -> tuple[str, str] | None:
     company's. None: not a pack's file (no period folder, a path that climbs out).
 
     >>> reps = pd.DataFrame({"rep_id": ["R1"], "team": ["North A"], "department": ["North"]})
-    >>> pack_scope("2026-Q3/reps/North/North-A/R1.html", reps), pack_scope("2026-Q3/index.html", reps)
+    >>> pack_subject("2026-Q3/reps/North/North-A/R1.html", reps), pack_subject("2026-Q3/index.html", reps)
     (('rep', 'R1'), ('company', 'company'))
     """
     parts = [p for p in relative.replace("\\", "/").split("/") if p]
