@@ -290,7 +290,7 @@ def test_a_rendered_pack_opens_over_http_from_the_packs_page(server):
     folder = root / "reports" / "2026-Q3"
     (folder / stem).parent.mkdir(parents=True, exist_ok=True)
     (folder / f"{stem}.html").write_text("<h1>Pack of R001</h1>", encoding="utf-8")
-    assert render.pack_scope(f"2026-Q3/{stem}.html", reps) == ("rep", "R001")
+    assert render.pack_subject(f"2026-Q3/{stem}.html", reps) == ("rep", "R001")
     assert _get(port, f"/salescoach/reports/2026-Q3/{stem}.html").status == 200
     assert _get(port, "/salescoach/reports/2026-Q3/../../salescoach.toml").status == 404
     assert _get(port, "/salescoach/reports/README.md").status == 404
