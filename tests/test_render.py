@@ -223,7 +223,7 @@ def _complete(path: Path) -> bool:
 def _batch_script(reps, period, **options) -> str:
     """A render batch as a script for its own process (argv[1]: the workbook)."""
     return (
-        "import sys\nfrom salescoach.data.workbook import Workbook\nfrom salescoach import render\n"
+        "import sys\nfrom salescoach.data.workbook import Workbook\nfrom salescoach.packs import render\n"
         "wb = Workbook.open(sys.argv[1])\n"
         f"p = render.plan(wb, reps={reps!r}, period={period!r})\n"
         f"r = render.run(wb, p, **{options!r})\n"
