@@ -12,23 +12,12 @@ warning (an award for a period not started) returns the warning for the form to 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Sequence
 
 from salescoach.domain import coaching as ladder
 from salescoach.domain import decisions as registry
 from salescoach.domain.access import Subject
 from salescoach.services import Saved
-
-
-def service(name: str):
-    """``salescoach.services.<name>``, or None when that module does not exist yet."""
-    try:
-        return importlib.import_module(f"salescoach.services.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("salescoach"):
-            return None
-        raise
 
 
 def _done(ctx, result, kind: str | None = None):

@@ -3,7 +3,6 @@ findings, training, coaching, awards). Part of :mod:`salescoach.services.packs`.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,11 @@ from salescoach.domain import actuals, capabilities, charts, monitoring
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.peers import peer_benchmark
 from salescoach.i18n import _, label
+from salescoach.services import coaching as coaching_service
+from salescoach.services import diagnosis as diagnosis_service
+from salescoach.services import recognition as recognition_service
 from salescoach.services import scope as pack_scope
+from salescoach.services import training as training_service
 from salescoach.services.pack_data import (
     FIGURE_COLUMNS,
     _open_deals,
@@ -239,20 +242,9 @@ def trend_figure(wb: Workbook | str | Path, rep_id: str, period: str | None = No
     )
 
 
-def _optional(module: str, function: str) -> Callable | None:
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("salescoach"):
-            return None
-        raise
-    return getattr(mod, function, None)
-
-
-def _other_module_section(module: str, function: str, missing: str, wb, rep_id, period) -> Any:
-    fn = _optional(module, function)
-    if fn is None:
-        return missing
+def _rep_section(fn: Callable, wb, rep_id, period) -> Any:
+    """Another step's service section for one rep, called as its signature asks (by scope or by
+    rep)."""
     book = open_workbook(wb)
     when = str(parse_period(book, period))
     # Decide by the signature, never by catching TypeError: that would hide a real bug
@@ -265,10 +257,8 @@ def _other_module_section(module: str, function: str, missing: str, wb, rep_id, 
 @pack_scope.section("rep", prepare=[{}])
 def findings(wb, rep_id: str, period: str | None = None):
     """Diagnosis findings that concern the rep, with their systemic context, ready to read."""
-    found = _other_module_section(
-        "salescoach.services.diagnosis",
-        "findings",
-        _("not assessed: diagnosis is not installed"),
+    found = _rep_section(
+        diagnosis_service.findings,
         wb,
         rep_id,
         period,
@@ -302,10 +292,8 @@ def training(wb, rep_id: str, period: str | None = None):
 
 
 def _training_status(wb, rep_id: str, period: str | None = None):
-    return _other_module_section(
-        "salescoach.services.training",
-        "status",
-        _("not assessed: training is not installed"),
+    return _rep_section(
+        training_service.status,
         wb,
         rep_id,
         period,
@@ -315,10 +303,8 @@ def _training_status(wb, rep_id: str, period: str | None = None):
 @pack_scope.section("rep", prepare=[{}])
 def coaching(wb, rep_id: str, period: str | None = None):
     """Coaching actions due for the rep."""
-    return _other_module_section(
-        "salescoach.services.coaching",
-        "actions_due",
-        _("not assessed: coaching is not installed"),
+    return _rep_section(
+        coaching_service.actions_due,
         wb,
         rep_id,
         period,
@@ -328,10 +314,8 @@ def coaching(wb, rep_id: str, period: str | None = None):
 @pack_scope.section("rep", prepare=[{}])
 def awards(wb, rep_id: str, period: str | None = None):
     """Awards the rep earned in the period."""
-    return _other_module_section(
-        "salescoach.services.recognition",
-        "awards",
-        _("not assessed: recognition is not installed"),
+    return _rep_section(
+        recognition_service.awards,
         wb,
         rep_id,
         period,

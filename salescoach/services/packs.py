@@ -73,9 +73,8 @@ from salescoach.services.pack_group import (  # noqa: F401 - re-exported
 )
 from salescoach.services.pack_rep import (  # noqa: F401 - re-exported
     PROCESS_NEEDS,
-    _optional,
-    _other_module_section,
     _peer_group,
+    _rep_section,
     _row,
     _training_status,
     _with_peers,

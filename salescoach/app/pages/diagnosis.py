@@ -180,21 +180,11 @@ class DiagnosisPage(Page):
 
     def _draw_findings(self, ctx: Context) -> None:
         _ = self._
-        svc = decisions.service("diagnosis")
-        if svc is None or not hasattr(svc, "findings"):
-            self.findings_notice.info(
-                _("Findings appear here once the diagnosis service is installed.")
-            )
-            self.findings.show(None)
-            return
-        if hasattr(svc, "overview"):
-            view = self._overview(ctx, svc)
-            frame = view["findings"]
-            self._draw_waterfall(ctx, view["waterfall"])
-        else:
-            frame = svc.findings(
-                ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
-            )
+        from salescoach.services import diagnosis as svc  # on first draw: a fast first view
+
+        view = self._overview(ctx, svc)
+        frame = view["findings"]
+        self._draw_waterfall(ctx, view["waterfall"])
         self.findings_notice.clear()
         state = frame.attrs.get("state", "closed")
         if state != "closed":
@@ -207,7 +197,7 @@ class DiagnosisPage(Page):
                 )
             )
         lang = ctx.settings.language
-        if len(frame) and hasattr(svc, "readable"):
+        if len(frame):
             frame = svc.readable(frame, ctx.fmt, lang, names=self._names(ctx))
         ran_all = checks is None or not checks["status"].isin(("not_assessed", "too_few")).any()
         empty = (
@@ -282,8 +272,9 @@ class DiagnosisPage(Page):
     def _show_own(self, ctx: Context, rep: str) -> None:
         """The rep's own explanation: what touched their deals and orders, what remains."""
         _ = self._
-        svc = decisions.service("diagnosis")
-        if svc is None or not hasattr(svc, "rep_explanation") or not ctx.period_has_data():
+        from salescoach.services import diagnosis as svc
+
+        if not ctx.period_has_data():
             self.own.value = ""
             return
         key = (rep, ctx.period, ctx.revisions.get("goal", 0), ctx.revisions.get("training", 0))

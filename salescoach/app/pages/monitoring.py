@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from salescoach.app import decisions
 from salescoach.app.context import Context
 from salescoach.app.page import Page
 from salescoach.app.widgets import ChartView, Notice, TableView
@@ -43,17 +42,11 @@ class MonitoringPage(Page):
                 colour=ctx.settings.branding.primary_colour,
             )
         )
-        svc = decisions.service("monitoring")
-        summary = getattr(svc, "scope_summary", None) if svc else None
-        if summary is None:
-            self.service_notice.info(
-                _(
-                    "The order-to-service stages appear here once the monitoring service is installed."
-                )
-            )
-            self.table.show(None)
-            return
+        from salescoach.services import monitoring as svc  # on first draw: a fast first view
+
         self.service_notice.clear()
         self.table.show(
-            summary(ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id)
+            svc.scope_summary(
+                ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
+            )
         )

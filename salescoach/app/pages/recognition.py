@@ -80,20 +80,13 @@ class RecognitionPage(Page):
     def draw(self, ctx: Context) -> None:
         _ = self._
         set_choices(self.rep.input, ctx.rep_choices(sellers=True))
-        svc = decisions.service("recognition")
-        candidates = getattr(svc, "candidates", None) if svc else None
-        if candidates is None:
-            self.service_notice.info(
-                _("Award candidates appear here once the recognition service is installed.")
-            )
-            self.table.show(None)
-        else:
-            self.service_notice.clear()
-            found = candidates(
-                ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
-            )
-            shown = getattr(svc, "candidates_shown", None)
-            self.table.show(shown(found, ctx.fmt) if shown else found)
+        from salescoach.services import recognition as svc  # on first draw: a fast first view
+
+        self.service_notice.clear()
+        found = svc.candidates(
+            ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
+        )
+        self.table.show(svc.candidates_shown(found, ctx.fmt))
         self._draw_proposals(ctx)
         members = set(ctx.members())
         names = ctx.reps.set_index("rep_id")["name"].astype(str)
