@@ -32,263 +32,79 @@ from pathlib import Path
 
 import pandas as pd
 
-from salescoach import i18n, shipped
+from salescoach import i18n
 from salescoach.data.workbook import Workbook
 from salescoach.domain import decisions as registry
-from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError
-from salescoach.i18n import _, _n, name_order
+from salescoach.i18n import _
 from salescoach.packs import pack_template
+from salescoach.packs.index import (
+    FORMATS as FORMATS,
+)
+from salescoach.packs.index import (
+    _logo_path,
+)
+from salescoach.packs.index import (
+    atomic_write_text as atomic_write_text,
+)
+from salescoach.packs.index import (
+    branding as branding,
+)
+from salescoach.packs.index import (
+    packs_dir as packs_dir,
+)
+from salescoach.packs.index import (
+    period_dir as period_dir,
+)
+from salescoach.packs.index import (
+    tmp_dir as tmp_dir,
+)
+from salescoach.packs.index import (
+    write_index as write_index,
+)
+from salescoach.packs.plan import (
+    KINDS as KINDS,
+)
+from salescoach.packs.plan import (
+    NOTEBOOKS as NOTEBOOKS,
+)
+from salescoach.packs.plan import (
+    PackSpec as PackSpec,
+)
+from salescoach.packs.plan import (
+    Plan as Plan,
+)
+from salescoach.packs.plan import (
+    file_names as file_names,
+)
+from salescoach.packs.plan import (
+    find_notebook as find_notebook,
+)
+from salescoach.packs.plan import (
+    notebook_for as notebook_for,
+)
+from salescoach.packs.plan import (
+    notebook_of as notebook_of,
+)
+from salescoach.packs.plan import (
+    plan as plan,
+)
+from salescoach.packs.plan import (
+    plan_notebook as plan_notebook,
+)
+from salescoach.packs.plan import (
+    slug as slug,
+)
 
-NOTEBOOKS = shipped.notebooks_dir()
 TEMPLATES = pack_template.TEMPLATES  # the names as before; read through pack_template
 TEMPLATE = pack_template.TEMPLATE
-KINDS = ("rep", "team", "department", "company")
-FORMATS = ("html", "pdf")
 # Bump when the pipeline changes what it writes, so every pack is rendered again.
 PIPELINE_VERSION = "2"
 
 
-def notebook_for(kind: str) -> Path:
-    return NOTEBOOKS / f"{kind}_review.ipynb"
-
-
-def notebook_of(the_plan: Plan, kind: str, notebooks: Path = NOTEBOOKS) -> Path:
-    """The notebook a plan's packs of `kind` run: its own, or the built-in review."""
-    return the_plan.notebook or notebooks / f"{kind}_review.ipynb"
-
-
 def default_jobs() -> int:
     return max(1, min(4, os.cpu_count() or 1))
-
-
-def slug(text: str) -> str:
-    """A file-name-safe form of a team or department name (letters of any script kept)."""
-    cleaned = re.sub(r"[^\w.-]+", "-", str(text), flags=re.UNICODE).strip("-.")
-    return cleaned or "unnamed"
-
-
-def file_names(rep_ids: Iterable[str]) -> dict[str, str]:
-    """Each rep's pack file name, distinct from every other rep's even where case is ignored
-    (macOS, Windows): the id itself when it is safe and unique, else its slug and a short
-    hash of the exact id (`R/5` and `R 5` are `R-5-…` twice, with different hashes)."""
-    ids = [str(i) for i in dict.fromkeys(rep_ids)]
-    slugs = {i: slug(i) for i in ids}
-    seen: dict[str, int] = {}
-    for s in slugs.values():
-        seen[s.casefold()] = seen.get(s.casefold(), 0) + 1
-    return {
-        i: s
-        if s == i and seen[s.casefold()] == 1
-        else f"{s}-{hashlib.sha256(i.encode()).hexdigest()[:8]}"
-        for i, s in slugs.items()
-    }
-
-
-@dataclass(frozen=True)
-class PackSpec:
-    """One pack to render: its kind, scope id, period and where it sits in the index."""
-
-    kind: str
-    scope_id: str | None
-    period: str
-    label: str
-    department: str = ""
-    team: str = ""
-    # A workbook notebook rendered instead of the built-in pack (`render --notebook`): its
-    # files go to their own folder, named after it, so they never replace the packs.
-    notebook: str = ""
-    # A rep pack's file name (`file_names`, over the whole roster); empty: the id's slug.
-    file: str = ""
-    # The notebook takes any scope (`scope`, `scope_id` parameters), not one of its own.
-    free_scope: bool = False
-
-    @property
-    def stem(self) -> str:
-        folder = f"{slug(self.notebook)}/" if self.notebook else ""
-        if self.kind == "company":
-            return f"{folder}company"
-        if self.kind == "department":
-            return f"{folder}departments/{slug(self.scope_id)}"
-        if self.kind == "team":
-            return f"{folder}teams/{slug(self.department)}/{slug(self.scope_id)}"
-        name = self.file or slug(self.scope_id)
-        return f"{folder}reps/{slug(self.department)}/{slug(self.team)}/{name}"
-
-    def parameters(self, workbook: Path, lang: str = "") -> dict:
-        params = {"workbook": str(workbook), "period": self.period, "lang": lang}
-        key = {"rep": "rep_id", "team": "team", "department": "department"}.get(self.kind)
-        if key:
-            params[key] = self.scope_id
-        if self.free_scope:
-            params.update(scope=self.kind, scope_id=self.scope_id)
-        return params
-
-
-@dataclass
-class Plan:
-    period: Period
-    specs: list[PackSpec]
-    notebook: Path | None = None  # None: the built-in <kind>_review.ipynb
-
-
-def find_notebook(wb: Workbook, name: str | Path) -> Path:
-    """The notebook a user names: a path as given, else in the workbook's folder or its
-    `notebooks/` (README: `render --notebook notebooks/rep_review.ipynb` from anywhere), with
-    or without `.ipynb`."""
-    given = Path(name).expanduser()
-    tries = [given, wb.root / given, wb.root / "notebooks" / given]
-    if given.suffix != ".ipynb":
-        tries += [t.with_name(t.name + ".ipynb") for t in tries]
-    for path in tries:
-        if path.is_file():
-            return path.resolve()
-    raise InputError(_("{path}: no such notebook", path=given))
-
-
-def plan_notebook(
-    wb: Workbook,
-    notebook: Path,
-    *,
-    everything: bool = False,
-    reps: Sequence[str] = (),
-    teams: Sequence[str] = (),
-    departments: Sequence[str] = (),
-    period: str | Period | None = None,
-) -> Plan:
-    """The packs of a workbook notebook: one per rep, team or department it is for (its
-    parameters say which), chosen like the built-in packs, or one for the company."""
-    from dataclasses import replace
-
-    from salescoach.packs import notebook_templates
-
-    notebook = find_notebook(wb, notebook)
-    problems = notebook_templates.static_problems(notebook)
-    if problems:
-        raise InputError(
-            _(
-                "{path} cannot be rendered: {problem} (salescoach template check lists every problem)",
-                path=notebook,
-                problem=str(problems[0]),
-            )
-        )
-    scope = notebook_templates.scope_of(notebook_templates.parameters(notebook))
-    chose = everything or reps or teams or departments
-    if scope == "any" and chose:
-        # The levels asked for, not their members too: `--team T` is the team's view.
-        kinds = KINDS if everything else ()
-        kinds = kinds or tuple(
-            k for k, asked in (("rep", reps), ("team", teams), ("department", departments)) if asked
-        )
-        p = plan(
-            wb,
-            everything=everything,
-            reps=reps,
-            teams=teams,
-            departments=departments,
-            period=period,
-            kinds=kinds,
-        )
-        specs = [replace(s, free_scope=True) for s in p.specs]
-    elif scope in ("company", "any"):
-        p = plan(wb, everything=True, period=period, kinds=())
-        specs = [
-            PackSpec(
-                "company",
-                None,
-                str(p.period),
-                wb.settings.company_name,
-                free_scope=scope == "any",
-            )
-        ]
-    else:
-        p = plan(
-            wb,
-            everything=everything,
-            reps=reps,
-            teams=teams,
-            departments=departments,
-            period=period,
-            kinds=(scope,),
-        )
-        specs = p.specs
-    return Plan(p.period, [replace(s, notebook=notebook.stem) for s in specs], notebook)
-
-
-def plan(
-    wb: Workbook,
-    *,
-    everything: bool = False,
-    reps: Sequence[str] = (),
-    teams: Sequence[str] = (),
-    departments: Sequence[str] = (),
-    period: str | Period | None = None,
-    kinds: Sequence[str] = KINDS,
-) -> Plan:
-    """The packs a scope selection asks for.
-
-    ``everything``: every rep, team and department pack and the company pack. ``teams``: the
-    team packs and their reps' packs; ``departments`` likewise with their teams; ``reps``: those
-    reps' packs. ``kinds`` narrows the kinds rendered.
-    """
-    from salescoach.services import packs
-
-    p = packs.parse_period(wb, period)
-    roster = wb.facts()["reps"]
-    for column in ("team", "department"):
-        roster[column] = roster[column].astype(str)
-    known = set(roster["rep_id"].astype(str))
-    for rep in reps:
-        if rep not in known:
-            raise InputError(_("no rep with id {rep_id} in the workbook", rep_id=rep))
-    for team in teams:
-        if team not in set(roster["team"]):
-            raise InputError(_("no team called {team} in the workbook", team=team))
-    for dept in departments:
-        if dept not in set(roster["department"]):
-            raise InputError(
-                _("no department called {department} in the workbook", department=dept)
-            )
-    if not (everything or reps or teams or departments):
-        raise InputError(_("say which packs to render: --all, --rep, --team or --department"))
-    chosen = (
-        roster
-        if everything
-        else roster[
-            roster["rep_id"].astype(str).isin(reps)
-            | roster["team"].isin(teams)
-            | roster["department"].isin(departments)
-        ]
-    )
-    specs: list[PackSpec] = []
-    if everything and "company" in kinds:
-        specs.append(PackSpec("company", None, str(p), wb.settings.company_name))
-    if "department" in kinds:
-        for dept in sorted(set(departments) | (set(roster["department"]) if everything else set())):
-            specs.append(PackSpec("department", dept, str(p), dept, department=dept))
-    if "team" in kinds:
-        pairs = chosen[["department", "team"]].drop_duplicates()
-        if not everything:
-            pairs = pairs[pairs["team"].isin(teams) | pairs["department"].isin(departments)]
-        for dept, team in sorted(pairs.itertuples(index=False)):
-            specs.append(PackSpec("team", team, str(p), team, department=dept, team=team))
-    if "rep" in kinds:
-        files = file_names(roster["rep_id"].astype(str))
-        for r in chosen.sort_values(["department", "team", "name"]).itertuples():
-            rep_id = str(r.rep_id)
-            specs.append(
-                PackSpec(
-                    "rep",
-                    rep_id,
-                    str(p),
-                    str(r.name),
-                    department=r.department,
-                    team=r.team,
-                    file=files[rep_id],
-                )
-            )
-    return Plan(p, specs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -441,52 +257,9 @@ REPORTS_ROUTE = "salescoach/reports"
 PERIOD_FOLDER = re.compile(r"^\d{4}(-Q[1-4]|-\d{2})?$")
 
 
-def period_dir(wb: Workbook, period: Period | str) -> Path:
-    return wb.reports_dir / str(period)
-
-
 def state_dir(wb: Workbook, period: Period | str) -> Path:
     """Content hashes of rendered packs, outside reports/ so reports hold packs only."""
     return wb.data_dir / "packs" / "state" / str(period)
-
-
-def packs_dir(wb: Workbook) -> Path:
-    """What rendering keeps besides the packs: shared figures, content hashes, temporary files."""
-    return wb.data_dir / "packs"
-
-
-def tmp_dir(wb: Workbook) -> Path:
-    return packs_dir(wb) / "tmp"
-
-
-def _logo_path(wb: Workbook) -> Path | None:
-    logo = wb.settings.branding.logo
-    if not logo:
-        return None
-    base = wb.settings.path.parent if wb.settings.path else wb.root
-    return (base / logo).resolve()
-
-
-def branding(wb: Workbook) -> dict:
-    """What the template shows: company, colours, footer, paper, and the logo as a data URI."""
-    import base64
-    import mimetypes
-
-    b = wb.settings["branding"]
-    logo = ""
-    path = _logo_path(wb)
-    if path is not None and path.exists():
-        kind = mimetypes.guess_type(path.name)[0] or "image/png"
-        logo = f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
-    return {
-        "company": wb.settings.company_name,
-        "primary_colour": b["primary_colour"],
-        "accent_colour": b["accent_colour"],
-        "footer": b["footer"],
-        "logo": logo,
-        "paper": wb.settings.packs.paper,
-        "language": wb.settings.language,
-    }
 
 
 def tasks_for(
@@ -705,14 +478,6 @@ def clean_tmp(folder: Path) -> list[Path]:
     return removed
 
 
-def atomic_write_text(path: Path, text: str, tmp: Path) -> None:
-    tmp.mkdir(parents=True, exist_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = tmp / f"{path.name}.{os.getpid()}.part"
-    part.write_text(text, encoding="utf-8")
-    os.replace(part, path)
-
-
 def refusal(verdict: dict) -> str:
     """Why the worker did not keep a rep's pack (:func:`render_worker.private`), in the
     batch's language: it named other reps (a trainer's notebook listing the team, say), or
@@ -723,182 +488,6 @@ def refusal(verdict: dict) -> str:
         return privacy.unavailable_message()
     names = ", ".join(verdict.get("found", ()))
     return _("names other reps ({names}); a rep's pack may show only peer medians", names=names)
-
-
-def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
-    """``reports/<period>/index.html``: a dashboard of every pack of the period on disk, by
-    department and team, each with its attainment bar, flags (below goal, on a coaching step,
-    award proposed) and links; filters on screen, every row on paper (a workbook notebook's
-    packs: ``reports/<period>/<notebook>/index.html``)."""
-    from salescoach import templating
-
-    folder = period_dir(wb, period) / slug(notebook) if notebook else period_dir(wb, period)
-    roster = wb.facts()["reps"].astype({"team": str, "department": str})
-    files = file_names(roster["rep_id"].astype(str))
-    f = Formatter.for_settings(wb.settings)
-    flags = _index_flags(wb, period)
-
-    def links(stem: str) -> list[tuple[str, str]]:
-        return [
-            (fmt.upper(), f"{stem}.{fmt}") for fmt in FORMATS if (folder / f"{stem}.{fmt}").exists()
-        ]
-
-    def row(kind: str, label: str, stem: str, reps: pd.Index, department="", team="") -> dict:
-        mine = flags.reindex(reps) if flags is not None else None
-        attainment = None
-        if mine is not None and len(mine):
-            goal = mine["goal"].where(mine["goal"] > 0).sum(min_count=1)
-            if pd.notna(goal) and goal > 0:
-                attainment = float(mine["revenue"].sum() / goal)
-        marks = []
-        if mine is not None and len(mine):
-            below = int(mine["below_goal"].fillna(False).astype(bool).sum())
-            coached = int((mine["step"].fillna("none") != "none").sum())
-            awarded = int(mine["award"].fillna(False).astype(bool).sum())
-            single = kind == "rep"
-            if below:
-                marks.append(
-                    (
-                        "below",
-                        _("below goal")
-                        if single
-                        else _n("{n} below goal", "{n} below goal", below, n=below),
-                    )
-                )
-            if coached:
-                marks.append(
-                    (
-                        "coaching",
-                        _("coaching: {step}", step=i18n.label(mine["step"].iloc[0]))
-                        if single
-                        else _n("{n} coaching", "{n} coaching", coached, n=coached),
-                    )
-                )
-            if awarded:
-                marks.append(
-                    (
-                        "award",
-                        _("award proposed")
-                        if single
-                        else _n("{n} award proposed", "{n} awards proposed", awarded, n=awarded),
-                    )
-                )
-        top = max(1.5, (attainment or 0) * 1.05)
-        return {
-            "kind": kind,
-            "kind_words": i18n.label(kind) if kind != "rep" else "",
-            "label": label,
-            "department": department,
-            "team": team,
-            "attainment": attainment,
-            "attainment_text": f.pct(attainment) if attainment is not None else _("no goal"),
-            "bar": round(100 * min(attainment or 0, top) / top, 1),
-            "goal_at": round(100 / top, 1),
-            "flags": marks,
-            "links": links(stem),
-        }
-
-    ids = roster["rep_id"].astype(str)
-    rows = []
-    if links("company"):
-        rows.append(row("company", wb.settings.company_name, "company", pd.Index(ids)))
-    # Sorted once; groupby keeps that order (sort=False) for departments, teams and names.
-    roster = roster.sort_values(["department", "team", "name"], key=name_order())
-    for dept, dept_rows in roster.groupby("department", sort=False):
-        probe = PackSpec("department", dept, str(period), dept, department=dept)
-        dept_ids = pd.Index(dept_rows["rep_id"].astype(str))
-        rows.append(row("department", dept, probe.stem, dept_ids, dept))
-        for team, team_rows in dept_rows.groupby("team", sort=False):
-            team_spec = PackSpec("team", team, str(period), team, department=dept, team=team)
-            rows.append(
-                row(
-                    "team",
-                    team,
-                    team_spec.stem,
-                    pd.Index(team_rows["rep_id"].astype(str)),
-                    dept,
-                    team,
-                )
-            )
-            for r in team_rows.itertuples():
-                rs = PackSpec(
-                    "rep",
-                    str(r.rep_id),
-                    str(period),
-                    str(r.name),
-                    department=dept,
-                    team=team,
-                    file=files[str(r.rep_id)],
-                )
-                rows.append(
-                    row(
-                        "rep",
-                        f"{r.name} ({r.rep_id})",
-                        rs.stem,
-                        pd.Index([str(r.rep_id)]),
-                        dept,
-                        team,
-                    )
-                )
-    # A pack row needs its files; a department's or team's row stays, as a heading, while any
-    # pack below it is listed, so a rep is never shown under another team's heading.
-    kept: list[dict] = []
-    below: set[tuple[str, str]] = set()
-    for r in reversed(rows):
-        heads = r["kind"] in ("department", "team")
-        if r["links"] or (
-            heads and (r["department"], r["team"] if r["kind"] == "team" else "") in below
-        ):
-            kept.append(r)
-            below |= {(r["department"], r["team"]), (r["department"], "")}
-    rows = kept[::-1]
-    period_name = f.period(period)
-    reps_shown = [r for r in rows if r["kind"] == "rep"]
-    tiles = [
-        (f.number(sum(bool(r["links"]) for r in rows)), _("packs")),
-        (
-            f.number(sum(any(k == "below" for k, _w in r["flags"]) for r in reps_shown)),
-            _("reps below goal"),
-        ),
-        (
-            f.number(sum(any(k == "coaching" for k, _w in r["flags"]) for r in reps_shown)),
-            _("reps on a coaching step"),
-        ),
-        (
-            f.number(sum(any(k == "award" for k, _w in r["flags"]) for r in reps_shown)),
-            _("awards proposed"),
-        ),
-    ]
-    brand = branding(wb)
-    page = templating.render(
-        "pack/dashboard.html.j2",
-        lang=wb.settings.language,
-        company=wb.settings.company_name,
-        period=period_name,
-        heading=_("Review packs for {period}", period=period_name),
-        tiles=tiles,
-        departments=list(dict.fromkeys(r["department"] for r in rows if r["department"])),
-        teams=list(dict.fromkeys((r["department"], r["team"]) for r in rows if r["team"])),
-        rows=rows,
-        primary=brand["primary_colour"],
-        accent=brand["accent_colour"],
-        logo=brand["logo"],
-        paper=brand["paper"],
-    )
-    path = folder / "index.html"
-    atomic_write_text(path, page, tmp_dir(wb))
-    return path
-
-
-def _index_flags(wb: Workbook, period: Period | str) -> pd.DataFrame | None:
-    """Each rep's attainment and flags for the index; None when they cannot be had (the index
-    then lists the packs without bars rather than failing the batch)."""
-    from salescoach.services import packs
-
-    try:
-        return packs.rep_flags(wb, str(period))
-    except Exception:  # noqa: BLE001 - the packs are on disk whatever their figures say
-        return None
 
 
 def print_to_pdf(html_paths: list[Path], paper: str = "A4") -> list[Path]:
