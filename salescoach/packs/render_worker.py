@@ -24,31 +24,55 @@ import atexit
 import io
 import os
 import pickle
-import re
 import select
 import signal
-import tempfile
 import threading
 import time
 import traceback
 from pathlib import Path
 
-KERNEL_NAME = "python3"
-LAUNCH_ATTEMPTS = 4
-START_TIMEOUT = 60
-
-RESET_CODE = """\
-get_ipython().run_line_magic("reset", "-f")
-import sys as _sc_sys
-if "matplotlib.pyplot" in _sc_sys.modules:
-    _sc_sys.modules["matplotlib.pyplot"].close("all")
-_sc_ip = get_ipython()
-_sc_left = [k for k in _sc_ip.user_ns if not k.startswith("_") and k not in _sc_ip.user_ns_hidden]
-assert not _sc_left, f"kernel state survived the reset: {_sc_left}"
-del _sc_sys, _sc_ip, _sc_left
-"""
-
-_local = threading.local()
+from salescoach.packs.export import (
+    FIT_SCALE as FIT_SCALE,
+)
+from salescoach.packs.export import (
+    NEAR_EMPTY_LINES as NEAR_EMPTY_LINES,
+)
+from salescoach.packs.export import (
+    _local,
+)
+from salescoach.packs.export import (
+    offline as offline,
+)
+from salescoach.packs.export import (
+    pdf_pages as pdf_pages,
+)
+from salescoach.packs.export import (
+    to_html as to_html,
+)
+from salescoach.packs.export import (
+    to_pdf as to_pdf,
+)
+from salescoach.packs.kernel import (
+    KERNEL_NAME as KERNEL_NAME,
+)
+from salescoach.packs.kernel import (
+    LAUNCH_ATTEMPTS as LAUNCH_ATTEMPTS,
+)
+from salescoach.packs.kernel import (
+    RESET_CODE as RESET_CODE,
+)
+from salescoach.packs.kernel import (
+    START_TIMEOUT as START_TIMEOUT,
+)
+from salescoach.packs.kernel import (
+    _register_engine,
+)
+from salescoach.packs.kernel import (
+    drop_kernel as drop_kernel,
+)
+from salescoach.packs.kernel import (
+    execute as execute,
+)
 
 
 def init_worker() -> None:
@@ -69,130 +93,6 @@ def init_worker() -> None:
 # --------------------------------------------------------------------------------------------
 # Kernel
 # --------------------------------------------------------------------------------------------
-
-
-def _start_kernel(cwd: str):
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    last = None
-    for attempt in range(LAUNCH_ATTEMPTS):
-        sockets = tempfile.mkdtemp(prefix="sc-kernel-")
-        km = AsyncKernelManager(
-            kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(sockets, "k")
-        )
-        try:
-            run_sync(km.start_kernel)(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"])
-            return km
-        except Exception as exc:  # noqa: BLE001 - ZMQ races and slow starts: try again
-            last = exc
-            try:
-                run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001
-                pass
-            time.sleep(0.2 * (attempt + 1))
-    raise RuntimeError(f"kernel did not start after {LAUNCH_ATTEMPTS} attempts: {last}")
-
-
-def _kernel(cwd: str):
-    km = getattr(_local, "km", None)
-    if km is None or not km.has_kernel:
-        km = _start_kernel(cwd)
-        _local.km = km
-    return km
-
-
-def drop_kernel() -> None:
-    """Shut the worker's kernel down (after a failure, a timeout, or at exit)."""
-    from jupyter_core.utils import run_sync
-
-    km = getattr(_local, "km", None)
-    _local.km = None
-    if km is not None:
-        try:
-            run_sync(km.shutdown_kernel)(now=True)
-        except Exception:  # noqa: BLE001
-            pass
-
-
-def _reset_cell():
-    import nbformat
-
-    cell = nbformat.v4.new_code_cell(RESET_CODE)
-    cell.metadata["tags"] = ["salescoach-reset", "remove_cell"]
-    return cell
-
-
-def execute(notebook: str, parameters: dict, cwd: str, timeout: int, scope: str = ""):
-    """Run a pack notebook in the worker's kernel with papermill; returns the executed notebook.
-
-    `scope` (:func:`_scope_call`) runs first, so the kernel sees the pack's subject only."""
-    import nbformat
-    import papermill as pm
-
-    nb = nbformat.read(notebook, as_version=4)
-    nb.cells.insert(0, _reset_cell())
-    if scope:
-        cell = nbformat.v4.new_code_cell(scope)
-        cell.metadata["tags"] = ["salescoach-scope", "remove_cell"]
-        nb.cells.insert(1, cell)
-    km = _kernel(cwd)
-    ok = False
-    try:
-        out = pm.execute_notebook(
-            nb,
-            None,
-            parameters=parameters,
-            engine_name="salescoach",
-            kernel_name=KERNEL_NAME,
-            km=km,
-            progress_bar=False,
-            log_output=False,
-            start_timeout=START_TIMEOUT,
-            execution_timeout=timeout,
-            report_mode=True,
-        )
-        ok = True
-        return out
-    finally:
-        if not ok:
-            drop_kernel()
-
-
-def _register_engine() -> None:
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-
-    class KeptKernelEngine(NBClientEngine):
-        """nbclient on a kernel the worker keeps; closes its client's channels after each pack."""
-
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man,
-            kernel_name,
-            log_output=False,
-            stdout_file=None,
-            stderr_file=None,
-            start_timeout=60,
-            execution_timeout=None,
-            **kwargs,
-        ):
-            client = PapermillNotebookClient(
-                nb_man,
-                km=kwargs["km"],
-                timeout=execution_timeout,
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log_output=False,
-            )
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
-
-    papermill_engines.register("salescoach", KeptKernelEngine)
 
 
 _register_engine()
@@ -502,157 +402,6 @@ def _execute_in_shell(notebook: str, parameters: dict):
 # --------------------------------------------------------------------------------------------
 # HTML and PDF
 # --------------------------------------------------------------------------------------------
-
-_REMOTE = re.compile(
-    r"""<script\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//[^>]*>\s*</script>"""
-    r"""|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//[^>]*>""",
-    re.IGNORECASE,
-)
-
-
-def _pack_exporter_class():
-    from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-
-    class PackExporter(HTMLExporter):
-        """nbconvert's HTML export without its two whole-page passes, which took two thirds of
-        a pack's export (profiled): a BeautifulSoup parse and re-serialisation of the page (to
-        add tab stops and a placeholder alt text: a pack's images carry their own alt text),
-        and a JSON-schema validation of the notebook after every preprocessor (the notebook
-        is the kit's own, validated once when the worker read it)."""
-
-        def _validate_preprocessor(self, nbc, preprocessor):
-            pass
-
-        def from_notebook_node(self, nb, resources=None, **kw):
-            resources = self._init_resources(resources)
-            self.register_filter(
-                "highlight_code", self.filters.get("highlight_code", Highlight2HTML(parent=self))
-            )
-            self.register_filter(
-                "filter_data_type",
-                WidgetsDataTypeFilter(
-                    notebook_metadata=self._nb_metadata, parent=self, resources=resources
-                ),
-            )
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-    return PackExporter
-
-
-def _exporter():
-    exporter = getattr(_local, "exporter", None)
-    if exporter is None:
-        from salescoach.packs.pack_template import TEMPLATE, TEMPLATES
-
-        exporter = _pack_exporter_class()(
-            template_name=TEMPLATE,
-            extra_template_basedirs=[str(TEMPLATES)],
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-            embed_images=True,
-        )
-        exporter.register_preprocessor(_remove_tagged, enabled=True)
-        _local.exporter = exporter
-    return exporter
-
-
-def _remove_tagged(nb, resources):
-    nb.cells = [c for c in nb.cells if "remove_cell" not in c.get("metadata", {}).get("tags", [])]
-    return nb, resources
-
-
-def offline(markup: str) -> str:
-    """Drop every script or stylesheet that would be fetched from the network."""
-    return _REMOTE.sub("", markup)
-
-
-def to_html(nb, title: str, branding: dict) -> str:
-    nb.metadata["title"] = title
-    body, _resources = _exporter().from_notebook_node(
-        nb, resources={"pack": branding, "language_code": branding.get("language", "en")}
-    )
-    return offline(body)
-
-
-def _browser():
-    browser = getattr(_local, "browser", None)
-    if browser is None or not browser.is_connected():
-        from playwright.sync_api import sync_playwright
-
-        from salescoach.packs import browser as system_browser
-
-        pw = getattr(_local, "playwright", None)
-        if pw is None:
-            pw = sync_playwright().start()
-            _local.playwright = pw
-        browser = system_browser.launch(pw, timeout=60_000)
-        _local.browser = browser
-    return browser
-
-
-def to_pdf(markup: str, path: Path, paper: str) -> None:
-    """Print HTML to a PDF file through the worker's Chromium, refusing every network request."""
-    page = getattr(_local, "page", None)
-    if page is None or page.is_closed() or not _browser().is_connected():
-        context = _browser().new_context(offline=True)
-        context.route("**/*", lambda route: route.abort())
-        page = context.new_page()
-        _local.page = page
-    try:
-        page.set_content(markup, wait_until="load")
-        options = {"format": paper, "print_background": True, "prefer_css_page_size": True}
-        page.pdf(path=str(path), **options)
-        _fit_last_page(page, path, options)
-    except Exception:
-        _local.page = None
-        page.context.close()
-        raise
-
-
-_PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
-# A last page holding fewer lines of text than this (a table's last rows, a footer) is a page
-# the reader turns for nothing: the pack is printed once more, slightly smaller, and the
-# smaller print kept when it has a page less. Never worse: kept only when it saves the page.
-NEAR_EMPTY_LINES = 12
-FIT_SCALE = 0.9
-
-
-def pdf_pages(data: bytes) -> int:
-    """The number of pages of a PDF printed by Chromium (its page objects are not compressed)."""
-    return len(_PAGE.findall(data))
-
-
-def _last_page_lines(path: Path, pages: int) -> int | None:
-    """Lines of text on a PDF's last page (poppler's pdftotext); None without it."""
-    import shutil
-    import subprocess
-
-    if not shutil.which("pdftotext"):
-        return None
-    done = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-f", str(pages), "-l", str(pages), str(path), "-"],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode:
-        return None
-    return sum(1 for line in done.stdout.decode("utf-8", "replace").splitlines() if line.strip())
-
-
-def _fit_last_page(page, path: Path, options: dict) -> None:
-    pages = pdf_pages(path.read_bytes())
-    if pages < 2:
-        return
-    lines = _last_page_lines(path, pages)
-    if lines is None or lines >= NEAR_EMPTY_LINES:
-        return
-    smaller = page.pdf(scale=FIT_SCALE, **options)
-    if pdf_pages(smaller) < pages:
-        path.write_bytes(smaller)
 
 
 def close() -> None:
