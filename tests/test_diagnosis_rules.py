@@ -312,3 +312,44 @@ def test_a_reps_own_explanation_adds_up():
     own = rep_explanation(result, rep)
     assert np.isclose(own["parts"]["amount"].sum() + own["unexplained"], own["gap"])
     assert own["next_step"].rep_id == rep and own["peers"]["median"] is not None
+
+
+def test_delivery_is_cut_by_region_and_shipper_where_the_data_hold_them():
+    """Late deliveries that follow the customer's region or the shipper, not who sold."""
+    tables = organisation()
+    o = tables["orders"]
+    rng = np.random.default_rng(5)
+    region = o["customer_id"].map(tables["customers"].set_index("customer_id")["region"])
+    shipper = rng.choice(["Fast", "Slow", "Steady", "Sure"], len(o))
+    late = rng.random(len(o)) < np.where((region == "G1") | (shipper == "Slow"), 0.45, 0.04)
+    tables["orders"] = o.assign(
+        shipper=shipper,
+        delivered_date=o["promised_date"] + pd.to_timedelta(np.where(late, 7, -1), unit="D"),
+        status="delivered",
+    )
+    result = run(tables)
+    # Nothing was lost to these late deliveries, so they are findings below materiality.
+    f = result.findings[result.findings["cause"] == "delivery"]
+    late_units = set(zip(f["scope"], f["scope_id"]))
+    assert ("region", "G1") in late_units
+    assert ("shipper", "Slow") in late_units
+    assert not {u for s, u in late_units if s == "department"}
+
+
+def test_a_reps_peers_are_the_same_role_and_still_on_staff():
+    tables = organisation()
+    reps = tables["reps"].copy()
+    reps.loc[reps["rep_id"].isin(["R10", "R11"]), "role"] = "support"
+    reps["end_date"] = pd.NaT
+    reps.loc[reps["rep_id"] == "R09", "end_date"] = pd.Timestamp("2026-05-01")
+    tables["reps"] = reps
+    result = run(tables)
+    from salescoach.domain.diagnosis_gap import peer_ids
+
+    peers = set(peer_ids(reps, "R00", result.gaps, result.period_end))
+    assert peers == {f"R{i:02d}" for i in range(1, 9)}
+    own = rep_explanation(result, "R00", reps=reps, min_peers=5)
+    assert own["peers"]["n"] == 8 and own["peers_unexplained"]["median"] is not None
+    shares = own["parts"]["share"].sum() + own["unexplained"] / own["gap"] if own["gap"] > 0 else 1
+    assert np.isclose(shares, 1.0)
+    assert rep_explanation(result, "R00", reps=reps, min_peers=20)["peers"]["median"] is None

@@ -5,15 +5,20 @@ judged for each unit against the pooled rate or the median of the *other* units,
 sets its own benchmark. Its strength is one of:
 
     too_few    fewer than `min_count` observations: too few to tell
-    extreme    the value lies `extreme_ratio` times beyond the peers, the interval's near bound
-               (at `extreme_z`) clears them, and the value lies `extreme_z` robust spreads from
-               them: can stand alone
-    moderate   the same at `agree_z` and `agree_ratio`: needs another signal to agree
+    extreme    its z is at least `extreme_z`: can stand alone
+    moderate   its z is at least `agree_z`: needs another signal to agree
     none       within what the peers' own spread and the sample size allow
 
-Rates use Wilson intervals (honest at small n and near 0 or 1); amounts use the mean's normal
-interval and the robust spread (MAD) of the units' means. Thresholds come from settings
-`[diagnosis]`; the shipped values and why are in `salescoach/resources/salescoach.toml`.
+The z divides the unit's gap from its peers by everything that makes units differ when nothing
+is wrong: the unit's own sampling error (binomial for rates, the mean's standard error for
+amounts), the peers' and the units' true spread read from the data (the robust spread of the
+units less what their sample sizes explain; never less than `spread_floor` of the peer value,
+the spread assumed when too few units exist to read it). So a large unit with a small but
+certain gap is judged by how unusual it is among units, and a small unit needs a large gap.
+Rates also need an absolute gap of `min_points` (one return in thirty against none is not a
+finding). Rates are shown with Wilson intervals (honest at small n and near 0 or 1). Thresholds
+come from settings `[diagnosis]`; the shipped values and why are in
+`salescoach/resources/salescoach.toml`.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 LEVELS = ("too_few", "none", "moderate", "extreme")
-SIGNAL_COLUMNS = ["value", "n", "low", "high", "peer", "level"]
+SIGNAL_COLUMNS = ["value", "n", "low", "high", "peer", "z", "level"]
 
 
 def wilson(hits, n, z: float):
@@ -45,19 +50,68 @@ def robust_spread(values: pd.Series) -> float:
     return float((x - x.median()).abs().median() * 1.4826)
 
 
-def _level(strong: pd.Series, moderate: pd.Series, enough: pd.Series) -> pd.Series:
-    out = pd.Series("none", index=enough.index, dtype=object)
-    out[moderate.fillna(False).astype(bool)] = "moderate"
-    out[strong.fillna(False).astype(bool)] = "extreme"
-    out[~enough] = "too_few"
+def loo_median(values: pd.Series, eligible: pd.Series) -> pd.Series:
+    """For each unit, the median of the *other* eligible units' values (all eligible ones for a
+    unit that is not eligible itself); O(k log k), not one median per unit."""
+    v = pd.Series(values, dtype=float)
+    pool = np.sort(v[eligible.fillna(False).astype(bool)].dropna().to_numpy())
+    m = len(pool)
+    out = pd.Series(np.nan, index=v.index)
+    if m == 0:
+        return out
+    whole = float(np.median(pool))
+    out[:] = whole
+    if m < 2:
+        out[eligible & v.notna()] = np.nan
+        return out
+    # Removing the element at rank k from the sorted pool: the others' median is read from
+    # positions (m-2)//2 and (m-1)//2 of the pool without it.
+    mine = eligible & v.notna()
+    k = np.searchsorted(pool, v[mine].to_numpy())
+    lo, hi = (m - 2) // 2, (m - 1) // 2
+
+    def at(j):
+        j = np.where(j >= k, j + 1, j)
+        return pool[np.clip(j, 0, m - 1)]
+
+    out[mine] = (at(np.full(len(k), lo)) + at(np.full(len(k), hi))) / 2
     return out
 
 
-def compare_rates(hits: pd.Series, n: pd.Series, direction: str, cfg) -> pd.DataFrame:
+def between_spread(values: pd.Series, sampling_sd: pd.Series) -> float:
+    """How much units truly differ: the robust spread of their values less the spread their
+    sample sizes alone would give (method of moments, robust to one outlying unit). 0 for fewer
+    than 4 units, where the spread cannot be read from the data."""
+    x = pd.Series(values, dtype=float).dropna()
+    if len(x) < 4:
+        return 0.0
+    noise = float(np.nanmedian(np.square(pd.Series(sampling_sd, dtype=float).reindex(x.index))))
+    return float(np.sqrt(max(0.0, robust_spread(x) ** 2 - (noise if np.isfinite(noise) else 0))))
+
+
+def levels(z: pd.Series, gap: pd.Series, enough: pd.Series, cfg, floor: float = 0.0) -> pd.Series:
+    """A unit's strength from its z (signed so that positive is bad) and its gap from the peers:
+    extreme from `extreme_z`, moderate from `agree_z`, either only when the gap is at least
+    `floor` (an absolute difference too small to matter is never flagged)."""
+    big = gap.fillna(0) >= floor
+    out = pd.Series("none", index=z.index, dtype=object)
+    out[(z >= cfg["agree_z"]).fillna(False) & big] = "moderate"
+    out[(z >= cfg["extreme_z"]).fillna(False) & big] = "extreme"
+    out[~enough.fillna(False).astype(bool)] = "too_few"
+    return out
+
+
+def compare_rates(
+    hits: pd.Series, n: pd.Series, direction: str, cfg, expected=None
+) -> pd.DataFrame:
     """Each unit's rate hits/n against the pooled rate of the other units with enough data.
 
     `direction` is "high" when a high rate is bad (returns, late deliveries), "low" when a low
-    rate is (win rate). Returns value, n, low, high (Wilson at `agree_z`), peer and level.
+    rate is (win rate). `expected`, when given, replaces the pooled peers' rate per unit (a
+    rep's own earlier pace, adjusted by the peers' seasonality). The unit's z divides its gap by
+    its own sampling error, the peers' and the units' true spread (`between_spread`, never less
+    than `spread_floor` of the peer rate). Returns value, n, low, high (Wilson at `agree_z`),
+    peer, z and level.
     """
     n = pd.Series(n, dtype=float).fillna(0)
     hits = pd.Series(hits, dtype=float).reindex(n.index).fillna(0).clip(upper=n)
@@ -65,38 +119,38 @@ def compare_rates(hits: pd.Series, n: pd.Series, direction: str, cfg) -> pd.Data
     value = hits / n.where(n > 0)
     tot_h, tot_n = hits[enough].sum(), n[enough].sum()
     peer_n = tot_n - n.where(enough, 0)
-    peer = (tot_h - hits.where(enough, 0)) / peer_n.where(peer_n > 0)
-    spread = robust_spread(value[enough])
-    low_m, high_m = wilson(hits, n, cfg["agree_z"])
-    low_e, high_e = wilson(hits, n, cfg["extreme_z"])
-    points = cfg["min_points"]
-    # Large (the point estimate `ratio` times beyond the peers), certain (the interval's near
-    # bound clears the peers by `min_points`) and unusual (beyond `z` robust spreads of units).
-    if direction == "high":
-        diff = value - peer
-
-        def beyond(bound, ratio, z):
-            return (value >= peer * ratio) & (bound - peer >= points) & (diff >= z * spread)
-
-        strong = beyond(pd.Series(low_e, n.index), cfg["extreme_ratio"], cfg["extreme_z"])
-        moderate = beyond(pd.Series(low_m, n.index), cfg["agree_ratio"], cfg["agree_z"])
+    if expected is None:
+        peer = (tot_h - hits.where(enough, 0)) / peer_n.where(peer_n > 0)
+        peer_var = peer * (1 - peer) / peer_n.where(peer_n > 0)
     else:
-        diff = peer - value
-
-        def beyond(bound, ratio, z):
-            return (value <= peer / ratio) & (peer - bound >= points) & (diff >= z * spread)
-
-        strong = beyond(pd.Series(high_e, n.index), cfg["extreme_ratio"], cfg["extreme_z"])
-        moderate = beyond(pd.Series(high_m, n.index), cfg["agree_ratio"], cfg["agree_z"])
+        peer = pd.Series(expected, dtype=float).reindex(n.index)
+        peer_var = pd.Series(0.0, index=n.index)
+    pooled = tot_h / tot_n if tot_n else np.nan
+    sampling = np.sqrt(pooled * (1 - pooled) / n.where(n > 0))
+    tau = between_spread((value - peer)[enough], sampling[enough])
+    tau = np.maximum(tau, cfg["spread_floor"] * peer)
+    # The two-sample test's pooled rate (the unit with its peers), so a peer rate of 0 or 1
+    # does not make the error vanish; against an expected rate, that rate.
+    if expected is None:
+        both = (hits + (tot_h - hits.where(enough, 0))) / (n + peer_n)
+        own_var = both * (1 - both) * (1 / n.where(n > 0) + 1 / peer_n.where(peer_n > 0))
+        peer_var = peer_var * 0
+    else:
+        own_var = peer * (1 - peer) / n.where(n > 0)
+    sd = np.sqrt(own_var + peer_var.fillna(0) + tau**2)
+    diff = (value - peer) if direction == "high" else (peer - value)
+    z = diff / sd.where(sd > 0)
+    low, high = wilson(hits, n, cfg["agree_z"])
     enough &= peer.notna()
     return pd.DataFrame(
         {
             "value": value,
             "n": n.astype(int),
-            "low": low_m,
-            "high": high_m,
+            "low": low,
+            "high": high,
             "peer": peer,
-            "level": _level(strong, moderate, enough),
+            "z": z,
+            "level": levels(z, diff, enough, cfg, cfg["min_points"]),
         },
         index=n.index,
     )
@@ -149,54 +203,68 @@ def leave_one_out_median(values: pd.Series, index: pd.Index) -> pd.Series:
 
 
 def compare_means(mean, n, sd, direction: str, cfg) -> pd.DataFrame:
-    """`compare_amounts` from per-unit means, counts and standard deviations (the spread of
-    positive amounts is read on the log scale)."""
+    """`compare_amounts` from per-unit means, counts and standard deviations.
+
+    Amounts (days, deal sizes) vary by multiples, so they are compared on the log scale when
+    every mean is positive (a third of the peers is as far below as three times is above); the
+    z divides the gap by the mean's standard error and the units' true spread (robust z)."""
     mean = pd.Series(mean, dtype=float)
     n = pd.Series(n, dtype=float).reindex(mean.index).fillna(0)
     sd = pd.Series(sd, dtype=float).reindex(mean.index).fillna(0)
     enough = n >= cfg["min_count"]
-    eligible = mean[enough]
-    peer = leave_one_out_median(eligible, mean.index)
+    peer = loo_median(mean, enough)
     se = sd / np.sqrt(n.where(n > 0))
-    ratio_e, ratio_m = cfg["extreme_ratio"], cfg["agree_ratio"]
-    # Amounts (days, deal sizes, activity) vary by multiples, so their spread is read on the log
-    # scale when every mean is positive: a seller at a third of the median is as far below as
-    # one at three times is above.
+    eligible = mean[enough]
     if len(eligible) and (eligible > 0).all() and (mean.dropna() > 0).all():
-        spread = robust_spread(np.log(eligible))
         with np.errstate(divide="ignore", invalid="ignore"):
             gap = np.log(mean) - np.log(peer)
+            se_scale = se / mean
+        floor = cfg["spread_floor"]
     else:
-        spread = robust_spread(eligible)
-        gap = mean - peer
-    if direction == "high":
-        diff = gap
-
-        def beyond(z, ratio):
-            bound = mean - z * se
-            return (mean >= peer * ratio) & (bound > peer) & (diff >= z * spread)
-
-    else:
-        diff = -gap
-
-        def beyond(z, ratio):
-            bound = mean + z * se
-            return (mean <= peer / ratio) & (bound < peer) & (diff >= z * spread)
-
-    strong = beyond(cfg["extreme_z"], ratio_e)
-    moderate = beyond(cfg["agree_z"], ratio_m)
+        gap, se_scale = mean - peer, se
+        floor = cfg["spread_floor"] * peer.abs()
+    tau = np.maximum(between_spread(gap[enough], se_scale[enough]), floor)
+    diff = gap if direction == "high" else -gap
+    z = diff / np.sqrt(se_scale.fillna(0) ** 2 + tau**2).where(lambda x: x > 0)
     enough &= peer.notna()
-    z = cfg["agree_z"]
+    zz = cfg["agree_z"]
     return pd.DataFrame(
         {
             "value": mean,
             "n": n.astype(int),
-            "low": mean - z * se,
-            "high": mean + z * se,
+            "low": mean - zz * se,
+            "high": mean + zz * se,
             "peer": peer,
-            "level": _level(strong, moderate, enough),
+            "z": z,
+            "level": levels(z, diff, enough, cfg),
         },
         index=mean.index,
+    )
+
+
+def compare_values(values: pd.Series, eligible: pd.Series, direction: str, cfg) -> pd.DataFrame:
+    """One figure per unit with no sampling error of its own (a seller's attainment): robust z
+    against the median of the other eligible units, over their robust spread (never less than
+    `spread_floor` of the median)."""
+    v = pd.Series(values, dtype=float)
+    eligible = pd.Series(eligible, dtype=bool).reindex(v.index).fillna(False) & v.notna()
+    peer = loo_median(v, eligible)
+    spread = max(robust_spread(v[eligible]), 0.0)
+    scale = np.maximum(spread, cfg["spread_floor"] * peer.abs())
+    diff = (v - peer) if direction == "high" else (peer - v)
+    z = diff / scale.where(scale > 0)
+    enough = v.notna() & peer.notna() & (int(eligible.sum()) >= 4)
+    return pd.DataFrame(
+        {
+            "value": v,
+            "n": int(eligible.sum()),
+            "low": np.nan,
+            "high": np.nan,
+            "peer": peer,
+            "z": z,
+            "level": levels(z, diff, enough, cfg),
+        },
+        index=v.index,
     )
 
 
@@ -206,6 +274,7 @@ def flag(value: bool | None, n: int = 0) -> pd.Series:
     level = "moderate" if value else "none"
     return pd.Series(
         {"value": float(bool(value)), "n": n, "low": np.nan, "high": np.nan, "peer": np.nan}
+        | {"z": np.nan}
         | {"level": level}
     )
 

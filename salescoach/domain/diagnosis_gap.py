@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from salescoach.domain.diagnosis import CAUSES
+from salescoach.domain.diagnosis_rules import CAUSES
 
 UNEXPLAINED = "unexplained"
 WATERFALL_COLUMNS = ["scope", "scope_id", "part", "amount", "gap"]
@@ -91,18 +91,47 @@ def _scope_key(reps: pd.DataFrame, ids: pd.Index, level: str) -> pd.Series:
     return r[column].reindex(ids).fillna("?").astype(str)
 
 
+def peer_ids(
+    reps: pd.DataFrame | None, rep_id: str, gaps: pd.DataFrame, period_end=None
+) -> pd.Index:
+    """The rep's peers: the other staff of the same role (sellers with sellers, support staff
+    with support staff) with a goal, still on staff at the period's end. Without the reps table,
+    every other rep with a goal."""
+    others = gaps.index.drop(rep_id, errors="ignore")
+    if reps is None or reps.empty:
+        return others
+    r = reps.assign(rep_id=reps["rep_id"].astype(str)).drop_duplicates("rep_id").set_index("rep_id")
+    role = r["role"].fillna("seller") if "role" in r else pd.Series("seller", index=r.index)
+    mine = role.get(rep_id, "seller")
+    same = role.reindex(others).fillna("seller") == mine
+    keep = same
+    if "end_date" in r and period_end is not None:
+        ended = pd.to_datetime(r["end_date"], errors="coerce").reindex(others)
+        keep &= ended.isna() | (ended >= pd.Timestamp(period_end))
+    return others[keep.to_numpy()]
+
+
 def rep_explanation(
-    result, rep_id: str, steps: pd.DataFrame | None = None, sessions: int = 0
+    result,
+    rep_id: str,
+    steps: pd.DataFrame | None = None,
+    sessions: int = 0,
+    reps: pd.DataFrame | None = None,
+    min_peers: int = 5,
 ) -> dict:
     """What touched one rep's own deals and orders and how much of their gap each explains.
 
     `result` is a `Diagnosis`; `steps` the coaching ladder so far (`services.coaching.steps`),
-    `sessions` how many coaching sessions were held. Returns a dict: rep_id, actual, target,
-    gap, parts (a frame: cause, scope, scope_id, evidence, amount), unexplained, peers (median
-    and quartiles of the other sellers' attainment), attainment, and next_step (a
+    `sessions` how many coaching sessions were held; `reps` the reps table, so peers are the
+    same role and leavers are left out (a support engineer or a leaver at 0% is no seller's
+    benchmark). Returns a dict: rep_id, actual, target, gap, parts (a frame: cause, scope,
+    scope_id, evidence, amount, share of the gap), unexplained (and its share), peers (median
+    and quartiles of the peers' attainment, the unexplained share's too, and n; NaN below
+    `min_peers` so no colleague's figure can be worked out), attainment, and next_step (a
     `coaching.Proposal`), or status "not_assessed" with the reason when the rep has no goal.
     """
     from salescoach.domain import coaching
+    from salescoach.domain.peers import peer_benchmark
 
     rep_id = str(rep_id)
     gaps = result.gaps
@@ -122,8 +151,16 @@ def rep_explanation(
             "amount": mine["contribution"].to_numpy(),
         }
     ).sort_values("amount", ascending=False, ignore_index=True)
-    others = gaps.drop(index=rep_id)["attainment"].astype(float)
+    parts["share"] = parts["amount"] / gap if gap > 0 else np.nan
+    ids = peer_ids(reps, rep_id, gaps, getattr(result, "period_end", None))
+    others = gaps.loc[ids, "attainment"].astype(float)
     others = others[np.isfinite(others)]
+    # Each peer's gap left unexplained by systemic causes, as a share of their goal: how the
+    # rep's own remainder compares with what is usual.
+    peer_gap = rep_gaps(gaps).reindex(others.index)
+    peer_explained = a.groupby("rep_id")["contribution"].sum().reindex(others.index).fillna(0)
+    peer_target = gaps.loc[others.index, "target"].astype(float)
+    peer_left = ((peer_gap - peer_explained) / peer_target.where(peer_target > 0)).dropna()
     own = f[(f["scope"] == "rep") & (f["scope_id"] == rep_id) & f["material"] & ~f["positive"]]
     steps = steps if steps is not None else pd.DataFrame(columns=["rep_id", "step", "at"])
     proposal = coaching.propose(rep_id, own, steps, sessions, None, row.get("attainment"))
@@ -136,12 +173,18 @@ def rep_explanation(
         "gap": gap,
         "parts": parts,
         "unexplained": gap - float(parts["amount"].sum()),
-        "peers": {
-            "median": float(others.median()) if len(others) else None,
-            "q1": float(others.quantile(0.25)) if len(others) else None,
-            "q3": float(others.quantile(0.75)) if len(others) else None,
-        },
+        "unexplained_share": (gap - float(parts["amount"].sum())) / float(row["target"])
+        if row["target"]
+        else None,
+        "peers": _none_for_nan(peer_benchmark(others, min_peers)),
+        "peers_unexplained": _none_for_nan(peer_benchmark(peer_left, min_peers)),
         "next_step": proposal,
+    }
+
+
+def _none_for_nan(bench: dict) -> dict:
+    return {
+        k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in bench.items()
     }
 
 

@@ -125,7 +125,8 @@ def rep_explanation(wb, rep_id: str, period=None, today=None) -> dict:
         n = len(sessions)
     except Exception:  # noqa: BLE001 - a new workbook has no coaching records yet
         steps, n = None, 0
-    return explain(result, rep_id, steps, n)
+    minimum = int(wb.settings["packs"]["min_peers"])
+    return explain(result, rep_id, steps, n, wb.facts()["reps"], minimum)
 
 
 def by_owner(wb, period=None, scope=None, scope_id=None) -> dict[str, pd.DataFrame]:
@@ -209,5 +210,7 @@ def overview(wb, period=None, scope=None, scope_id=None, rep_id=None, today=None
     return {
         "findings": frame,
         "waterfall": w.reset_index(drop=True),
-        "rep": explain(result, rep_id) if rep_id else None,
+        "rep": explain(result, rep_id, reps=reps, min_peers=int(wb.settings["packs"]["min_peers"]))
+        if rep_id
+        else None,
     }

@@ -65,7 +65,9 @@ def explanation(wb: Workbook | str | Path, rep_id: str, period: str | None = Non
         sessions = len(coach_service.sessions(wb, rep_id))
     except Exception:  # noqa: BLE001 - a new workbook has no coaching records yet
         steps, sessions = None, 0
-    explained = rep_explanation(_diagnosis(wb, p), rep_id, steps, sessions)
+    minimum = wb.settings.packs.min_peers
+    reps = wb.facts()["reps"]
+    explained = rep_explanation(_diagnosis(wb, p), rep_id, steps, sessions, reps, minimum)
     if quick is not None:
         _EXPLAINED.clear()
         _EXPLAINED[quick, rep_id] = copy.deepcopy(explained)
@@ -226,7 +228,24 @@ def _held_back(explained: dict | None, fmt: Formatter) -> str:
                 amount=fmt.money(rest),
             )
         )
-    return _("A gap of {gap}: {parts}.", gap=fmt.money(gap), parts=separated(said))
+    text = _("A gap of {gap}: {parts}.", gap=fmt.money(gap), parts=separated(said))
+    return f"{text} {_peers_left(explained, fmt)}".strip()
+
+
+def _peers_left(explained: dict, fmt: Formatter) -> str:
+    """How the rep's unexplained remainder compares with peers of the same role (anonymous
+    quartiles; nothing when too few peers)."""
+    bench = explained.get("peers_unexplained") or {}
+    own = explained.get("unexplained_share")
+    if own is None or bench.get("median") is None:
+        return ""
+    return _(
+        "Unexplained: {own} of your goal; peers in your role: median {median} (quartiles {q1} to {q3}).",
+        own=fmt.pct(max(own, 0.0)),
+        median=fmt.pct(max(bench["median"], 0.0)),
+        q1=fmt.pct(max(bench["q1"], 0.0)),
+        q3=fmt.pct(max(bench["q3"], 0.0)),
+    )
 
 
 def _where(scope: str, scope_id) -> str:

@@ -287,11 +287,11 @@ class DiagnosisPage(Page):
             )
             return
         items = "".join(
-            f"<li>{html.escape(label(r.cause))}: {html.escape(ctx.fmt.money(r.amount))}. "
-            f"{html.escape(r.evidence)}</li>"
+            f"<li>{html.escape(label(r.cause))}: {html.escape(ctx.fmt.money(r.amount))}"
+            f" ({html.escape(ctx.fmt.pct(r.share))}). {html.escape(r.evidence)}</li>"
             for r in own["parts"].itertuples()
         )
-        peers = own["peers"]
+        peers, left = own["peers"], own.get("peers_unexplained") or {}
         lines = [
             _(
                 "Gap to goal {gap} ({attainment}; peers' median {median}).",
@@ -300,6 +300,18 @@ class DiagnosisPage(Page):
                 median=ctx.fmt.pct(peers["median"]),
             ),
             _("Explained by nobody: {amount}.", amount=ctx.fmt.money(own["unexplained"])),
+        ]
+        if left.get("median") is not None and own.get("unexplained_share") is not None:
+            lines.append(
+                _(
+                    "Unexplained: {own} of the goal; peers in the same role: median {median} (quartiles {q1} to {q3}).",
+                    own=ctx.fmt.pct(max(own["unexplained_share"], 0.0)),
+                    median=ctx.fmt.pct(max(left["median"], 0.0)),
+                    q1=ctx.fmt.pct(max(left["q1"], 0.0)),
+                    q3=ctx.fmt.pct(max(left["q3"], 0.0)),
+                )
+            )
+        lines += [
             _(
                 "Next step on the coaching ladder: {step} ({reason})",
                 step=label(own["next_step"].proposed),

@@ -1,0 +1,166 @@
+"""One diagnosis pass's result, the context every check reads, and how a unit's signals become a
+finding (its sentence, interval, strength, impact and per-rep effects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from salescoach.domain.diagnosis_evidence import verdict
+from salescoach.domain.diagnosis_rules import Rule
+from salescoach.i18n import _, separated
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One pass: the findings; per cause, what the check concluded (problem, ruled out, below
+    materiality, too few to tell, not assessed and what it needs); each finding's effect per rep
+    (for the waterfall); the state of the period and the data's last day it was judged on."""
+
+    findings: pd.DataFrame
+    checks: pd.DataFrame
+    effects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EFFECT_COLUMNS))
+    gaps: pd.DataFrame | None = None
+    state: str = "closed"
+    as_of: pd.Timestamp | None = None
+    pace: pd.DataFrame | None = None
+    period_end: pd.Timestamp | None = None
+
+
+EFFECT_COLUMNS = ["finding", "cause", "scope", "scope_id", "rep_id", "effect"]
+
+
+@dataclass(frozen=True)
+class _Context:
+    start: pd.Timestamp
+    end: pd.Timestamp
+    period_start: pd.Timestamp
+    period_end: pd.Timestamp
+    cfg: dict
+    fmt: object
+    caps: object
+    closed: pd.DataFrame
+    orders: pd.DataFrame
+    sellers: pd.Index
+    share: float
+    company_base: float
+    rep_base: dict
+    attainment: pd.DataFrame | None
+    names: dict
+    department: pd.Series
+
+    def label(self, scope: str, unit) -> str:
+        name = self.names.get(scope, {}).get(unit)
+        return f"{name} ({unit})" if name and name != unit else str(unit)
+
+
+def _fmt_value(ctx, kind: str, x) -> str:
+    if isinstance(x, str):
+        return x
+    if kind == "rate":
+        return ctx.fmt.pct(x, 1)
+    if kind == "money":
+        return ctx.fmt.money(x)
+    return ctx.fmt.number(x, 1)
+
+
+def _phrases(rule: Rule, rows: dict[str, pd.Series], ctx, extra: dict) -> str:
+    out = []
+    for s in rule.signals:
+        row = rows.get(s.name)
+        if row is None or row["level"] == "too_few":
+            continue
+        if s.kind == "flag" and row["level"] != "moderate":
+            continue
+        values = {
+            "value": _fmt_value(ctx, s.kind, row.get("text", row["value"])),
+            "peer": _fmt_value(ctx, s.kind, row["peer"]),
+            "n": ctx.fmt.number(row["n"]),
+        } | extra
+        out.append(_(s.phrase, **values))
+    return separated(out)
+
+
+def _finding(
+    rule, unit, label, rows, strength, effects: pd.Series, base, ctx, extra=None, positive=False
+):
+    extra = dict(extra or {})
+    primary = next(
+        (
+            rows[s.name]
+            for s in rule.signals
+            if s.name in rows and rows[s.name]["level"] == "extreme"
+        ),
+        None,
+    )
+    if primary is None:
+        primary = next(
+            (
+                rows[s.name]
+                for s in rule.signals
+                if s.name in rows and s.kind != "flag" and rows[s.name]["level"] != "too_few"
+            ),
+            pd.Series({"n": np.nan, "low": np.nan, "high": np.nan, "peer": np.nan}),
+        )
+    values = {"unit": label, "signals": _phrases(rule, rows, ctx, extra)} | extra
+    impact = float(effects.sum()) if len(effects) else 0.0
+    return {
+        "scope": rule.scope,
+        "scope_id": str(unit),
+        "cause": rule.cause,
+        "positive": positive,
+        "impact": impact,
+        "evidence": _(rule.sentence, **values),
+        "benchmark": primary.get("peer"),
+        "owner": rule.owner,
+        "action": _(rule.action, **values),
+        "rule": rule.name,
+        "material": positive or (base > 0 and impact >= ctx.cfg["materiality"] * base),
+        "n": None if pd.isna(primary.get("n")) else int(primary.get("n")),
+        "low": None if pd.isna(primary.get("low")) else float(primary.get("low")),
+        "high": None if pd.isna(primary.get("high")) else float(primary.get("high")),
+        "strength": strength,
+        "_effects": effects.groupby(level=0).sum() if len(effects) else effects,
+    }
+
+
+@dataclass
+class _Outcome:
+    findings: list = field(default_factory=list)
+    judged: int = 0
+    too_few: int = 0
+
+
+def _judge(
+    rule, frames: dict[str, pd.DataFrame], ctx, effect, base=None, extra=None, scope_label=None
+) -> _Outcome:
+    """Each unit's verdict from its signals; a finding with its per-rep effects when it holds."""
+    out = _Outcome()
+    units = pd.Index([])
+    for f in frames.values():
+        units = units.union(pd.Index(f.index))
+    alone = {s.name for s in rule.signals if s.alone}
+    for unit in units:
+        rows = {k: f.loc[unit] for k, f in frames.items() if unit in f.index}
+        levels = {k: r["level"] for k, r in rows.items()}
+        # Judged when a signal that could carry a finding has enough records (any signal when
+        # none of those is known).
+        deciding = [v for k, v in levels.items() if k in alone] or list(levels.values())
+        if all(v == "too_few" for v in deciding):
+            out.too_few += 1
+            continue
+        out.judged += 1
+        strength = verdict(levels, alone)
+        keys = [levels[k] for k in rule.key if k in levels]
+        if keys and not any(v in ("moderate", "extreme") for v in keys):
+            strength = None
+        if strength is None:
+            continue
+        effects = effect(unit, rows)
+        b = base(unit) if base else ctx.company_base
+        label = ctx.label(scope_label or rule.scope, unit)
+        more = extra(unit, rows) if extra else {}
+        out.findings.append(_finding(rule, unit, label, rows, strength, effects, b, ctx, more))
+    return out

@@ -1,0 +1,342 @@
+"""The checks on people, last: training gaps (sellers without a family's course against those with
+it), then each seller's own performance once every systemic effect is taken off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from salescoach.domain.diagnosis_data import (
+    _between,
+    active_days,
+    closed_deals,
+    course_status,
+    win_rates,
+    with_family,
+)
+from salescoach.domain.diagnosis_evidence import (
+    compare_amounts,
+    compare_means,
+    compare_rates,
+    compare_values,
+    flag,
+)
+from salescoach.domain.diagnosis_judge import _finding, _Outcome
+from salescoach.domain.diagnosis_rules import RULE
+from salescoach.domain.diagnosis_systemic import delivery_groups
+from salescoach.i18n import _
+
+
+def check_training(t, ctx, known, found=()) -> _Outcome:
+    """Per product family with a course: do the sellers without the course (never taken, or
+    overdue) win less of that family than those with it? The untrained are compared as a pool
+    (one seller's few deals on a family rarely tell alone), and each untrained seller whose own
+    rate is below the trained is a finding when the pool's gap holds."""
+    # A missing course is a lasting state: its effect is read over two windows, so a rep with
+    # few deals a quarter on the family still has enough of them to judge.
+    since = ctx.end - pd.DateOffset(months=2 * int(ctx.cfg["window_months"]))
+    c = closed_deals(t["deals"], since, ctx.end).dropna(subset=["product_id"])
+    c = with_family(c, t["products"])
+    c = c[c["rep_id"].isin(ctx.sellers)]
+    long_share = ctx.share * ((ctx.end - ctx.start).days + 1) / max(1, (ctx.end - since).days + 1)
+    status = course_status(t["training"], t["courses"], ctx.end)
+    out = _Outcome()
+    rule = RULE["training_gap"]
+    for fam in sorted(set(t["courses"]["product_family"].dropna())):
+        mine = c[c["family"] == fam]
+        if mine.empty:
+            continue
+        wr = win_rates(mine, "rep_id")
+        gap = {}
+        for rep in wr.index:
+            if (rep, fam) not in status.index:
+                gap[rep] = (True, _("never completed"))
+            elif bool(status.loc[(rep, fam), "overdue"]):
+                when = ctx.fmt.date(status.loc[(rep, fam), "last"])
+                gap[rep] = (True, _("overdue (last completed {date})", date=when))
+            else:
+                gap[rep] = (False, "")
+        untrained = pd.Index([r for r, (g, _t) in gap.items() if g])
+        if untrained.empty or len(untrained) == len(wr):
+            continue  # nobody to compare with
+        pool = pd.Series({"untrained": untrained, "trained": wr.index.difference(untrained)})
+        won = pd.Series({k: wr.loc[ids, "won"].sum() for k, ids in pool.items()})
+        n = pd.Series({k: wr.loc[ids, "closed"].sum() for k, ids in pool.items()})
+        pooled = compare_rates(won, n, "low", ctx.cfg).loc["untrained"]
+        out.judged += len(untrained)
+        if pooled["level"] == "too_few":
+            out.too_few += len(untrained)
+            out.judged -= len(untrained)
+            continue
+        trained_rate = float(pooled["peer"])
+        size = float(mine.loc[mine["stage"] == "won", "amount"].mean())
+        drop = max(0.0, trained_rate - float(pooled["value"]))
+        for rep in untrained:
+            own = wr.loc[rep, "won"] / wr.loc[rep, "closed"]
+            # The seller's own deals must lean the same way by at least one standard error:
+            # an untrained seller who wins about as often as the trained is not held back.
+            se = np.sqrt(trained_rate * (1 - trained_rate) / wr.loc[rep, "closed"])
+            if pooled["level"] not in ("moderate", "extreme") or not trained_rate - own >= se:
+                continue
+            rows = {
+                "win_rate": pd.Series(
+                    {
+                        "value": own,
+                        "n": int(wr.loc[rep, "closed"]),
+                        "low": pooled["low"],
+                        "high": pooled["high"],
+                        "peer": trained_rate,
+                        "z": pooled["z"],
+                        "level": pooled["level"],
+                    }
+                ),
+                "course": flag(True),
+            }
+            # The seller's exposure to the pool's gap, not their own noisy shortfall.
+            effects = pd.Series({rep: wr.loc[rep, "closed"] * drop * size * long_share})
+            extra = {"family": fam, "status": gap[rep][1]}
+            f = _finding(
+                rule,
+                rep,
+                ctx.label("rep", rep),
+                rows,
+                "agree",
+                effects,
+                ctx.rep_base.get(rep, 0.0),
+                ctx,
+                extra,
+            )
+            f["family"] = fam
+            out.findings.append(f)
+    return out
+
+
+def touched(
+    closed: pd.DataFrame,
+    products,
+    systemic: list[dict],
+    department: pd.Series,
+    segment: pd.Series | None = None,
+    cuts: dict[str, pd.Series] | None = None,
+) -> pd.Series:
+    """True for the closed deals a systemic finding explains (fair attribution). A late
+    department's deals lost on timing or service, or all its deals when lost reasons are not
+    recorded; a poorly served segment's deals."""
+    c = with_family(closed, products)
+    hit = pd.Series(False, index=c.index)
+    dept = c["rep_id"].map(department)
+    reasons_known = c["lost_reason"].notna().any()
+    seg = c["customer_id"].map(segment) if segment is not None else pd.Series(None, index=c.index)
+    for f in systemic:
+        sid = f["scope_id"]
+        if f["scope"] == "product":
+            hit |= c["product_id"] == sid
+        elif f["scope"] == "family":
+            hit |= c["family"] == sid
+        elif f["scope"] == "campaign":
+            hit |= c["lead_source"] == sid
+        elif f["cause"] == "delivery":
+            late = c["lost_reason"].isin(("timing", "service")) if reasons_known else True
+            unit = dept if f["scope"] == "department" else (cuts or {}).get(f["scope"])
+            if unit is not None:
+                hit |= (unit.reindex(c.index) == sid) & late
+        elif f["scope"] == "segment":
+            hit |= seg == sid
+        elif f["cause"] == "training":
+            hit |= (c["rep_id"] == sid) & (c["family"] == f.get("family"))
+    return hit
+
+
+def own_pace(now: pd.Series, before: pd.Series, reps: pd.DataFrame, ctx) -> pd.DataFrame:
+    """Each seller's count in the period (activities, deals closed) against their own pace
+    before it in the window: sellers' capacities differ, so a slowdown shows against the
+    seller's own history. The expected share in the period follows the days employed in each
+    part and the peers' seasonality (their pooled pace in the period over their pace before);
+    the comparison is binomial on the seller's count (value: the share in the period)."""
+    idx = ctx.sellers
+    now = now.reindex(idx).fillna(0)
+    before = before.reindex(idx).fillna(0)
+    d_now = active_days(reps, ctx.period_start, ctx.period_end).reindex(idx).fillna(0)
+    d_before = active_days(reps, ctx.start, ctx.period_start - pd.Timedelta(days=1))
+    d_before = d_before.reindex(idx).fillna(0)
+    full = (d_now > 0) & (d_before > 0)
+    season = (now[full].sum() / d_now[full].sum()) / max(
+        before[full].sum() / d_before[full].sum(), 1e-9
+    )
+    expected = d_now * season / (d_now * season + d_before)
+    total = (now + before).where(full, 0)
+    return compare_rates(now, total, "low", ctx.cfg, expected=expected)
+
+
+def rep_signals(t, ctx, systemic, known) -> dict[str, pd.DataFrame]:
+    """Each seller's activity, win rate and deal size in the period, on the deals no systemic
+    finding touches (a rep's own change shows in the period; the window would dilute it)."""
+    c = ctx.closed[ctx.closed["rep_id"].isin(ctx.sellers)]
+    c = c[_between(c["close_date"], ctx.period_start, ctx.period_end)]
+    customers = t.get("customers")
+    segment = (
+        customers.drop_duplicates("customer_id").set_index("customer_id")["segment"]
+        if customers is not None
+        else None
+    )
+    cuts = delivery_groups(c, t, ctx)
+    clean = c[~touched(c, t.get("products"), systemic, ctx.department, segment, cuts)]
+    frames = {}
+    if "activity" in known:
+        # The period's own activity (a slowdown shows at once), per 91.25 employed days so a
+        # new hire is not compared on raw counts; n is the employed days.
+        days = active_days(t["reps"], ctx.period_start, ctx.period_end).reindex(ctx.sellers)
+        a = t["activities"]
+        a = a[_between(a["date"], ctx.period_start, ctx.period_end)]
+        count = a.groupby("rep_id").size().reindex(ctx.sellers).fillna(0)
+        per = 91.25 / days.where(days > 0)
+        frames["activity"] = compare_means(
+            count * per, days, np.sqrt(count) * per * np.sqrt(days), "low", ctx.cfg
+        )
+        b = t["activities"]
+        before = b[_between(b["date"], ctx.start, ctx.period_start - pd.Timedelta(days=1))]
+        frames["activity_trend"] = own_pace(count, before.groupby("rep_id").size(), t["reps"], ctx)
+    if "deal_pace" in known:
+        every = ctx.closed[ctx.closed["rep_id"].isin(ctx.sellers)]
+        now = _between(every["close_date"], ctx.period_start, ctx.period_end)
+        frames["deal_pace"] = own_pace(
+            every[now].groupby("rep_id").size(),
+            every[~now].groupby("rep_id").size(),
+            t["reps"],
+            ctx,
+        )
+    if "win_rate" in known and len(clean):
+        wr = win_rates(clean, "rep_id")
+        frames["win_rate"] = compare_rates(wr["won"], wr["closed"], "low", ctx.cfg)
+    if "deal_size" in known and len(clean):
+        won = clean[clean["stage"] == "won"]
+        frames["deal_size"] = compare_amounts(won["amount"], won["rep_id"], "low", ctx.cfg)
+    return frames
+
+
+EFFORT = ("activity", "activity_trend", "deal_pace")
+CHANGE = ("activity_trend", "deal_pace")
+RESULTS = ("win_rate", "deal_size")
+
+
+def rep_verdict(
+    levels: dict[str, str], alone: set[str], zs: dict[str, float] | None = None, extreme_z=3.0
+) -> str | None:
+    """A rep finding: one extreme fall in effort; activity far below peers while slowing down;
+    effort (activity against peers, or a fall against their own pace) and results (win rate,
+    deal size) both at least moderate; or a fall against their own pace, a shortfall far below
+    peers once systemic causes are taken off, and the seller's own signals together far below.
+    Two effort signals do not agree with each other (a low-capacity seller's bad quarter shows in
+    both); results alone can carry a systemic cause the checks could not see."""
+    # Deals closed against their own pace stand for effort only where activities are not
+    # recorded: a seller whose activity held is not slowing down.
+    if "activity_trend" in levels and levels["activity_trend"] != "too_few":
+        levels = {k: v for k, v in levels.items() if k != "deal_pace"}
+    if any(levels.get(s) == "extreme" for s in alone):
+        return "extreme"
+    hit = {k for k, v in levels.items() if v in ("moderate", "extreme")}
+    # Far below peers and slowing down: a change, not a seller's ordinary capacity.
+    if levels.get("activity") == "extreme" and hit & set(CHANGE):
+        return "agree"
+    if hit & set(EFFORT) and hit & set(RESULTS):
+        return "agree"
+    # A shortfall far below peers and the seller's own signals together (Stouffer's combined z
+    # of their pace and results, each z already scaled by its sample) at the extreme level: a
+    # quarter holds too few deals for any one of them to tell alone, and among hundreds of
+    # sellers a moderate signal meets a shortfall left by a missed systemic cause by chance.
+    # The fall in effort must show on its own (at least moderate): results never carry it.
+    own = [zs[k] for k in CHANGE + RESULTS if k in levels and zs and k in zs and np.isfinite(zs[k])]
+    if (
+        levels.get("shortfall") == "extreme"
+        and hit & set(CHANGE)
+        and sum(own) / np.sqrt(len(own)) >= extreme_z
+    ):
+        return "agree"
+    return None
+
+
+def shortfall(att: pd.DataFrame, explained: pd.Series, reps: pd.DataFrame, ctx) -> pd.DataFrame:
+    """Each seller's attainment once the systemic effects on them are added back, against the
+    other sellers on staff through the period (leavers and support staff are not peers)."""
+    a = att[att.index.isin(ctx.sellers)]
+    a = a[np.isfinite(a["attainment"]) & (a["target"] > 0)]
+    adjusted = (a["actual"].fillna(0) + explained.reindex(a.index).fillna(0)) / a["target"]
+    r = reps.drop_duplicates("rep_id").set_index("rep_id")
+    stayed = r["end_date"].reindex(a.index)
+    eligible = stayed.isna() | (stayed >= ctx.period_end)
+    # Against the sellers of the same department where it has enough of them: a cause of the
+    # department the checks missed leaves its sellers' shortfall alike, and is not theirs.
+    dept = ctx.department.reindex(a.index)
+    out = compare_values(adjusted, eligible, "low", ctx.cfg)
+    for _d, ids in dept.groupby(dept).groups.items():
+        if eligible.reindex(ids).sum() >= 5:
+            inner = compare_values(adjusted[ids], eligible[ids], "low", ctx.cfg)
+            out.loc[ids] = inner
+    return out
+
+
+def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, list, _Outcome]:
+    """Problems left to the rep once systemic causes are taken off, and what works (positive)."""
+    att = ctx.attainment
+    out = _Outcome()
+    if att is None or att.empty:
+        return [], [], out
+    frames = rep_signals(t, ctx, systemic, known)
+    explained = (
+        effects.groupby("rep_id")["effect"].sum() if len(effects) else pd.Series(dtype=float)
+    )
+    frames["shortfall"] = shortfall(att, explained, t["reps"], ctx)
+    rule, top = RULE["rep_performance"], RULE["top_performer"]
+    alone = {s.name for s in rule.signals if s.alone}
+    problems, positives = [], []
+    for rep, row in att.iterrows():
+        if rep not in ctx.sellers or not np.isfinite(row["attainment"]):
+            continue
+        rows = {k: f.loc[rep] for k, f in frames.items() if rep in f.index}
+        levels = {k: r["level"] for k, r in rows.items()}
+        extra = {"attainment": ctx.fmt.pct(row["attainment"])}
+        if row["attainment"] >= ctx.cfg["positive_attainment"]:
+            gain = pd.Series({rep: float(row["actual"] - row["target"])})
+            positives.append(
+                _finding(
+                    top,
+                    rep,
+                    ctx.label("rep", rep),
+                    rows,
+                    "extreme",
+                    gain,
+                    1.0,
+                    ctx,
+                    extra,
+                    positive=True,
+                )
+            )
+            continue
+        if all(v == "too_few" for v in levels.values()):
+            out.too_few += 1
+            continue
+        out.judged += 1
+        if row["attainment"] >= 1:
+            continue
+        zs = {k: float(r["z"]) for k, r in rows.items() if pd.notna(r.get("z"))}
+        strength = rep_verdict(levels, alone, zs, ctx.cfg["extreme_z"])
+        if strength is None:
+            continue
+        gap = max(0.0, row["target"] - row["actual"])
+        unexplained = max(0.0, gap - explained.get(rep, 0.0))
+        if unexplained < ctx.cfg["rep_gap"] * row["target"]:
+            continue  # within the band where ordinary sellers land: not the rep's problem
+        extra["gap"] = ctx.fmt.money(unexplained)
+        found = _finding(
+            rule,
+            rep,
+            ctx.label("rep", rep),
+            rows,
+            strength,
+            pd.Series({rep: unexplained}),
+            row["target"],
+            ctx,
+            extra,
+        )
+        problems.append(found)
+    return problems, positives, out
