@@ -14,12 +14,14 @@ peak resident memory (`wait4`'s ru_maxrss) is its own:
     goals      salescoach goals suggest --period 2026-Q4
     awards     salescoach awards propose --period 2026-Q3 --dry-run
 
-The load average (1 min) is printed beside each figure: on a shared machine it says how much
+Seconds on a core (user + system, from the same `wait4`) are printed beside the wall clock:
+on a shared machine they are the steadier figure. The load average (1 min) is printed beside each figure: on a shared machine it says how much
 of the time was waiting for a core. With two scales the growth ratio from the smallest to the
 largest is printed, and `--extrapolate 70` prints the figures a power law through those two
 points gives at scale 70, marked as extrapolated. Figures only; nothing is asserted.
 
     .venv/bin/python benchmarks/scale_bench.py [--scales 1,7] [--extrapolate 70] [--json out.json]
+    .venv/bin/python benchmarks/scale_bench.py --scales 7 --workbook WB --only diagnose,goals
 """
 
 from __future__ import annotations
@@ -104,6 +106,8 @@ def run_child(argv: list[str]) -> dict:
         err.seek(0)
         return {
             "seconds": seconds,
+            # Seconds on a core: on a shared machine the wall clock is mostly waiting for one.
+            "cpu_s": usage.ru_utime + usage.ru_stime,
             "peak_mb": usage.ru_maxrss / 1024,
             "rc": proc.returncode,
             "load": (load + os.getloadavg()[0]) / 2,
@@ -112,11 +116,15 @@ def run_child(argv: list[str]) -> dict:
         }
 
 
-def bench_scale(scale: float, only: set[str] | None, keep: Path | None) -> dict[str, dict]:
+def bench_scale(
+    scale: float, only: set[str] | None, keep: Path | None, workbook: Path | None = None
+) -> dict[str, dict]:
     results = {}
     with tempfile.TemporaryDirectory(prefix=f"scale{scale:g}-", dir=keep) as tmp:
-        wb = Path(tmp) / "wb"
+        wb = workbook or Path(tmp) / "wb"
         for name, argv in steps(wb, scale):
+            if workbook is not None and name == "demo":
+                continue  # a workbook built already (by a demo of that scale)
             if only and name not in only and name != "demo":
                 continue
             r = run_child(argv)
@@ -128,7 +136,8 @@ def bench_scale(scale: float, only: set[str] | None, keep: Path | None) -> dict[
                 extra = f"  (load {r['load_s']:.1f} s, compute {r['compute_s']:.2f} s)"
             flag = "" if r["rc"] == 0 else f"  FAILED rc={r['rc']}: {r['err'].strip()[-300:]}"
             print(
-                f"  scale {scale:g} {name:<10} {r['seconds']:8.1f} s {r['peak_mb']:8.0f} MB"
+                f"  scale {scale:g} {name:<10} {r['seconds']:8.1f} s {r['cpu_s']:8.1f} cpu s"
+                f" {r['peak_mb']:8.0f} MB"
                 f"   load avg {r['load']:.1f}{extra}{flag}",
                 flush=True,
             )
@@ -139,7 +148,7 @@ def table(results: dict[float, dict[str, dict]], extrapolate: float | None) -> s
     scales = sorted(results)
     lo, hi = scales[0], scales[-1]
     lines = [
-        f"{'step':<10} {'scale':>6} {'seconds':>9} {'peak MB':>9} {'load':>6}"
+        f"{'step':<10} {'scale':>6} {'seconds':>9} {'cpu s':>7} {'peak MB':>9} {'load':>6}"
         f" {'growth s':>9} {'growth MB':>10}"
     ]
     names = list(results[lo])
@@ -156,7 +165,8 @@ def table(results: dict[float, dict[str, dict]], extrapolate: float | None) -> s
                     f" {r['peak_mb'] / base['peak_mb']:>9.1f}x"
                 )
             lines.append(
-                f"{name:<10} {s:>6g} {r['seconds']:>9.1f} {r['peak_mb']:>9.0f}"
+                f"{name:<10} {s:>6g} {r['seconds']:>9.1f} {r.get('cpu_s', math.nan):>7.1f}"
+                f" {r['peak_mb']:>9.0f}"
                 f" {r['load']:>6.1f}{growth}"
             )
         if extrapolate and hi != lo and name in results[lo] and name in results[hi]:
@@ -166,7 +176,7 @@ def table(results: dict[float, dict[str, dict]], extrapolate: float | None) -> s
             k_m = math.log(b["peak_mb"] / a["peak_mb"]) / span
             f = extrapolate / hi
             lines.append(
-                f"{name:<10} {extrapolate:>6g} {b['seconds'] * f**k_s:>9.0f}"
+                f"{name:<10} {extrapolate:>6g} {b['seconds'] * f**k_s:>9.0f} {'':>7}"
                 f" {b['peak_mb'] * f**k_m:>9.0f} {'':>6}"
                 f"  EXTRAPOLATED (power law: time ~ scale^{k_s:.2f}, memory ~ scale^{k_m:.2f})"
             )
@@ -178,7 +188,8 @@ def table(results: dict[float, dict[str, dict]], extrapolate: float | None) -> s
                 return max(b[key], b[key] + (b[key] - a[key]) / (hi - lo) * (extrapolate - hi))
 
             lines.append(
-                f"{name:<10} {extrapolate:>6g} {line('seconds'):>9.0f} {line('peak_mb'):>9.0f}"
+                f"{name:<10} {extrapolate:>6g} {line('seconds'):>9.0f} {'':>7}"
+                f" {line('peak_mb'):>9.0f}"
                 f" {'':>6}  EXTRAPOLATED (straight line through the two scales)"
             )
     return "\n".join(lines)
@@ -193,12 +204,19 @@ def main() -> None:
     parser.add_argument("--only", default="", help="Comma-separated steps (demo always runs).")
     parser.add_argument("--json", type=Path, default=None, help="Write the figures here too.")
     parser.add_argument("--tmp", type=Path, default=None, help="Where the workbooks go.")
+    parser.add_argument(
+        "--workbook",
+        type=Path,
+        default=None,
+        help="Time the steps on this workbook (built by `demo --scale` of the one scale given)"
+        " instead of building one; compares two versions of the code on the same facts.",
+    )
     args = parser.parse_args()
     only = {s for s in args.only.split(",") if s} or None
     results = {}
     for scale in (float(s) for s in args.scales.split(",")):
         print(f"scale {scale:g}:", flush=True)
-        results[scale] = bench_scale(scale, only, args.tmp)
+        results[scale] = bench_scale(scale, only, args.tmp, args.workbook)
     print()
     print(table(results, args.extrapolate))
     if args.json:

@@ -370,10 +370,9 @@ class Diagnosis:
     materiality: float
     window_months: int
     min_count: int
-    extreme_ratio: float
     extreme_z: float
-    agree_ratio: float
     agree_z: float
+    spread_floor: float
     min_points: float
     discount_points: float
     price_index: float

@@ -133,3 +133,33 @@ def test_periods_file_rows_without_a_date_apart():
         }
     )
     assert partitions.periods("deals", frame).tolist() == ["2026-07", "2026-08", "none"]
+
+
+def test_an_append_reads_only_the_months_it_changes_and_says_the_same_capabilities(
+    split, tmp_path, monkeypatch
+):
+    """The appended month is merged without reading the other months' rows (only their keys),
+    and the manifest's capabilities, taken from the files and the previous manifest, are those
+    of the whole stored facts."""
+    from salescoach.domain.capabilities import Capabilities
+
+    wb = tmp_path / "wb"
+    run("init", wb)
+    run("--workbook", wb, "import", split["base"])
+    read_whole = []
+    real_read = partitions.read
+    monkeypatch.setattr(
+        partitions, "read", lambda *a, **k: read_whole.append(a[1]) or real_read(*a, **k)
+    )
+    run("--workbook", wb, "import", "--append", split["month"])
+    # Only what the orders refer to is read whole (to check their ids); the stored orders are
+    # read by month, and activities, service, feedback and the rest are not read at all.
+    assert set(read_whole) <= {"reps", "products", "customers", "deals"}, read_whole
+    monkeypatch.undo()
+    facts = Workbook.open(wb).facts()
+    assert facts.capabilities() == Capabilities.from_tables(facts.all())
+    # Idempotent: the same month again changes no row and no capability.
+    run("--workbook", wb, "import", "--append", split["month"])
+    again = Workbook.open(wb).facts()
+    assert again.capabilities() == facts.capabilities()
+    pd.testing.assert_frame_equal(again["orders"], facts["orders"])

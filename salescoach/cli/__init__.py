@@ -153,8 +153,28 @@ def _run_validation(path: Path, existing) -> ImportResult:
         return validate_path(path, existing=existing, progress=step)
 
 
+def _stored_for(wb: Workbook, path: Path, append: bool) -> dict:
+    """The stored tables the validation of `path` checks against. A full import hands it every
+    table; an append only those its files refer to (reps, the parents of their id columns, the
+    orders a case or feedback names): a month of orders does not read a million activities.
+    The others carry over untouched (`Workbook.save_import`)."""
+    facts = wb.facts()
+    if not append:
+        return facts.all()
+    from salescoach.data.importer import sources_for
+    from salescoach.domain import contract
+
+    given = {s.table for s in sources_for(path)}
+    needed = {"reps"}
+    for name in given:
+        needed |= {c.references.split(".")[0] for c in contract.table(name).columns if c.references}
+    if given & {"service", "feedback"}:
+        needed.add("orders")
+    return {t: facts[t] for t in sorted(needed - given) if facts.has(t)}
+
+
 def _import(wb: Workbook, path: Path, who: str, append: bool = False) -> tuple[ImportResult, Path]:
-    existing = wb.facts().all()
+    existing = _stored_for(wb, path, append)
     result = _run_validation(path, existing)
     del existing
     snapshot = wb.save_import(result, str(path), who, append=append) if result.usable else None

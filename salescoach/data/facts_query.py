@@ -66,3 +66,42 @@ def rep_order_sums(
         ).df()
     sums = sums.set_index("rep_id").reindex(roster)
     return sums.fillna(0.0).astype("float64")[["revenue", "units"]]
+
+
+def table_capabilities(snapshot: Path, name: str) -> set[str]:
+    """`Capabilities.from_tables` for one stored table, from a scan of its files: the table
+    when it has rows, each contract column holding a value, each recorded choice value."""
+    import duckdb
+
+    from salescoach.domain import contract
+    from salescoach.domain.capabilities import _VALUE_COLUMNS
+
+    single = snapshot / f"{name}.parquet"
+    files = [single] if single.is_file() else sorted((snapshot / name).glob("*.parquet"))
+    if not files:
+        return set()
+    columns = set().union(*(pq.read_schema(f).names for f in files))
+    wanted = [c for c in contract.table(name).names if c in columns]
+    source = "read_parquet($files, union_by_name = true)"
+    present: set[str] = set()
+    with duckdb.connect() as con:
+        params = {"files": [str(f) for f in files]}
+        counts = con.execute(
+            "SELECT count(*) AS n"
+            + "".join(f', count("{c}") AS "c_{c}"' for c in wanted)
+            + f" FROM {source}",
+            params,
+        ).fetchone()
+        if not counts[0]:
+            return present
+        present.add(name)
+        for c, n in zip(wanted, counts[1:]):
+            if not n:
+                continue
+            present.add(f"{name}.{c}")
+            if c in _VALUE_COLUMNS[name]:
+                values = con.execute(
+                    f'SELECT DISTINCT "{c}" FROM {source} WHERE "{c}" IS NOT NULL', params
+                ).fetchall()
+                present |= {f"{name}.{c}={v}" for (v,) in values}
+    return present

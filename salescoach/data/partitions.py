@@ -144,12 +144,54 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return eq | (a.isna().to_numpy() & b.isna().to_numpy())
 
 
-def merge(name: str, old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, AppendCount, set]:
+def _key_index(frame: pd.DataFrame, key: list[str]) -> pd.Index:
+    return pd.Index(frame[key[0]]) if len(key) == 1 else pd.MultiIndex.from_frame(frame[key])
+
+
+def read_touched(folder: Path, name: str, new: pd.DataFrame) -> tuple[pd.DataFrame, int] | None:
+    """For an append: the stored months of table `name` that the file `new` can change (those
+    holding one of its keys, and the months its rows are dated in), with `__row`, and the next
+    free row number. Only the key columns of the other months are read. None when the table is
+    not stored by month: then it is read whole."""
+    if name not in PARTITION_BY or not (folder / name).is_dir():
+        return None
+    parts = sorted((folder / name).glob("*.parquet"))
+    if not parts or ROW not in pq.read_schema(parts[0]).names:
+        return None
+    new = contract.conform(name, new).reset_index(drop=True)
+    key = [c for c in contract.table(name).key if c in new]
+    wanted = _key_index(new, key)
+    months = set(periods(name, new))
+    top = -1
+    for part in parts:
+        names = pq.read_schema(part).names
+        keys = pq.read_table(part, columns=[c for c in key if c in names] + [ROW]).to_pandas()
+        if len(keys):
+            top = max(top, int(keys[ROW].max()))
+        for c in key:
+            if c not in keys:
+                keys[c] = pd.Series(pd.NA, index=keys.index, dtype="object")
+        if part.stem not in months and _key_index(keys, key).isin(wanted).any():
+            months.add(part.stem)
+    chosen = [folder / name / f"{m}.parquet" for m in sorted(months)]
+    chosen = [c for c in chosen if c.is_file()]
+    if chosen:
+        table = pa.concat_tables([pq.read_table(c) for c in chosen], promote_options="permissive")
+        old = table.to_pandas().sort_values(ROW, kind="stable").reset_index(drop=True)
+    else:
+        old = pq.read_table(parts[0]).schema.empty_table().to_pandas()
+    return old, top + 1
+
+
+def merge(
+    name: str, old: pd.DataFrame, new: pd.DataFrame, next_row: int | None = None
+) -> tuple[pd.DataFrame, AppendCount, set]:
     """The stored table `old` (with `__row`) and an appended file's good rows `new`, by key.
 
     A row whose key is stored and whose values are the same is left alone; one whose values
-    differ replaces the stored row in its place; a new key is added at the end. Returns the
-    merged table, the counts and the months (of fact tables) whose rows changed."""
+    differ replaces the stored row in its place; a new key is added at the end (numbered from
+    `next_row` when `old` is only the months `read_touched` chose). Returns the merged table,
+    the counts and the months (of fact tables) whose rows changed."""
     spec = contract.table(name)
     old = contract.conform(name, old)
     new = contract.conform(name, new).reset_index(drop=True)
@@ -172,7 +214,7 @@ def merge(name: str, old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame
         same &= _same(stored_rows[c], given_rows[c])
     changed_pos = pos[found][~same]
     changed = new[found][~same].assign(**{ROW: old[ROW].to_numpy()[changed_pos]})
-    start = int(old[ROW].max()) + 1 if len(old) else 0
+    start = next_row if next_row is not None else (int(old[ROW].max()) + 1 if len(old) else 0)
     added = new[~found]
     added = added.assign(**{ROW: np.arange(start, start + len(added), dtype="int64")})
     kept = old.drop(index=old.index[changed_pos])

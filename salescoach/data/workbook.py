@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -110,6 +111,7 @@ class Facts:
         self.folder = folder
         self._cache: dict[str, pd.DataFrame] = {}
         self._capabilities: Capabilities | None = None
+        self._view: FactsView | None = None
 
     @property
     def tables(self) -> list[str]:
@@ -139,6 +141,13 @@ class Facts:
     def all(self) -> dict[str, pd.DataFrame]:
         return {t: self[t] for t in self.tables}
 
+    def view(self) -> FactsView:
+        """The tables as a read-only mapping that reads a table when it is first asked for: a
+        command that needs the reps and the orders never reads a million activities."""
+        if self._view is None:
+            self._view = FactsView(self)
+        return self._view
+
     def capabilities(self) -> Capabilities:
         """What these facts can answer; stored with the snapshot at import, so asking costs
         no table read (older snapshots without it are scanned once)."""
@@ -154,6 +163,36 @@ class Facts:
         if self.folder is None:
             return {}
         return json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+class FactsView(Mapping):
+    """`Facts.all()` without reading every table up front, and what is derived from the tables
+    kept for the next asker (as `monitoring.FactTables` does): `actuals.events` and
+    `roles.selling` read the million order lines once per command, not once per period. Do
+    not change the frames in place."""
+
+    def __init__(self, facts: Facts):
+        self._facts = facts
+        self._derived: dict = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in contract.TABLES or not self._facts.has(name):
+            raise KeyError(name)
+        return self._facts[name]
+
+    def __iter__(self):
+        return iter(self._facts.tables)
+
+    def __len__(self) -> int:
+        return len(self._facts.tables)
+
+    def __contains__(self, name) -> bool:
+        return name in self._facts.tables
+
+    def derive(self, key: tuple, build):
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
 
 @dataclass
@@ -199,7 +238,15 @@ class Workbook:
         return folder if folder.is_dir() else None
 
     def facts(self) -> Facts:
-        return Facts(self.current_snapshot())
+        """The current snapshot's facts. One Facts per snapshot and Workbook: a command that asks
+        several services reads each table once (a snapshot never changes once written; a new
+        import points CURRENT at a new one, and the next call sees it)."""
+        folder = self.current_snapshot()
+        cached = self.__dict__.get("_facts")
+        if cached is None or cached.folder != folder:
+            cached = Facts(folder)
+            self.__dict__["_facts"] = cached
+        return cached
 
     def store(self):
         from salescoach.data.store import Store
@@ -220,12 +267,34 @@ class Workbook:
         tmp.mkdir()
         previous = self.current_snapshot()
         imported = {c.table for c in result.counts}
+        # Tables the import was not handed (an append validates against the few it refers to)
+        # carry over like those handed back unchanged.
+        carried = set()
+        if previous is not None:
+            for name in contract.TABLE_ORDER:
+                if name not in result.tables and partitions.exists(previous, name):
+                    partitions.carry_over(previous, tmp, name)
+                    carried.add(name)
         written: dict[str, pd.DataFrame] = {}
+        scanned: set[str] = set()  # appended by month: capabilities from the files
         appended = []
         for name, frame in result.tables.items():
             if name not in imported:
                 if previous is not None and partitions.exists(previous, name):
                     partitions.carry_over(previous, tmp, name)
+                continue
+            # An append reads only the months the file can change (and the keys of the others).
+            touched_read = (
+                partitions.read_touched(previous, name, frame)
+                if append and previous is not None
+                else None
+            )
+            if touched_read is not None:
+                old, next_row = touched_read
+                merged, count, touched = partitions.merge(name, old, frame, next_row)
+                partitions.write(tmp, name, merged, previous, touched)
+                scanned.add(name)
+                appended.append(count.__dict__)
                 continue
             old = (
                 partitions.read(previous, name, keep_row=True)
@@ -251,9 +320,9 @@ class Workbook:
             "who": who,
             "source": source,
             "counts": [c.__dict__ for c in result.counts],
-            "carried_over": sorted(set(result.tables) - imported),
+            "carried_over": sorted((set(result.tables) | carried) - imported),
             "notes": list(result.notes),
-            "capabilities": sorted(self._capabilities_of(written, tmp).present),
+            "capabilities": sorted(self._capabilities_of(written, tmp, previous, scanned).present),
         }
         if append:
             manifest["appended"] = appended
@@ -269,13 +338,34 @@ class Workbook:
         return final
 
     @staticmethod
-    def _capabilities_of(written: dict[str, pd.DataFrame], folder: Path) -> Capabilities:
-        """Of the snapshot being written: written tables from memory, carried-over ones read."""
+    def _capabilities_of(
+        written: dict[str, pd.DataFrame],
+        folder: Path,
+        previous: Path | None = None,
+        scanned: frozenset[str] | set[str] = frozenset(),
+    ) -> Capabilities:
+        """Of the snapshot being written: written tables from memory, tables appended by month
+        scanned in their files (DuckDB), carried-over ones from the previous snapshot's
+        manifest (read when it has none)."""
+        from salescoach.data.facts_query import table_capabilities
+
+        stored = None
+        if previous is not None and (previous / "manifest.json").is_file():
+            stored = json.loads((previous / "manifest.json").read_text(encoding="utf-8")).get(
+                "capabilities"
+            )
         tables = dict(written)
+        present: set[str] = set()
         for name in contract.TABLE_ORDER:
-            if name not in tables and partitions.exists(folder, name):
+            if name in tables or not partitions.exists(folder, name):
+                continue
+            if name in scanned:
+                present |= table_capabilities(folder, name)
+            elif stored is not None:
+                present |= {c for c in stored if c == name or c.startswith(f"{name}.")}
+            else:
                 tables[name] = partitions.read(folder, name)
-        return Capabilities.from_tables(tables)
+        return Capabilities(frozenset(present | Capabilities.from_tables(tables).present))
 
     def _prune(self, keep: Path) -> None:
         snapshots = sorted(

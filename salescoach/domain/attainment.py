@@ -149,7 +149,7 @@ def attainment_table(
         share = elapsed_share(period, day)
         per_rep = actuals.per_rep(tables, metric, period.start, min(day, period.end))
         g = group.copy()
-        g["actual"] = scope_actuals(per_rep, tables["reps"], g["scope"], g["scope_id"])
+        g["actual"] = actuals.scope_totals(per_rep, tables["reps"], g["scope"], g["scope_id"])
         g["elapsed"] = share
         out.append(g)
     table = pd.concat(out, ignore_index=True)

@@ -165,43 +165,6 @@ def compare_amounts(values: pd.Series, units: pd.Series, direction: str, cfg) ->
     return compare_means(stats["mean"], stats["n"], stats["sd"], direction, cfg)
 
 
-def leave_one_out_median(values: pd.Series, index: pd.Index) -> pd.Series:
-    """For each label of `index`, the median of `values` without that label's value (all of
-    them for a label not in `values`); NaN values are skipped, as `Series.median` does.
-
-    One sort instead of a median per label: at 455 reps the per-label loop was a large share
-    of the diagnosis pass (profiled)."""
-    finite = values.dropna()
-    s = np.sort(finite.to_numpy(dtype=float))
-    m = len(s)
-
-    def median_of(array: np.ndarray) -> float:
-        return float(np.median(array)) if len(array) else np.nan
-
-    full = median_of(s)
-    out = pd.Series(full, index=index, dtype=float)
-    if m == 0:
-        return out
-    if m == 1:
-        out[out.index.isin(finite.index)] = np.nan
-        return out
-    # Without the value at sorted position r, the remaining (m - 1) values' element i is
-    # s[i] below r and s[i + 1] from r on; the median takes elements lo and hi of them.
-    length = m - 1
-    lo, hi = (length - 1) // 2, length // 2
-    ranks = np.empty(m, dtype=int)
-    ranks[np.argsort(finite.to_numpy(dtype=float), kind="stable")] = np.arange(m)
-    low = np.where(lo < ranks, s[lo], s[lo + 1])
-    high = np.where(hi < ranks, s[hi], s[hi + 1])
-    without = pd.Series((low + high) / 2, index=finite.index)
-    # `values.drop(label)` drops every row of a repeated label: leave those to pandas.
-    if not finite.index.is_unique:
-        return pd.Series([values.drop(k, errors="ignore").median() for k in index], index=index)
-    hit = index.isin(finite.index)
-    out[hit] = without.reindex(index[hit]).to_numpy()
-    return out
-
-
 def compare_means(mean, n, sd, direction: str, cfg) -> pd.DataFrame:
     """`compare_amounts` from per-unit means, counts and standard deviations.
 
@@ -276,23 +239,6 @@ def flag(value: bool | None, n: int = 0) -> pd.Series:
         {"value": float(bool(value)), "n": n, "low": np.nan, "high": np.nan, "peer": np.nan}
         | {"z": np.nan}
         | {"level": level}
-    )
-
-
-def flags(values: dict) -> pd.DataFrame:
-    """:func:`flag` for many units at once (`{unit: yes/no}`), one row a unit."""
-    yes = np.array([bool(v) for v in values.values()], dtype=bool)
-    index = list(values)
-    return pd.DataFrame(
-        {
-            "value": yes.astype(float),
-            "n": 0,
-            "low": np.nan,
-            "high": np.nan,
-            "peer": np.nan,
-            "level": np.where(yes, "moderate", "none"),
-        },
-        index=index,
     )
 
 

@@ -291,6 +291,22 @@ def _mix(by_rep_family: pd.DataFrame, reps: pd.Index) -> pd.Series:
     return by_family[by_family > 0] / total if total > 0 else pd.Series(dtype=float)
 
 
+def _mix_of(inputs: SuggestionInputs, members: pd.Index) -> pd.Series:
+    """`_mix(inputs.by_rep_family, members)`; a single rep's from a row kept for the batch."""
+    table = inputs.by_rep_family
+    if len(members) != 1 or table.empty:
+        return _mix(table, members)
+    rows, matrix = inputs.remember("by_rep_family", lambda: _row_lookup(table, table.columns))
+    row = rows.get(members[0])
+    by_family = pd.Series(
+        np.nan_to_num(matrix[row], nan=0.0) if row is not None else 0.0,
+        index=table.columns,
+        dtype=float,
+    )
+    total = by_family.sum()
+    return by_family[by_family > 0] / total if total > 0 else pd.Series(dtype=float)
+
+
 def _quarters_of(period: Period, fiscal_start: int) -> list[str]:
     if period.kind == "year":
         return [f"{period.year}-Q{q}" for q in range(1, 5)]
@@ -361,6 +377,25 @@ class SuggestionInputs:
     market_note: Note | None
     by_rep_family: pd.DataFrame  # revenue per rep and family, 12 months before the period
     shares: pd.DataFrame  # rep x period: share of each past period on staff
+    # What the suggestions of a batch look up again and again (each rep's row, a level's
+    # members, the price index over a run of periods), built on first use: a batch of
+    # thousands of reps costs a dictionary lookup per rep, not a scan of the tables.
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, key, build):
+        if key not in self.cache:
+            self.cache[key] = build()
+        return self.cache[key]
+
+    def members(self, scope: str, scope_id: str | None) -> pd.Index:
+        """`actuals.members` of the reps table, from one grouping per level."""
+        reps = self.tables["reps"]
+        if scope == "company" or scope not in ("department", "team", "rep"):
+            return actuals.members(reps, scope, scope_id)
+        column = "rep_id" if scope == "rep" else scope
+        ids = reps["rep_id"].to_numpy()
+        groups = self.remember(("members", scope), lambda: reps.groupby(column, sort=False).indices)
+        return pd.Index(ids[groups.get(scope_id, [])], name="rep_id")
 
 
 def suggestion_inputs(
@@ -409,19 +444,37 @@ def suggestion_inputs(
     )
 
 
+def _row_lookup(frame: pd.DataFrame, columns: pd.Index) -> tuple[dict, np.ndarray]:
+    """{label: row number} (first row of a label) and the frame's values in `columns`."""
+    index = pd.Index(frame.index)
+    first = ~index.duplicated(keep="first")
+    rows = dict(zip(index[first], np.flatnonzero(first)))
+    return rows, frame.reindex(columns=columns).to_numpy(dtype=float)
+
+
 def _rep_baseline(inputs: SuggestionInputs, rep_id: str) -> tuple[pd.Series, int]:
     """A rep's past periods scaled to a full period on staff, and how many were left out."""
-    values = (
-        inputs.per_period.reindex([rep_id]).fillna(0.0).iloc[0]
-        if len(inputs.per_period.columns)
-        else pd.Series(dtype=float)
-    )
-    share = (
-        inputs.shares.loc[rep_id]
-        if rep_id in inputs.shares.index
-        else pd.Series(1.0, index=values.index)
-    )
-    share = share.reindex(values.index).fillna(1.0)
+    columns = inputs.per_period.columns
+    if len(columns):
+        rows, matrix = inputs.remember(
+            "per_period", lambda: _row_lookup(inputs.per_period, columns)
+        )
+        row = rows.get(rep_id)
+        values = pd.Series(
+            np.nan_to_num(matrix[row], nan=0.0) if row is not None else 0.0,
+            index=columns,
+            dtype=float,
+            name=rep_id,
+        )
+    else:
+        values = pd.Series(dtype=float)
+    rows, matrix = inputs.remember("shares", lambda: _row_lookup(inputs.shares, values.index))
+    row = rows.get(rep_id)
+    share = pd.Series(
+        matrix[row] if row is not None and matrix.shape[1] == len(values) else 1.0,
+        index=values.index,
+        dtype=float,
+    ).fillna(1.0)
     counted = share >= inputs.config.min_active_share
     # Periods before the rep joined are not "left out": only part periods are.
     partial = int(((share > 0) & ~counted).sum())
@@ -459,7 +512,7 @@ def suggest(
         inputs = suggestion_inputs(tables, period, metric, config, per_period)
     config = inputs.config
     reps_table = tables["reps"]
-    members = actuals.members(reps_table, scope, scope_id)
+    members = inputs.members(scope, scope_id)
     if scope != "company" and len(members) == 0:
         raise InputError(
             _("no {scope} {scope_id} in the reps table", scope=scope, scope_id=scope_id)
@@ -471,7 +524,7 @@ def suggest(
         history, partial = _rep_baseline(inputs, scope_id)
         if partial:
             notes.append(_note(PART_PERIODS, n=partial, share=f"{config.min_active_share:.0%}"))
-        on_staff = float(active_share(reps_table[reps_table["rep_id"] == scope_id], period).iloc[0])
+        on_staff = float(_on_staff(inputs, reps_table).get(scope_id, np.nan))
         if on_staff <= 0:
             notes.append(_note(NOT_ON_STAFF, period=str(period)))
     else:
@@ -494,10 +547,13 @@ def suggest(
             season = float(inputs.season.get(period.number, 1.0))
     if inputs.market_note is not None:
         notes.append(inputs.market_note)
-    mix = _mix(inputs.by_rep_family, members)
+    mix = _mix_of(inputs, members)
     fs = config.fiscal_start
-    index_before = _index_over(
-        tables.get("market"), [Period.parse(p, fs) for p in trailing.index], fs
+    index_before = inputs.remember(
+        ("index_over", tuple(trailing.index)),
+        lambda: _index_over(
+            tables.get("market"), [Period.parse(p, fs) for p in trailing.index], fs
+        ),
     )
     families, competition = [], 0.0
     for family, share in mix.items():
@@ -535,6 +591,16 @@ def suggest(
         from_peers=from_peers,
         kind=period.kind,
     )
+
+
+def _on_staff(inputs: SuggestionInputs, reps: pd.DataFrame) -> pd.Series:
+    """Each rep's share of the period on staff (the first row of a rep_id), computed once."""
+
+    def build() -> pd.Series:
+        share = active_share(reps, inputs.period)
+        return share[~share.index.duplicated(keep="first")]
+
+    return inputs.remember(("on_staff", id(reps)), build)
 
 
 def _peer_baseline(inputs: SuggestionInputs, rep_id: str) -> float:

@@ -59,7 +59,7 @@ def suggestions(
     wb: Workbook, period: str, level: str = "rep", metric: str = "revenue"
 ) -> list[goals.Suggestion]:
     """A suggestion for every seller on staff, team, department, or the company."""
-    return goals.suggest_all(wb.facts().all(), level, _period(wb, period), metric, _config(wb))
+    return goals.suggest_all(wb.facts().view(), level, _period(wb, period), metric, _config(wb))
 
 
 def support_note(wb: Workbook, lang: str | None = None) -> str | None:

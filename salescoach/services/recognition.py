@@ -114,7 +114,7 @@ def _inputs_identity(wb: Workbook, period, lang: str | None = None) -> dict:
 def inputs(wb: Workbook, period, lang: str | None = None) -> Inputs:
     p = _period(wb, period)
     program = ProgramSettings.from_settings(wb.settings)
-    tables = wb.facts().all()
+    tables = wb.facts().view()
     if "reps" not in tables:
         raise InputError(_("no reps in the workbook; run `salescoach import` first"))
     with wb.store() as store:
