@@ -31,19 +31,107 @@ import numpy as np
 import pandas as pd
 
 from salescoach import settings
-from salescoach.domain import actuals, decisions, roles
-from salescoach.domain.attainment import goal_key
+from salescoach.domain import actuals
 from salescoach.domain.contract import METRICS, SCOPES
 from salescoach.domain.decisions import ACK, ack_key  # noqa: F401 - the registry's key
 from salescoach.domain.fmt import Formatter
+from salescoach.domain.goals_allocation import (
+    ALLOCATION_MODES as ALLOCATION_MODES,
+)
+from salescoach.domain.goals_allocation import (
+    LEVELS as LEVELS,
+)
+from salescoach.domain.goals_allocation import (
+    MODE_TEXT as MODE_TEXT,
+)
+from salescoach.domain.goals_allocation import (
+    active_days as active_days,
+)
+from salescoach.domain.goals_allocation import (
+    active_share as active_share,
+)
+from salescoach.domain.goals_allocation import (
+    allocate as allocate,
+)
+from salescoach.domain.goals_allocation import (
+    allocation_weights as allocation_weights,
+)
+from salescoach.domain.goals_allocation import (
+    compare_allocations as compare_allocations,
+)
+from salescoach.domain.goals_allocation import (
+    rollup_gaps as rollup_gaps,
+)
+from salescoach.domain.goals_allocation import (
+    sellers as sellers,
+)
+from salescoach.domain.goals_allocation import (
+    split_down as split_down,
+)
+from salescoach.domain.goals_allocation import (
+    split_sentence as split_sentence,
+)
+from salescoach.domain.goals_allocation import (
+    support_staff as support_staff,
+)
+from salescoach.domain.goals_history import (
+    NO_MARKET as NO_MARKET,
+)
+from salescoach.domain.goals_history import (
+    NO_SEASON as NO_SEASON,
+)
+from salescoach.domain.goals_history import (
+    SOME_MARKET as SOME_MARKET,
+)
+from salescoach.domain.goals_history import (
+    Note as Note,
+)
+from salescoach.domain.goals_history import (
+    _index_over,
+    _mix,
+    _note,
+)
+from salescoach.domain.goals_history import (
+    family_mix as family_mix,
+)
+from salescoach.domain.goals_history import (
+    family_sales as family_sales,
+)
+from salescoach.domain.goals_history import (
+    market_for as market_for,
+)
+from salescoach.domain.goals_history import (
+    scope_history as scope_history,
+)
+from salescoach.domain.goals_history import (
+    seasonal_index as seasonal_index,
+)
+from salescoach.domain.goals_history import (
+    seasonal_indices as seasonal_indices,
+)
+from salescoach.domain.goals_versions import (
+    REASONS as REASONS,
+)
+from salescoach.domain.goals_versions import (
+    acknowledgement_status as acknowledgement_status,
+)
+from salescoach.domain.goals_versions import (
+    check_goal_input as check_goal_input,
+)
+from salescoach.domain.goals_versions import (
+    goal_history as goal_history,
+)
+from salescoach.domain.goals_versions import (
+    goal_record as goal_record,
+)
+from salescoach.domain.goals_versions import (
+    letter_changes as letter_changes,
+)
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError
-from salescoach.i18n import N_, N_n, _, label, name_order, plural_translator, separated, translator
+from salescoach.i18n import N_, N_n, _, separated, translator
 
-REASONS = ("performance", "economy", "competition", "other")
 ACK_KIND = ACK
-ALLOCATION_MODES = ("history", "capacity", "even")
-LEVELS = ("department", "team", "rep")  # below the company, top to bottom
 
 # Messages kept untranslated here and translated when a sentence is written (`Note.render`);
 # `N_` marks them for the extractor and returns them unchanged.
@@ -54,29 +142,8 @@ PART_PERIODS = N_n(
     "{n} periods with less than {share} on staff left out",
 )
 PEER_BASELINE = N_("no history of their own: the median of the team's sellers")
-NO_SEASON = N_("seasonality not learnt: fewer than two complete years of history")
-NO_MARKET = N_("no market data for {period}: economy and competition not applied")
-SOME_MARKET = N_("market data for {n} of the period's {total} quarters")
 NO_MIX = N_("no product mix: competition not applied")
 NOT_ON_STAFF = N_("not on staff during {period}")
-
-
-@dataclass(frozen=True)
-class Note:
-    """A caveat of a suggestion, translated when it is written."""
-
-    text: str | tuple[str, str]  # (singular, plural) for a count, in `n`
-    values: tuple[tuple[str, object], ...] = ()
-
-    def render(self, lang: str = "en") -> str:
-        values = dict(self.values)
-        if isinstance(self.text, tuple):
-            return plural_translator(lang)(*self.text, int(values["n"]), **values)
-        return translator(lang)(self.text, **values)
-
-
-def _note(text: str | tuple[str, str], **values) -> Note:
-    return Note(text, tuple(values.items()))
 
 
 @dataclass(frozen=True)
@@ -201,96 +268,6 @@ def _price_gap(index: float, fmt: Formatter, _) -> str:
 # --------------------------------------------------------------------------- history
 
 
-def scope_history(
-    tables: Mapping[str, pd.DataFrame],
-    scope: str,
-    scope_id: str | None,
-    metric: str,
-    kind: str,
-    fiscal_start: int = 1,
-    per_period: pd.DataFrame | None = None,
-) -> pd.Series:
-    """The scope's results per period of `kind`, oldest first, zeros where nothing happened.
-
-    `per_period` is `actuals.per_rep_period(...)` when the caller already has it (a batch of
-    suggestions computes it once).
-    """
-    table = (
-        per_period
-        if per_period is not None
-        else actuals.per_rep_period(tables, metric, kind, fiscal_start)
-    )
-    if table.empty:
-        return pd.Series(dtype=float)
-    reps = actuals.members(tables["reps"], scope, scope_id)
-    return table.reindex(reps).fillna(0.0).sum(axis=0)
-
-
-def seasonal_indices(history: pd.Series, kind: str) -> pd.Series | None:
-    """Each quarter's or month's share of a typical year x the number of parts, by number.
-
-    Learnt from complete fiscal years (every part with results); None with fewer than two.
-    """
-    if kind == "year" or history.empty:
-        return None
-    parts = 4 if kind == "quarter" else 12
-    labels = pd.Series(history.index, index=history.index)
-    frame = pd.DataFrame(
-        {
-            "year": labels.str[:4].astype(int).to_numpy(),
-            "n": (labels.str[6:] if kind == "quarter" else labels.str[5:7]).astype(int).to_numpy(),
-            "value": history.to_numpy(dtype=float),
-        }
-    )
-    complete = frame.groupby("year").filter(lambda g: len(g) == parts and (g["value"] > 0).all())
-    if complete["year"].nunique() < 2:
-        return None
-    share = complete["value"] / complete.groupby("year")["value"].transform("sum")
-    return share.groupby(complete["n"]).mean() * parts
-
-
-def seasonal_index(
-    company_history: pd.Series, period: Period, fiscal_start: int = 1
-) -> tuple[float, str | None]:
-    """A quarter's or month's seasonal index (1.0 for a year), and why it is 1.0 if unlearnt."""
-    if period.kind == "year":
-        return 1.0, None
-    index = seasonal_indices(company_history, period.kind)
-    if index is None:
-        return 1.0, NO_SEASON
-    return float(index.get(period.number, 1.0)), None
-
-
-def family_sales(
-    tables: Mapping[str, pd.DataFrame], start: pd.Timestamp, end: pd.Timestamp
-) -> pd.DataFrame:
-    """Revenue per rep (rows) and product family (columns) between two dates (inclusive)."""
-    orders, products = tables.get("orders"), tables.get("products")
-    if orders is None or products is None or "family" not in products:
-        return pd.DataFrame()
-    lines = orders[(orders["order_date"] >= start) & (orders["order_date"] <= end)]
-    if "status" in lines:
-        lines = lines[~lines["status"].isin(actuals.NOT_REVENUE)]
-    amount = lines["amount"] if "amount" in lines else lines["quantity"] * lines["unit_price"]
-    family = lines["product_id"].map(
-        products.drop_duplicates("product_id").set_index("product_id")["family"]
-    )
-    return amount.groupby([lines["rep_id"], family]).sum().unstack(fill_value=0.0)
-
-
-def family_mix(tables: Mapping[str, pd.DataFrame], reps: pd.Index, start, end) -> pd.Series:
-    """The scope's share of revenue per product family over [start, end]."""
-    return _mix(family_sales(tables, start, end), reps)
-
-
-def _mix(by_rep_family: pd.DataFrame, reps: pd.Index) -> pd.Series:
-    if by_rep_family.empty:
-        return pd.Series(dtype=float)
-    by_family = by_rep_family.reindex(reps).fillna(0.0).sum(axis=0)
-    total = by_family.sum()
-    return by_family[by_family > 0] / total if total > 0 else pd.Series(dtype=float)
-
-
 def _mix_of(inputs: SuggestionInputs, members: pd.Index) -> pd.Series:
     """`_mix(inputs.by_rep_family, members)`; a single rep's from a row kept for the batch."""
     table = inputs.by_rep_family
@@ -305,58 +282,6 @@ def _mix_of(inputs: SuggestionInputs, members: pd.Index) -> pd.Series:
     )
     total = by_family.sum()
     return by_family[by_family > 0] / total if total > 0 else pd.Series(dtype=float)
-
-
-def _quarters_of(period: Period, fiscal_start: int) -> list[str]:
-    if period.kind == "year":
-        return [f"{period.year}-Q{q}" for q in range(1, 5)]
-    if period.kind == "quarter":
-        return [str(period)]
-    return [str(Period.containing(period.start, "quarter", fiscal_start))]
-
-
-def market_for(
-    market: pd.DataFrame | None, period: Period, fiscal_start: int = 1
-) -> tuple[float, pd.Series, Note | None]:
-    """(market growth, competitor price index per family) for the period, and a caveat.
-
-    A year averages its quarters; a month takes its quarter's rows (or its own, if the market
-    table has monthly rows). A period without rows is growth 0 and no index, stated.
-    """
-    quarters = _quarters_of(period, fiscal_start)
-    rows = (
-        market[market["period"].astype(str).isin(set(quarters) | {str(period)})]
-        if market is not None and len(market)
-        else pd.DataFrame()
-    )
-    if rows.empty:
-        return 0.0, pd.Series(dtype=float), _note(NO_MARKET, period=str(period))
-    note = None
-    found = rows["period"].astype(str).nunique()
-    if period.kind == "year" and found < len(quarters):
-        note = _note(SOME_MARKET, n=found, total=len(quarters))
-    growth = 0.0
-    if "market_growth" in rows:
-        # Family rows repeat the period's growth: one figure per period, then their mean.
-        per_period = rows.groupby(rows["period"].astype(str))["market_growth"].mean().dropna()
-        growth = float(per_period.mean()) if len(per_period) else 0.0
-    index = pd.Series(dtype=float)
-    if "competitor_price_index" in rows and "product_family" in rows:
-        fam = rows.dropna(subset=["product_family", "competitor_price_index"])
-        index = fam.groupby("product_family")["competitor_price_index"].mean()
-    return growth, index, note
-
-
-def _index_over(market: pd.DataFrame | None, periods: list[Period], fiscal_start: int) -> pd.Series:
-    """Competitor price index per family averaged over the quarters of `periods`."""
-    if market is None or market.empty or "competitor_price_index" not in market:
-        return pd.Series(dtype=float)
-    wanted = {q for p in periods for q in _quarters_of(p, fiscal_start)} | {str(p) for p in periods}
-    rows = market[market["period"].astype(str).isin(wanted)]
-    if "product_family" not in rows:
-        return pd.Series(dtype=float)
-    rows = rows.dropna(subset=["product_family", "competitor_price_index"])
-    return rows.groupby("product_family")["competitor_price_index"].mean()
 
 
 # --------------------------------------------------------------------------- suggestions
@@ -657,398 +582,7 @@ def suggest_all(
 # --------------------------------------------------------------------------- allocation
 
 
-def active_share(reps: pd.DataFrame, period: Period) -> pd.Series:
-    """The share of the period each rep is on staff (joiners and leavers prorated), 0..1."""
-    return active_days(reps, period.start, period.end) / ((period.end - period.start).days + 1)
-
-
-def active_days(reps: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
-    """Days each rep is on staff between two dates (inclusive), by rep_id."""
-    first = reps["hire_date"] if "hire_date" in reps else pd.Series(pd.NaT, index=reps.index)
-    last = reps["end_date"] if "end_date" in reps else pd.Series(pd.NaT, index=reps.index)
-    first = pd.to_datetime(first).clip(lower=start).fillna(start)
-    last = pd.to_datetime(last).clip(upper=end).fillna(end)
-    days = ((last - first).dt.days + 1).clip(lower=0).astype(float)
-    return pd.Series(days.to_numpy(), index=pd.Index(reps["rep_id"].to_numpy(), name="rep_id"))
-
-
-def sellers(reps: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Who takes a seller goal: support staff are measured on the sales they assist, unless
-    they also sell (`rep_id` on a deal or order in `tables`): then their goal is on their own
-    sales."""
-    return roles.sellers(reps, tables)
-
-
-def support_staff(
-    reps: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None
-) -> pd.DataFrame:
-    return roles.support_staff(reps, tables)
-
-
-def allocate(total: float, weights: pd.Series) -> pd.Series:
-    """Split `total` in proportion to `weights`; the parts sum to the total exactly."""
-    weights = weights.astype(float).clip(lower=0).fillna(0)
-    if weights.sum() <= 0:
-        if len(weights) == 0:
-            return weights
-        weights = pd.Series(1.0, index=weights.index)
-    parts = total * weights / weights.sum()
-    # Floating error goes to the largest part so the sum is the total to the cent.
-    if len(parts):
-        parts.iloc[int(np.argmax(parts.to_numpy()))] += total - parts.sum()
-    return parts
-
-
-def allocation_weights(
-    tables: Mapping[str, pd.DataFrame],
-    members: pd.DataFrame,
-    period: Period,
-    mode: str,
-    metric: str = "revenue",
-    fiscal_start: int = 1,
-) -> pd.Series:
-    """Weights per rep for a top-down split: by history, by capacity, or evenly.
-
-    history   the rep's results per day on staff over the 12 months before the period
-              (a rep without any takes the median rate) x days on staff in the period
-    capacity  days on staff in the period (prorated headcount)
-    even      the same as capacity for reps; between teams or departments, one equal share each
-
-    A rep who joins halfway gets half; a leaver gets only the days on staff, and the rest of
-    the leaver's share goes to the others.
-    """
-    if mode not in ALLOCATION_MODES:
-        raise InputError(
-            _(
-                "unknown allocation {mode}; use one of {choices}",
-                mode=mode,
-                choices=", ".join(ALLOCATION_MODES),
-            )
-        )
-    on_staff = active_share(members, period)
-    if mode != "history":
-        return on_staff
-    start, end = period.start - pd.DateOffset(months=12), period.start - pd.Timedelta(days=1)
-    try:
-        results = actuals.per_rep(tables, metric, start, end).reindex(on_staff.index).fillna(0.0)
-    except actuals.MissingData as exc:
-        raise InputError(str(exc)) from None
-    days = active_days(members, start, end)
-    rate = (results / days.where(days > 0)).fillna(0.0)
-    known = rate[rate > 0]
-    rate = rate.where(rate > 0, float(known.median()) if len(known) else 1.0)
-    return rate * on_staff
-
-
-def split_down(
-    tables: Mapping[str, pd.DataFrame],
-    total: float,
-    parent_scope: str,
-    parent_id: str | None,
-    child_scope: str,
-    period: Period,
-    mode: str = "history",
-    metric: str = "revenue",
-    fiscal_start: int = 1,
-) -> pd.Series:
-    """A parent's goal split to its departments, teams or reps (sellers on staff); sums to
-    `total`. Example: ``split_down(tables, 1e6, "team", "North A", "rep", p, "capacity")``."""
-    if child_scope not in LEVELS or (
-        parent_scope != "company" and LEVELS.index(child_scope) <= LEVELS.index(parent_scope)
-    ):
-        raise InputError(
-            _(
-                "a {parent} goal cannot be split into {child}",
-                parent=label(parent_scope),
-                child=label(child_scope),
-            )
-        )
-    reps = sellers(tables["reps"], tables)
-    members = reps[reps["rep_id"].isin(actuals.members(reps, parent_scope, parent_id))]
-    weights = allocation_weights(tables, members, period, mode, metric, fiscal_start)
-    weights = weights[weights > 0]
-    if child_scope == "rep":
-        return allocate(total, weights)
-    level = members.set_index("rep_id")[child_scope].reindex(weights.index)
-    grouped = weights.groupby(level).sum()
-    if mode == "even":
-        grouped = pd.Series(1.0, index=grouped.index)
-    return allocate(total, grouped)
-
-
-MODE_TEXT = {
-    "history": N_("by results per day on staff over the last 12 months"),
-    "capacity": N_("by days on staff"),
-    "even": N_("evenly"),
-}
-
-
-def split_sentence(
-    share: float,
-    parent: str,
-    total: float,
-    mode: str,
-    fmt: Formatter,
-    metric: str,
-    lang: str = "en",
-) -> str:
-    """How a top-down goal was set, in one sentence."""
-    gettext = translator(lang)
-    money = fmt.money_compact if metric == "revenue" else (lambda x: fmt.number(x))
-    return gettext(
-        "{share} of the {parent} goal of {total}, split {how}",
-        share=fmt.pct(share, 1),
-        parent=parent,
-        total=money(total),
-        how=gettext(MODE_TEXT[mode]),
-    )
-
-
-def compare_allocations(top_down: pd.Series, bottom_up: pd.Series) -> pd.DataFrame:
-    """Top-down split and bottom-up suggestions side by side, with their difference."""
-    frame = pd.DataFrame({"top_down": top_down, "bottom_up": bottom_up}).fillna(0.0)
-    frame["difference"] = frame["top_down"] - frame["bottom_up"]
-    frame.index.name = "scope_id"
-    return frame.reset_index()
-
-
-def rollup_gaps(
-    goals: pd.DataFrame,
-    reps: pd.DataFrame,
-    period: str,
-    metric: str = "revenue",
-    fiscal_start: int = 1,
-    tables: Mapping[str, pd.DataFrame] | None = None,
-) -> pd.DataFrame:
-    """Each team, department and the company against the sum of its direct parts' goals.
-
-    A team's parts are its sellers on staff; a department's are its teams when any of them has
-    a goal (else its sellers); the company's are its departments, else teams, else sellers.
-    `missing` counts the parts without a goal. The gap is reported, never hidden: a team goal
-    of 1.0M whose reps' goals add up to 0.9M shows a gap of 0.1M.
-    """
-    columns = ["scope", "scope_id", "goal", "parts", "sum_of_parts", "children", "missing", "gap"]
-    g = goals[(goals["period"].astype(str) == str(period)) & (goals["metric"] == metric)]
-    p = Period.parse(str(period), fiscal_start)
-    staff = sellers(reps, tables)
-    staff = staff[active_share(staff, p).to_numpy() > 0].set_index("rep_id")
-    by_scope = {s: g[g["scope"] == s].set_index("scope_id")["target"] for s in SCOPES}
-    rows = []
-
-    def children_of(level: str, unit: str) -> tuple[str, pd.Index]:
-        inside = staff if level == "company" else staff[staff[level] == unit]
-        order = (
-            ("department", "team")
-            if level == "company"
-            else ("team",)
-            if level == "department"
-            else ()
-        )
-        for child in order:
-            units = pd.Index(sorted(inside[child].dropna().unique()))
-            if by_scope[child].reindex(units).notna().any():
-                return child, units
-        return "rep", pd.Index(inside.index)
-
-    for level in ("team", "department", "company"):
-        units = ["company"] if level == "company" else sorted(staff[level].dropna().unique())
-        units = sorted(set(units) | set(by_scope[level].index))
-        for unit in units:
-            child, kids = children_of(level, unit)
-            have = by_scope[child].reindex(kids)
-            if have.notna().sum() == 0 and unit not in by_scope[level].index:
-                continue
-            whole = float(by_scope[level].get(unit, np.nan))
-            parts = float(have.sum())
-            rows.append(
-                {
-                    "scope": level,
-                    "scope_id": unit,
-                    "goal": whole,
-                    "parts": child,
-                    "sum_of_parts": parts,
-                    "children": len(kids),
-                    "missing": int(have.isna().sum()),
-                    "gap": whole - parts,
-                }
-            )
-    return pd.DataFrame(rows, columns=columns)
-
-
 # --------------------------------------------------------------------------- versions
 
 
-def check_goal_input(
-    scope: str,
-    scope_id: str | None,
-    period: str,
-    metric: str,
-    target,
-    reason: str | None,
-    reps: pd.DataFrame,
-    closed_before: pd.Timestamp | None = None,
-    force: bool = False,
-    fiscal_start: int = 1,
-    fmt: Formatter | None = None,
-    selling=(),
-) -> Period:
-    """Refuse a goal that cannot be right, with one sentence; returns the parsed period.
-
-    `selling` names the people who sell (`roles.selling(tables)`): support staff among them may
-    take a seller goal on their own sales.
-
-    A period has closed when it ended before `closed_before` (the newest date in the data);
-    changing it needs `force` (the explicit override). The checks are the registry's
-    (:mod:`salescoach.domain.decisions`), so the CLI, the app and a notebook refuse with the same words.
-    """
-    try:
-        p = Period.parse(period, fiscal_start)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-    if scope not in SCOPES:
-        raise InputError(
-            _("unknown scope {scope}; use one of {choices}", scope=scope, choices=", ".join(SCOPES))
-        )
-    if metric not in METRICS:
-        raise InputError(
-            _(
-                "unknown metric {metric}; use one of {choices}",
-                metric=metric,
-                choices=", ".join(METRICS),
-            )
-        )
-    if scope == "rep":
-        decisions.check_rep(reps, scope_id, p, seller=True, fmt=fmt, selling=selling)
-    elif scope != "company":
-        column = {"team": "team", "department": "department"}[scope]
-        if scope_id not in set(reps[column].dropna()):
-            raise InputError(
-                _(
-                    "unknown {scope} {scope_id}: not in the workbook's reps",
-                    scope=scope,
-                    scope_id=scope_id,
-                )
-            )
-    decisions.check_amount(target, "target")
-    decisions.check_reason(reason, _("a goal needs a reason (why it is set or revised)"))
-    decisions.check_open_period(p, closed_before, force)
-    return p
-
-
-def goal_record(
-    scope, scope_id, period, metric, target, reason_code, basis=None, override=False
-) -> tuple[str, dict]:
-    """The store key and data of one goal version; `override` marks a closed period's goal
-    changed on purpose (`override: true` in the record)."""
-    if reason_code not in REASONS:
-        raise InputError(
-            _(
-                "unknown reason {reason}; use one of {choices}",
-                reason=reason_code,
-                choices=", ".join(REASONS),
-            )
-        )
-    data = {
-        "scope": scope,
-        "scope_id": scope_id if scope != "company" else "company",
-        "period": str(period),
-        "metric": metric,
-        "target": float(target),
-        "reason": reason_code,
-    }
-    if basis:
-        data["basis"] = basis
-    if override:
-        data["override"] = True
-    return goal_key(scope, scope_id, str(period), metric), data
-
-
-def goal_history(
-    goal_events: pd.DataFrame | None, targets: pd.DataFrame | None, key_prefix: str | None = None
-) -> pd.DataFrame:
-    """Every version of every goal, oldest first: the imported target, then each revision."""
-    columns = ["key", "version", "target", "reason", "basis", "why", "set_by", "set_at"]
-    parts = []
-    if targets is not None and len(targets):
-        t = targets
-        scope_id = np.where(t["scope"] == "company", "company", t.get("scope_id"))
-        parts.append(
-            pd.DataFrame(
-                {
-                    "key": [
-                        goal_key(s, i, str(p), m)
-                        for s, i, p, m in zip(t["scope"], scope_id, t["period"], t["metric"])
-                    ],
-                    "version": 0,
-                    "target": t["target"].astype(float).to_numpy(),
-                    "reason": "imported",
-                    "basis": None,
-                    "why": None,
-                    "set_by": None,
-                    "set_at": pd.NaT,
-                }
-            )
-        )
-    if goal_events is not None and len(goal_events):
-        e = goal_events.sort_values("event_id")
-        parts.append(
-            pd.DataFrame(
-                {
-                    "key": e["key"].to_numpy(),
-                    "version": (e.groupby("key").cumcount() + 1).to_numpy(),
-                    "target": e["target"].astype(float).to_numpy(),
-                    "reason": e["reason"].to_numpy() if "reason" in e else None,
-                    "basis": e["basis"].to_numpy() if "basis" in e else None,
-                    "why": e["why"].to_numpy(),
-                    "set_by": e["who"].to_numpy(),
-                    "set_at": pd.to_datetime(e["at"]).to_numpy(),
-                }
-            )
-        )
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    frame = frame[columns]
-    if key_prefix:
-        frame = frame[frame["key"].str.startswith(key_prefix)]
-    return frame.sort_values(["key", "version"], kind="stable").reset_index(drop=True)
-
-
 # --------------------------------------------------------------------------- discussion
-
-
-def acknowledgement_status(
-    reps: pd.DataFrame,
-    period: Period,
-    acks: pd.DataFrame | None,
-    tables: Mapping[str, pd.DataFrame] | None = None,
-) -> pd.DataFrame:
-    """Each seller on staff during the period: discussed or not, agreed or disputed, comment.
-
-    Those who have not discussed their goal come first.
-    """
-    staff = sellers(reps, tables)
-    staff = staff[active_share(staff, period).to_numpy() > 0]
-    out = staff[["rep_id", "name", "team", "department"]].copy()
-    fields = ("outcome", "discussed_on", "manager", "comment")
-    a = (
-        acks[acks["period"].astype(str) == str(period)]
-        .drop_duplicates("rep_id", keep="last")
-        .set_index("rep_id")
-        if acks is not None and len(acks)
-        else pd.DataFrame()
-    )
-    for col in fields:
-        out[col] = out["rep_id"].map(a[col]) if col in a else None
-    out["acknowledged"] = out["outcome"].notna()
-    order = ["acknowledged", "department", "team", "name"]
-    out = out.sort_values(order, key=name_order("department", "team", "name"))
-    return out.reset_index(drop=True)
-
-
-def letter_changes(history: pd.DataFrame, key: str) -> tuple[float | None, float | None]:
-    """(previous target, current target) of one goal, from its version history."""
-    versions = history[history["key"] == key].sort_values("version")
-    if versions.empty:
-        return None, None
-    current = float(versions["target"].iloc[-1])
-    previous = float(versions["target"].iloc[-2]) if len(versions) > 1 else None
-    return previous, current
