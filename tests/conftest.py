@@ -37,43 +37,35 @@ def chromium_path() -> str:
     return path
 
 
+def build_sample_workbook(root, scale: float):
+    """The sample organisation (seed 7) at `scale`, imported into a fresh workbook at `root`."""
+    from salescoach.data.importer import validate_path
+    from salescoach.data.sample import write_sample
+    from salescoach.data.workbook import Workbook, init_workbook
+
+    init_workbook(root, company="Northwind Widgets (sample)")
+    folder = root / "salescoach-data" / "sample"
+    write_sample(folder, seed=7, scale=scale)
+    result = validate_path(folder)
+    assert result.rejects.empty, result.rejects.head()
+    wb = Workbook.open(root)
+    wb.save_import(result, str(folder), "tests")
+    return wb
+
+
 @pytest.fixture(scope="session")
 def sample_workbook(tmp_path_factory):
     """A workbook holding the imported sample organisation (seed 7, scale 1), built once per run.
 
     Shared by the whole run: tests that write decisions use unique keys or their own store.
     """
-    from salescoach.data.importer import validate_path
-    from salescoach.data.sample import write_sample
-    from salescoach.data.workbook import Workbook, init_workbook
-
-    root = tmp_path_factory.mktemp("sample-workbook")
-    init_workbook(root, company="Northwind Widgets (sample)")
-    folder = root / "salescoach-data" / "sample"
-    write_sample(folder, seed=7, scale=1.0)
-    result = validate_path(folder)
-    assert result.rejects.empty, result.rejects.head()
-    wb = Workbook.open(root)
-    wb.save_import(result, str(folder), "tests")
-    return wb
+    return build_sample_workbook(tmp_path_factory.mktemp("sample-workbook"), 1.0)
 
 
 @pytest.fixture(scope="session")
 def small_workbook(tmp_path_factory):
     """The sample organisation at scale 0.1 (seed 7), imported into a fresh workbook, once."""
-    from salescoach.data.importer import validate_path
-    from salescoach.data.sample import write_sample
-    from salescoach.data.workbook import Workbook, init_workbook
-
-    root = tmp_path_factory.mktemp("small-workbook")
-    init_workbook(root, company="Northwind Widgets (sample)")
-    folder = root / "salescoach-data" / "sample"
-    write_sample(folder, seed=7, scale=0.1)
-    result = validate_path(folder)
-    assert result.rejects.empty, result.rejects.head()
-    wb = Workbook.open(root)
-    wb.save_import(result, str(folder), "tests")
-    return wb
+    return build_sample_workbook(tmp_path_factory.mktemp("small-workbook"), 0.1)
 
 
 @pytest.fixture(scope="session")

@@ -20,20 +20,10 @@ PERIOD = "2026-Q3"
 
 @pytest.fixture(scope="module")
 def small_workbook(tmp_path_factory):
-    """The sample organisation at scale 0.1 (seed 7), imported into a fresh workbook."""
-    from salescoach.data.importer import validate_path
-    from salescoach.data.sample import write_sample
-    from salescoach.data.workbook import Workbook, init_workbook
+    """The sample at scale 0.1, this module's own: its tests write decisions and packs."""
+    from tests.conftest import build_sample_workbook
 
-    root = tmp_path_factory.mktemp("small-workbook")
-    init_workbook(root, company="Northwind Widgets (sample)")
-    folder = root / "salescoach-data" / "sample"
-    write_sample(folder, seed=7, scale=0.1)
-    result = validate_path(folder)
-    assert result.rejects.empty, result.rejects.head()
-    wb = Workbook.open(root)
-    wb.save_import(result, str(folder), "tests")
-    return wb
+    return build_sample_workbook(tmp_path_factory.mktemp("small-workbook"), 0.1)
 
 
 def _reps(wb) -> dict[str, str]:

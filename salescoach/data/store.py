@@ -413,18 +413,7 @@ class Store:
                         supersedes=r.supersedes,
                     )
                 )
-                events.append(
-                    Event(
-                        id=int(result.inserted_primary_key[0]),
-                        at=at,
-                        who=r.who,
-                        kind=r.kind,
-                        key=r.key,
-                        data=r.data,
-                        why=r.why,
-                        supersedes=r.supersedes,
-                    )
-                )
+                events.append(r.event(int(result.inserted_primary_key[0]), at))
         return events
 
     # -- reading

@@ -125,6 +125,19 @@ class _Record:
     why: str | None
     supersedes: int | None
 
+    def event(self, event_id: int, at: dt.datetime) -> Event:
+        """The event this record becomes once written with its id and time."""
+        return Event(
+            id=event_id,
+            at=at,
+            who=self.who,
+            kind=self.kind,
+            key=self.key,
+            data=self.data,
+            why=self.why,
+            supersedes=self.supersedes,
+        )
+
 
 def _record(
     kind: Any, key: Any, data: Any, who: Any, why: Any = None, supersedes: Any = None
@@ -221,18 +234,7 @@ def _read_dump(path: Path) -> list[Event]:
                     raise ValueError("an id and a time with a UTC offset are required.")
             except (ValueError, KeyError, TypeError) as error:
                 raise ValueError(f"{path}, line {number}: {error}") from error
-            events.append(
-                Event(
-                    id=event_id,
-                    at=_utc(at),
-                    who=r.who,
-                    kind=r.kind,
-                    key=r.key,
-                    data=r.data,
-                    why=r.why,
-                    supersedes=r.supersedes,
-                )
-            )
+            events.append(r.event(event_id, _utc(at)))
     if len(events) != header.get("count"):
         raise ValueError(
             f"{path} holds {len(events)} events but its header says "

@@ -294,3 +294,15 @@ def batch_figures(
     if quick is not None:
         _QUICK[quick] = key
     return result
+
+
+def next_revenue_goal(wb: Workbook, rep_id: str, period: str) -> float | None:
+    """The rep's revenue goal in force for `period` (its latest version), or None."""
+    goals = goals_for(wb)
+    mine = goals[
+        (goals["scope"] == "rep")
+        & (goals["scope_id"] == rep_id)
+        & (goals["period"] == period)
+        & (goals["metric"] == "revenue")
+    ]
+    return float(mine["target"].iloc[-1]) if len(mine) else None

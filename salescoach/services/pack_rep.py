@@ -24,7 +24,7 @@ from salescoach.services.pack_data import (
     FIGURE_COLUMNS,
     _open_deals,
     batch_figures,
-    goals_for,
+    next_revenue_goal,
     open_workbook,
     parse_period,
 )
@@ -327,22 +327,12 @@ def next_goal(wb, rep_id: str, period: str | None = None) -> str:
     """Next period's revenue goal when one is set."""
     wb = open_workbook(wb)
     p = parse_period(wb, period)
-    goals = goals_for(wb)
     nxt = str(p.shift(1))
-    mine = goals[
-        (goals["scope"] == "rep")
-        & (goals["scope_id"] == rep_id)
-        & (goals["period"] == nxt)
-        & (goals["metric"] == "revenue")
-    ]
+    target = next_revenue_goal(wb, rep_id, nxt)
     f = Formatter.for_settings(wb.settings)
-    if mine.empty:
+    if target is None:
         return _("No revenue goal set yet for {period}.", period=f.period(nxt))
-    return _(
-        "Revenue goal for {period}: {target}",
-        period=f.period(nxt),
-        target=f.money(mine["target"].iloc[-1]),
-    )
+    return _("Revenue goal for {period}: {target}", period=f.period(nxt), target=f.money(target))
 
 
 def next_action(

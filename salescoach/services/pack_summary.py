@@ -22,7 +22,7 @@ from salescoach.services.pack_data import (
     _fingerprint,
     batch_figures,
     batch_key,
-    goals_for,
+    next_revenue_goal,
     open_workbook,
     parse_period,
 )
@@ -282,19 +282,12 @@ def summary(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -
     others = _peer_group(figures, row)
     minimum = wb.settings.packs.min_peers
     peers = {c: peer_benchmark(others[c], minimum) for c in ("attainment", *_BETTER)}
-    goals = goals_for(wb)
     nxt = str(p.shift(1))
-    mine = goals[
-        (goals["scope"] == "rep")
-        & (goals["scope_id"] == rep_id)
-        & (goals["period"] == nxt)
-        & (goals["metric"] == "revenue")
-    ]
     return page_one(
         row.to_dict(),
         peers,
         explanation(wb, rep_id, p),
-        float(mine["target"].iloc[-1]) if len(mine) else None,
+        next_revenue_goal(wb, rep_id, nxt),
         nxt,
         Formatter.for_settings(wb.settings),
     )
