@@ -196,6 +196,9 @@ def test_a_name_in_the_pdf_text_is_found(chromium_path, tmp_path):
     assert [leak.rep_id for leak in privacy.scan_files(scanner, {"pdf": pdf})] == ["7"]
 
 
+@pytest.mark.timeout(
+    900
+)  # 65 packs with PDFs: about 90 s on a quiet machine, minutes on a busy one
 def test_every_rep_pack_is_private(sample_workbook, chromium_path):
     """Render every rep's pack of the sample (HTML and PDF) and scan each for the other reps."""
     from salescoach.packs import render
