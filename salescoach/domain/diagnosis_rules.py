@@ -32,10 +32,13 @@ EVIDENCE = ("min_count", "extreme_z", "agree_z", "spread_floor", "min_points")
 
 
 def settings_defaults() -> dict:
-    """The shipped `[diagnosis]` settings (`salescoach/resources/salescoach.toml`)."""
-    from salescoach.settings import defaults
+    """The settings model's `[diagnosis]` section with its defaults (the shipped
+    `salescoach/resources/salescoach.toml`'s), as the plain mapping the rules read."""
+    import dataclasses
 
-    return dict(defaults()["diagnosis"])
+    from salescoach.settings import Diagnosis
+
+    return dataclasses.asdict(Diagnosis())
 
 
 @dataclass(frozen=True)

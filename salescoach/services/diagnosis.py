@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -51,20 +52,14 @@ def run(wb, period=None, today=None) -> diagnosis.Diagnosis:
         att = rep_attainment(tables, events, p)
     except Exception:  # noqa: BLE001 - no goals for the period: the rep check says not assessed
         att = None
-    section = wb.settings["diagnosis"] if "diagnosis" in _sections(wb.settings) else {}
-    # Lateness is monitoring's definition, grace days included.
-    section = {**section, "on_time_grace_days": wb.settings["monitoring"]["on_time_grace_days"]}
+    # The typed, validated section; lateness is monitoring's definition, grace days included.
+    section = {
+        **dataclasses.asdict(wb.settings.diagnosis),
+        "on_time_grace_days": wb.settings.monitoring.on_time_grace_days,
+    }
     return diagnosis.diagnose(
         tables, p.start, p.end, att, section, Formatter.for_settings(wb.settings), today=today
     )
-
-
-def _sections(settings) -> tuple:
-    try:
-        settings["diagnosis"]
-        return ("diagnosis",)
-    except (KeyError, TypeError):
-        return ()
 
 
 def _in_scope(findings: pd.DataFrame, reps: pd.DataFrame, scope, scope_id) -> pd.DataFrame:
