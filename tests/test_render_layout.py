@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from salescoach.packs import render_worker
+from salescoach.packs import export, render_worker
 
 
 def _markup(lines: int) -> str:
@@ -34,7 +34,7 @@ def test_a_near_empty_last_page_is_saved(chromium_path, tmp_path, lines, pages):
 
 def test_without_the_fit_the_same_text_takes_two_pages(chromium_path, tmp_path, monkeypatch):
     """The case above is a real one: printed at full size, the 66 lines need a second page."""
-    monkeypatch.setattr(render_worker, "NEAR_EMPTY_LINES", 0)
+    monkeypatch.setattr(export, "NEAR_EMPTY_LINES", 0)  # where to_pdf reads it
     path = tmp_path / "pack.pdf"
     try:
         render_worker.to_pdf(_markup(66), path, "A4")

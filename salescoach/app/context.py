@@ -185,8 +185,15 @@ class Context:
         return default_period(self.last_day, self.fiscal_start)
 
     def period_choices(self) -> list[str]:
-        """Years, then quarters, newest first, from the first day with data to a year ahead."""
-        first = Period.containing(self.first_day, "quarter", self.fiscal_start)
+        """Years, then quarters, newest first, from the first day with data to a year ahead.
+
+        The period the app opens on is always offered, even when it comes before the first
+        dated fact (a workbook whose only dates are this quarter's open deals opens on the
+        last complete quarter, which then says it has no data)."""
+        first = min(
+            Period.containing(self.first_day, "quarter", self.fiscal_start),
+            self.default_period(),
+        )
         last = Period.containing(self.last_day, "quarter", self.fiscal_start).shift(FUTURE_QUARTERS)
         quarters, p = [], first
         while p <= last:

@@ -94,16 +94,18 @@ def period_state(period: Period, now) -> str:
     """closed, current or not_started, judged against the workbook's 'now': the newest order
     or close date in the data (`salescoach.domain.actuals.last_day`), never the calendar, so an
     export reads the same whenever it is opened. The one definition every picker, heading
-    and write check uses: a period has closed once the data go past its last day.
+    and write check uses: a period has closed once the data reach its last day, the same rule
+    by which `default_period` calls a quarter complete, so the quarter a diagnosis or a pack
+    reads as finished is never "current" in the app.
 
     >>> q3 = Period.parse("2026-Q3")
-    >>> [period_state(q3, pd.Timestamp(d)) for d in ("2026-06-30", "2026-09-30", "2026-10-01")]
+    >>> [period_state(q3, pd.Timestamp(d)) for d in ("2026-06-30", "2026-09-29", "2026-09-30")]
     ['not_started', 'current', 'closed']
     """
     if now is None or pd.isna(now):
         return CURRENT
-    now = pd.Timestamp(now)
-    if period.end < now:
+    now = pd.Timestamp(now).normalize()
+    if period.end <= now:
         return CLOSED
     if period.start > now:
         return NOT_STARTED

@@ -149,8 +149,8 @@ def enter(workbook, subject: Subject, period: str, lang: str = "") -> None:
             state["sections"][(name, subject, str(p), extras)] = result
     del all_figures, all_trend, reps
     _forget(packs)
-    _install()
     _active.update(state)
+    _install()  # after the state: the read-once store is narrowed to its reps
     gc.collect()
 
 
@@ -164,6 +164,11 @@ def leave() -> None:
         Facts.get = _originals["Facts.get"]
         for name in ("history", "current", "append", "append_many", "restore", "dump"):
             setattr(Store, name, _originals[f"Store.{name}"])
+        if "snapshot.events" in _originals:
+            from salescoach.data import store_snapshot
+
+            if store_snapshot._state["events"] is not None:
+                store_snapshot._state["events"] = _originals["snapshot.events"]
         _originals.clear()
 
 
@@ -230,3 +235,14 @@ def _install() -> None:
     Facts.get = get
     Store.history, Store.current = history, current
     Store.append = Store.append_many = Store.restore = Store.dump = refused
+    # The batch's read-once store (`data.store_snapshot`) answers `Workbook.store()` reads
+    # without going through `Store`: its events are narrowed too, or every rep's coaching
+    # notes would reach the pack. A write through it opens the real, refusing store.
+    from salescoach.data import store_snapshot
+
+    events = store_snapshot._state["events"]
+    if events is not None:
+        _originals["snapshot.events"] = events
+        store_snapshot._state["events"] = [
+            e for e in events if event_in_scope(e, _active["reps"], _active["units"])
+        ]

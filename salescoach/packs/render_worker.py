@@ -272,10 +272,13 @@ def _scope_call(task: dict) -> str:
 
 
 def _enter_scope(task: dict) -> None:
-    """Before the notebook's first cell: its process sees the pack's subject only."""
+    """Before the notebook's first cell: its process sees the pack's subject only. A task
+    without a subject (a notebook run on its own, not one of a batch's packs) is not narrowed."""
     from salescoach.domain.access import Subject
     from salescoach.packs import pack_scope
 
+    if "spec" not in task:
+        return
     spec, params = task["spec"], task["parameters"]
     pack_scope.enter(
         params.get("workbook", "."),
