@@ -197,8 +197,12 @@ def test_a_negative_target_shows_a_message_and_saves_nothing(page, shot_on_failu
 
 
 def test_goal_and_coaching_note_saved_and_read_back(page, shot_on_failure, app_workbook):
+    # The app opens on the last complete quarter, which is closed: the goal is set for the
+    # next one, through the normal path (no override).
+    page.select_option(".sc-period select", label=_option(page, ".sc-period select", "Q4 2026"))
+    sync_api.expect(page.locator(".sc-page-goals .sc-title").first).to_contain_text("Q4 2026")
     title = page.locator(".sc-page-goals .sc-title").inner_text()
-    # "Goals: Name (R007), Q3 2026 (current)": the id in the first brackets.
+    # "Goals: Name (R007), Q4 2026 (not started)": the id in the first brackets.
     rep_id = title.split("(")[1].split(")")[0]
     page.fill(".sc-field-target input", "123456")
     page.press(".sc-field-target input", "Tab")
@@ -207,6 +211,7 @@ def test_goal_and_coaching_note_saved_and_read_back(page, shot_on_failure, app_w
     sync_api.expect(page.locator(".sc-goal-form-status")).to_contain_text("Saved")
     assert page.locator(".sc-error-target").inner_text() == ""
 
+    page.select_option(".sc-period select", label=_option(page, ".sc-period select", "Q3 2026"))
     page.click(".sc-tabs .lm-TabBar-tab:has-text('Diagnosis')")
     # The page says it is working while it computes, then the form is there to fill.
     _wait_drawn(page, "diagnosis")
