@@ -34,6 +34,7 @@ APP_PATH = "/voila/render/manager.ipynb"
 # Answers as soon as the server does; "/" leads to the app, and each load of it takes a kernel.
 STATIC_PATH = "/voila/static/voila.js"
 POOL = 1
+CPU: list[float] = []  # the in-kernel redraws' CPU seconds, in order
 
 
 def free_port() -> int:
@@ -291,8 +292,10 @@ def kernel_figures(workbook: Path) -> list[tuple[str, float]]:
         *({"period": p} for p in ctx.period_choices()[5:8]),
     ]
     for change in changes:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         ctx.update(**change)
+        # CPU seconds beside the wall: a shared machine's load stretches the wall, not the CPU.
+        CPU.append(time.process_time() - c0)
         out.append((f"redraw {next(iter(change))}", time.perf_counter() - t0))
     # The slowest page: its first draw when its tab opens, then a redraw on a change of period.
     ctx.update(period=str(ctx.default_period()), scope="company")  # a quarter with data
@@ -362,6 +365,7 @@ def main() -> None:
             print(
                 f"  redraw: {summary([s for label, s in figures[1:] if 'diagnosis' not in label])}"
             )
+            print(f"  redraw CPU: {summary(CPU)}")
             for label, seconds in figures:
                 if "diagnosis" in label:
                     print(f"  {label}: {seconds:.2f} s")
@@ -409,6 +413,7 @@ def main() -> None:
         figures = kernel_figures(workbook)
         print(f"  {figures[0][0]}: {figures[0][1]:.2f} s")
         print(f"  redraw: {summary([s for label, s in figures[1:] if 'diagnosis' not in label])}")
+        print(f"  redraw CPU: {summary(CPU)}")
         for label, seconds in figures:
             if "diagnosis" in label:
                 print(f"  {label}: {seconds:.2f} s")

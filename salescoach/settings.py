@@ -19,6 +19,7 @@ import dataclasses
 import tomllib
 import types
 import typing
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
@@ -174,6 +175,29 @@ def _convert(tp, value, default, where: str, setting: str):
     raise _wrong(where, setting, value, _expected(tp))
 
 
+class SettingsWarning(UserWarning):
+    """A setting that is read but has no effect (a key an earlier version used)."""
+
+
+_EVIDENCE = N_("diagnosis now judges each signal against its peers' spread: extreme_z and agree_z")
+# Keys earlier versions shipped, per section: a workbook that still has them opens with a
+# warning instead of an "unknown key" error, so upgrading the kit never locks a manager out.
+RETIRED: dict[str, dict[str, str]] = {
+    "diagnosis": {
+        key: _EVIDENCE
+        for key in (
+            "agree_ratio",
+            "extreme_ratio",
+            "high_ratio",
+            "low_ratio",
+            "min_z",
+            "price_lost_ratio",
+            "rate_z",
+        )
+    },
+}
+
+
 def _unknown_key(where: str, key: str, table: str, known) -> SettingsError:
     return SettingsError(
         _(
@@ -199,6 +223,21 @@ def _build(cls, user, where: str, table: str, base=None):
             _("{where}: [{section}] must be a table of keys", where=where, section=table)
         )
     names = [f.name for f in fields(cls)]
+    retired = sorted(set(user) & set(RETIRED.get(table, ())))
+    if retired:
+        # A workbook made by an earlier version still opens: the key is named, then ignored.
+        warnings.warn(
+            _(
+                "{where}: [{section}] {key} is no longer used ({why}); it is ignored, remove it",
+                where=where,
+                section=table,
+                key=retired[0],
+                why=_(RETIRED[table][retired[0]]),
+            ),
+            SettingsWarning,
+            stacklevel=2,
+        )
+        user = {k: v for k, v in user.items() if k not in retired}
     unknown = sorted(set(user) - set(names))
     if unknown:
         raise _unknown_key(where, unknown[0], table, names)

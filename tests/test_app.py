@@ -446,6 +446,51 @@ def test_every_view_opens_on_the_same_default_period(workbook):
     assert context.period == str(services.default_period(workbook)) == "2026-Q3"
 
 
+def test_the_goals_page_opens_without_the_order_lines_and_shows_the_same_figures(workbook):
+    """The app's kernel sums the order lines where they lie (issue 23): opening on the goals
+    page and changing scope and period never reads them into memory, and every figure it shows
+    is the one the in-memory path gives."""
+    import pandas as pd
+
+    from salescoach.domain import actuals
+    from salescoach.domain import goals as goal_rules
+
+    app = App(Context(workbook, who="tester", today=TODAY))
+    ctx = app.context
+    team = ctx.scope_choices("team")[1][1]
+    ctx.update(scope="team", scope_id=team)
+    ctx.update(period="2026-Q2")
+    assert "orders" not in ctx._facts._cache  # no order line held
+    tables = workbook.facts().all()
+    assert ctx.last_day == actuals.last_day(tables)
+    p = ctx.period_obj
+    expected = actuals.per_rep(tables, "revenue", p.start, p.end)
+    expected = expected.reindex(ctx.members()).fillna(0.0)
+    pd.testing.assert_series_equal(
+        ctx.per_rep("revenue"), expected, check_names=False, check_index_type=False
+    )
+    config = goal_rules.SuggestionSettings.from_settings(ctx.settings)
+    fast = goal_rules.suggestion_inputs(
+        ctx.tables,
+        p,
+        "revenue",
+        config,
+        per_period=ctx.per_rep_period("revenue", p.kind),
+        family_sales_between=ctx.family_sales,
+    )
+    slow = goal_rules.suggestion_inputs(tables, p, "revenue", config)
+    for inputs in (fast, slow):
+        inputs.per_period.index = inputs.per_period.index.astype(str)
+        inputs.by_rep_family.index = inputs.by_rep_family.index.astype(str)
+    pd.testing.assert_frame_equal(fast.per_period, slow.per_period, check_names=False)
+    pd.testing.assert_frame_equal(
+        fast.by_rep_family.sort_index(axis=1), slow.by_rep_family.sort_index(axis=1),
+        check_names=False,
+    )  # fmt: skip
+    suggested = goal_rules.suggest(tables, "team", team, p, "revenue", config, inputs=fast)
+    assert suggested.value == goal_rules.suggest(tables, "team", team, p, "revenue", config).value
+
+
 def test_team_grid_names_each_rep_and_says_no_data_rather_than_zero():
     import pandas as pd
 

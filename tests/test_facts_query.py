@@ -29,3 +29,91 @@ def test_revenue_and_units_per_rep_equal_the_pandas_path(sample_workbook, sample
     got = rep_order_sums(sample_workbook.current_snapshot(), roster, start, end)
     # An empty window's bincount is integer zeros; the values are what is compared.
     pd.testing.assert_frame_equal(got, expected.astype("float64"), check_names=False, rtol=1e-9)
+
+
+def _pandas_daily(tables, metric: str) -> pd.DataFrame:
+    from salescoach.domain import actuals
+
+    ev = actuals.events(tables, metric).dropna(subset=["date"])
+    return ev.groupby(["rep_id", "date"], sort=True)["value"].sum().reset_index()
+
+
+def _same_daily(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    got = got.assign(rep_id=got["rep_id"].astype(str)).reset_index(drop=True)
+    expected = expected.assign(rep_id=expected["rep_id"].astype(str)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize("metric", ["revenue", "units"])
+def test_daily_sums_equal_the_pandas_events_on_the_sample(sample_workbook, sample_tables, metric):
+    from salescoach.data.facts_query import daily_order_sums
+
+    got = daily_order_sums(sample_workbook.current_snapshot(), metric)
+    _same_daily(got, _pandas_daily(sample_tables, metric))
+
+
+def test_daily_sums_follow_the_one_line_definition_on_odd_lines(tmp_path):
+    """A line without amount counts quantity x unit price; cancelled and returned lines count
+    nothing; a line without status counts; a line without rep or date counts for nobody."""
+    from salescoach.data.facts_query import daily_order_sums, rep_product_sums
+    from salescoach.domain.goals_history import family_sales, family_table
+
+    day = pd.Timestamp("2026-07-01")
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"O{i}" for i in range(7)],
+            "rep_id": ["R1", "R1", "R1", "R2", None, "R2", "R2"],
+            "product_id": ["P1", "P2", "P1", "P1", "P1", "P2", "P2"],
+            "order_date": [day, day, day, day, day, pd.NaT, day + pd.Timedelta(days=1)],
+            "quantity": [2.0, 1.0, 5.0, 3.0, 1.0, 1.0, 4.0],
+            "unit_price": [10.0, 7.0, 1.0, 2.0, 9.0, 9.0, 2.5],
+            "amount": [25.0, None, 5.0, None, 9.0, 9.0, None],
+            "status": ["delivered", None, "cancelled", "returned", "delivered", None, "shipped"],
+        }
+    )
+    orders.to_parquet(tmp_path / "orders.parquet")
+    tables = {"orders": orders}
+    for metric in ("revenue", "units"):
+        got = daily_order_sums(tmp_path, metric)
+        _same_daily(got, _pandas_daily(tables, metric))
+    revenue = daily_order_sums(tmp_path, "revenue").set_index("rep_id")["value"]
+    assert revenue["R1"] == 25.0 + 7.0  # the amount given, then quantity x price
+    assert list(revenue.loc[["R2"]]) == [10.0]  # returned line out, the next day's counts
+    products = pd.DataFrame({"product_id": ["P1", "P2"], "family": ["Core", "Add-on"]})
+    start, end = day, day + pd.Timedelta(days=5)
+    expected = family_sales({"orders": orders, "products": products}, start, end)
+    got = family_table(rep_product_sums(tmp_path, start, end), products)
+    pd.testing.assert_frame_equal(
+        got.sort_index(axis=0).sort_index(axis=1),
+        expected.sort_index(axis=0).sort_index(axis=1),
+        check_names=False,
+    )
+
+
+def test_without_order_lines_there_is_nothing_to_sum(tmp_path):
+    from salescoach.data.facts_query import daily_order_sums, order_dates, rep_product_sums
+
+    assert daily_order_sums(tmp_path, "revenue") is None
+    assert (
+        rep_product_sums(tmp_path, pd.Timestamp("2026-01-01"), pd.Timestamp("2026-12-31")) is None
+    )
+    assert order_dates(tmp_path) == (None, None)
+
+
+def test_family_sales_equal_the_pandas_path_on_the_sample(sample_workbook, sample_tables):
+    from salescoach.data.facts_query import rep_product_sums
+    from salescoach.domain.goals_history import family_sales, family_table
+
+    start, end = pd.Timestamp("2025-07-01"), pd.Timestamp("2026-06-30")
+    expected = family_sales(sample_tables, start, end)
+    got = family_table(
+        rep_product_sums(sample_workbook.current_snapshot(), start, end), sample_tables["products"]
+    )
+    assert len(expected) > 10
+    pd.testing.assert_frame_equal(
+        got.sort_index(axis=0).sort_index(axis=1),
+        expected.sort_index(axis=0).sort_index(axis=1),
+        check_names=False,
+        check_index_type=False,
+        rtol=1e-9,
+    )

@@ -277,11 +277,16 @@ def test_a_batch_stops_its_workers_kernels(sample_workbook):
 
 
 def test_dask_executor_runs_the_same_task(sample_workbook, chromium_path):
+    """A Dask cluster of two worker processes renders the packs the local run renders, byte
+    for byte (issue 23): the same task, the same figures, the same markup."""
     distributed = pytest.importorskip("distributed")
     reps = _first_rep(sample_workbook, 2)
     the_plan = render.plan(sample_workbook, reps=reps, period="2025-Q4")
+    local = render.run(sample_workbook, the_plan, formats=("html",), jobs=1, force=True)
+    assert not local.failed, [o.error for o in local.failed]
+    markup = {o.spec.scope_id: o.paths[0].read_bytes() for o in local.outcomes}
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         address = cluster.scheduler_address.removeprefix("tcp://")
         result = render.run(
@@ -294,6 +299,7 @@ def test_dask_executor_runs_the_same_task(sample_workbook, chromium_path):
     assert [o.status for o in result.outcomes] == ["rendered", "rendered"], [
         o.error for o in result.outcomes
     ]
+    assert {o.spec.scope_id: o.paths[0].read_bytes() for o in result.outcomes} == markup
     for outcome in result.outcomes:
         assert (
             privacy.scan_pack(outcome.paths, sample_workbook.facts()["reps"], outcome.spec.scope_id)

@@ -205,6 +205,21 @@ def test_an_unknown_key_or_section_is_named_with_its_file(tmp_path, text, messag
     assert message in str(exc.value)
 
 
+def test_a_key_an_earlier_version_used_is_named_and_ignored(tmp_path):
+    """A workbook made before a key was retired still opens (an upgrade never locks a manager
+    out); the key is named with its file, and a typo beside it is still an error."""
+    from salescoach.settings import RETIRED, SettingsWarning
+
+    text = "[diagnosis]\nagree_ratio = 1.5\nextreme_z = 4.0\n"
+    with pytest.warns(SettingsWarning, match=r"salescoach.toml: \[diagnosis\] agree_ratio"):
+        settings = _workbook_with(tmp_path, text).settings
+    assert settings.diagnosis.extreme_z == 4.0
+    names = {f.name for f in fields(type(settings.diagnosis))}
+    assert not names & set(RETIRED["diagnosis"])  # retired means no longer read
+    with pytest.raises(SettingsError, match="unknown key 'agree_ratoi'"):
+        _workbook_with(tmp_path / "typo", "[diagnosis]\nagree_ratoi = 1.5\n").settings  # noqa: B018
+
+
 def test_a_missing_section_takes_the_defaults(tmp_path):
     wb = _workbook_with(tmp_path, '[company]\nname = "Acme"\n')
     assert wb.settings.company.name == "Acme"

@@ -130,9 +130,38 @@ class Context:
         return self.settings.fiscal_year_start_month
 
     @cached_property
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Every fact table of the workbook's current snapshot, read once."""
-        return self.workbook.facts().all()
+    def tables(self) -> Mapping[str, pd.DataFrame]:
+        """The fact tables of the workbook's current snapshot, each read once when a page first
+        asks for it (`Facts.view`): the goals page a manager opens on never reads the million
+        activities or the service cases, and each metric's events are derived once."""
+        return self._facts.view()
+
+    @cached_property
+    def _facts(self):
+        return self.workbook.facts()
+
+    @cached_property
+    def _order_dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The oldest and newest order date, asked of the files: the goals page a manager
+        opens on then never holds the million order lines in the kernel."""
+        from salescoach.data import facts_query
+
+        folder = self._facts.folder
+        if folder is None or "orders" in self._facts._cache:
+            orders = self.tables.get("orders")
+            if orders is None or "order_date" not in orders:
+                return None, None
+            return orders["order_date"].min(), orders["order_date"].max()
+        return facts_query.order_dates(folder)
+
+    def _day_span(self, pick) -> pd.Timestamp | None:
+        """The oldest (`pick=min`) or newest (`max`) order or close date; None without any."""
+        deals = self.tables.get("deals")
+        days = [self._order_dates[0 if pick is min else 1]]
+        if deals is not None and "close_date" in deals:
+            days.append(pick(deals["close_date"].dropna(), default=None))
+        days = [pd.Timestamp(d) for d in days if d is not None and pd.notna(d)]
+        return pick(days) if days else None
 
     @property
     def reps(self) -> pd.DataFrame:
@@ -165,19 +194,14 @@ class Context:
     def last_day(self) -> pd.Timestamp:
         """The workbook's 'now': the newest order or close date (not today), as the services
         judge it, so a historical export reads the same later. Today when there is no data."""
-        day = actuals.last_day(self.tables)
+        day = self._day_span(max)  # `actuals.last_day`, without reading the order lines
         return pd.Timestamp(day) if day is not None else pd.Timestamp(self.today)
 
     @cached_property
     def first_day(self) -> pd.Timestamp:
         """The oldest order or close date (today when there is no data)."""
-        days = [
-            t[column].min()
-            for name, column in (("orders", "order_date"), ("deals", "close_date"))
-            if (t := self.tables.get(name)) is not None and column in t
-        ]
-        days = [d for d in days if pd.notna(d)]
-        return pd.Timestamp(min(days)) if days else pd.Timestamp(self.today)
+        day = self._day_span(min)
+        return pd.Timestamp(day) if day is not None else pd.Timestamp(self.today)
 
     def default_period(self) -> Period:
         """The period the app opens on: `salescoach.domain.periods.default_period`, as `diagnose`
@@ -282,13 +306,36 @@ class Context:
     def daily(self, metric: str) -> pd.DataFrame:
         """rep_id, date, value: the metric per rep and day, computed once per kernel."""
         if metric not in self._daily:
-            ev = actuals.events(self.tables, metric).dropna(subset=["date"])
-            self._daily[metric] = (
-                ev.groupby(["rep_id", "date"], sort=True, observed=True)["value"]
-                .sum()
-                .reset_index()
-            )
+            summed = None
+            if metric in ("revenue", "units") and self._facts.folder is not None:
+                from salescoach.data import facts_query
+
+                # Summed where the order lines lie (tests/test_facts_query.py holds it equal).
+                summed = facts_query.daily_order_sums(self._facts.folder, metric)
+            if summed is None:
+                ev = actuals.events(self.tables, metric).dropna(subset=["date"])
+                summed = (
+                    ev.groupby(["rep_id", "date"], sort=True, observed=True)["value"]
+                    .sum()
+                    .reset_index()
+                )
+            self._daily[metric] = summed
         return self._daily[metric]
+
+    def per_rep_period(self, metric: str, kind: str) -> pd.DataFrame:
+        """`actuals.per_rep_period` from the daily sums (no order line read again)."""
+        return actuals.per_period_of(self.daily(metric), kind, self.fiscal_start)
+
+    def family_sales(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """`goals_history.family_sales`, summed where the order lines lie when they are files."""
+        from salescoach.data import facts_query
+        from salescoach.domain.goals_history import family_sales, family_table
+
+        if self._facts.folder is not None and "orders" not in self._facts._cache:
+            sums = facts_query.rep_product_sums(self._facts.folder, start, end)
+            if sums is not None:
+                return family_table(sums, self.tables.get("products"))
+        return family_sales(self.tables, start, end)
 
     def _has_metric(self, metric: str) -> bool:
         try:

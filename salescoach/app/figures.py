@@ -13,6 +13,23 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 SIZE = (7.5, 3.0)
+# Fixed margins (fractions of SIZE) instead of `tight_layout`: measuring every label to fit
+# them drew the chart twice more, two thirds of a goals redraw (profiled at 455 reps).
+# Room for compact money on the left ("600 εκ. €") and for the first slanted date below it.
+MARGINS = {"left": 0.13, "right": 0.98, "top": 0.88, "bottom": 0.26}
+
+
+def _cached(format_one):
+    """A tick formatter that formats each value once per figure (the locale's date and money
+    formatting is slow, and matplotlib asks for the same ticks at every layout pass)."""
+    seen: dict[float, str] = {}
+
+    def label(value, _pos=None):
+        if value not in seen:
+            seen[value] = format_one(value)
+        return seen[value]
+
+    return FuncFormatter(label)
 
 
 def goal_progress_figure(
@@ -38,7 +55,7 @@ def goal_progress_figure(
         )
         ax.axhline(target, color=accent, lw=0.8, alpha=0.6)
     ax.set_title(title, fontsize=11, loc="left")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.money_compact(v)))
+    ax.yaxis.set_major_formatter(_cached(fmt.money_compact))
     ax.set_xlim(days[0], days[-1])
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", alpha=0.3)
@@ -46,9 +63,9 @@ def goal_progress_figure(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     # Dates as the reader's locale writes them (`1 Ιουλ 2026`), not matplotlib's ISO default.
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.date(num2date(v))))
+    ax.xaxis.set_major_formatter(_cached(lambda v: fmt.date(num2date(v))))
     fig.autofmt_xdate()
-    fig.tight_layout()
+    fig.subplots_adjust(**MARGINS)
     return fig
 
 
@@ -58,10 +75,10 @@ def monthly_bars_figure(monthly: pd.Series, title: str, fmt, colour: str = "#1f4
     ax = fig.add_subplot()
     ax.bar(range(len(monthly)), monthly.to_numpy(), color=colour)
     ax.set_xticks(range(len(monthly)), [str(i) for i in monthly.index], rotation=45, fontsize=8)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.money_compact(v)))
+    ax.yaxis.set_major_formatter(_cached(fmt.money_compact))
     ax.set_title(title, fontsize=11, loc="left")
     ax.grid(axis="y", alpha=0.3)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
+    fig.subplots_adjust(**MARGINS)
     return fig

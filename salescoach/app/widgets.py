@@ -22,7 +22,8 @@ CHART_DPI = 96
 def png_bytes(figure) -> bytes:
     """A matplotlib figure as PNG bytes; the figure is closed (pyplot keeps no reference)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=CHART_DPI, bbox_inches="tight")
+    # The app's figures lay themselves out (`app.figures.MARGINS`): one drawing, no measuring.
+    figure.savefig(buffer, format="png", dpi=CHART_DPI)
     try:
         import matplotlib.pyplot as plt
 

@@ -39,6 +39,17 @@ def _booked_orders(orders: pd.DataFrame) -> pd.DataFrame:
     return orders[~orders["status"].isin(NOT_REVENUE)]
 
 
+def line_revenue(lines: pd.DataFrame) -> pd.Series:
+    """What each order line brings in: its amount, else its quantity times its unit price.
+    The one definition every revenue figure uses (`data.facts_query` sums it in SQL)."""
+    # Imported orders always carry amount; frames built by hand may have only prices.
+    if not holds(lines, "amount"):
+        return lines["quantity"] * lines["unit_price"]
+    if "unit_price" in lines:
+        return lines["amount"].fillna(lines["quantity"] * lines["unit_price"])
+    return lines["amount"]
+
+
 def _won_deals(deals: pd.DataFrame) -> pd.DataFrame:
     return deals[deals["stage"] == "won"]
 
@@ -96,16 +107,7 @@ def _events(tables: Mapping[str, pd.DataFrame], metric: str) -> pd.DataFrame:
     if metric in ("revenue", "units"):
         if orders is not None:
             lines = _booked_orders(orders)
-            if metric == "units":
-                value = lines["quantity"]
-            else:
-                # Imported orders always carry amount; frames built by hand may have only prices.
-                if not holds(lines, "amount"):
-                    value = lines["quantity"] * lines["unit_price"]
-                elif "unit_price" in lines:
-                    value = lines["amount"].fillna(lines["quantity"] * lines["unit_price"])
-                else:
-                    value = lines["amount"]
+            value = lines["quantity"] if metric == "units" else line_revenue(lines)
             return pd.DataFrame(
                 {"rep_id": lines["rep_id"], "date": lines["order_date"], "value": value}
             )
@@ -155,7 +157,12 @@ def per_rep_period(
     tables: Mapping[str, pd.DataFrame], metric: str, kind: str = "quarter", fiscal_start: int = 1
 ) -> pd.DataFrame:
     """A rep x period table (columns are period strings in order), zeros where nothing happened."""
-    ev = events(tables, metric).dropna(subset=["date"])
+    return per_period_of(events(tables, metric), kind, fiscal_start)
+
+
+def per_period_of(ev: pd.DataFrame, kind: str = "quarter", fiscal_start: int = 1) -> pd.DataFrame:
+    """`per_rep_period` of events already read (rep_id, date, value), or of their daily sums."""
+    ev = ev.dropna(subset=["date"])
     if ev.empty:
         return pd.DataFrame()
     labels = period_labels(ev["date"], kind, fiscal_start)

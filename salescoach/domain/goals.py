@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -329,7 +330,12 @@ def suggestion_inputs(
     metric: str = "revenue",
     config: SuggestionSettings = SuggestionSettings(),
     per_period: pd.DataFrame | None = None,
+    family_sales_between=None,
 ) -> SuggestionInputs:
+    """What every suggestion of a period reads, worked out once. `per_period` (a rep x period
+    table of the metric) and `family_sales_between(start, end)` (revenue per rep and family,
+    `family_sales` by default) may come from elsewhere, as the app's kernel sums them without
+    holding the order lines."""
     if metric not in METRICS:
         raise InputError(
             _(
@@ -364,7 +370,9 @@ def suggestion_inputs(
         growth=growth,
         index_now=index_now,
         market_note=market_note,
-        by_rep_family=family_sales(tables, start, period.start - pd.Timedelta(days=1)),
+        by_rep_family=(family_sales_between or partial(family_sales, tables))(
+            start, period.start - pd.Timedelta(days=1)
+        ),
         shares=shares,
     )
 

@@ -111,11 +111,21 @@ def family_sales(
     lines = orders[(orders["order_date"] >= start) & (orders["order_date"] <= end)]
     if "status" in lines:
         lines = lines[~lines["status"].isin(actuals.NOT_REVENUE)]
-    amount = lines["amount"] if "amount" in lines else lines["quantity"] * lines["unit_price"]
-    family = lines["product_id"].map(
+    sums = pd.DataFrame({"rep_id": lines["rep_id"], "product_id": lines["product_id"]}).assign(
+        value=actuals.line_revenue(lines)
+    )
+    return family_table(sums, products)
+
+
+def family_table(sums: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
+    """Revenue per rep (rows) and product family (columns) from rep_id, product_id, value
+    (order lines, or their sums per rep and product as `data.facts_query` gives them)."""
+    if products is None or "family" not in products or sums.empty:
+        return pd.DataFrame()
+    family = sums["product_id"].map(
         products.drop_duplicates("product_id").set_index("product_id")["family"]
     )
-    return amount.groupby([lines["rep_id"], family]).sum().unstack(fill_value=0.0)
+    return sums["value"].groupby([sums["rep_id"], family]).sum().unstack(fill_value=0.0)
 
 
 def family_mix(tables: Mapping[str, pd.DataFrame], reps: pd.Index, start, end) -> pd.Series:

@@ -118,9 +118,7 @@ def order_lines(
         orders[(orders["order_date"] >= start) & (orders["order_date"] <= end)]
     )
     lines = _with_dims(lines, products, customers)
-    lines["value"] = (
-        lines["amount"] if "amount" in lines else lines["quantity"] * lines["unit_price"]
-    )
+    lines["value"] = actuals.line_revenue(lines)
     if "unit_cost" in lines:
         # Mapped onto no lines (a period without orders) the cost column comes out as text.
         lines["cost"] = lines["quantity"] * pd.to_numeric(lines["unit_cost"], errors="coerce")

@@ -123,7 +123,7 @@ def _result_sources(tables: Mapping[str, pd.DataFrame], roster: pd.Index) -> lis
             )
     if orders is not None:
         lines = actuals._booked_orders(orders)
-        value = lines["amount"] if "amount" in lines else lines["quantity"] * lines["unit_price"]
+        value = actuals.line_revenue(lines)
         weights = {}
         list_price = _list_price(lines, tables.get("products"))
         if list_price is not None:

@@ -405,8 +405,14 @@ class GoalsPage(Page):
         try:
             # What every suggestion of a period reads, worked out once per period and metric.
             if (ctx.period, metric) not in self._inputs:
+                p = ctx.period_obj
                 self._inputs[ctx.period, metric] = goal_rules.suggestion_inputs(
-                    ctx.tables, ctx.period_obj, metric, config
+                    ctx.tables,
+                    p,
+                    metric,
+                    config,
+                    per_period=ctx.per_rep_period(metric, p.kind),
+                    family_sales_between=ctx.family_sales,
                 )
             s = goal_rules.suggest(
                 ctx.tables,
