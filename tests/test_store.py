@@ -9,6 +9,7 @@ import queue
 import signal
 import sqlite3
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -508,3 +509,39 @@ def test_a_writer_killed_mid_batch_leaves_no_partial_batch(db_url):
     if db_url.startswith("sqlite"):
         with closing(sqlite3.connect(sqlite_path(db_url))) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+def test_appends_on_postgresql_are_stored_in_the_order_of_their_times(pg_url):
+    """Two servers save the same goal at once. The version in force is the newest id
+    (`current`), so the newest id must be the one saved last: anna's save has taken its time
+    but not yet inserted when bob's whole save runs. (Without serialising the appends, bob's
+    later version got the lower id and anna's earlier one stayed in force.)"""
+    url = new_database(pg_url)
+    held, release, saved = threading.Event(), threading.Event(), {}
+    with Store(url) as anna, Store(url) as bob:
+
+        @sa.event.listens_for(anna.engine, "before_cursor_execute")
+        def _hold(conn, cursor, statement, parameters, context, executemany):
+            if statement.lstrip().upper().startswith("INSERT INTO EVENTS"):
+                held.set()
+                release.wait(timeout=60)
+
+        def save(store, who):
+            saved[who] = store.append("goal", GOAL_KEY, {"target": len(who)}, who=who, why="plan")
+
+        first = threading.Thread(target=save, args=(anna, "anna"))
+        first.start()
+        try:
+            assert held.wait(timeout=60), "anna's append never reached its insert"
+            second = threading.Thread(target=save, args=(bob, "bob"))
+            second.start()
+            second.join(timeout=2)  # serialised: bob waits for anna's transaction
+        finally:
+            release.set()
+            first.join(timeout=60)
+        second.join(timeout=60)
+        assert set(saved) == {"anna", "bob"}
+        by_id = sorted(saved.values(), key=lambda e: e.id)
+        assert [e.at for e in by_id] == sorted(e.at for e in by_id), by_id
+        in_force = bob.current("goal").set_index("key").loc[GOAL_KEY]
+        assert in_force["who"] == max(saved.values(), key=lambda e: e.at).who == "bob"

@@ -150,6 +150,8 @@ _POSTGRES_TRIGGERS = [
 ]
 # Serialises schema creation when several kernels open a fresh PostgreSQL database at once.
 _PG_SCHEMA_LOCK = 0x5A1E5C0AC4
+# Serialises appends on PostgreSQL, as SQLite's BEGIN IMMEDIATE does (see append_many).
+_PG_APPEND_LOCK = 0x5A1E5C0AC5
 
 # Steps from version n to n + 1, run in one transaction. Version 1 is the first schema.
 _MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
@@ -397,9 +399,18 @@ class Store:
             return []
         events = []
         with self._write() as conn:
+            if self._dialect == "postgresql":
+                # A serial id is drawn at INSERT and commits land in any order, so two servers
+                # saving the same goal at once could give the later save the lower id, and
+                # `current` (the newest id) would keep the earlier version in force. Taking
+                # this lock first makes appends one at a time, as on SQLite: id order, time
+                # order and commit order are one order. Held until commit; decisions come a
+                # few a minute, so nobody waits noticeably.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
             self._check_superseded(conn, checked)
-            # Taken inside the transaction: on SQLite writers are serialised here, so the time
-            # order of events matches their id order.
+            # Taken inside the transaction, after the lock (PostgreSQL) or BEGIN IMMEDIATE
+            # (SQLite): writers are serialised here, so the time order of events matches
+            # their id order.
             at = dt.datetime.now(dt.UTC)
             for r in checked:
                 result = conn.execute(
