@@ -20,6 +20,7 @@ from salescoach.app.forms import (
 from salescoach.app.picker import ScopePicker
 from salescoach.data.workbook import Workbook
 from salescoach.domain.attainment import goal_key
+from salescoach.services import diagnosis as svc
 
 TODAY = dt.date(2026, 10, 1)
 
@@ -608,3 +609,25 @@ def test_the_language_switch_redraws_the_app_in_greek(ctx):
         assert "Στόχοι" in app.current.heading.value
     finally:
         set_language("en")
+
+
+def test_a_goal_written_by_another_server_shows_in_the_diagnosis_on_the_next_redraw(ctx, workbook):
+    """Two servers share one store: a view cached on one must not outlive a goal the other
+    saved. (The diagnosis was cached by this kernel's own writes only, so a manager kept seeing
+    the gap to the goal as it was before a colleague on another server changed it.)"""
+    app = App(ctx)
+    ctx.update(scope="rep", scope_id="R007", period="2026-Q2")
+    page = app.show("diagnosis")
+    before = page.own.value
+    assert "Gap to goal" in before
+    other = Context(workbook, who="colleague", today=TODAY, scope="rep", scope_id="R007")
+    try:
+        other.update(period="2026-Q2")
+        decisions.set_goal(other, "revenue", 3_000_000.0, "a new plan", override=True)
+    finally:
+        other.close()
+    ctx.update(period="2026-Q3")
+    ctx.update(period="2026-Q2")  # a redraw in this kernel, no reload
+    gap = svc.rep_explanation(workbook, "R007", period="2026-Q2")["gap"]
+    assert f"Gap to goal {ctx.fmt.money(gap)} " in page.own.value
+    assert page.own.value != before

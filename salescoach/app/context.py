@@ -185,6 +185,12 @@ class Context:
             self._store = self.workbook.store()
         return self._store
 
+    def decisions_revision(self, *kinds: str) -> tuple[int, int]:
+        """A token that changes whenever a decision of `kinds` is written, by this kernel or
+        any other server sharing the store (one small query): what a view cached from the
+        store is keyed on. `revisions` counts only this kernel's own writes."""
+        return self.store().revision(kinds or None)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

@@ -467,6 +467,20 @@ class Store:
             events = [self._event(row) for row in conn.execute(query)]
         return _frame(events, before=["key"], after=["at", "who", "why", "event_id"])
 
+    def revision(self, kinds: Iterable[str] | None = None) -> tuple[int, int]:
+        """(how many events, the newest id) of ``kinds`` (every kind by default).
+
+        It changes with every append by any process, and only then (nothing is ever deleted),
+        so a view computed from the store can be kept until it changes: a server's own count
+        of its writes misses those of another server sharing the database.
+        """
+        query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(_events.c.id), 0))
+        if kinds is not None:
+            query = query.where(_events.c.kind.in_(sorted(set(kinds))))
+        with self._read() as conn:
+            count, newest = conn.execute(query).one()
+        return int(count), int(newest)
+
     def frame(self, kind: str | None = None) -> pd.DataFrame:
         """All events (or those of ``kind``) oldest first, with data fields as columns."""
         return _frame(

@@ -72,6 +72,12 @@ class StoreSnapshot:
         events = [latest[k] for k in sorted(latest)]
         return _frame(events, before=["key"], after=["at", "who", "why", "event_id"])
 
+    def revision(self, kinds=None) -> tuple[int, int]:
+        """As `Store.revision`: (how many events, the newest id) of `kinds`."""
+        wanted = None if kinds is None else set(kinds)
+        ids = [e.id for e in self._events if wanted is None or e.kind in wanted]
+        return len(ids), max(ids, default=0)
+
     def frame(self, kind: str | None = None) -> pd.DataFrame:
         """As `Store.frame`: all events (or those of `kind`) oldest first."""
         return _frame(

@@ -20,10 +20,13 @@ from salescoach.app.forms import (
 )
 from salescoach.app.page import Page
 from salescoach.app.widgets import Notice, TableView
+from salescoach.domain import decisions as registry
 from salescoach.i18n import N_, label, separated
 
 # Diagnoses kept per page: going back to a view seen is instant (each is a few small frames).
 VIEWS_KEPT = 16
+# The decisions a rep's own explanation is computed from.
+EXPLANATION_READS = (registry.GOAL, registry.TRAINING, registry.STEP, registry.SESSION)
 
 
 class DiagnosisPage(Page):
@@ -162,13 +165,14 @@ class DiagnosisPage(Page):
 
     def _overview(self, ctx: Context, svc) -> dict:
         """The diagnosis of the view, computed once per period, scope and goal or training
-        write: a coaching note saved on this page does not recompute it."""
+        write: a coaching note saved on this page does not recompute it. The writes are
+        counted in the store, not in this kernel: a goal saved on another server sharing the
+        database (or in a notebook) must not leave this page showing the gap to the old one."""
         key = (
             ctx.period,
             ctx.scope,
             ctx.scope_id,
-            ctx.revisions.get("goal", 0),
-            ctx.revisions.get("training", 0),
+            ctx.decisions_revision(registry.GOAL, registry.TRAINING),
         )
         if key not in self._cached:
             if len(self._cached) >= VIEWS_KEPT:  # the oldest view goes first
@@ -277,8 +281,12 @@ class DiagnosisPage(Page):
         if not ctx.period_has_data():
             self.own.value = ""
             return
-        key = (rep, ctx.period, ctx.revisions.get("goal", 0), ctx.revisions.get("training", 0))
+        # The explanation reads goals and training, and the coaching ladder and sessions for
+        # its next step; any of them written here or on another server computes it again.
+        key = (rep, ctx.period, ctx.decisions_revision(*EXPLANATION_READS))
         if key not in self._own_cached:
+            if len(self._own_cached) >= VIEWS_KEPT:  # each write makes a new key: keep a few
+                self._own_cached.pop(next(iter(self._own_cached)))
             self._own_cached[key] = svc.rep_explanation(ctx.workbook, rep, period=ctx.period)
         own = self._own_cached[key]
         if own.get("status") == "not_assessed":
