@@ -109,6 +109,7 @@ SLOW_FIRST = (
     "tests/test_ablation.py::test_app_pages",
     "tests/test_app_browser.py",
     "tests/test_access_browser.py",
+    "tests/test_two_servers.py",  # two servers and PostgreSQL: ~1-2.5 min
     "tests/test_browser.py",
     "tests/test_render.py",
     "tests/test_render_privacy.py",
