@@ -379,6 +379,11 @@ def _execute_in_shell(notebook: str, parameters: dict):
         nb = parameterize_notebook(
             nb, parameters, report_mode=True, kernel_name=KERNEL_NAME, language="python"
         )
+        for cell in nb.cells:
+            # papermill gives the cell it adds a random id, which the HTML carries: the same
+            # pack rendered twice (locally, on a Dask worker) must be the same bytes.
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell["id"] = "injected-parameters"
     sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
     shell = _shell()
     outputs = _OUTPUTS
