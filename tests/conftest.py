@@ -53,19 +53,87 @@ def build_sample_workbook(root, scale: float):
     return wb
 
 
-@pytest.fixture(scope="session")
-def sample_workbook(tmp_path_factory):
-    """A workbook holding the imported sample organisation (seed 7, scale 1), built once per run.
+def build_demo_workbook(root, scale: float):
+    """What `salescoach demo --scale SCALE --no-packs` makes at `root` (the command is run)."""
+    from click.testing import CliRunner
 
-    Shared by the whole run: tests that write decisions use unique keys or their own store.
+    from salescoach.cli import main
+
+    result = CliRunner().invoke(
+        main, ["--workbook", str(root), "demo", "--scale", str(scale), "--no-packs"]
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory, worker_id) -> Path:
+    """A folder every pytest-xdist worker of this run sees (the run's base temp folder)."""
+    base = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        base = base.parent
+    folder = base / "shared-builds"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def built_once(run_dir, tmp_path_factory):
+    """`built_once(name, build)`: a private copy of a folder that `build(root)` makes, built once
+    per run, not once per worker or per module.
+
+    Building the sample workbook takes 15-35 s, `demo --no-packs` several; a copy takes a
+    fraction of a second. The first worker to ask builds it into `run_dir` under a file lock
+    (the other waits), then every caller gets its own copy, so a test that writes to its copy
+    (decisions, reports, a renamed rep) reaches no other test: the same isolation as a build
+    of its own, from the same code.
     """
-    return build_sample_workbook(tmp_path_factory.mktemp("sample-workbook"), 1.0)
+    import fcntl
+    import shutil
+
+    def get(name: str, build) -> Path:
+        source = run_dir / name / "root"
+        with open(run_dir / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not (run_dir / name / "done").exists():
+                    shutil.rmtree(run_dir / name, ignore_errors=True)
+                    (run_dir / name).mkdir()
+                    build(source)
+                    (run_dir / name / "done").write_text("")
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        copy = tmp_path_factory.mktemp(name) / "wb"
+        shutil.copytree(source, copy, symlinks=True)
+        return copy
+
+    return get
 
 
 @pytest.fixture(scope="session")
-def small_workbook(tmp_path_factory):
+def sample_workbook(built_once):
+    """A workbook holding the imported sample organisation (seed 7, scale 1), built once per run
+    (each worker has its own copy).
+
+    Shared by the whole worker: tests that write decisions use unique keys or their own store.
+    """
+    from salescoach.data.workbook import Workbook
+
+    return Workbook.open(built_once("sample-1", lambda root: build_sample_workbook(root, 1.0)))
+
+
+@pytest.fixture(scope="session")
+def small_workbook(built_once):
     """The sample organisation at scale 0.1 (seed 7), imported into a fresh workbook, once."""
-    return build_sample_workbook(tmp_path_factory.mktemp("small-workbook"), 0.1)
+    from salescoach.data.workbook import Workbook
+
+    return Workbook.open(built_once("sample-0.1", lambda root: build_sample_workbook(root, 0.1)))
+
+
+@pytest.fixture(scope="session")
+def demo_workbook(built_once):
+    """`demo_workbook()`: the root of a private copy of `salescoach demo --scale 0.2 --no-packs`,
+    built once per run."""
+    return lambda: built_once("demo-0.2", lambda root: build_demo_workbook(root, 0.2))
 
 
 @pytest.fixture(scope="session")

@@ -11,15 +11,10 @@ HOSTILE = '<script>alert("x")</script> & <b>Bold</b>'
 
 
 @pytest.fixture(scope="module")
-def hostile_workbook(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hostile")
+def hostile_workbook(demo_workbook):
+    """A copy of `demo --scale 0.2 --no-packs` (tests/conftest.py) with a seller renamed."""
+    root = demo_workbook()
     runner = CliRunner()
-    assert (
-        runner.invoke(
-            main, ["--workbook", str(root), "demo", "--scale", "0.2", "--no-packs"]
-        ).exit_code
-        == 0
-    )
     wb = Workbook.open(root)
     reps = wb.facts()["reps"].copy()
     rep_id = reps.loc[reps["role"] == "seller", "rep_id"].iloc[0]

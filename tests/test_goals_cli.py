@@ -11,13 +11,9 @@ from salescoach.services import goals as service
 
 
 @pytest.fixture(scope="module")
-def wb(tmp_path_factory):
-    root = tmp_path_factory.mktemp("goals-wb")
-    result = CliRunner().invoke(
-        main, ["--workbook", str(root), "demo", "--scale", "0.2", "--no-packs"]
-    )
-    assert result.exit_code == 0, result.output
-    return root
+def wb(demo_workbook):
+    """This module's copy of `demo --scale 0.2 --no-packs` (tests/conftest.py): it writes goals."""
+    return demo_workbook()
 
 
 def run(wb, *args):

@@ -19,11 +19,12 @@ PERIOD = "2026-Q3"
 
 
 @pytest.fixture(scope="module")
-def small_workbook(tmp_path_factory):
-    """The sample at scale 0.1, this module's own: its tests write decisions and packs."""
+def small_workbook(built_once):
+    """The sample at scale 0.1, this module's own copy: its tests write decisions and packs."""
+    from salescoach.data.workbook import Workbook
     from tests.conftest import build_sample_workbook
 
-    return build_sample_workbook(tmp_path_factory.mktemp("small-workbook"), 0.1)
+    return Workbook.open(built_once("sample-0.1", lambda root: build_sample_workbook(root, 0.1)))
 
 
 def _reps(wb) -> dict[str, str]:
