@@ -80,8 +80,10 @@ test: $(STAMP) chromium proxy
 	exit $$rc
 
 # What `make test` runs of tests/test_ablation.py is a subset: the shapes that drop one optional
-# column run `diagnose --format json` and the figures' checks only. This runs every shape through
-# every command and app page (about a quarter of an hour on two cores): run it before a release
+# column run `diagnose --format json` and the figures' checks only, and `render --notebook` on the
+# four review notebooks runs on one render shape (the packs render them on every shape). This runs
+# every shape through every command, app page and render (about a quarter of an hour on two
+# cores): run it before a release
 # and whenever the contract, capabilities or a command's handling of missing data changes.
 test-ablation: $(STAMP) chromium
 	SALESCOACH_ABLATION=all $(BIN)/python -m pytest -q -n auto --dist loadgroup --no-loadscope-reorder tests/test_ablation.py $(PYTEST_ARGS)
