@@ -715,9 +715,11 @@ def _render_args(b: Built, run: str) -> list:
 # them in `make test`, the others run with SALESCOACH_ABLATION=all (`make test-ablation`).
 REVIEW_RUNS = {f"render --notebook {n.name}" for n in NOTEBOOKS if n.stem.endswith("_review")}
 REVIEW_SHAPE = "numeric-ids"
+# The shape with the most runs first: xdist sends groups in this order (tests/conftest.py), so
+# the longest starts first and the other worker takes the shorter ones.
 RENDER_CASES = [
     (shape, run)
-    for shape in RENDER_SHAPES
+    for shape in sorted(RENDER_SHAPES, key=lambda shape: shape != REVIEW_SHAPE)
     for run in RENDER_RUNS
     if run not in REVIEW_RUNS
     or shape == REVIEW_SHAPE
