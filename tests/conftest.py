@@ -166,23 +166,25 @@ def ground_truth(sample_workbook) -> list[dict]:
 # Why not xdist_group marks: pytest-xdist 3.8 names a marked test's group by assigning
 # `item._nodeid`, which pytest 9 no longer reads, so every test ran as its own group.
 
-# Groups known to take a minute or more, longest first (times of a CI run on two cores).
+# Groups known to take a minute or more, longest first, so that what is left for the end of the
+# run is short groups that keep both workers busy. Seconds are the sums of the group's tests in
+# a run with --durations on this 2-core machine while it was loaded (load average 5-13):
+# relative, not CI times.
 SLOW_FIRST = (
-    "tests/test_ablation.py::test_render_packs_templates_and_notebooks",  # 72 runs, a kernel each
-    "tests/test_serve.py",  # 10 browser tabs against a server: ~2 min
-    "tests/test_distribution.py",  # build, a fresh venv, the installed commands: ~1.5 min
-    "tests/test_privacy.py",  # every rep's pack as HTML and PDF: ~1.5 min
-    "tests/test_cli.py",  # the demo renders every pack: ~1.5 min
-    "tests/test_ablation.py::test_commands",
-    "tests/test_ablation.py::test_app_pages",
-    "tests/test_app_browser.py",
-    "tests/test_access_browser.py",
-    "tests/test_two_servers.py",  # two servers and PostgreSQL: ~1-2.5 min
-    "tests/test_browser.py",
-    "tests/test_render.py",
-    "tests/test_render_privacy.py",
-    "tests/test_templates.py",
-    "tests/test_notebooks.py",
+    "ablation-numeric-ids",  # 664 s: 18 render runs (pack batches, template checks, notebooks)
+    "tests/test_privacy.py",  # 645 s: every rep's pack as HTML and PDF
+    "tests/test_distribution.py",  # 459 s: build, a fresh venv, the installed commands
+    "tests/test_render.py",  # 405 s: batches, a killed batch, Dask
+    "ablation-required-only",  # the other render shapes: 14 render runs, ~380 s each
+    "ablation-deals-only",
+    "ablation-orders-no-status-dates",
+    "tests/test_cli.py",  # 346 s: the demo renders every pack
+    "tests/test_serve.py",  # 337 s: 10 browser tabs against a server
+    "tests/test_two_servers.py",  # 161-183 s: two servers, Chromium and PostgreSQL
+    "tests/test_render_privacy.py",  # 204 s
+    "tests/test_templates.py",  # 180 s
+    "tests/test_access_browser.py",  # 126 s
+    "tests/test_app_browser.py",  # 109 s
 )
 ABLATION = "tests/test_ablation.py"
 
@@ -201,10 +203,12 @@ def group_of(nodeid: str) -> str:
 
 
 def _rank(nodeid: str) -> int:
-    for rank, prefix in enumerate(SLOW_FIRST):
-        if nodeid.startswith(prefix):
-            return rank
-    return len(SLOW_FIRST)
+    """SLOW_FIRST's groups in its order, then the other ablation shapes (80-230 s each: every
+    command and app page, or diagnose on a column-drop shape), then the rest."""
+    group = group_of(nodeid)
+    if group in SLOW_FIRST:
+        return SLOW_FIRST.index(group)
+    return len(SLOW_FIRST) + (not group.startswith("ablation-"))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -107,6 +107,8 @@ def test_nothing_usable_exits_non_zero(run, workbook, tmp_path):
     assert Workbook.open(workbook).facts().folder is None
 
 
+# Every pack of the demo as HTML and PDF: 336 s, past the default 300 s, on a loaded machine.
+@pytest.mark.timeout(900)
 def test_demo_builds_and_summarises(run, tmp_path):
     result = run("--workbook", tmp_path / "demo", "demo", "--scale", "0.2")
     assert result.exit_code == 0, result.output
