@@ -66,10 +66,11 @@ def build_demo_workbook(root, scale: float):
 
 
 @pytest.fixture(scope="session")
-def run_dir(tmp_path_factory, worker_id) -> Path:
-    """A folder every pytest-xdist worker of this run sees (the run's base temp folder)."""
+def run_dir(tmp_path_factory, request) -> Path:
+    """A folder every pytest-xdist worker of this run sees (the run's base temp folder); read
+    from the config, not xdist's worker_id fixture, so `-p no:xdist` works too."""
     base = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    if hasattr(request.config, "workerinput"):  # an xdist worker: its basetemp is popen-gwN/
         base = base.parent
     folder = base / "shared-builds"
     folder.mkdir(exist_ok=True)
