@@ -223,18 +223,19 @@ def generate(seed: int, size: int | None = None, n_causes: int | None = None) ->
     ur = rng.random(L)
     returned = ur < np.where(lprod == bad_product, min(0.6, r_base * m_ret), r_base)
     lost_ret = returned & ~(ur < r_base)
-    loss["product"] = loss["product"].add(
-        pd.Series(np.where(lost_ret, lamount, 0)).groupby(lrep).sum(), fill_value=0
-    )
+    # Kept apart too: a return leaves its trace only in orders.status (see `strip`).
+    by_status = {
+        "product": pd.Series(np.where(lost_ret, lamount, 0)).groupby(lrep).sum(),
+    }
+    loss["product"] = loss["product"].add(by_status["product"], fill_value=0)
     late_base = rng.uniform(0.03, 0.1)
     late = rng.random(L) < np.where(ldept == bad_dept, late_dept, late_base)
     uc = rng.random(L)
     c_base = rng.uniform(0.01, 0.03)
     cancelled = ~returned & (uc < np.where(ldept == bad_dept, 2.5 * c_base, c_base))
     lost_can = cancelled & ~(uc < c_base)
-    loss["delivery"] = loss["delivery"].add(
-        pd.Series(np.where(lost_can, lamount, 0)).groupby(lrep).sum(), fill_value=0
-    )
+    by_status["delivery"] = pd.Series(np.where(lost_can, lamount, 0)).groupby(lrep).sum()
+    loss["delivery"] = loss["delivery"].add(by_status["delivery"], fill_value=0)
     promised = pd.DatetimeIndex(odate) + pd.Timedelta(days=14)
     delivered = promised + pd.to_timedelta(
         np.where(late, rng.integers(3, 25, L), -rng.integers(0, 6, L)), unit="D"
@@ -365,36 +366,6 @@ def generate(seed: int, size: int | None = None, n_causes: int | None = None) ->
     )
     attainment["attainment"] = attainment["actual"] / attainment["target"]
     company = float((actual + lost_total).sum())
-    planted = []
-    units = {
-        "product": bad_product,
-        "price": bad_family,
-        "delivery": bad_dept,
-        "service": bad_seg,
-        "marketing": bad_camp,
-    }
-    clear = set()
-    for cause, unit in units.items():
-        if unit:
-            lost = float(per_cause[cause].sum())
-            planted.append((cause, unit, lost, lost >= MATERIAL * company))
-            if lost >= 2 * MATERIAL * company:
-                clear.add((cause, unit))
-    for r in trained_gap:
-        lost = float(per_cause["training"][r])
-        base = float(actual[r] + lost_total[r])
-        planted.append(("training", r, lost, lost >= MATERIAL * base))
-        if lost >= 2 * MATERIAL * base:
-            clear.add(("training", r))
-    for r in weak:
-        lost = float(per_cause["rep"][r])
-        goal = float(attainment.loc[r, "target"])
-        planted.append(("rep", r, lost, lost >= REP_MATERIAL * goal))
-        if lost >= 2 * REP_MATERIAL * goal:
-            clear.add(("rep", r))
-    systemic = sum(per_cause[c] for c in ("product", "price", "delivery", "service", "marketing"))
-    decoys = set(attainment.index[(systemic >= 0.05 * attainment["target"])]) - weak - trained_gap
-
     tables = {
         "reps": reps,
         "products": products,
@@ -418,6 +389,45 @@ def generate(seed: int, size: int | None = None, n_causes: int | None = None) ->
         ),
     }
     tables = strip(tables, rng)
+    # The export's shape is drawn before the causes are scored (no draw in between, so every
+    # organisation is the one it was): a loss whose only trace is a column left out (returns and
+    # cancellations without orders.status, whose lines then look booked) cannot be found by any
+    # diagnosis, so it does not count towards the cause being material; it still counts in the
+    # goal, since the seller did not sell it.
+    traceless = {}
+    if "status" not in tables["orders"]:
+        traceless = {c: v.reindex(rid_all).fillna(0) * SHARE for c, v in by_status.items()}
+    planted = []
+    units = {
+        "product": bad_product,
+        "price": bad_family,
+        "delivery": bad_dept,
+        "service": bad_seg,
+        "marketing": bad_camp,
+    }
+    clear = set()
+    for cause, unit in units.items():
+        if unit:
+            lost = float(per_cause[cause].sum())
+            lost -= float(traceless[cause].sum()) if cause in traceless else 0.0
+            planted.append((cause, unit, lost, lost >= MATERIAL * company))
+            if lost >= 2 * MATERIAL * company:
+                clear.add((cause, unit))
+    for r in trained_gap:
+        lost = float(per_cause["training"][r])
+        base = float(actual[r] + lost_total[r])
+        planted.append(("training", r, lost, lost >= MATERIAL * base))
+        if lost >= 2 * MATERIAL * base:
+            clear.add(("training", r))
+    for r in weak:
+        lost = float(per_cause["rep"][r])
+        goal = float(attainment.loc[r, "target"])
+        planted.append(("rep", r, lost, lost >= REP_MATERIAL * goal))
+        if lost >= 2 * REP_MATERIAL * goal:
+            clear.add(("rep", r))
+    systemic = sum(per_cause[c] for c in ("product", "price", "delivery", "service", "marketing"))
+    decoys = set(attainment.index[(systemic >= 0.05 * attainment["target"])]) - weak - trained_gap
+
     families = dict(zip(products["product_id"], products["family"]))
     return Scenario(seed, tables, attainment, planted, clear, decoys, set(weak), families)
 

@@ -66,13 +66,24 @@ def _fmt_value(ctx, kind: str, x) -> str:
     return ctx.fmt.number(x, 1)
 
 
-def _phrases(rule: Rule, rows: dict[str, pd.Series], ctx, extra: dict) -> str:
+def supports(row: pd.Series, positive: bool = False) -> bool:
+    """Whether a signal is evidence for the finding: for a problem, at least moderate (its z,
+    signed so that positive is bad, reaches `agree_z`); a favourable or unremarkable signal (a
+    late department's higher win rate) is not listed as if it pointed to the cause. For what
+    works, a signal better than the peers'."""
+    if row is None or row["level"] == "too_few":
+        return False
+    if positive:
+        z = row.get("z")
+        return z is not None and pd.notna(z) and float(z) < 0
+    return row["level"] in ("moderate", "extreme")
+
+
+def _phrases(rule: Rule, rows: dict[str, pd.Series], ctx, extra: dict, positive=False) -> str:
     out = []
     for s in rule.signals:
         row = rows.get(s.name)
-        if row is None or row["level"] == "too_few":
-            continue
-        if s.kind == "flag" and row["level"] != "moderate":
+        if not supports(row, positive and s.kind != "flag"):
             continue
         values = {
             "value": _fmt_value(ctx, s.kind, row.get("text", row["value"])),
@@ -104,7 +115,7 @@ def _finding(
             ),
             pd.Series({"n": np.nan, "low": np.nan, "high": np.nan, "peer": np.nan}),
         )
-    values = {"unit": label, "signals": _phrases(rule, rows, ctx, extra)} | extra
+    values = {"unit": label, "signals": _phrases(rule, rows, ctx, extra, positive)} | extra
     impact = float(effects.sum()) if len(effects) else 0.0
     return {
         "scope": rule.scope,
@@ -142,8 +153,9 @@ def _judge(
     for f in frames.values():
         units = units.union(pd.Index(f.index))
     alone = {s.name for s in rule.signals if s.alone}
+    lookup = {k: f.to_dict("index") for k, f in frames.items()}
     for unit in units:
-        rows = {k: f.loc[unit] for k, f in frames.items() if unit in f.index}
+        rows = {k: d[unit] for k, d in lookup.items() if unit in d}
         levels = {k: r["level"] for k, r in rows.items()}
         # Judged when a signal that could carry a finding has enough records (any signal when
         # none of those is known).
@@ -153,8 +165,12 @@ def _judge(
             continue
         out.judged += 1
         strength = verdict(levels, alone)
-        keys = [levels[k] for k in rule.key if k in levels]
-        if keys and not any(v in ("moderate", "extreme") for v in keys):
+        # The first key signal the unit has enough records for decides (late deliveries where
+        # delivered dates exist; lost lines only without them): lines returned for a poor
+        # product make no department late when its deliveries are on time.
+        present = [levels[k] for k in rule.key if k in levels]
+        decisive = [v for v in present if v != "too_few"][:1]
+        if present and not any(v in ("moderate", "extreme") for v in decisive):
             strength = None
         if strength is None:
             continue

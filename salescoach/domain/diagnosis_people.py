@@ -30,8 +30,12 @@ from salescoach.i18n import _
 def check_training(t, ctx, known, found=()) -> _Outcome:
     """Per product family with a course: do the sellers without the course (never taken, or
     overdue) win less of that family than those with it? The untrained are compared as a pool
-    (one seller's few deals on a family rarely tell alone), and each untrained seller whose own
-    rate is below the trained is a finding when the pool's gap holds."""
+    (one seller's few deals on a family rarely tell alone); when the pool's gap holds, each
+    untrained seller whose own deals are likelier under the other untrained sellers' rate than
+    under the trained sellers' is a finding (their own record must lean with the pool's gap,
+    not merely belong to it). Where the pool cannot tell (too few deals, or a gap within noise),
+    a seller whose own rate on the family is below the trained and whose shortfall is far below
+    peers is named when the two agree (`_lone_untrained`)."""
     # A missing course is a lasting state: its effect is read over two windows, so a rep with
     # few deals a quarter on the family still has enough of them to judge.
     since = ctx.end - pd.DateOffset(months=2 * int(ctx.cfg["window_months"]))
@@ -39,53 +43,69 @@ def check_training(t, ctx, known, found=()) -> _Outcome:
     c = with_family(c, t["products"])
     c = c[c["rep_id"].isin(ctx.sellers)]
     long_share = ctx.share * ((ctx.end - ctx.start).days + 1) / max(1, (ctx.end - since).days + 1)
-    status = course_status(t["training"], t["courses"], ctx.end)
+    status = course_status(t["training"], t["courses"], ctx.end).reset_index()
     out = _Outcome()
     rule = RULE["training_gap"]
-    for fam in sorted(set(t["courses"]["product_family"].dropna())):
-        mine = c[c["family"] == fam]
-        if mine.empty:
-            continue
-        wr = win_rates(mine, "rep_id")
-        gap = {}
-        for rep in wr.index:
-            if (rep, fam) not in status.index:
-                gap[rep] = (True, _("never completed"))
-            elif bool(status.loc[(rep, fam), "overdue"]):
-                when = ctx.fmt.date(status.loc[(rep, fam), "last"])
-                gap[rep] = (True, _("overdue (last completed {date})", date=when))
-            else:
-                gap[rep] = (False, "")
-        untrained = pd.Index([r for r, (g, _t) in gap.items() if g])
-        if untrained.empty or len(untrained) == len(wr):
+    families = sorted(set(t["courses"]["product_family"].dropna()))
+    c = c[c["family"].isin(families)]
+    if c.empty:
+        return out
+    # Per seller and family in one pass: closed, won, mean won amount and the course's state.
+    wr = win_rates(c, ["family", "rep_id"]).reset_index()
+    wr = wr.merge(status, on=["rep_id", "family"], how="left")
+    wr["untrained"] = wr["last"].isna() | wr["overdue"].fillna(False).astype(bool)
+    size = c[c["stage"] == "won"].groupby("family")["amount"].mean()
+    for fam, g in wr.groupby("family", sort=True):
+        untrained = g[g["untrained"]]
+        if untrained.empty or len(untrained) == len(g):
             continue  # nobody to compare with
-        pool = pd.Series({"untrained": untrained, "trained": wr.index.difference(untrained)})
-        won = pd.Series({k: wr.loc[ids, "won"].sum() for k, ids in pool.items()})
-        n = pd.Series({k: wr.loc[ids, "closed"].sum() for k, ids in pool.items()})
+        trained = g[~g["untrained"]]
+        won = pd.Series({"untrained": untrained["won"].sum(), "trained": trained["won"].sum()})
+        n = pd.Series({"untrained": untrained["closed"].sum(), "trained": trained["closed"].sum()})
         pooled = compare_rates(won, n, "low", ctx.cfg).loc["untrained"]
-        out.judged += len(untrained)
-        if pooled["level"] == "too_few":
-            out.too_few += len(untrained)
-            out.judged -= len(untrained)
-            continue
-        trained_rate = float(pooled["peer"])
-        size = float(mine.loc[mine["stage"] == "won", "amount"].mean())
-        drop = max(0.0, trained_rate - float(pooled["value"]))
-        for rep in untrained:
-            own = wr.loc[rep, "won"] / wr.loc[rep, "closed"]
-            # The seller's own deals must lean the same way as clearly as agreeing signals must
-            # (`agree_z` standard errors): the pool's gap alone never names a seller, and one who
-            # wins nearly as often as the trained is not held back (seed 11's R037: 30% against
-            # 37% over 86 deals, 1.3 standard errors, was named before).
-            se = np.sqrt(trained_rate * (1 - trained_rate) / wr.loc[rep, "closed"])
-            leans = trained_rate - own >= float(ctx.cfg["agree_z"]) * se
-            if pooled["level"] not in ("moderate", "extreme") or not leans:
+        trained_rate = float(trained["won"].sum() / max(1, trained["closed"].sum()))
+        own = untrained["won"] / untrained["closed"]
+        if pooled["level"] not in ("moderate", "extreme"):
+            # Too few untrained deals for the pool to tell, or a pool gap within noise: a
+            # seller is still named when their own deals on the family lean below the trained
+            # and their miss, with every systemic effect taken off, is far below peers; the two
+            # moderate signals agree (Stouffer's z) at the extreme level.
+            lone = _lone_untrained(untrained, own, trained_rate, found, t, ctx)
+            out.too_few += len(untrained) if pooled["level"] == "too_few" else 0
+            out.judged += 0 if pooled["level"] == "too_few" else len(untrained)
+            if not len(lone):
                 continue
+            pooled = pooled.copy()
+            pooled["level"] = "moderate"
+            untrained = untrained.loc[lone]
+            own = own.loc[lone]
+            leans = pd.Series(True, index=lone)
+        else:
+            out.judged += len(untrained)
+            leans = None
+        drop = max(0.0, trained_rate - float(pooled["value"]))
+        # The other untrained sellers' rate (the pool's own when the seller is alone in it), so
+        # one seller's bad year does not make the pool's gap and then match it.
+        rest_n = n["untrained"] - untrained["closed"]
+        rest = ((won["untrained"] - untrained["won"]) / rest_n.where(rest_n > 0)).fillna(
+            float(pooled["value"])
+        )
+        if leans is None:
+            leans = (own < trained_rate) & (
+                _loglik(untrained["won"], untrained["closed"], rest)
+                > _loglik(
+                    untrained["won"], untrained["closed"], pd.Series(trained_rate, index=rest.index)
+                )
+            )
+        fam_size = float(size.get(fam, np.nan))
+        for i in untrained.index[leans.to_numpy()]:
+            r = untrained.loc[i]
+            rep = r["rep_id"]
             rows = {
                 "win_rate": pd.Series(
                     {
-                        "value": own,
-                        "n": int(wr.loc[rep, "closed"]),
+                        "value": own[i],
+                        "n": int(r["closed"]),
                         "low": pooled["low"],
                         "high": pooled["high"],
                         "peer": trained_rate,
@@ -95,9 +115,13 @@ def check_training(t, ctx, known, found=()) -> _Outcome:
                 ),
                 "course": flag(True),
             }
+            if pd.isna(r["last"]):
+                text = _("never completed")
+            else:
+                text = _("overdue (last completed {date})", date=ctx.fmt.date(r["last"]))
             # The seller's exposure to the pool's gap, not their own noisy shortfall.
-            effects = pd.Series({rep: wr.loc[rep, "closed"] * drop * size * long_share})
-            extra = {"family": fam, "status": gap[rep][1]}
+            effects = pd.Series({rep: r["closed"] * drop * fam_size * long_share})
+            extra = {"family": fam, "status": text}
             f = _finding(
                 rule,
                 rep,
@@ -112,6 +136,34 @@ def check_training(t, ctx, known, found=()) -> _Outcome:
             f["family"] = fam
             out.findings.append(f)
     return out
+
+
+def _lone_untrained(untrained, own, trained_rate, found, t, ctx) -> pd.Index:
+    """The untrained sellers (rows of `untrained`) whose own win rate on the family is below the
+    trained sellers' and whose shortfall (attainment with every systemic effect found so far
+    added back, against peers) agrees with it: Stouffer's z of the two at `extreme_z`."""
+    att = ctx.attainment
+    if att is None or att.empty or not len(untrained):
+        return pd.Index([])
+    effects = [f["_effects"] for f in found if not f["positive"] and len(f["_effects"])]
+    explained = pd.concat(effects).groupby(level=0).sum() if effects else pd.Series(dtype=float)
+    short = shortfall(att, explained, t["reps"], ctx)
+    se = np.sqrt(trained_rate * (1 - trained_rate) / untrained["closed"])
+    z_own = (trained_rate - own) / se.where(se > 0)
+    z_short = untrained["rep_id"].map(short["z"])
+    agree = short["level"].reindex(untrained["rep_id"]).isin(("moderate", "extreme")).to_numpy()
+    combined = (z_own + z_short) / np.sqrt(2)
+    ok = (z_own > 0) & agree & (combined >= float(ctx.cfg["extreme_z"]))
+    return untrained.index[ok.fillna(False).to_numpy()]
+
+
+def _loglik(won, n, rate) -> pd.Series:
+    """Binomial log-likelihood (without the constant) of won out of n at each rate."""
+    p = np.clip(pd.Series(rate, dtype=float).to_numpy(), 1e-6, 1 - 1e-6)
+    won, n = np.asarray(won, dtype=float), np.asarray(n, dtype=float)
+    return pd.Series(
+        won * np.log(p) + (n - won) * np.log(1 - p), index=getattr(rate, "index", None)
+    )
 
 
 def touched(
@@ -292,10 +344,14 @@ def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, lis
     rule, top = RULE["rep_performance"], RULE["top_performer"]
     alone = {s.name for s in rule.signals if s.alone}
     problems, positives = [], []
-    for rep, row in att.iterrows():
-        if rep not in ctx.sellers or not np.isfinite(row["attainment"]):
+    # Each frame read once as {rep: row}: one label lookup per rep and frame was most of the
+    # check's time with hundreds of sellers.
+    lookup = {k: f.to_dict("index") for k, f in frames.items()}
+    sellers = set(ctx.sellers)
+    for rep, row in zip(att.index, att[["attainment", "actual", "target"]].to_dict("records")):
+        if rep not in sellers or not np.isfinite(row["attainment"]):
             continue
-        rows = {k: f.loc[rep] for k, f in frames.items() if rep in f.index}
+        rows = {k: d[rep] for k, d in lookup.items() if rep in d}
         levels = {k: r["level"] for k, r in rows.items()}
         extra = {"attainment": ctx.fmt.pct(row["attainment"])}
         if row["attainment"] >= ctx.cfg["positive_attainment"]:

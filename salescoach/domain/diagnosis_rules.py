@@ -67,8 +67,10 @@ class Rule:
     sentence: str
     action: str
     thresholds: tuple[str, ...] = EVIDENCE + ("materiality", "window_months")
-    # Signals of which one (among those the data holds) must be at least moderate: a department
-    # with fewer wins and timing losses but deliveries on time is not a delivery problem.
+    # Signals in order of precedence: the first the unit has enough records for must be at least
+    # moderate. A department with fewer wins and timing losses but deliveries on time is not a
+    # delivery problem, nor is one whose lines are returned (a poor product) while it delivers
+    # on time; lost lines decide only where delivered dates are not recorded.
     key: tuple[str, ...] = ()
 
     def not_assessed(self, caps) -> capabilities.NotAssessed | None:

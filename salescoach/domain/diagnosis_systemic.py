@@ -39,10 +39,11 @@ def reason_losses(deals: pd.DataFrame, row: pd.Series | None, size: float) -> pd
 
 
 def within_family_win_rates(c: pd.DataFrame, products, cfg) -> pd.DataFrame:
-    """Each product's win rate against all other products and against the other products of
-    its own family; the weaker of the two levels holds. A product alone in its family cannot be
-    told apart from its family (priced out, say) on win rate: its level is the family-blind one
-    only when products have no family at all."""
+    """Each product's win rate against all other products and, where the rest of its family
+    wins less than the other families (a family priced out), against the other products of its
+    own family; the weaker of the two levels holds then. A product alone in its family cannot be
+    told apart from its family on win rate: its level is the family-blind one only when products
+    have no family at all."""
     wr = win_rates(c, "product_id")
     overall = compare_rates(wr["won"], wr["closed"], "low", cfg)
     fam = with_family(c, products).groupby("product_id")["family"].first()
@@ -54,6 +55,19 @@ def within_family_win_rates(c: pd.DataFrame, products, cfg) -> pd.DataFrame:
         ids = members.index
         inner = compare_rates(wr.loc[ids, "won"], wr.loc[ids, "closed"], "low", cfg)
         for pid in ids:
+            # The family's other products against every other family's: when they win as often,
+            # the family is not priced out and the product's comparison with all products holds.
+            rest = ids.drop(pid)
+            outside = wr.index.difference(ids)
+            if len(rest) and len(outside):
+                groups = pd.Series(
+                    {"rest": wr.loc[rest, "won"].sum(), "out": wr.loc[outside, "won"].sum()}
+                )
+                sizes = pd.Series(
+                    {"rest": wr.loc[rest, "closed"].sum(), "out": wr.loc[outside, "closed"].sum()}
+                )
+                if compare_rates(groups, sizes, "low", cfg).loc["rest", "level"] == "none":
+                    continue
             if pd.isna(inner.loc[pid, "peer"]):
                 out.loc[pid, "level"] = "too_few" if out.loc[pid, "level"] != "none" else "none"
                 continue
@@ -78,7 +92,25 @@ def check_product(t, ctx, known, found=()) -> _Outcome:
     if "product_lost" in known and len(c):
         frames["product_lost"] = reason_rates(c, "product", c["product_id"], ctx.cfg)
     if "win_rate" in known and len(c):
-        frames["win_rate"] = within_family_win_rates(c, t.get("products"), ctx.cfg)
+        wr = within_family_win_rates(c, t.get("products"), ctx.cfg)
+        # A product that loses more deals on price than the others, with nothing of its own
+        # (returns, complaints, losses on the product) against it, is priced out, not poor: the
+        # price check reads it (as its family, or as itself where products have no family).
+        if c["lost_reason"].eq("price").any():
+            priced = reason_rates(c, "price", c["product_id"], ctx.cfg)["level"]
+            own = [f["level"] for k, f in frames.items() if k != "win_rate"]
+            flagged = (
+                pd.concat(own, axis=1).isin(("moderate", "extreme")).any(axis=1)
+                if own
+                else pd.Series(False, index=wr.index)
+            )
+            defer = priced.reindex(wr.index).isin(("moderate", "extreme")) & ~flagged.reindex(
+                wr.index
+            ).fillna(False).astype(bool)
+            wr.loc[defer, "level"] = wr.loc[defer, "level"].replace(
+                {"moderate": "none", "extreme": "none"}
+            )
+        frames["win_rate"] = wr
 
     def effect(pid, rows):
         parts = []
@@ -186,12 +218,15 @@ def delivery_groups(frame: pd.DataFrame, t, ctx) -> dict[str, pd.Series]:
 
 
 def check_delivery(t, ctx, known, found=()) -> _Outcome:
-    o = ctx.orders
+    # A product already found poor is its own cause: its returns and lost deals do not make the
+    # department (or family) that sells it look late.
+    poor = {f["scope_id"] for f in found if f["cause"] == "product"}
+    o = ctx.orders[~ctx.orders["product_id"].isin(poor)]
     # Late as monitoring defines it (an order's latest dates, the grace days), so the app, the
     # packs and this check show one on-time figure.
     outcomes = monitoring.order_outcomes(o, int(ctx.cfg.get("on_time_grace_days", 0)))
     amount = line_amount(o)
-    closed = ctx.closed
+    closed = ctx.closed[~ctx.closed["product_id"].isin(poor)]
     deal_groups = delivery_groups(closed, t, ctx)
     total = _Outcome()
     # Cuts are judged in order, each on the orders and deals no earlier cut's finding holds: a
