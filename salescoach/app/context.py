@@ -159,7 +159,8 @@ class Context:
         deals = self.tables.get("deals")
         days = [self._order_dates[0 if pick is min else 1]]
         if deals is not None and "close_date" in deals:
-            days.append(pick(deals["close_date"].dropna(), default=None))
+            dates = deals["close_date"]
+            days.append(dates.min() if pick is min else dates.max())  # NaT when none
         days = [pd.Timestamp(d) for d in days if d is not None and pd.notna(d)]
         return pick(days) if days else None
 
