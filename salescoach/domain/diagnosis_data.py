@@ -75,9 +75,10 @@ def prepare(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame
 
 
 def line_amount(lines: pd.DataFrame) -> pd.Series:
-    """Each order line's revenue: `amount` where given, else quantity * unit_price."""
-    computed = lines["quantity"] * lines["unit_price"]
-    return lines["amount"].fillna(computed).fillna(0.0).astype(float)
+    """Each order line's revenue (`actuals.line_revenue`), 0 where it cannot be known."""
+    from salescoach.domain.actuals import line_revenue
+
+    return line_revenue(lines).fillna(0.0).astype(float)
 
 
 def _between(dates: pd.Series, start, end) -> pd.Series:
