@@ -167,7 +167,10 @@ def server(sample_workbook, chromium_path, tmp_path_factory):
     pytest.importorskip("playwright.sync_api")
     root = tmp_path_factory.mktemp("serve-workbook") / "wb"
     shutil.copytree(
-        sample_workbook.root, root, ignore=shutil.ignore_patterns("sample", "*.sqlite*")
+        sample_workbook.root,
+        root,
+        # Packs another test rendered into the shared workbook are not this server's.
+        ignore=shutil.ignore_patterns("sample", "*.sqlite*", "reports"),
     )
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
@@ -280,6 +283,7 @@ def test_a_rendered_pack_opens_over_http_from_the_packs_page(server):
     not served. The pack here is a file where `salescoach render` puts R001's: what is under
     test is the serving, not the rendering (tests/test_render.py renders real packs)."""
     sync_api = pytest.importorskip("playwright.sync_api")
+    from salescoach.app.pages.packs import pack_link
     from salescoach.data.workbook import Workbook
     from salescoach.packs import render
 
@@ -300,7 +304,9 @@ def test_a_rendered_pack_opens_over_http_from_the_packs_page(server):
             page = _open_app(chromium, port, [])
             page.get_by_role("tab", name="Review packs").click()
             page.select_option(".sc-packs-team select", label=str(rep["team"]))
-            link = page.locator(".sc-packs-rendered a", has_text="HTML").first
+            # R001's own link: the list names every rendered pack of the team, by name.
+            href = pack_link("2026-Q3", f"{stem}.html")
+            link = page.locator(f'.sc-packs-rendered a[href="{href}"]')
             link.wait_for(timeout=LOAD_TIMEOUT_MS)
             assert link.get_attribute("href").startswith("../../salescoach/reports/2026-Q3/")
             with page.context.expect_page() as opened:
