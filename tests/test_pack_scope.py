@@ -14,6 +14,7 @@ from salescoach import shipped
 from salescoach.data.workbook import Workbook
 from salescoach.domain.access import Subject
 from salescoach.packs import pack_scope, render
+from salescoach.services import scope
 
 PERIOD = "2026-Q3"
 
@@ -154,7 +155,7 @@ def test_a_team_pack_reaches_its_team_only(org, tmp_path):
 
 def test_outside_a_pack_nothing_is_narrowed(org):
     wb = Workbook.open(org["wb"].root)
-    assert pack_scope.active() is None
+    assert scope.active() is None
     assert len(wb.facts()["reps"]) == len(org["reps"])
 
 
@@ -166,17 +167,17 @@ def test_narrowing_is_by_rep_and_unit():
             "x": [1, 2, 3, 4],
         }
     )
-    out = pack_scope.narrow_table("deals", deals, {"A"}, {})
+    out = scope.narrow_table("deals", deals, {"A"}, {})
     assert out["x"].tolist() == [1, 2, 4]
     # The seller of a deal A supported is another rep: blanked.
     assert out["rep_id"].iloc[0] == "A" and pd.isna(out["rep_id"].iloc[1])
     targets = pd.DataFrame(
         {"scope": ["rep", "rep", "team", "company"], "scope_id": ["A", "B", "T", None]}
     )
-    kept = pack_scope.narrow_table("targets", targets, {"A"}, {"rep": {"A"}, "team": set()})
+    kept = scope.narrow_table("targets", targets, {"A"}, {"rep": {"A"}, "team": set()})
     assert kept["scope_id"].tolist() == ["A"]
     products = pd.DataFrame({"product_id": ["P1"]})
-    assert pack_scope.narrow_table("products", products, set(), {}) is products
+    assert scope.narrow_table("products", products, set(), {}) is products
 
 
 def test_leave_restores_the_kits_readers(org):
@@ -187,7 +188,7 @@ def test_leave_restores_the_kits_readers(org):
     a = org["a"]
     pack_scope.enter(org["wb"].root, Subject.rep(a["rep_id"]), PERIOD)
     try:
-        assert pack_scope.active() == Subject.rep(a["rep_id"])
+        assert scope.active() == Subject.rep(a["rep_id"])
         assert len(Workbook.open(org["wb"].root).facts()["reps"]) == 1
     finally:
         pack_scope.leave()

@@ -13,13 +13,15 @@ process goes to the real store again: a write is never lost and never read stale
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from salescoach.data.store import Event, Store, _frame, _require_text
 
-_state: dict = {"ident": None, "events": None, "url": None}
+# "every": all the events read, kept while `events` is narrowed to a pack's subject.
+_state: dict = {"ident": None, "events": None, "url": None, "every": None}
 
 
 class StoreSnapshot:
@@ -89,7 +91,7 @@ class StoreSnapshot:
     def __getattr__(self, name: str):
         # Anything but a read (append, dump, the engine): the real store, and no snapshot
         # from here on in this process, so what is written is what is read next.
-        _state.update(ident=None, events=None, url=None)
+        _state.update(ident=None, events=None, url=None, every=None)
         if self._real is None:
             self._real = self._open()
         return getattr(self._real, name)
@@ -112,7 +114,7 @@ def install(wb) -> bool:
     except Exception:  # noqa: BLE001 - no store yet: each read says so itself
         uninstall()
         return False
-    _state.update(ident=_ident(wb), events=events, url=url)
+    _state.update(ident=_ident(wb), events=events, url=url, every=None)
 
     def store(self):
         if _state["events"] is not None and _ident(self) == _state["ident"]:
@@ -124,9 +126,21 @@ def install(wb) -> bool:
     return True
 
 
+def narrow(keep: Callable[[Event], bool] | None) -> None:
+    """Serve only the events `keep` accepts (a pack's subject: `packs.pack_scope`), or, with
+    None, every event read again. Nothing to narrow when no snapshot is installed."""
+    if _state["events"] is None:
+        return
+    every = _state["every"] if _state["every"] is not None else _state["events"]
+    if keep is None:
+        _state.update(events=every, every=None)
+    else:
+        _state.update(events=[e for e in every if keep(e)], every=every)
+
+
 def uninstall() -> None:
     """Every `Workbook.store()` opens the real store again."""
     from salescoach.data.workbook import Workbook
 
-    _state.update(ident=None, events=None, url=None)
+    _state.update(ident=None, events=None, url=None, every=None)
     Workbook.store = getattr(Workbook.store, "original", Workbook.store)

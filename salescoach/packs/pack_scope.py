@@ -38,52 +38,16 @@ from salescoach.domain.access import AccessRefused, Subject
 from salescoach.i18n import _
 from salescoach.services.scope import (
     _SECTIONS,
+    SECTION_MODULES,
     _active,
     _Failed,
-)
-from salescoach.services.scope import (
-    SECTION_MODULES as SECTION_MODULES,
-)
-from salescoach.services.scope import (
-    active as active,
-)
-from salescoach.services.scope import (
-    check_rep as check_rep,
-)
-from salescoach.services.scope import (
-    event_in_scope as event_in_scope,
-)
-from salescoach.services.scope import (
-    figures as figures,
-)
-from salescoach.services.scope import (
-    narrow_table as narrow_table,
-)
-from salescoach.services.scope import (
-    peer_benchmarks as peer_benchmarks,
-)
-from salescoach.services.scope import (
-    peer_table as peer_table,
-)
-from salescoach.services.scope import (
-    period_text as period_text,
-)
-from salescoach.services.scope import (
-    section as section,
+    event_in_scope,
+    narrow_table,
+    peer_table,
 )
 
 # The kit's unscoped readers, kept to read a table or an event before narrowing it.
 _originals: dict[str, Callable] = {}
-
-
-# --------------------------------------------------------------------------------------------
-# Narrowing tables and events (pure)
-# --------------------------------------------------------------------------------------------
-
-
-# --------------------------------------------------------------------------------------------
-# Sections
-# --------------------------------------------------------------------------------------------
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,11 +128,9 @@ def leave() -> None:
         Facts.get = _originals["Facts.get"]
         for name in ("history", "current", "append", "append_many", "restore", "dump"):
             setattr(Store, name, _originals[f"Store.{name}"])
-        if "snapshot.events" in _originals:
-            from salescoach.data import store_snapshot
+        from salescoach.data import store_snapshot
 
-            if store_snapshot._state["events"] is not None:
-                store_snapshot._state["events"] = _originals["snapshot.events"]
+        store_snapshot.narrow(None)
         _originals.clear()
 
 
@@ -240,9 +202,4 @@ def _install() -> None:
     # notes would reach the pack. A write through it opens the real, refusing store.
     from salescoach.data import store_snapshot
 
-    events = store_snapshot._state["events"]
-    if events is not None:
-        _originals["snapshot.events"] = events
-        store_snapshot._state["events"] = [
-            e for e in events if event_in_scope(e, _active["reps"], _active["units"])
-        ]
+    store_snapshot.narrow(lambda e: event_in_scope(e, _active["reps"], _active["units"]))
