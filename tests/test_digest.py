@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 
@@ -135,3 +136,23 @@ def test_growth_without_a_year_before_is_not_assessed(
     if said:
         assert said in page
     assert not_said not in page
+
+
+@pytest.mark.parametrize("months", [3, 12])
+def test_what_wins_reads_the_lookback_window_and_says_so(sample_tables, months):
+    """One quarter holds too few deals per technique: what wins reads `lookback_months` to the
+    period's end, counts every deal closed in them, and the page names the dates."""
+    rules = dataclasses.replace(insights.InsightRules(), lookback_months=months, min_deals=1)
+    content = digest.digest_content(sample_tables, PERIOD, rules)
+    since = insights.lookback_start(PERIOD.start, PERIOD.end, months)
+    assert content.since == since
+    deals = sample_tables["deals"]
+    closed = deals[
+        deals["stage"].isin(["won", "lost"]) & deals["close_date"].between(since, PERIOD.end)
+    ]
+    shown = content.techniques.set_index("technique")["closed"]
+    per_technique = closed.groupby("technique").size()
+    assert (shown == per_technique.loc[shown.index]).all()
+    page = digest.render_digest(content, Formatter("en_IE", "EUR"))
+    fmt = Formatter("en_IE", "EUR")
+    assert f"from {fmt.date(since)} to {fmt.date(PERIOD.end)}" in page

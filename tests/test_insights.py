@@ -62,6 +62,20 @@ def test_win_rate_by_technique_counts_closed_deals_in_the_window():
     assert fam.set_index(["family", "technique"]).loc[("F2", "b"), "closed"] == 2
 
 
+@pytest.mark.parametrize(
+    "start, end, months, expected",
+    [
+        ("2026-07-01", "2026-09-30", 12, "2025-10-01"),  # a quarter reads the year to its end
+        ("2026-07-01", "2026-09-30", 3, "2026-07-01"),
+        ("2026-07-01", "2026-09-30", 1, "2026-07-01"),  # never shorter than the period
+        ("2026-01-01", "2026-12-31", 12, "2026-01-01"),
+        ("2026-02-01", "2026-02-28", 12, "2025-03-01"),  # a month's end, not a quarter's
+    ],
+)
+def test_the_lookback_window_ends_with_the_period(start, end, months, expected):
+    assert insights.lookback_start(T(start), T(end), months) == T(expected)
+
+
 def test_lead_sources_conversion_and_revenue_per_lead():
     out = insights.lead_sources(DEALS, RULES)
     assert out.loc["web", "conversion"] == pytest.approx(2 / 3)

@@ -147,6 +147,19 @@ def what_sells(now: pd.DataFrame, before: pd.DataFrame, by: str = "family") -> p
     return out.sort_values("revenue", ascending=False).rename_axis(by)
 
 
+def lookback_start(start: pd.Timestamp, end: pd.Timestamp, months: int) -> pd.Timestamp:
+    """The first day of the `months` months that end on `end` (a period's last day), or `start`
+    when that is earlier. What wins, lead sources and what customers say read this window: one
+    quarter holds too few deals per technique, and too few comments, to tell them apart."""
+    window = pd.Timestamp(end).normalize() + pd.Timedelta(days=1) - pd.DateOffset(months=months)
+    return min(pd.Timestamp(window), pd.Timestamp(start))
+
+
+def between(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Which dates fall from `start` to `end`, both days included."""
+    return (dates >= start) & (dates <= end)
+
+
 def closed_deals(
     deals: pd.DataFrame,
     products: pd.DataFrame | None,

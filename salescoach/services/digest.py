@@ -54,6 +54,8 @@ class Digest:
     # The year-before period growth needs, when it has no orders: growth is then not assessed
     # and families are listed by revenue, not said to have "not grown".
     no_prior: Period | None = None
+    # The first day of the window what wins, lead sources and customers' words were read in.
+    since: pd.Timestamp | None = None
 
 
 # The parts of the digest and what each reads; a part whose needs are missing is listed as
@@ -134,19 +136,21 @@ def digest_content(
     else:
         missing.append("orders")
     techniques = sources = pd.DataFrame()
+    # What sells compares the period with a year before; the rest read the lookback window.
+    since = insights.lookback_start(period.start, period.end, rules.lookback_months)
     caps = capabilities.of(tables)
     deals = tables.get("deals")
     # Each part asks for what it reads; what is missing is listed, never shown as "none".
     gone = caps.missing(*PART_NEEDS["techniques"])
     if not gone:
-        closed = insights.closed_deals(deals, products, customers, period.start, period.end)
+        closed = insights.closed_deals(deals, products, customers, since, period.end)
         wins = insights.win_rates(closed, ["technique"], rules)
         techniques = wins[wins["enough"]].head(rules.digest_examples)
     missing += [n for n in gone if n not in missing]
     gone = caps.missing(*PART_NEEDS["sources"])
     if not gone:
         created = (
-            deals[period.contains(deals["created_date"])]
+            deals[insights.between(deals["created_date"], since, period.end)]
             if caps.has("deals.created_date")
             else deals
         )
@@ -158,7 +162,8 @@ def digest_content(
     gone = caps.missing(*PART_NEEDS["voice"])
     if not gone:
         feedback = tables["feedback"]
-        voice = insights.customer_voice(feedback[period.contains(feedback["date"])], rules)
+        recent = feedback[insights.between(feedback["date"], since, period.end)]
+        voice = insights.customer_voice(recent, rules)
         praise, complaints = voice["high"].head(5), voice["low"].head(5)
     missing += [n for n in gone if n not in missing]
     names = tables["reps"].set_index("rep_id")["name"]
@@ -179,6 +184,7 @@ def digest_content(
         courses,
         tuple(missing),
         no_prior,
+        since,
     )
 
 
@@ -212,6 +218,15 @@ def render_digest(
         lang=lang,
         company=company,
         period_label=fmt.period(digest.period),
+        window=(
+            _(
+                "Closed deals, new leads and customers' comments from {start} to {end}.",
+                start=fmt.date(digest.since),
+                end=fmt.date(digest.period.end),
+            )
+            if digest.since is not None
+            else ""
+        ),
         families=[
             {
                 "name": str(name),

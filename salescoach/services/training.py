@@ -233,7 +233,7 @@ def what_works(
         deals[deals["rep_id"].isin(members)],
         tables.get("products"),
         tables.get("customers"),
-        p.start,
+        insights.lookback_start(p.start, p.end, rules.lookback_months),
         p.end,
     )
     overall = insights.win_rates(closed, ["technique"], rules).assign(family="(all)")
@@ -241,6 +241,13 @@ def what_works(
     return pd.concat([overall, by_family], ignore_index=True)[
         ["family", "technique", "won", "closed", "win_rate", "low", "high", "enough"]
     ]
+
+
+def what_works_window(wb: Workbook, period: str | None, fmt: Formatter) -> str:
+    """The dates `what_works` reads closed deals between (`[insights] lookback_months`)."""
+    p = _period(wb, period)
+    since = insights.lookback_start(p.start, p.end, wb.settings.insights.lookback_months)
+    return _("Closed deals from {start} to {end}.", start=fmt.date(since), end=fmt.date(p.end))
 
 
 def what_works_shown(table: pd.DataFrame, fmt: Formatter) -> pd.DataFrame:
@@ -285,12 +292,18 @@ def insight_tables(wb: Workbook, period: str) -> dict:
         before = insights.order_lines(orders, products, customers, prior.start, prior.end)
         for by in ("family", "product_id", "segment"):
             out[f"sells_by_{by}"] = insights.what_sells(now, before, by)
+    # What sells compares the period with a year before; the rest read the lookback window.
+    since = insights.lookback_start(p.start, p.end, rules.lookback_months)
     deals = tables.get("deals")
     if deals is not None:
-        closed = insights.closed_deals(deals, products, customers, p.start, p.end)
+        closed = insights.closed_deals(deals, products, customers, since, p.end)
         out["win_rate_by_family"] = insights.win_rates(closed, ["family"], rules)
         out.update({f"wins_by_{k}": v for k, v in insights.what_wins(closed, rules).items()})
-        created = deals[p.contains(deals["created_date"])] if "created_date" in deals else deals
+        created = (
+            deals[insights.between(deals["created_date"], since, p.end)]
+            if "created_date" in deals
+            else deals
+        )
         out["lead_sources"] = insights.lead_sources(created, rules)
     feedback = tables.get("feedback")
     if feedback is not None:
@@ -299,7 +312,8 @@ def insight_tables(wb: Workbook, period: str) -> dict:
             out[f"feedback_by_{by}"] = insights.feedback_scores(
                 feedback, customers, products, by, "quarter", fs
             )
-        voice = insights.customer_voice(feedback[p.contains(feedback["date"])], rules)
+        recent = feedback[insights.between(feedback["date"], since, p.end)]
+        voice = insights.customer_voice(recent, rules)
         out["phrases_low"], out["phrases_high"] = voice["low"], voice["high"]
     return out
 

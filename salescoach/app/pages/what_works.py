@@ -25,3 +25,5 @@ class WhatWorksPage(Page):
             ctx.workbook, period=ctx.period, scope=ctx.scope, scope_id=ctx.scope_id
         )
         self.table.show(svc.what_works_shown(table, ctx.fmt))
+        if "note" not in table:
+            self.service_notice.info(svc.what_works_window(ctx.workbook, ctx.period, ctx.fmt))
