@@ -120,15 +120,21 @@ def memory(pid: int) -> str:
     """Kernel count and resident memory, and the server's own."""
     import psutil
 
-    rss = []
+    rss, uss = [], []
     for k in kernels(pid):
         try:
-            rss.append(k.memory_info().rss / 2**20)
+            full = k.memory_full_info()
         except psutil.Error:
-            pass
+            continue
+        rss.append(full.rss / 2**20)
+        uss.append(full.uss / 2**20)
     server = psutil.Process(pid).memory_info().rss / 2**20
     each = ", ".join(f"{r:.0f}" for r in sorted(rss))
-    return f"{len(rss)} kernel(s), {sum(rss):,.0f} MB ({each} MB each); server {server:.0f} MB"
+    unique = ", ".join(f"{u:.0f}" for u in sorted(uss))
+    return (
+        f"{len(rss)} kernel(s), RSS {sum(rss):,.0f} MB ({each} MB each), unique to each"
+        f" (USS) {sum(uss):,.0f} MB ({unique} MB); server {server:.0f} MB"
+    )
 
 
 def open_app(chromium, url: str):
@@ -253,13 +259,27 @@ app = build_app(sys.argv[1])
 t2, c2 = time.perf_counter(), time.process_time()
 heavy = sorted({m.split(".")[0] for m in sys.modules} & {"matplotlib", "sqlalchemy", "duckdb",
     "scipy", "pandera", "statsmodels", "pyarrow", "jinja2", "papermill", "playwright"})
+import psutil
+me = psutil.Process()
+def held():  # resident, and unique to this kernel (what a second kernel adds: USS)
+    full = me.memory_full_info()
+    return full.rss / 2**20, full.uss / 2**20
+rss_first, uss_first = held()
+widgets = len(_instances)
+pages = []
+if len(sys.argv) > 2:  # open each tab in turn, as a manager looking around would
+    from salescoach.app.pages import PAGES
+    for page in PAGES[1:]:
+        t, c = time.perf_counter(), time.process_time()
+        app.show(page.key)
+        pages.append([page.key, time.perf_counter() - t, time.process_time() - c, *held()])
 print(json.dumps({"import": [t1 - t0, c1 - c0], "build": [t2 - t1, c2 - c1],
     "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "heavy": heavy,
-    "widgets": len(_instances)}))
+    "first": [rss_first, uss_first], "widgets": widgets, "pages": pages}))
 """
 
 
-def kernel_start(workbook: Path, root: Path | None = None) -> dict:
+def kernel_start(workbook: Path, root: Path | None = None, pages: bool = False) -> dict:
     """What a preheated kernel does before its page is asked for, in a fresh process: import
     the app, read the facts, draw the first page. `root`: another checkout's code (before/after)."""
     import json
@@ -269,7 +289,7 @@ def kernel_start(workbook: Path, root: Path | None = None) -> dict:
     env["PYTHONPATH"] = str(code)
     # Run from the code's folder: `python -c` puts the working folder first on sys.path.
     out = subprocess.run(
-        [sys.executable, "-c", KERNEL_START, str(workbook)],
+        [sys.executable, "-c", KERNEL_START, str(workbook), *(["pages"] if pages else [])],
         capture_output=True, text=True, env=env, check=True, cwd=code,
     )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -353,13 +373,23 @@ def main() -> None:
         print("\nkernel start (a fresh process: import, read the facts, draw the first page):")
         runs = [("this checkout", None)] + ([("before", args.before)] if args.before else [])
         for name, root in runs:
-            k = kernel_start(workbook, root)
+            k = kernel_start(workbook, root, pages=True)
             print(
                 f"  {name:<14} import {k['import'][0]:.2f} s wall / {k['import'][1]:.2f} s CPU,"
                 f" build {k['build'][0]:.2f} s wall / {k['build'][1]:.2f} s CPU,"
                 f" peak RSS {k['rss']:.0f} MB, {k['widgets']} widget models;"
                 f" heavy modules: {', '.join(k['heavy'])}"
             )
+            # RSS counts the shared libraries' pages (DuckDB, Arrow, NumPy) that every kernel
+            # maps once for all; USS is what one more kernel costs the machine.
+            print(
+                f"  {'':<14} first view held: RSS {k['first'][0]:.0f} MB, USS {k['first'][1]:.0f} MB"
+            )
+            for key, wall, cpu, rss, uss in k["pages"]:
+                print(
+                    f"  {'':<14} then the {key} tab: {wall:5.2f} s wall / {cpu:5.2f} s CPU,"
+                    f" RSS {rss:.0f} MB, USS {uss:.0f} MB"
+                )
         if args.kernel_only:
             figures = kernel_figures(workbook)
             print(

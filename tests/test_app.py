@@ -19,6 +19,7 @@ from salescoach.app.forms import (
 )
 from salescoach.app.picker import ScopePicker
 from salescoach.data.workbook import Workbook
+from salescoach.domain import capabilities
 from salescoach.domain.attainment import goal_key
 from salescoach.services import diagnosis as svc
 
@@ -490,6 +491,19 @@ def test_the_goals_page_opens_without_the_order_lines_and_shows_the_same_figures
     )  # fmt: skip
     suggested = goal_rules.suggest(tables, "team", team, p, "revenue", config, inputs=fast)
     assert suggested.value == goal_rules.suggest(tables, "team", team, p, "revenue", config).value
+
+
+def test_the_training_page_reads_no_order_line_or_activity(workbook):
+    """What the facts can answer comes from the snapshot's stored capabilities: asking it on
+    the training page read every table (the million order lines and activities at scale 7,
+    400 MB in the kernel)."""
+    app = App(Context(workbook, who="tester", today=TODAY))
+    app.show("training")
+    held = set(app.context._facts._cache)
+    assert not held & {"orders", "activities", "service", "feedback"}, held
+    assert app.context._facts.capabilities() == capabilities.Capabilities.from_tables(
+        workbook.facts().all()
+    )
 
 
 def test_team_grid_names_each_rep_and_says_no_data_rather_than_zero():

@@ -117,3 +117,37 @@ def test_family_sales_equal_the_pandas_path_on_the_sample(sample_workbook, sampl
         check_index_type=False,
         rtol=1e-9,
     )
+
+
+@pytest.mark.parametrize("statistics", [True, False], ids=["stated", "scanned"])
+def test_the_order_date_range_is_the_rows_whether_or_not_files_state_it(
+    tmp_path, monkeypatch, statistics
+):
+    """The app reads the oldest and newest order date from the files' statistics; files written
+    without them (another tool's export) are scanned, with the same answer. Null dates and an
+    empty month file change neither."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from salescoach.data.facts_query import order_dates
+
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    months = {
+        "2025-11": [None, "2025-11-30", "2025-11-03"],
+        "2026-02": ["2026-02-14", None],
+        "2026-03": [],
+    }
+    for month, days in months.items():
+        dates = [dt.date.fromisoformat(d) if d else None for d in days]
+        table = pa.table({"order_date": pa.array(dates, pa.date32())})
+        pq.write_table(table, folder / f"{month}.parquet", write_statistics=statistics)
+    if statistics:  # stated: no row is read
+
+        def no_scan(*args, **kwargs):
+            raise AssertionError("scanned the rows although the files state the range")
+
+        monkeypatch.setattr("duckdb.connect", no_scan)
+    assert order_dates(tmp_path) == (pd.Timestamp("2025-11-03"), pd.Timestamp("2026-02-14"))

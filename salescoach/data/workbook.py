@@ -189,6 +189,12 @@ class FactsView(Mapping):
     def __contains__(self, name) -> bool:
         return name in self._facts.tables
 
+    @property
+    def _capabilities(self) -> Capabilities:
+        # What `capabilities.of` looks for: the snapshot's stored capabilities, so asking what
+        # the facts can answer reads no table (a scan would read the million order lines).
+        return self._facts.capabilities()
+
     def derive(self, key: tuple, build):
         if key not in self._derived:
             self._derived[key] = build()
