@@ -151,3 +151,61 @@ def test_the_order_date_range_is_the_rows_whether_or_not_files_state_it(
 
         monkeypatch.setattr("duckdb.connect", no_scan)
     assert order_dates(tmp_path) == (pd.Timestamp("2025-11-03"), pd.Timestamp("2026-02-14"))
+
+
+@pytest.mark.parametrize("kind", ["month", "quarter", "year"])
+def test_monthly_sums_give_the_pandas_per_period_table(sample_workbook, sample_tables, kind):
+    """`goals suggest` sums the order files by month; every period kind built from those
+    months is the table the loaded lines give."""
+    from salescoach.data.facts_query import daily_order_sums
+    from salescoach.domain import actuals
+
+    for metric in ("revenue", "units"):
+        monthly = daily_order_sums(sample_workbook.current_snapshot(), metric, grain="month")
+        assert (monthly["date"].dt.day == 1).all()
+        got = actuals.per_period_of(monthly, kind)
+        expected = actuals.per_rep_period(sample_tables, metric, kind)
+        pd.testing.assert_frame_equal(
+            got, expected, check_names=False, check_index_type=False, rtol=1e-9
+        )
+
+
+def test_who_sells_asked_of_the_files_equals_the_loaded_lines(sample_workbook, sample_tables):
+    """A workbook view answers `roles.selling` from the order files while the lines are not
+    loaded; the people are those the loaded lines name."""
+    from salescoach.data.workbook import Workbook
+    from salescoach.domain import roles
+
+    facts = Workbook.open(sample_workbook.root).facts()
+    got = roles.selling(facts.view())
+    assert "orders" not in facts._cache  # asked of the files
+    expected = roles.selling(sample_tables)
+    assert len(expected) > 10
+    assert sorted(got) == sorted(expected)
+
+
+def test_a_rep_named_only_on_orders_sells(tmp_path):
+    from salescoach.data.facts_query import order_rep_ids
+
+    orders = pd.DataFrame(
+        {"order_id": ["O1", "O2", "O3"], "rep_id": ["R2", None, "R1"], "quantity": [1.0] * 3}
+    )
+    orders.to_parquet(tmp_path / "orders.parquet")
+    assert list(order_rep_ids(tmp_path)) == ["R1", "R2"]
+    assert order_rep_ids(tmp_path / "nothing") is None
+
+
+def test_activities_per_rep_and_period_asked_of_the_files_equal_the_loaded_rows(sample_workbook):
+    """Awards count each rep's activities per period; the workbook's view counts them in the
+    files (the million rows never loaded), with the frame the loaded rows give."""
+    from salescoach.data.workbook import Workbook
+    from salescoach.domain.periods import Period
+    from salescoach.domain.recognition_standings import _count_per_period
+
+    facts = Workbook.open(sample_workbook.root).facts()
+    periods = [Period.parse(p) for p in ("2026-Q3", "2026-Q2", "2026-05", "2026", "1990-Q1")]
+    got = _count_per_period(facts.view(), "activities", "date", periods)
+    assert "activities" not in facts._cache
+    expected = _count_per_period(facts.all(), "activities", "date", periods)
+    assert expected["2026-Q2"].sum() > 100
+    pd.testing.assert_frame_equal(got, expected, check_index_type=False)

@@ -124,29 +124,34 @@ def _orders_files(snapshot: Path) -> list[Path]:
     return sorted((snapshot / "orders").glob("*.parquet")) if (snapshot / "orders").is_dir() else []
 
 
-def daily_order_sums(snapshot: Path, metric: str) -> pd.DataFrame | None:
+def daily_order_sums(snapshot: Path, metric: str, grain: str = "day") -> pd.DataFrame | None:
     """rep_id, date, value: revenue or units per rep and day of the booked order lines, as
     `actuals.events` defines them (a cancelled or returned line is not revenue; an amount
     missing on a line is its quantity times its unit price), summed where the lines lie.
 
     A few hundred thousand rows instead of a million order lines in the app's kernel. None
-    when the snapshot has no order lines (the metric then comes from the deals, in pandas)."""
+    when the snapshot has no order lines (the metric then comes from the deals, in pandas).
+    With grain "month", one row per rep and month dated the month's first day: what sums to
+    months, quarters and years (`actuals.per_period_of`), in a few thousand rows."""
     import duckdb
 
     if metric not in ("revenue", "units"):
         raise ValueError(f"{metric!r} is not summed from order lines; use revenue or units")
+    if grain not in ("day", "month"):
+        raise ValueError(f"grain {grain!r}: use day or month")
     files = _orders_files(snapshot)
     if not files:
         return None
     columns = set().union(*(pq.read_schema(f).names for f in files))
     value = "quantity" if metric == "units" else _line_revenue(columns)
     booked = _booked(columns)
+    day = "order_date" if grain == "day" else "date_trunc('month', order_date)"
     # A line without a rep or a date counts for nobody on no day, as pandas' grouping drops it.
     sql = f"""
-        SELECT rep_id, CAST(order_date AS TIMESTAMP) AS date, COALESCE(SUM({value}), 0) AS value
+        SELECT rep_id, CAST({day} AS TIMESTAMP) AS date, COALESCE(SUM({value}), 0) AS value
         FROM read_parquet($files, union_by_name = true)
         WHERE {booked} AND rep_id IS NOT NULL AND order_date IS NOT NULL
-        GROUP BY rep_id, order_date
+        GROUP BY rep_id, {day}
         ORDER BY rep_id, date
     """
     with duckdb.connect() as con:
@@ -154,6 +159,62 @@ def daily_order_sums(snapshot: Path, metric: str) -> pd.DataFrame | None:
     frame["value"] = frame["value"].astype("float64")
     frame["date"] = frame["date"].astype("datetime64[ns]")
     return frame
+
+
+def rep_period_counts(
+    snapshot: Path, name: str, column: str, periods: list[tuple[str, pd.Timestamp, pd.Timestamp]]
+) -> dict[str, pd.Series] | None:
+    """{label: rows of table `name` per rep dated start..end (inclusive)} for each (label,
+    start, end), reps without a row in it absent, as a grouping of the loaded rows gives them;
+    counted where the rows lie (a million activities never loaded). None without the table or
+    those columns (the frames' own path then)."""
+    import duckdb
+
+    single = snapshot / f"{name}.parquet"
+    files = [single] if single.is_file() else sorted((snapshot / name).glob("*.parquet"))
+    if not files or not all({"rep_id", column} <= set(pq.read_schema(f).names) for f in files):
+        return None
+    if not periods:
+        return {}
+    params: dict = {"files": [str(f) for f in files]}
+    sums = []
+    for i, (_label, start, end) in enumerate(periods):
+        params[f"s{i}"] = pd.Timestamp(start).to_pydatetime()
+        params[f"e{i}"] = pd.Timestamp(end).to_pydatetime()
+        sums.append(f'count(*) FILTER (WHERE "{column}" BETWEEN $s{i} AND $e{i}) AS "p{i}"')
+    sql = f"""
+        SELECT rep_id, {", ".join(sums)}
+        FROM read_parquet($files, union_by_name = true)
+        WHERE rep_id IS NOT NULL AND "{column}" IS NOT NULL
+        GROUP BY rep_id
+        ORDER BY rep_id
+    """
+    with duckdb.connect() as con:
+        frame = con.execute(sql, params).df().set_index("rep_id")
+    out = {}
+    for i, (label, _start, _end) in enumerate(periods):
+        counts = frame[f"p{i}"].astype("int64")
+        out[label] = counts[counts > 0].rename_axis("rep_id").rename(None)
+    return out
+
+
+def order_rep_ids(snapshot: Path) -> pd.Index | None:
+    """The rep_ids named on any order line (`roles.selling`'s half from the orders), read as
+    one column by DuckDB instead of loading the lines; None without order lines."""
+    import duckdb
+
+    files = _orders_files(snapshot)
+    if not files:
+        return None
+    if not all("rep_id" in pq.read_schema(f).names for f in files):
+        return None  # an odd snapshot: the lines are read as they are
+    with duckdb.connect() as con:
+        ids = con.execute(
+            "SELECT DISTINCT rep_id FROM read_parquet($files, union_by_name = true)"
+            " WHERE rep_id IS NOT NULL ORDER BY rep_id",
+            {"files": [str(f) for f in files]},
+        ).fetchall()
+    return pd.Index([i for (i,) in ids], dtype=object)
 
 
 def _stated_range(files: list[Path], column: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:

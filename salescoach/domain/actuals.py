@@ -106,7 +106,10 @@ def _events(tables: Mapping[str, pd.DataFrame], metric: str) -> pd.DataFrame:
     orders, deals = tables.get("orders"), tables.get("deals")
     if metric in ("revenue", "units"):
         if orders is not None:
-            lines = _booked_orders(orders)
+            # Only the columns an event reads are filtered: a million order lines carry a dozen
+            # more (awards propose at scale 7: 0.6 s of copying, profiled).
+            wanted = ("rep_id", "order_date", "quantity", "unit_price", "amount", "status")
+            lines = _booked_orders(orders[[c for c in wanted if c in orders]])
             value = lines["quantity"] if metric == "units" else line_revenue(lines)
             return pd.DataFrame(
                 {"rep_id": lines["rep_id"], "date": lines["order_date"], "value": value}

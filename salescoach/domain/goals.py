@@ -573,14 +573,17 @@ def suggest_all(
     period: Period,
     metric: str = "revenue",
     config: SuggestionSettings = SuggestionSettings(),
+    per_period: pd.DataFrame | None = None,
+    family_sales_between=None,
 ) -> list[Suggestion]:
     """A suggestion for every unit at one level (every seller on staff, team, department, or
-    the company). Support staff take no seller goal: they are measured on the deals they assist."""
+    the company). Support staff take no seller goal: they are measured on the deals they assist.
+    `per_period` and `family_sales_between` as `suggestion_inputs` takes them."""
     if level not in SCOPES:
         raise InputError(
             _("unknown scope {scope}; use one of {choices}", scope=level, choices=", ".join(SCOPES))
         )
-    inputs = suggestion_inputs(tables, period, metric, config)
+    inputs = suggestion_inputs(tables, period, metric, config, per_period, family_sales_between)
     return [
         suggest(tables, level, u, period, metric, inputs=inputs)
         for u in units_at(tables["reps"], level, period, tables)

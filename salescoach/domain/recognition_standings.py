@@ -49,16 +49,27 @@ def attainment_history(
 
 
 def _count_per_period(
-    frame: pd.DataFrame | None, column: str, periods: list[Period]
+    tables: Mapping[str, pd.DataFrame], name: str, column: str, periods: list[Period]
 ) -> pd.DataFrame:
-    """rep x period counts of rows dated in each period (zeros where none)."""
+    """rep x period counts of the rows of table `name` dated in each period (zeros where none).
+    Facts that keep what is derived from them (the workbook's view) count where the rows lie."""
     labels = [str(p) for p in periods]
-    if frame is None or "rep_id" not in frame or column not in frame:
+
+    def build() -> dict[str, pd.Series] | None:
+        frame = tables.get(name)
+        if frame is None or "rep_id" not in frame or column not in frame:
+            return None
+        return {str(p): frame[p.contains(frame[column])].groupby("rep_id").size() for p in periods}
+
+    derive = getattr(tables, "derive", None)
+    spans = tuple((str(p), p.start, p.end) for p in periods)
+    out = (
+        derive(("rows per rep and period", name, column, spans), build)
+        if derive is not None
+        else build()
+    )
+    if out is None:
         return pd.DataFrame(columns=labels, dtype=float)
-    out = {}
-    for p in periods:
-        mine = frame[p.contains(frame[column])]
-        out[str(p)] = mine.groupby("rep_id").size()
     return pd.DataFrame(out).fillna(0.0)
 
 
@@ -147,7 +158,7 @@ def standings(
     else:
         out["feedback"], out["feedback_responses"] = np.nan, 0.0
     earlier_periods = [period.shift(-b) for b in range(1, program.trailing_periods + 1)]
-    acts = _count_per_period(tables.get("activities"), "date", [period, *earlier_periods])
+    acts = _count_per_period(tables, "activities", "date", [period, *earlier_periods])
     if acts.shape[1]:
         acts = acts.reindex(out.index).fillna(0.0)
         out["activities"] = acts[str(period)]

@@ -59,14 +59,45 @@ def suggestions(
     wb: Workbook, period: str, level: str = "rep", metric: str = "revenue"
 ) -> list[goals.Suggestion]:
     """A suggestion for every seller on staff, team, department, or the company."""
-    return goals.suggest_all(wb.facts().view(), level, _period(wb, period), metric, _config(wb))
+    facts = wb.facts()
+    p, config = _period(wb, period), _config(wb)
+    per_period, family_sales = _queried_history(facts, p, metric, config.fiscal_start)
+    return goals.suggest_all(
+        facts.view(), level, p, metric, config, per_period, family_sales_between=family_sales
+    )
+
+
+def _queried_history(facts, period, metric: str, fiscal_start: int):
+    """The rep x period history and the family mix summed by DuckDB where the order lines lie,
+    as the app's kernel sums them (tests/test_facts_query.py holds both paths equal): at
+    scale 7 the million lines are never loaded. (None, None) when the lines are in memory
+    already or the metric is not summed from them: the frames' own path."""
+    from salescoach.data import facts_query
+    from salescoach.domain.goals_history import family_sales, family_table
+
+    if facts.folder is None or "orders" in facts._cache or metric not in ("revenue", "units"):
+        return None, None
+    # Months sum to every period kind (a period is whole months of the fiscal calendar).
+    monthly = facts_query.daily_order_sums(facts.folder, metric, grain="month")
+    if monthly is None:
+        return None, None
+    tables = facts.view()
+
+    def between(start, end):
+        sums = facts_query.rep_product_sums(facts.folder, start, end)
+        if sums is None:
+            return family_sales(tables, start, end)
+        return family_table(sums, tables.get("products"))
+
+    return actuals.per_period_of(monthly, period.kind, fiscal_start), between
 
 
 def support_note(wb: Workbook, lang: str | None = None) -> str | None:
     """The sentence saying support staff were left out of seller goals, or None (support staff
     who also sell take a seller goal on their own sales)."""
     facts = wb.facts()
-    n = len(roles.support_only(facts["reps"], facts))
+    # The view: who sells is then asked of the order files, not of a million loaded lines.
+    n = len(roles.support_only(facts["reps"], facts.view()))
     if not n:
         return None
     ngettext = plural_translator(lang or wb.settings.language)

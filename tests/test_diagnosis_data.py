@@ -1,0 +1,66 @@
+"""Diagnosis's prepared frames: ids as text whatever way they were read."""
+
+import pandas as pd
+import pytest
+
+from salescoach.domain.diagnosis_data import _text_keys, prepare
+
+
+def _one_at_a_time(values: pd.Series) -> pd.Series:
+    return values.astype("string").astype(object).where(values.notna(), None)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["R2", None, "R1", "R2"] * 3000, dtype="str"),  # few ids: shared
+        pd.Series([f"O{i}" for i in range(5000)] + [None], dtype="str"),  # mostly distinct
+        pd.Series([101, 102, None]),  # ids read as numbers
+        pd.Series(["R1", None, "R1"], dtype="string[pyarrow]"),
+        pd.Series(["R1", None, 7], dtype=object),
+        pd.Series([], dtype="str"),
+        pd.Series([None, None], dtype="str"),
+    ],
+)
+def test_ids_are_the_text_a_value_by_value_conversion_gives(values):
+    got = _text_keys(values)
+    expected = _one_at_a_time(values)
+    pd.testing.assert_series_equal(got, expected)
+    assert [type(v) for v in got] == [type(v) for v in expected]
+
+
+def test_a_repeated_id_is_one_shared_text():
+    got = _text_keys(pd.Series(["R1", "R2"] * 10, dtype="str"))
+    assert got.iloc[0] is got.iloc[2]
+
+
+def test_prepared_sample_ids_equal_the_value_by_value_conversion(sample_tables):
+    from salescoach.domain import diagnosis_data
+
+    prepared = prepare(sample_tables)
+    for name, keys in diagnosis_data._KEYS.items():
+        if name not in sample_tables:
+            continue
+        for c in keys:
+            if c in sample_tables[name]:
+                expected = _one_at_a_time(sample_tables[name][c])
+                pd.testing.assert_series_equal(prepared[name][c], expected, check_names=False)
+
+
+def _family_one_at_a_time(frame, products):
+    fam = frame["product_id"].map(
+        products.drop_duplicates("product_id").set_index("product_id")["family"]
+    )
+    return frame.assign(family=fam.fillna(frame["product_id"]))
+
+
+def test_families_equal_a_row_by_row_lookup(sample_tables):
+    from salescoach.domain.diagnosis_data import with_family
+
+    t = prepare({k: sample_tables[k] for k in ("orders", "deals", "products")})
+    products = t["products"]
+    odd = pd.DataFrame({"product_id": ["P-none", None, products["product_id"].iloc[0]]})
+    for frame in (t["orders"], t["deals"], t["orders"].iloc[:0], odd):
+        pd.testing.assert_frame_equal(
+            with_family(frame, products), _family_one_at_a_time(frame, products)
+        )
