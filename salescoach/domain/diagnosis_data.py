@@ -56,7 +56,10 @@ def prepare(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame
     for name, frame in tables.items():
         if frame is None:
             continue
-        f = frame.copy()
+        # Shallow: the columns converted below are replaced, not changed in place, and pandas
+        # copies on write, so the caller's frames stay as they were without a second copy of
+        # a million order lines (scale 7: 160 MB of orders alone).
+        f = frame.copy(deep=False)
         if name in contract.TABLES:
             for column in contract.table(name).names:
                 if column not in f:
