@@ -147,7 +147,7 @@ class Context:
         from salescoach.data import facts_query
 
         folder = self._facts.folder
-        if folder is None or "orders" in self._facts._cache:
+        if folder is None or self._facts.loaded("orders"):
             orders = self.tables.get("orders")
             if orders is None or "order_date" not in orders:
                 return None, None
@@ -338,7 +338,7 @@ class Context:
         from salescoach.data import facts_query
         from salescoach.domain.goals_history import family_sales, family_table
 
-        if self._facts.folder is not None and "orders" not in self._facts._cache:
+        if self._facts.folder is not None and not self._facts.loaded("orders"):
             sums = facts_query.rep_product_sums(self._facts.folder, start, end)
             if sums is not None:
                 return family_table(sums, self.tables.get("products"))

@@ -129,6 +129,11 @@ class Facts:
     def has(self, name: str) -> bool:
         return name in self.tables
 
+    def loaded(self, name: str) -> bool:
+        """Whether table `name` is in memory already (then asking pandas is cheaper than a
+        DuckDB pass over its files)."""
+        return name in self._cache
+
     def get(self, name: str) -> pd.DataFrame | None:
         contract.table(name)
         if name not in self._cache:
@@ -217,11 +222,11 @@ class FactsView(Mapping):
         facts = self._facts
         if facts.folder is None:
             return None
-        if key[0] == "rows per rep and period" and key[1] not in facts._cache:
+        if key[0] == "rows per rep and period" and not facts.loaded(key[1]):
             from salescoach.data.facts_query import rep_period_counts
 
             return rep_period_counts(facts.folder, key[1], key[2], list(key[3]))
-        if key != ("roles", "selling") or "orders" in facts._cache:
+        if key != ("roles", "selling") or facts.loaded("orders"):
             return None
         from salescoach.data.facts_query import order_rep_ids
 

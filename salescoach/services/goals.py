@@ -75,7 +75,7 @@ def _queried_history(facts, period, metric: str, fiscal_start: int):
     from salescoach.data import facts_query
     from salescoach.domain.goals_history import family_sales, family_table
 
-    if facts.folder is None or "orders" in facts._cache or metric not in ("revenue", "units"):
+    if facts.folder is None or facts.loaded("orders") or metric not in ("revenue", "units"):
         return None, None
     # Months sum to every period kind (a period is whole months of the fiscal calendar).
     monthly = facts_query.daily_order_sums(facts.folder, metric, grain="month")
