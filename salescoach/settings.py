@@ -417,6 +417,7 @@ class Diagnosis:
     price_index: float
     positive_attainment: float
     rep_gap: float
+    family_alarm: float
 
 
 @section("packs")

@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from salescoach.domain import diagnosis as D
-from salescoach.domain.diagnosis_evidence import compare_rates, compare_values, loo_median
+from salescoach.domain.diagnosis_evidence import (
+    compare_rates,
+    compare_values,
+    family_bar,
+    loo_median,
+)
 
 CFG = D.settings_defaults()
 
@@ -83,3 +88,37 @@ ALONE = {"activity_trend", "deal_pace"}
 )
 def test_rep_verdict(levels, zs, expected):
     assert D.rep_verdict(levels, ALONE, zs, CFG["extreme_z"]) == expected
+
+
+def test_the_bar_grows_with_the_number_of_units_compared():
+    """Sidak: the most extreme of k null units stays below the bar with probability 1 - alarm."""
+    bars = [family_bar(k, 0.05) for k in (1, 2, 10, 100, 1000)]
+    assert bars == sorted(bars)
+    assert np.isclose(bars[0], 1.6449, atol=1e-3) and np.isclose(bars[2], 2.5679, atol=1e-3)
+    rng = np.random.default_rng(11)
+    # Simulated: the share of 4,000 draws of 50 null z's whose largest clears the bar.
+    top = rng.standard_normal((4000, 50)).max(axis=1)
+    assert abs((top >= family_bar(50, 0.05)).mean() - 0.05) < 0.012
+    assert family_bar(0, 0.05) == family_bar(1, 0.05)
+
+
+@pytest.mark.parametrize(
+    "zs, bars, expected",
+    [
+        # A shortfall beyond the bar for all sellers and a fall beyond the bar for the few
+        # sellers so screened: the rep is named although the fall is below 3.0 ...
+        ({"deal_pace": 2.4, "shortfall": 4.0}, (3.3, 2.2), "agree"),
+        # ... but not when the fall is within what the screened sellers reach by chance,
+        ({"deal_pace": 2.4, "shortfall": 4.0}, (3.3, 2.6), None),
+        # nor when the shortfall is within what hundreds of sellers reach by chance,
+        ({"deal_pace": 2.4, "shortfall": 3.2}, (3.3, 2.2), None),
+        # nor from results alone: the fall must show in the seller's own pace.
+        ({"deal_pace": 0.5, "win_rate": 2.9, "shortfall": 6.0}, (3.3, 2.2), None),
+    ],
+)
+def test_rep_verdict_with_bars_corrected_for_the_sellers_compared(zs, bars, expected):
+    levels = {
+        k: ("extreme" if z >= CFG["extreme_z"] else "moderate" if z >= CFG["agree_z"] else "none")
+        for k, z in zs.items()
+    }
+    assert D.rep_verdict(levels, ALONE, zs, CFG["extreme_z"], bars) == expected

@@ -23,6 +23,8 @@ come from settings `[diagnosis]`; the shipped values and why are in
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
 
@@ -87,6 +89,13 @@ def between_spread(values: pd.Series, sampling_sd: pd.Series) -> float:
         return 0.0
     noise = float(np.nanmedian(np.square(pd.Series(sampling_sd, dtype=float).reindex(x.index))))
     return float(np.sqrt(max(0.0, robust_spread(x) ** 2 - (noise if np.isfinite(noise) else 0))))
+
+
+def family_bar(k: int, alarm: float) -> float:
+    """The z at which the most extreme of k units compared, none of them different, stays below
+    with probability 1 - `alarm` (Sidak's correction, one-sided): the bar for a signal read among
+    k units. At 5%: 1.64 for one unit, 1.95 for two, 2.57 for ten, 3.28 for a hundred."""
+    return NormalDist().inv_cdf((1 - alarm) ** (1 / max(1, int(k))))
 
 
 def levels(z: pd.Series, gap: pd.Series, enough: pd.Series, cfg, floor: float = 0.0) -> pd.Series:

@@ -19,6 +19,7 @@ from salescoach.domain.diagnosis_evidence import (
     compare_means,
     compare_rates,
     compare_values,
+    family_bar,
     flag,
 )
 from salescoach.domain.diagnosis_judge import _finding, _Outcome
@@ -54,6 +55,10 @@ def check_training(t, ctx, known, found=()) -> _Outcome:
     wr = win_rates(c, ["family", "rep_id"]).reset_index()
     wr = wr.merge(status, on=["rep_id", "family"], how="left")
     wr["untrained"] = wr["last"].isna() | wr["overdue"].fillna(False).astype(bool)
+    # Every untrained seller of a family that also has trained sellers may be named by the lone
+    # test below: its bar is corrected for that many comparisons.
+    mixed = wr.groupby("family")["untrained"].transform(lambda u: u.any() and not u.all())
+    bar = max(ctx.cfg["agree_z"], family_bar(int((wr["untrained"] & mixed).sum()), _alarm(ctx)))
     size = c[c["stage"] == "won"].groupby("family")["amount"].mean()
     for fam, g in wr.groupby("family", sort=True):
         untrained = g[g["untrained"]]
@@ -68,9 +73,9 @@ def check_training(t, ctx, known, found=()) -> _Outcome:
         if pooled["level"] not in ("moderate", "extreme"):
             # Too few untrained deals for the pool to tell, or a pool gap within noise: a
             # seller is still named when their own deals on the family lean below the trained
-            # and their miss, with every systemic effect taken off, is far below peers; the two
-            # moderate signals agree (Stouffer's z) at the extreme level.
-            lone = _lone_untrained(untrained, own, trained_rate, found, t, ctx)
+            # and their miss, with every systemic effect taken off, leans below peers; the two
+            # agree (Stouffer's z) beyond the bar for the untrained sellers compared.
+            lone = _lone_untrained(untrained, own, trained_rate, found, t, ctx, bar)
             out.too_few += len(untrained) if pooled["level"] == "too_few" else 0
             out.judged += 0 if pooled["level"] == "too_few" else len(untrained)
             if not len(lone):
@@ -138,10 +143,14 @@ def check_training(t, ctx, known, found=()) -> _Outcome:
     return out
 
 
-def _lone_untrained(untrained, own, trained_rate, found, t, ctx) -> pd.Index:
+def _lone_untrained(untrained, own, trained_rate, found, t, ctx, bar: float) -> pd.Index:
     """The untrained sellers (rows of `untrained`) whose own win rate on the family is below the
     trained sellers' and whose shortfall (attainment with every systemic effect found so far
-    added back, against peers) agrees with it: Stouffer's z of the two at `extreme_z`."""
+    added back, against peers) is below peers too: Stouffer's z of the two at least `bar`.
+
+    The bar is corrected for how many untrained sellers are compared (`family_bar`): one seller
+    without a course is one question, and 3.0 there would ask for proof no quarter of deals can
+    give; a hundred untrained sellers need a far stronger signal than one."""
     att = ctx.attainment
     if att is None or att.empty or not len(untrained):
         return pd.Index([])
@@ -151,10 +160,13 @@ def _lone_untrained(untrained, own, trained_rate, found, t, ctx) -> pd.Index:
     se = np.sqrt(trained_rate * (1 - trained_rate) / untrained["closed"])
     z_own = (trained_rate - own) / se.where(se > 0)
     z_short = untrained["rep_id"].map(short["z"])
-    agree = short["level"].reindex(untrained["rep_id"]).isin(("moderate", "extreme")).to_numpy()
     combined = (z_own + z_short) / np.sqrt(2)
-    ok = (z_own > 0) & agree & (combined >= float(ctx.cfg["extreme_z"]))
+    ok = (z_own > 0) & (z_short > 0) & (combined >= bar)
     return untrained.index[ok.fillna(False).to_numpy()]
+
+
+def _alarm(ctx) -> float:
+    return float(ctx.cfg["family_alarm"])
 
 
 def _loglik(won, n, rate) -> pd.Series:
@@ -275,14 +287,22 @@ RESULTS = ("win_rate", "deal_size")
 
 
 def rep_verdict(
-    levels: dict[str, str], alone: set[str], zs: dict[str, float] | None = None, extreme_z=3.0
+    levels: dict[str, str],
+    alone: set[str],
+    zs: dict[str, float] | None = None,
+    extreme_z=3.0,
+    bars: tuple[float, float] | None = None,
 ) -> str | None:
     """A rep finding: one extreme fall in effort; activity far below peers while slowing down;
     effort (activity against peers, or a fall against their own pace) and results (win rate,
-    deal size) both at least moderate; or a fall against their own pace, a shortfall far below
-    peers once systemic causes are taken off, and the seller's own signals together far below.
-    Two effort signals do not agree with each other (a low-capacity seller's bad quarter shows in
-    both); results alone can carry a systemic cause the checks could not see."""
+    deal size) both at least moderate; or a shortfall far below peers once systemic causes are
+    taken off with a fall against their own pace that shows on its own. Two effort signals do
+    not agree with each other (a low-capacity seller's bad quarter shows in both); results alone
+    can carry a systemic cause the checks could not see.
+
+    `bars` (shortfall, fall) are the last test's bars corrected for how many units each is read
+    among (`check_rep`); without them, the seller's own signals together (Stouffer's z) must
+    reach `extreme_z`."""
     # Deals closed against their own pace stand for effort only where activities are not
     # recorded: a seller whose activity held is not slowing down.
     if "activity_trend" in levels and levels["activity_trend"] != "too_few":
@@ -295,17 +315,26 @@ def rep_verdict(
         return "agree"
     if hit & set(EFFORT) and hit & set(RESULTS):
         return "agree"
+    if levels.get("shortfall") != "extreme" or not hit & set(CHANGE):
+        return None
+    zs = zs or {}
+
+    def z(k):
+        return zs[k] if k in levels and k in zs and np.isfinite(zs[k]) else None
+
+    if bars is not None:
+        # The shortfall beyond what the most extreme of all sellers reaches by chance, then a
+        # fall in the seller's own pace beyond what the most extreme of the sellers so screened
+        # reaches by chance: a quarter holds too few deals for a fall to reach 3.0 alone, and
+        # the screen leaves only a handful of sellers to read it among.
+        short_bar, fall_bar = bars
+        fall = max((z(k) for k in CHANGE if z(k) is not None), default=None)
+        if (z("shortfall") or -np.inf) >= short_bar and fall is not None and fall >= fall_bar:
+            return "agree"
     # A shortfall far below peers and the seller's own signals together (Stouffer's combined z
-    # of their pace and results, each z already scaled by its sample) at the extreme level: a
-    # quarter holds too few deals for any one of them to tell alone, and among hundreds of
-    # sellers a moderate signal meets a shortfall left by a missed systemic cause by chance.
-    # The fall in effort must show on its own (at least moderate): results never carry it.
-    own = [zs[k] for k in CHANGE + RESULTS if k in levels and zs and k in zs and np.isfinite(zs[k])]
-    if (
-        levels.get("shortfall") == "extreme"
-        and hit & set(CHANGE)
-        and sum(own) / np.sqrt(len(own)) >= extreme_z
-    ):
+    # of their pace and results, each z already scaled by its sample) at the extreme level.
+    own = [z(k) for k in CHANGE + RESULTS if z(k) is not None]
+    if own and sum(own) / np.sqrt(len(own)) >= extreme_z:
         return "agree"
     return None
 
@@ -330,6 +359,18 @@ def shortfall(att: pd.DataFrame, explained: pd.Series, reps: pd.DataFrame, ctx) 
     return out
 
 
+def _rep_bars(short: pd.DataFrame, att: pd.DataFrame, ctx) -> tuple[float, float]:
+    """The bars of `rep_verdict`'s last test: the shortfall's for every seller compared, at least
+    `extreme_z`; a fall's for the sellers below goal whose shortfall clears that bar, at least
+    `agree_z` (a fall must show on its own)."""
+    cfg = ctx.cfg
+    compared = short["level"] != "too_few"
+    short_bar = max(cfg["extreme_z"], family_bar(int(compared.sum()), _alarm(ctx)))
+    below = att["attainment"].reindex(short.index) < 1
+    screened = int((compared & below & (short["z"] >= short_bar)).sum())
+    return short_bar, max(cfg["agree_z"], family_bar(screened, _alarm(ctx)))
+
+
 def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, list, _Outcome]:
     """Problems left to the rep once systemic causes are taken off, and what works (positive)."""
     att = ctx.attainment
@@ -348,6 +389,7 @@ def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, lis
     # check's time with hundreds of sellers.
     lookup = {k: f.to_dict("index") for k, f in frames.items()}
     sellers = set(ctx.sellers)
+    bars = _rep_bars(frames["shortfall"], att, ctx)
     for rep, row in zip(att.index, att[["attainment", "actual", "target"]].to_dict("records")):
         if rep not in sellers or not np.isfinite(row["attainment"]):
             continue
@@ -378,7 +420,7 @@ def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, lis
         if row["attainment"] >= 1:
             continue
         zs = {k: float(r["z"]) for k, r in rows.items() if pd.notna(r.get("z"))}
-        strength = rep_verdict(levels, alone, zs, ctx.cfg["extreme_z"])
+        strength = rep_verdict(levels, alone, zs, ctx.cfg["extreme_z"], bars)
         if strength is None:
             continue
         gap = max(0.0, row["target"] - row["actual"])

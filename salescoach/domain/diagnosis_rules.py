@@ -273,6 +273,7 @@ RULES: tuple[Rule, ...] = (
         "sales enablement",
         N_("{unit} sells {family} worse than peers: {signals}."),
         N_("Assign the {family} product course to {unit} and review after it."),
+        EVIDENCE + ("materiality", "window_months", "family_alarm"),
     ),
     Rule(
         "rep_performance",
@@ -330,7 +331,7 @@ RULES: tuple[Rule, ...] = (
             "{unit}: attainment {attainment}, unexplained gap {gap}; on deals no systemic problem touched: {signals}."
         ),
         N_("Coach {unit}: agree an activity plan and follow up; see the coaching ladder."),
-        EVIDENCE + ("rep_gap", "materiality"),
+        EVIDENCE + ("rep_gap", "materiality", "family_alarm"),
     ),
     Rule(
         "top_performer",
