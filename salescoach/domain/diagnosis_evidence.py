@@ -46,10 +46,14 @@ def wilson(hits, n, z: float):
 
 def robust_spread(values: pd.Series) -> float:
     """1.4826 * MAD of the values (the standard deviation for normal data); 0 for fewer than 4."""
-    x = pd.Series(values, dtype=float).dropna()
+    x = np.asarray(values, dtype=float)
+    return _robust(x[~np.isnan(x)])
+
+
+def _robust(x: np.ndarray) -> float:
     if len(x) < 4:
         return 0.0
-    return float((x - x.median()).abs().median() * 1.4826)
+    return float(np.median(np.abs(x - np.median(x))) * 1.4826)
 
 
 def loo_median(values: pd.Series, eligible: pd.Series) -> pd.Series:
@@ -84,11 +88,21 @@ def between_spread(values: pd.Series, sampling_sd: pd.Series) -> float:
     """How much units truly differ: the robust spread of their values less the spread their
     sample sizes alone would give (method of moments, robust to one outlying unit). 0 for fewer
     than 4 units, where the spread cannot be read from the data."""
-    x = pd.Series(values, dtype=float).dropna()
+    v = pd.Series(values, dtype=float)
+    sd = pd.Series(sampling_sd, dtype=float).reindex(v.index)
+    return _between(v.to_numpy(), sd.to_numpy())
+
+
+def _between(values: np.ndarray, sampling_sd: np.ndarray) -> float:
+    """`between_spread` on aligned arrays (most of a comparison's cost was pandas' own, per call,
+    with a dozen units)."""
+    known = ~np.isnan(values)
+    x = values[known]
     if len(x) < 4:
         return 0.0
-    noise = float(np.nanmedian(np.square(pd.Series(sampling_sd, dtype=float).reindex(x.index))))
-    return float(np.sqrt(max(0.0, robust_spread(x) ** 2 - (noise if np.isfinite(noise) else 0))))
+    noise_sq = np.square(sampling_sd[known])
+    noise = float(np.nanmedian(noise_sq)) if (~np.isnan(noise_sq)).any() else np.nan
+    return float(np.sqrt(max(0.0, _robust(x) ** 2 - (noise if np.isfinite(noise) else 0))))
 
 
 def family_bar(k: int, alarm: float) -> float:
@@ -102,12 +116,15 @@ def levels(z: pd.Series, gap: pd.Series, enough: pd.Series, cfg, floor: float = 
     """A unit's strength from its z (signed so that positive is bad) and its gap from the peers:
     extreme from `extreme_z`, moderate from `agree_z`, either only when the gap is at least
     `floor` (an absolute difference too small to matter is never flagged)."""
-    big = gap.fillna(0) >= floor
-    out = pd.Series("none", index=z.index, dtype=object)
-    out[(z >= cfg["agree_z"]).fillna(False) & big] = "moderate"
-    out[(z >= cfg["extreme_z"]).fillna(False) & big] = "extreme"
-    out[~enough.fillna(False).astype(bool)] = "too_few"
-    return out
+    zv = np.asarray(z, dtype=float)
+    g = np.asarray(gap, dtype=float)
+    big = np.where(np.isnan(g), 0.0, g) >= floor
+    with np.errstate(invalid="ignore"):
+        moderate = (zv >= cfg["agree_z"]) & big
+        extreme = (zv >= cfg["extreme_z"]) & big
+    out = np.array(["none", "moderate", "extreme"], dtype=object)[moderate + extreme * 1]
+    out[~pd.Series(enough).fillna(False).astype(bool).to_numpy()] = "too_few"
+    return pd.Series(out, index=z.index, dtype=object)
 
 
 def compare_rates(
@@ -123,45 +140,48 @@ def compare_rates(
     peer, z and level.
     """
     n = pd.Series(n, dtype=float).fillna(0)
-    hits = pd.Series(hits, dtype=float).reindex(n.index).fillna(0).clip(upper=n)
-    enough = n >= cfg["min_count"]
-    value = hits / n.where(n > 0)
-    tot_h, tot_n = hits[enough].sum(), n[enough].sum()
-    peer_n = tot_n - n.where(enough, 0)
-    if expected is None:
-        peer = (tot_h - hits.where(enough, 0)) / peer_n.where(peer_n > 0)
-        peer_var = peer * (1 - peer) / peer_n.where(peer_n > 0)
-    else:
-        peer = pd.Series(expected, dtype=float).reindex(n.index)
-        peer_var = pd.Series(0.0, index=n.index)
-    pooled = tot_h / tot_n if tot_n else np.nan
-    sampling = np.sqrt(pooled * (1 - pooled) / n.where(n > 0))
-    tau = between_spread((value - peer)[enough], sampling[enough])
-    tau = np.maximum(tau, cfg["spread_floor"] * peer)
-    # The two-sample test's pooled rate (the unit with its peers), so a peer rate of 0 or 1
-    # does not make the error vanish; against an expected rate, that rate.
-    if expected is None:
-        both = (hits + (tot_h - hits.where(enough, 0))) / (n + peer_n)
-        own_var = both * (1 - both) * (1 / n.where(n > 0) + 1 / peer_n.where(peer_n > 0))
-        peer_var = peer_var * 0
-    else:
-        own_var = peer * (1 - peer) / n.where(n > 0)
-    sd = np.sqrt(own_var + peer_var.fillna(0) + tau**2)
-    diff = (value - peer) if direction == "high" else (peer - value)
-    z = diff / sd.where(sd > 0)
-    low, high = wilson(hits, n, cfg["agree_z"])
-    enough &= peer.notna()
+    index = n.index
+    nv = n.to_numpy()
+    hv = np.minimum(pd.Series(hits, dtype=float).reindex(index).fillna(0).to_numpy(), nv)
+    enough = nv >= cfg["min_count"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pos = np.where(nv > 0, nv, np.nan)
+        value = hv / pos
+        tot_h, tot_n = hv[enough].sum(), nv[enough].sum()
+        peer_n = tot_n - np.where(enough, nv, 0)
+        peer_pos = np.where(peer_n > 0, peer_n, np.nan)
+        if expected is None:
+            peer = (tot_h - np.where(enough, hv, 0)) / peer_pos
+        else:
+            peer = pd.Series(expected, dtype=float).reindex(index).to_numpy()
+        pooled = tot_h / tot_n if tot_n else np.nan
+        sampling = np.sqrt(pooled * (1 - pooled) / pos)
+        tau = _between((value - peer)[enough], sampling[enough])
+        tau = np.maximum(tau, cfg["spread_floor"] * peer)
+        # The two-sample test's pooled rate (the unit with its peers), so a peer rate of 0 or 1
+        # does not make the error vanish; against an expected rate, that rate.
+        if expected is None:
+            both = (hv + (tot_h - np.where(enough, hv, 0))) / (nv + peer_n)
+            own_var = both * (1 - both) * (1 / pos + 1 / peer_pos)
+        else:
+            own_var = peer * (1 - peer) / pos
+        sd = np.sqrt(own_var + tau**2)
+        diff = (value - peer) if direction == "high" else (peer - value)
+        z = diff / np.where(sd > 0, sd, np.nan)
+    low, high = wilson(hv, nv, cfg["agree_z"])
+    enough &= ~np.isnan(peer)
+    z, diff = pd.Series(z, index=index), pd.Series(diff, index=index)
     return pd.DataFrame(
         {
             "value": value,
-            "n": n.astype(int),
+            "n": nv.astype(int),
             "low": low,
             "high": high,
             "peer": peer,
             "z": z,
-            "level": levels(z, diff, enough, cfg, cfg["min_points"]),
+            "level": levels(z, diff, pd.Series(enough, index=index), cfg, cfg["min_points"]),
         },
-        index=n.index,
+        index=index,
     )
 
 
