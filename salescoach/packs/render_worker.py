@@ -149,7 +149,7 @@ def warm(task: dict) -> None:
     to_html(nbformat.v4.new_notebook(), "warm", {})
     from papermill.iorw import load_notebook_node
 
-    _notebook(task["notebook"], load_notebook_node)
+    _notebook(task["notebook"], load_notebook_node, copy=False)
     _shell()
     packs.code_version()  # hashes the package's files: once per worker, not per pack
     # Fonts and the Agg canvas load on the first text drawn: once here, not in every pack.
@@ -266,16 +266,17 @@ def _child(task: dict) -> dict:
 _NOTEBOOKS: dict[tuple, object] = {}
 
 
-def _notebook(path: str, load):
+def _notebook(path: str, load, copy: bool = True):
     """A copy of the notebook at `path`, read and validated once per worker (its size and time
-    in the key: an edited notebook is read again)."""
-    import copy
+    in the key: an edited notebook is read again). `copy=False` in a pack's own process: what
+    it changes in the notebook dies with it, and the worker's stays as read."""
+    import copy as copying
 
     stat = os.stat(path)
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _NOTEBOOKS:
         _NOTEBOOKS[key] = load(path)
-    return copy.deepcopy(_NOTEBOOKS[key])
+    return copying.deepcopy(_NOTEBOOKS[key]) if copy else _NOTEBOOKS[key]
 
 
 _OUTPUTS: list = []  # the running cell's outputs, filled by the shell's hooks
@@ -397,7 +398,7 @@ def _execute_in_shell(notebook: str, parameters: dict):
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    nb = _notebook(notebook, load_notebook_node)
+    nb = _notebook(notebook, load_notebook_node, copy=False)  # a pack's process: its own
     if parameters:
         nb = parameterize_notebook(
             nb, parameters, report_mode=True, kernel_name=KERNEL_NAME, language="python"
