@@ -180,10 +180,13 @@ def _warm_formats(book) -> None:
 
     from salescoach.domain.fmt import Formatter
 
-    currency = book.settings.currency
-    for f in (Formatter.for_settings(book.settings), Formatter.for_active_language(currency)):
-        f.money(1234.5), f.money(12.5), f.money_compact(1.5e6), f.pct(0.25), f.number(1234)
-        f.date(dt.date(2026, 1, 31))
+    try:
+        currency = book.settings.currency
+        for f in (Formatter.for_settings(book.settings), Formatter.for_active_language(currency)):
+            f.money(1234.5), f.money(12.5), f.money_compact(1.5e6), f.pct(0.25), f.number(1234)
+            f.date(dt.date(2026, 1, 31))
+    except Exception:  # noqa: BLE001 - only a head start: a pack formats, and fails, itself
+        pass
 
 
 class PackFailed(Exception):
@@ -206,7 +209,11 @@ def run_forked(task: dict) -> str:
     # Garbage the pack makes of the worker's objects is freed by reference counting, and what
     # only a cycle holds stays out of `gc.get_objects()`. The worker collects as before.
     gc.freeze()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except BaseException:
+        gc.unfreeze()
+        raise
     if pid != 0:
         gc.unfreeze()
     if pid == 0:  # the pack's process: never returns, never runs the worker's exit handlers
