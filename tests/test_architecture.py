@@ -3,6 +3,8 @@ part in an import cycle (a cycle is two layers pretending to be one)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -144,3 +146,36 @@ def test_the_kit_itself_uses_the_new_names(repo_root):
         for match in old.finditer(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def _modules_after(repo_root: Path, module: str) -> set[str]:
+    """The top-level packages loaded by importing `module` in a fresh interpreter."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))",
+        ],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(repo_root)},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return {m.split(".")[0] for m in json.loads(run.stdout)}
+
+
+def test_the_command_line_loads_pandera_only_to_import(repo_root):
+    """Every command pays for what `salescoach.cli` imports: the importer's checks (pandera,
+    0.5 s a command) load only when a command validates or imports data."""
+    assert "pandera" in _modules_after(repo_root, "salescoach.data.importer")  # the probe sees it
+    assert "pandera" not in _modules_after(repo_root, "salescoach.cli")
+
+
+def test_a_mapping_error_is_still_a_user_error():
+    """The CLI takes MappingError from its light module; the importer's name is the same class."""
+    from salescoach.cli.common import USER_ERRORS
+    from salescoach.data.importer import MappingError
+
+    assert MappingError in USER_ERRORS

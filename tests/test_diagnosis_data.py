@@ -64,3 +64,43 @@ def test_families_equal_a_row_by_row_lookup(sample_tables):
         pd.testing.assert_frame_equal(
             with_family(frame, products), _family_one_at_a_time(frame, products)
         )
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pd.Series(["R2", None, "R1", "R9", "R2"], name="rep_id", dtype=object),
+        pd.Series([], name="rep_id", dtype=object),
+        pd.Series([None, None], name="rep_id", dtype=object, index=[7, 3]),
+    ],
+)
+def test_mapped_keys_equal_a_row_by_row_map(keys):
+    from salescoach.domain.diagnosis_data import map_keys
+
+    lookup = pd.Series({"R1": "North", "R2": "South", "R3": None})
+    pd.testing.assert_series_equal(map_keys(keys, lookup), keys.map(lookup))
+
+
+def test_first_per_group_equals_groupby_first():
+    """Each order's first line that has a unit, as groupby's first gives it, orders numbered
+    once: lines of one order apart, orders whose lines have no unit, lines with no order."""
+    import numpy as np
+
+    from salescoach.domain.diagnosis_data import first_per_group
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    order = pd.Series(rng.choice([f"O{i}" for i in range(900)] + [None], n), dtype=object)
+    units = pd.Series(
+        rng.choice(np.array(["West", "East", "North", None, np.nan], dtype=object), n),
+        name="rep_id",
+        dtype=object,
+    )
+    codes, ids = pd.factorize(order)
+    got = first_per_group(units, codes, len(ids)).set_axis(pd.Index(ids))
+    expected = units.groupby(order).first().reindex(pd.Index(ids))
+    assert got.isna().any() and got.notna().any()
+    pd.testing.assert_series_equal(got, expected, check_index_type=False)
+    # Nothing but missing units: every order's unit is missing.
+    blank = pd.Series([None] * n, dtype=object, name="rep_id")
+    assert first_per_group(blank, codes, len(ids)).isna().all()

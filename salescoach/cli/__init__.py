@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from salescoach.cli.common import author, user_errors, workbook_from
 from salescoach.data.exporting import write_csv
-from salescoach.data.importer import ImportResult, validate_path
 from salescoach.data.workbook import Workbook, WorkbookError, init_workbook, resolve_root
 from salescoach.domain.fmt import Formatter
 from salescoach.i18n import N_, _, set_language, translator
+
+if TYPE_CHECKING:  # the importer loads pandera (0.5 s): only the commands that import need it
+    from salescoach.data.importer import ImportResult
 
 DEMO_COMPANY = N_("Northwind Widgets (sample)")
 # The sample's last complete quarter: `salescoach demo` renders its rep packs.
@@ -143,6 +146,8 @@ def _print_rejects(result: ImportResult, limit: int = 10) -> None:
 
 def _run_validation(path: Path, existing) -> ImportResult:
     from tqdm import tqdm
+
+    from salescoach.data.importer import validate_path
 
     with tqdm(total=None, desc=_("validating"), unit=" table", disable=None, leave=False) as bar:
 

@@ -6,7 +6,7 @@ import functools
 
 import click
 
-from salescoach.data.importer import MappingError
+from salescoach.data.sources import MappingError
 from salescoach.data.workbook import Workbook, WorkbookError
 from salescoach.errors import InputError
 from salescoach.i18n import set_language

@@ -60,6 +60,9 @@ def check_training(t, ctx, known, found=()) -> _Outcome:
     mixed = wr.groupby("family")["untrained"].transform(lambda u: u.any() and not u.all())
     bar = max(ctx.cfg["agree_z"], family_bar(int((wr["untrained"] & mixed).sum()), _alarm(ctx)))
     size = c[c["stage"] == "won"].groupby("family")["amount"].mean()
+    # The sellers' shortfall depends on the findings before this check only, not on the
+    # family: worked out once for every family that needs it (scale 7: 0.2 s a family).
+    memo: dict = {}
     for fam, g in wr.groupby("family", sort=True):
         untrained = g[g["untrained"]]
         if untrained.empty or len(untrained) == len(g):
@@ -75,7 +78,7 @@ def check_training(t, ctx, known, found=()) -> _Outcome:
             # seller is still named when their own deals on the family lean below the trained
             # and their miss, with every systemic effect taken off, leans below peers; the two
             # agree (Stouffer's z) beyond the bar for the untrained sellers compared.
-            lone = _lone_untrained(untrained, own, trained_rate, found, t, ctx, bar)
+            lone = _lone_untrained(untrained, own, trained_rate, found, t, ctx, bar, memo)
             out.too_few += len(untrained) if pooled["level"] == "too_few" else 0
             out.judged += 0 if pooled["level"] == "too_few" else len(untrained)
             if not len(lone):
@@ -143,10 +146,11 @@ def check_training(t, ctx, known, found=()) -> _Outcome:
     return out
 
 
-def _lone_untrained(untrained, own, trained_rate, found, t, ctx, bar: float) -> pd.Index:
+def _lone_untrained(untrained, own, trained_rate, found, t, ctx, bar: float, memo=None) -> pd.Index:
     """The untrained sellers (rows of `untrained`) whose own win rate on the family is below the
     trained sellers' and whose shortfall (attainment with every systemic effect found so far
     added back, against peers) is below peers too: Stouffer's z of the two at least `bar`.
+    `memo` (a dict) keeps the shortfall between calls with the same `found`.
 
     The bar is corrected for how many untrained sellers are compared (`family_bar`): one seller
     without a course is one question, and 3.0 there would ask for proof no quarter of deals can
@@ -154,9 +158,12 @@ def _lone_untrained(untrained, own, trained_rate, found, t, ctx, bar: float) -> 
     att = ctx.attainment
     if att is None or att.empty or not len(untrained):
         return pd.Index([])
-    effects = [f["_effects"] for f in found if not f["positive"] and len(f["_effects"])]
-    explained = pd.concat(effects).groupby(level=0).sum() if effects else pd.Series(dtype=float)
-    short = shortfall(att, explained, t["reps"], ctx)
+    memo = {} if memo is None else memo
+    if "short" not in memo:
+        effects = [f["_effects"] for f in found if not f["positive"] and len(f["_effects"])]
+        explained = pd.concat(effects).groupby(level=0).sum() if effects else pd.Series(dtype=float)
+        memo["short"] = shortfall(att, explained, t["reps"], ctx)
+    short = memo["short"]
     se = np.sqrt(trained_rate * (1 - trained_rate) / untrained["closed"])
     z_own = (trained_rate - own) / se.where(se > 0)
     z_short = untrained["rep_id"].map(short["z"])
@@ -253,16 +260,19 @@ def rep_signals(t, ctx, systemic, known) -> dict[str, pd.DataFrame]:
         # The period's own activity (a slowdown shows at once), per 91.25 employed days so a
         # new hire is not compared on raw counts; n is the employed days.
         days = active_days(t["reps"], ctx.period_start, ctx.period_end).reindex(ctx.sellers)
-        a = t["activities"]
-        a = a[_between(a["date"], ctx.period_start, ctx.period_end)]
-        count = a.groupby("rep_id").size().reindex(ctx.sellers).fillna(0)
+        # Only the rep ids of the activities counted: a filter of the whole frame copies every
+        # column of a million activities (scale 7), twice.
+        dates, who = t["activities"]["date"], t["activities"]["rep_id"]
+        a = who[_between(dates, ctx.period_start, ctx.period_end)]
+        count = a.groupby(a).size().rename(None).reindex(ctx.sellers).fillna(0)
         per = 91.25 / days.where(days > 0)
         frames["activity"] = compare_means(
             count * per, days, np.sqrt(count) * per * np.sqrt(days), "low", ctx.cfg
         )
-        b = t["activities"]
-        before = b[_between(b["date"], ctx.start, ctx.period_start - pd.Timedelta(days=1))]
-        frames["activity_trend"] = own_pace(count, before.groupby("rep_id").size(), t["reps"], ctx)
+        before = who[_between(dates, ctx.start, ctx.period_start - pd.Timedelta(days=1))]
+        frames["activity_trend"] = own_pace(
+            count, before.groupby(before).size().rename(None), t["reps"], ctx
+        )
     if "deal_pace" in known:
         every = ctx.closed[ctx.closed["rep_id"].isin(ctx.sellers)]
         now = _between(every["close_date"], ctx.period_start, ctx.period_end)
