@@ -19,8 +19,7 @@ import tracemalloc
 
 import pandas as pd
 
-from salescoach.domain import actuals
-from salescoach.domain import monitoring as m
+from salescoach.domain import actuals, monitoring as m
 from salescoach.domain.periods import Period
 
 

@@ -630,9 +630,7 @@ def test_figures_say_what_they_lack(built, shape):
     the digest: a figure whose needs are missing is 'not assessed: <what>', never a number."""
     from salescoach.data.workbook import Workbook
     from salescoach.domain import monitoring
-    from salescoach.services import monitoring as mon_service
-    from salescoach.services import packs
-    from salescoach.services import training as training_service
+    from salescoach.services import monitoring as mon_service, packs, training as training_service
 
     b = built(shape)
     _imported(b)
@@ -673,8 +671,7 @@ def test_one_definition_of_on_time_returns_and_follow_up(built):
     """A rep's on-time, returned and followed-up shares are the same figure in the monitoring
     service (the app's monitoring page) and in the review pack (issue 21)."""
     from salescoach.data.workbook import Workbook
-    from salescoach.services import monitoring as mon_service
-    from salescoach.services import packs
+    from salescoach.services import monitoring as mon_service, packs
 
     b = built("full")
     wb = Workbook.open(b.wb)

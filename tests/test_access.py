@@ -15,8 +15,15 @@ from salescoach.app import App, Context, decisions
 from salescoach.data.workbook import Workbook
 from salescoach.domain import access
 from salescoach.domain.access import AccessFileError, AccessRefused, Person, Subject
-from salescoach.services import access as guard
-from salescoach.services import coaching, diagnosis, goals, monitoring, recognition, training
+from salescoach.services import (
+    access as guard,
+    coaching,
+    diagnosis,
+    goals,
+    monitoring,
+    recognition,
+    training,
+)
 
 TODAY = dt.date(2026, 10, 1)
 PERIOD = "2026-Q3"

@@ -146,8 +146,7 @@ def test_password_logins_are_the_person_and_the_who(workbook, chromium_path, tmp
 
 def test_a_served_login_is_the_who_and_maps_through_the_access_file(workbook, monkeypatch):
     from salescoach.data.store import SERVED_LOGIN, default_author
-    from salescoach.services import access as guard
-    from salescoach.services import coaching
+    from salescoach.services import access as guard, coaching
 
     reps = workbook.facts()["reps"]
     mine = reps[reps["team"] == PEOPLE["anna"]]["rep_id"].iloc[0]

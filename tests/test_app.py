@@ -428,8 +428,7 @@ def test_locale_date(text, locale, expected):
 def test_periods_are_marked_as_the_services_judge_them(workbook, period, title, state):
     # The sample's data end on 2026-09-30; the calendar says 2 December 2026, which changes
     # nothing: a period's state is judged against the data, as every write check judges it.
-    from salescoach.domain import actuals
-    from salescoach.domain import decisions as registry
+    from salescoach.domain import actuals, decisions as registry
     from salescoach.domain.periods import Period
 
     context = Context(workbook, who="tester", today=dt.date(2026, 12, 2))
@@ -454,8 +453,7 @@ def test_the_goals_page_opens_without_the_order_lines_and_shows_the_same_figures
     is the one the in-memory path gives."""
     import pandas as pd
 
-    from salescoach.domain import actuals
-    from salescoach.domain import goals as goal_rules
+    from salescoach.domain import actuals, goals as goal_rules
 
     app = App(Context(workbook, who="tester", today=TODAY))
     ctx = app.context

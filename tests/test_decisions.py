@@ -10,8 +10,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from salescoach.app import Context
-from salescoach.app import decisions as app
+from salescoach.app import Context, decisions as app
 from salescoach.cli import main
 from salescoach.data.store import Store
 from salescoach.data.workbook import Workbook
@@ -248,10 +247,12 @@ def test_a_closed_periods_goal_changed_by_override_says_so_in_the_record(wb):
 
 
 def test_every_store_kind_written_is_in_the_registry():
-    from salescoach.domain import attainment
-    from salescoach.domain import coaching as ladder
-    from salescoach.domain import goals as goal_rules
-    from salescoach.domain import recognition as rules
+    from salescoach.domain import (
+        attainment,
+        coaching as ladder,
+        goals as goal_rules,
+        recognition as rules,
+    )
     from salescoach.services import training as training_service
 
     for store_kind in (

@@ -6,11 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from salescoach.domain import contract
-from salescoach.domain import diagnosis as D
+from salescoach.domain import contract, diagnosis as D
 from salescoach.domain.diagnosis_gap import gap_waterfall, rep_explanation
 from salescoach.domain.fmt import Formatter
 

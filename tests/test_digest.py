@@ -14,8 +14,7 @@ from salescoach.cli import main
 from salescoach.domain import insights
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
-from salescoach.services import digest
-from salescoach.services import training as service
+from salescoach.services import digest, training as service
 
 PERIOD = Period.parse("2026-Q3")
 ROW = re.compile(r'<tr class="example" data-measure="(\w+)"><td>(.*?)</td>')

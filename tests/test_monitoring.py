@@ -6,11 +6,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from salescoach.domain import actuals
-from salescoach.domain import monitoring as m
+from salescoach.domain import actuals, monitoring as m
 from salescoach.domain.attainment import goals_in_force
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError

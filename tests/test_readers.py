@@ -5,8 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from salescoach.data.importer import validate_path
 from salescoach.data.readers import MAX_FIELD_LINES, read_raw

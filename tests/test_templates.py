@@ -13,8 +13,7 @@ from click.testing import CliRunner
 
 from salescoach.cli import main
 from salescoach.data.workbook import Workbook
-from salescoach.packs import notebook_templates as nt
-from salescoach.packs import privacy, render
+from salescoach.packs import notebook_templates as nt, privacy, render
 
 TEMPLATES = nt.available()
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from salescoach.domain import coaching as ladder
-from salescoach.domain import decisions as registry
+from salescoach.domain import coaching as ladder, decisions as registry
 from salescoach.domain.access import Subject
 from salescoach.services import Saved
 

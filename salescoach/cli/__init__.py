@@ -365,15 +365,17 @@ def _demo_packs(wb: Workbook) -> None:
 
 
 # Each concept's commands live in salescoach/cli/<concept>.py and register here.
-from salescoach.cli import backup  # noqa: E402
-from salescoach.cli import diagnosis as _diagnosis  # noqa: E402
-from salescoach.cli import goals as _goals  # noqa: E402
-from salescoach.cli import mapping as _mapping  # noqa: E402
-from salescoach.cli import recognition as _recognition  # noqa: E402
-from salescoach.cli import render as _render  # noqa: E402
-from salescoach.cli import serve as _serve  # noqa: E402
-from salescoach.cli import template as _template  # noqa: E402
-from salescoach.cli import training as _training  # noqa: E402
+from salescoach.cli import (  # noqa: E402
+    backup,
+    diagnosis as _diagnosis,
+    goals as _goals,
+    mapping as _mapping,
+    recognition as _recognition,
+    render as _render,
+    serve as _serve,
+    template as _template,
+    training as _training,
+)
 
 for _command in (
     backup.backup,

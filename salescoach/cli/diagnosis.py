@@ -11,8 +11,7 @@ from salescoach.cli.common import author, user_errors, workbook_from
 from salescoach.domain.diagnosis import FINDING_COLUMNS
 from salescoach.domain.fmt import Formatter
 from salescoach.i18n import _, _n, label
-from salescoach.services import coaching as coach_service
-from salescoach.services import diagnosis as service
+from salescoach.services import coaching as coach_service, diagnosis as service
 
 # What `--format json` promises: a finding's fields, less the internals (benchmark, rule).
 JSON_COLUMNS = [c for c in FINDING_COLUMNS if c not in ("benchmark", "rule")]

@@ -8,8 +8,7 @@ import pandas as pd
 from salescoach.cli.common import author, user_errors, workbook_from
 from salescoach.domain.fmt import Formatter
 from salescoach.i18n import _, label
-from salescoach.services import default_period
-from salescoach.services import training as service
+from salescoach.services import default_period, training as service
 
 
 def _echo_missing(result) -> bool:

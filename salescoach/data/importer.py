@@ -34,8 +34,6 @@ from salescoach.data.import_checks import (
 )
 from salescoach.data.parsing import (
     _kind_reason,
-)
-from salescoach.data.parsing import (
     parse_column as parse_column,
 )
 from salescoach.data.readers import READABLE_SUFFIXES, RawTable, SourceError, read_raw

@@ -32,23 +32,11 @@ from salescoach.data.mapping_forms import (
 )
 from salescoach.data.mapping_session import (
     _READ_KEYS,
-)
-from salescoach.data.mapping_session import (
     ROW as ROW,
-)
-from salescoach.data.mapping_session import (
     FileRef as FileRef,
-)
-from salescoach.data.mapping_session import (
     Session as Session,
-)
-from salescoach.data.mapping_session import (
     quote as quote,
-)
-from salescoach.data.mapping_session import (
     text_twin as text_twin,
-)
-from salescoach.data.mapping_session import (
     typed_table as typed_table,
 )
 from salescoach.data.readers import RawTable

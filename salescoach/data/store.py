@@ -37,14 +37,8 @@ from sqlalchemy.pool import StaticPool
 
 from salescoach.data.store_records import (
     DUMP_FORMAT as DUMP_FORMAT,
-)
-from salescoach.data.store_records import (
     SCHEMA_VERSION as SCHEMA_VERSION,
-)
-from salescoach.data.store_records import (
     Event as Event,
-)
-from salescoach.data.store_records import (
     _dump_line,
     _frame,
     _read_dump,

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-from babel import Locale
-from babel import numbers as bn
+from babel import Locale, numbers as bn
 from babel.dates import format_date, get_month_names
 
 MISSING = "–"

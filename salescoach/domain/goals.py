@@ -38,94 +38,40 @@ from salescoach.domain.decisions import ACK, ack_key  # noqa: F401 - the registr
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.goals_allocation import (
     ALLOCATION_MODES as ALLOCATION_MODES,
-)
-from salescoach.domain.goals_allocation import (
     LEVELS as LEVELS,
-)
-from salescoach.domain.goals_allocation import (
     MODE_TEXT as MODE_TEXT,
-)
-from salescoach.domain.goals_allocation import (
     active_days as active_days,
-)
-from salescoach.domain.goals_allocation import (
     active_share as active_share,
-)
-from salescoach.domain.goals_allocation import (
     allocate as allocate,
-)
-from salescoach.domain.goals_allocation import (
     allocation_weights as allocation_weights,
-)
-from salescoach.domain.goals_allocation import (
     compare_allocations as compare_allocations,
-)
-from salescoach.domain.goals_allocation import (
     rollup_gaps as rollup_gaps,
-)
-from salescoach.domain.goals_allocation import (
     sellers as sellers,
-)
-from salescoach.domain.goals_allocation import (
     split_down as split_down,
-)
-from salescoach.domain.goals_allocation import (
     split_sentence as split_sentence,
-)
-from salescoach.domain.goals_allocation import (
     support_staff as support_staff,
 )
 from salescoach.domain.goals_history import (
     NO_MARKET as NO_MARKET,
-)
-from salescoach.domain.goals_history import (
     NO_SEASON as NO_SEASON,
-)
-from salescoach.domain.goals_history import (
     SOME_MARKET as SOME_MARKET,
-)
-from salescoach.domain.goals_history import (
     Note as Note,
-)
-from salescoach.domain.goals_history import (
     _index_over,
     _mix,
     _note,
-)
-from salescoach.domain.goals_history import (
     family_mix as family_mix,
-)
-from salescoach.domain.goals_history import (
     family_sales as family_sales,
-)
-from salescoach.domain.goals_history import (
     market_for as market_for,
-)
-from salescoach.domain.goals_history import (
     scope_history as scope_history,
-)
-from salescoach.domain.goals_history import (
     seasonal_index as seasonal_index,
-)
-from salescoach.domain.goals_history import (
     seasonal_indices as seasonal_indices,
 )
 from salescoach.domain.goals_versions import (
     REASONS as REASONS,
-)
-from salescoach.domain.goals_versions import (
     acknowledgement_status as acknowledgement_status,
-)
-from salescoach.domain.goals_versions import (
     check_goal_input as check_goal_input,
-)
-from salescoach.domain.goals_versions import (
     goal_history as goal_history,
-)
-from salescoach.domain.goals_versions import (
     goal_record as goal_record,
-)
-from salescoach.domain.goals_versions import (
     letter_changes as letter_changes,
 )
 from salescoach.domain.periods import Period

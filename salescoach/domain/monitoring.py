@@ -20,102 +20,42 @@ import pandas as pd
 from salescoach.domain import actuals, roles
 from salescoach.domain.monitoring_orders import (
     LEVELS as LEVELS,
-)
-from salescoach.domain.monitoring_orders import (
     FactTables as FactTables,
-)
-from salescoach.domain.monitoring_orders import (
     _in,
     _share,
-)
-from salescoach.domain.monitoring_orders import (
     case_outcomes as case_outcomes,
-)
-from salescoach.domain.monitoring_orders import (
     delivery_by as delivery_by,
-)
-from salescoach.domain.monitoring_orders import (
     follow_up_state as follow_up_state,
-)
-from salescoach.domain.monitoring_orders import (
     follow_ups as follow_ups,
-)
-from salescoach.domain.monitoring_orders import (
     lookup as lookup,
-)
-from salescoach.domain.monitoring_orders import (
     order_outcomes as order_outcomes,
-)
-from salescoach.domain.monitoring_orders import (
     outcomes_of as outcomes_of,
-)
-from salescoach.domain.monitoring_orders import (
     service_by as service_by,
 )
 from salescoach.domain.monitoring_results import (
     ADDITIVE as ADDITIVE,
-)
-from salescoach.domain.monitoring_results import (
     ratios as ratios,
-)
-from salescoach.domain.monitoring_results import (
     rep_results as rep_results,
-)
-from salescoach.domain.monitoring_results import (
     rep_results_over as rep_results_over,
-)
-from salescoach.domain.monitoring_results import (
     results_by as results_by,
-)
-from salescoach.domain.monitoring_results import (
     rollup as rollup,
-)
-from salescoach.domain.monitoring_results import (
     scope_results as scope_results,
-)
-from salescoach.domain.monitoring_results import (
     trend as trend,
-)
-from salescoach.domain.monitoring_results import (
     year_ago as year_ago,
 )
 from salescoach.domain.monitoring_stages import (
     MEASURE_NEEDS as MEASURE_NEEDS,
-)
-from salescoach.domain.monitoring_stages import (
     PROCESS_FIGURES as PROCESS_FIGURES,
-)
-from salescoach.domain.monitoring_stages import (
     STAGE_CHECKS as STAGE_CHECKS,
-)
-from salescoach.domain.monitoring_stages import (
     STAGES as STAGES,
-)
-from salescoach.domain.monitoring_stages import (
     StageCheck as StageCheck,
-)
-from salescoach.domain.monitoring_stages import (
     among as among,
-)
-from salescoach.domain.monitoring_stages import (
     breaches as breaches,
-)
-from salescoach.domain.monitoring_stages import (
     funnel as funnel,
-)
-from salescoach.domain.monitoring_stages import (
     measure_gaps as measure_gaps,
-)
-from salescoach.domain.monitoring_stages import (
     not_assessed as not_assessed,
-)
-from salescoach.domain.monitoring_stages import (
     process_by_rep as process_by_rep,
-)
-from salescoach.domain.monitoring_stages import (
     process_stages as process_stages,
-)
-from salescoach.domain.monitoring_stages import (
     stage_measures as stage_measures,
 )
 from salescoach.domain.periods import Period

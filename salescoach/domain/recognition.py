@@ -20,107 +20,43 @@ from salescoach.domain.decisions import AWARD, award_key  # noqa: F401 - the reg
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.recognition_program import (
     AUTO as AUTO,
-)
-from salescoach.domain.recognition_program import (
     AUTO_SHARES as AUTO_SHARES,
-)
-from salescoach.domain.recognition_program import (
     MODES as MODES,
-)
-from salescoach.domain.recognition_program import (
     QUALIFIERS as QUALIFIERS,
-)
-from salescoach.domain.recognition_program import (
     REWARDS as REWARDS,
-)
-from salescoach.domain.recognition_program import (
     WITHIN as WITHIN,
-)
-from salescoach.domain.recognition_program import (
     AwardRule as AwardRule,
-)
-from salescoach.domain.recognition_program import (
     BonusPlan as BonusPlan,
-)
-from salescoach.domain.recognition_program import (
     ProgramSettings as ProgramSettings,
-)
-from salescoach.domain.recognition_program import (
     auto_notes as auto_notes,
-)
-from salescoach.domain.recognition_program import (
     budget_factor as budget_factor,
-)
-from salescoach.domain.recognition_program import (
     plan_cost as plan_cost,
-)
-from salescoach.domain.recognition_program import (
     revenue_per_seller as revenue_per_seller,
-)
-from salescoach.domain.recognition_program import (
     what_if as what_if,
-)
-from salescoach.domain.recognition_program import (
     with_auto_amounts as with_auto_amounts,
 )
 from salescoach.domain.recognition_review import (
     DEFAULT_LABELS as DEFAULT_LABELS,
-)
-from salescoach.domain.recognition_review import (
     attainment_text as attainment_text,
-)
-from salescoach.domain.recognition_review import (
     award_label as award_label,
-)
-from salescoach.domain.recognition_review import (
     award_rates as award_rates,
-)
-from salescoach.domain.recognition_review import (
     fairness_flags as fairness_flags,
-)
-from salescoach.domain.recognition_review import (
     late_deliveries_explain as late_deliveries_explain,
-)
-from salescoach.domain.recognition_review import (
     leaderboard as leaderboard,
-)
-from salescoach.domain.recognition_review import (
     low_goals as low_goals,
-)
-from salescoach.domain.recognition_review import (
     retention_risks as retention_risks,
-)
-from salescoach.domain.recognition_review import (
     status_sentences as status_sentences,
-)
-from salescoach.domain.recognition_review import (
     tie_notes as tie_notes,
 )
 from salescoach.domain.recognition_standings import (
     HISTORY_PREFIX as HISTORY_PREFIX,
-)
-from salescoach.domain.recognition_standings import (
     attainment_history as attainment_history,
-)
-from salescoach.domain.recognition_standings import (
     history_of as history_of,
-)
-from salescoach.domain.recognition_standings import (
     late_delivery_shares as late_delivery_shares,
-)
-from salescoach.domain.recognition_standings import (
     rank_labels as rank_labels,
-)
-from salescoach.domain.recognition_standings import (
     rank_with_ties as rank_with_ties,
-)
-from salescoach.domain.recognition_standings import (
     ranks as ranks,
-)
-from salescoach.domain.recognition_standings import (
     standings as standings,
-)
-from salescoach.domain.recognition_standings import (
     streaks as streaks,
 )
 from salescoach.errors import InputError

@@ -41,59 +41,25 @@ from salescoach.i18n import _
 from salescoach.packs import pack_template
 from salescoach.packs.index import (
     FORMATS as FORMATS,
-)
-from salescoach.packs.index import (
     _logo_path,
-)
-from salescoach.packs.index import (
     atomic_write_text as atomic_write_text,
-)
-from salescoach.packs.index import (
     branding as branding,
-)
-from salescoach.packs.index import (
     packs_dir as packs_dir,
-)
-from salescoach.packs.index import (
     period_dir as period_dir,
-)
-from salescoach.packs.index import (
     tmp_dir as tmp_dir,
-)
-from salescoach.packs.index import (
     write_index as write_index,
 )
 from salescoach.packs.plan import (
     KINDS as KINDS,
-)
-from salescoach.packs.plan import (
     NOTEBOOKS as NOTEBOOKS,
-)
-from salescoach.packs.plan import (
     PackSpec as PackSpec,
-)
-from salescoach.packs.plan import (
     Plan as Plan,
-)
-from salescoach.packs.plan import (
     file_names as file_names,
-)
-from salescoach.packs.plan import (
     find_notebook as find_notebook,
-)
-from salescoach.packs.plan import (
     notebook_for as notebook_for,
-)
-from salescoach.packs.plan import (
     notebook_of as notebook_of,
-)
-from salescoach.packs.plan import (
     plan as plan,
-)
-from salescoach.packs.plan import (
     plan_notebook as plan_notebook,
-)
-from salescoach.packs.plan import (
     slug as slug,
 )
 
@@ -350,8 +316,7 @@ class DaskExecutor:
         self.address = address.removeprefix("dask://")
 
     def map_unordered(self, fn: Callable[[dict], dict], tasks: list[dict]):
-        from distributed import Client
-        from distributed import as_completed as dask_completed
+        from distributed import Client, as_completed as dask_completed
 
         with Client(self.address) as client:
             futures = client.map(fn, tasks, pure=False)

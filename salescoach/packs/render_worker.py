@@ -34,44 +34,20 @@ from pathlib import Path
 
 from salescoach.packs.export import (
     FIT_SCALE as FIT_SCALE,
-)
-from salescoach.packs.export import (
     NEAR_EMPTY_LINES as NEAR_EMPTY_LINES,
-)
-from salescoach.packs.export import (
     _local,
-)
-from salescoach.packs.export import (
     offline as offline,
-)
-from salescoach.packs.export import (
     pdf_pages as pdf_pages,
-)
-from salescoach.packs.export import (
     to_html as to_html,
-)
-from salescoach.packs.export import (
     to_pdf as to_pdf,
 )
 from salescoach.packs.kernel import (
     KERNEL_NAME as KERNEL_NAME,
-)
-from salescoach.packs.kernel import (
     LAUNCH_ATTEMPTS as LAUNCH_ATTEMPTS,
-)
-from salescoach.packs.kernel import (
     RESET_CODE as RESET_CODE,
-)
-from salescoach.packs.kernel import (
     START_TIMEOUT as START_TIMEOUT,
-)
-from salescoach.packs.kernel import (
     _register_engine,
-)
-from salescoach.packs.kernel import (
     drop_kernel as drop_kernel,
-)
-from salescoach.packs.kernel import (
     execute as execute,
 )
 

@@ -16,8 +16,7 @@ from salescoach.domain import coaching, decisions
 from salescoach.domain.fmt import Formatter
 from salescoach.errors import InputError
 from salescoach.i18n import _
-from salescoach.services import access as guard
-from salescoach.services import period_of, staff_and_now, using_store, writing
+from salescoach.services import access as guard, period_of, staff_and_now, using_store, writing
 
 
 def _rep(wb, rep_id: str, period=None, tables=None) -> str:

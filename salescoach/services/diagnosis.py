@@ -12,8 +12,7 @@ from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError
 from salescoach.i18n import _
-from salescoach.services import access as guard
-from salescoach.services import batch, period_or_default, using_store
+from salescoach.services import access as guard, batch, period_or_default, using_store
 
 
 def _period(wb, period) -> Period:
@@ -190,8 +189,7 @@ def _confidence(fmt: Formatter, _, n, low, high) -> str:
 def overview(wb, period=None, scope=None, scope_id=None, rep_id=None, today=None) -> dict:
     """One pass for a page: findings in scope (with attrs as `findings`), the waterfall for the
     scope (its level; the company's otherwise) and, given a rep, that rep's own explanation."""
-    from salescoach.domain.diagnosis_gap import gap_waterfall
-    from salescoach.domain.diagnosis_gap import rep_explanation as explain
+    from salescoach.domain.diagnosis_gap import gap_waterfall, rep_explanation as explain
 
     result = run(wb, period, today)
     reps = wb.facts()["reps"]

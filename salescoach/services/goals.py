@@ -17,8 +17,7 @@ from salescoach.domain.attainment import GOAL_KIND, attainment_table, goal_key, 
 from salescoach.domain.fmt import Formatter
 from salescoach.errors import InputError
 from salescoach.i18n import _, label, plural_translator, translator
-from salescoach.services import access as guard
-from salescoach.services import check_seller, period_of, staff_and_now, writing
+from salescoach.services import access as guard, check_seller, period_of, staff_and_now, writing
 from salescoach.templating import render
 
 SPLIT_COLUMNS = [

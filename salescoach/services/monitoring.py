@@ -21,8 +21,7 @@ from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError
 from salescoach.i18n import _, label, plural_translator, translator
-from salescoach.services import access as guard
-from salescoach.services import period_of
+from salescoach.services import access as guard, period_of
 
 SCOPES = ("company", "department", "team", "rep")
 

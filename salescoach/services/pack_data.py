@@ -17,8 +17,7 @@ from salescoach.data.workbook import Workbook
 from salescoach.domain import actuals, attainment, capabilities, monitoring
 from salescoach.domain.periods import Period
 from salescoach.i18n import set_language
-from salescoach.services import period_or_default, using_store
-from salescoach.services import scope as pack_scope
+from salescoach.services import period_or_default, scope as pack_scope, using_store
 
 TREND_PERIODS = 8
 FIGURE_COLUMNS = (

@@ -15,11 +15,13 @@ from salescoach.domain import actuals, capabilities, charts, monitoring
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.peers import peer_benchmark
 from salescoach.i18n import _, label
-from salescoach.services import coaching as coaching_service
-from salescoach.services import diagnosis as diagnosis_service
-from salescoach.services import recognition as recognition_service
-from salescoach.services import scope as pack_scope
-from salescoach.services import training as training_service
+from salescoach.services import (
+    coaching as coaching_service,
+    diagnosis as diagnosis_service,
+    recognition as recognition_service,
+    scope as pack_scope,
+    training as training_service,
+)
 from salescoach.services.pack_data import (
     FIGURE_COLUMNS,
     _open_deals,

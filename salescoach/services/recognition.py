@@ -20,8 +20,15 @@ from salescoach.domain.periods import Period
 from salescoach.domain.recognition import AWARD_KIND, NEXT_STATUS, ProgramSettings
 from salescoach.errors import InputError
 from salescoach.i18n import _, translator
-from salescoach.services import Saved, batch, check_seller, period_of, staff_and_now, writing
-from salescoach.services import access as guard
+from salescoach.services import (
+    Saved,
+    access as guard,
+    batch,
+    check_seller,
+    period_of,
+    staff_and_now,
+    writing,
+)
 
 DECIDED = ("approved", "communicated")
 

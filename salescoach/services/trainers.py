@@ -17,8 +17,7 @@ from salescoach.data.workbook import Workbook
 from salescoach.domain.contract import COURSE_TOPICS
 from salescoach.domain.fmt import Formatter
 from salescoach.i18n import _, _n, label, name_order
-from salescoach.services import packs, training
-from salescoach.services import scope as pack_scope
+from salescoach.services import packs, scope as pack_scope, training
 
 TOPICS = COURSE_TOPICS
 

@@ -13,8 +13,7 @@ from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError
 from salescoach.i18n import _, translator
-from salescoach.services import access as guard
-from salescoach.services import batch, digest, period_of, staff_and_now, writing
+from salescoach.services import access as guard, batch, digest, period_of, staff_and_now, writing
 
 ASSIGNMENT_KIND = decisions.TRAINING
 assignment_key = decisions.assignment_key

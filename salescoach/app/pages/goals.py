@@ -13,8 +13,7 @@ from salescoach.app.context import Context
 from salescoach.app.forms import Field, Form, chosen, non_negative_amount, required_text
 from salescoach.app.page import Page
 from salescoach.app.widgets import ChartView, TableView
-from salescoach.domain import attainment
-from salescoach.domain import goals as goal_rules
+from salescoach.domain import attainment, goals as goal_rules
 from salescoach.domain.contract import METRICS
 from salescoach.errors import InputError
 from salescoach.i18n import N_, label, separated
