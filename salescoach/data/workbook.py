@@ -134,6 +134,10 @@ class Facts:
         DuckDB pass over its files)."""
         return name in self._cache
 
+    def held(self) -> dict[str, pd.DataFrame]:
+        """The tables in memory already, by name (none is read for it)."""
+        return dict(self._cache)
+
     def get(self, name: str) -> pd.DataFrame | None:
         contract.table(name)
         if name not in self._cache:

@@ -138,7 +138,7 @@ def _held_tables(book) -> tuple:
         return None, {}
     facts = book.facts()
     # Only what is in memory already: the read-once store reads every table on first use.
-    return facts.folder, dict(facts._cache)
+    return facts.folder, facts.held()
 
 
 def leave() -> None:
