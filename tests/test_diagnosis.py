@@ -140,3 +140,25 @@ def test_cli_future_quarter_blames_no_rep_and_says_what_it_could_not_assess(samp
     assert rep["needs"] and rep["reason"].startswith("not assessed")
     text = CliRunner().invoke(main, base).output
     assert "no rep is blamed" in text and "No problem found" not in text
+
+
+@pytest.mark.parametrize(
+    "scope, expected",
+    [
+        (["--scope", "rep"], "no rep given"),
+        (["--scope", "rep", "--scope-id", "R999"], "unknown rep 'R999'"),
+        (["--scope", "team", "--scope-id", "Nowhere"], "unknown team 'Nowhere'"),
+    ],
+)
+def test_cli_a_scope_nobody_is_in_is_one_clear_error(sample_workbook, scope, expected):
+    """Findings for nobody must not read as a clean bill of health (they printed the company's)."""
+    from click.testing import CliRunner
+
+    from salescoach.cli import main
+
+    base = ["--workbook", str(sample_workbook.root), "diagnose", "--period", "2026-Q3"]
+    out = CliRunner().invoke(main, base + scope)
+    assert out.exit_code != 0 and expected in out.output, out.output
+    first_rep = sample_workbook.facts()["reps"]["rep_id"].iloc[0]
+    ok = CliRunner().invoke(main, base + ["--scope", "rep", "--scope-id", str(first_rep)])
+    assert ok.exit_code == 0, ok.output

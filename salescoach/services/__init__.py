@@ -37,6 +37,29 @@ def period_or_default(wb, period, tables=None) -> Period:
     return period_of(wb, period) if period else default_period(wb, tables)
 
 
+def check_scope(reps, scope, scope_id) -> None:
+    """A department, team or rep the workbook's reps do not name is an InputError, as is one not
+    given: a figure for nobody must not read as a figure (ids compared as text, so a rep id
+    read as a number still matches)."""
+    if scope in (None, "company"):
+        return
+    column = {"department": "department", "team": "team", "rep": "rep_id"}.get(scope)
+    if column is None:
+        raise InputError(
+            _("unknown scope {scope}; use company, department, team or rep", scope=repr(scope))
+        )
+    if scope_id is None or str(scope_id) == "":
+        raise InputError(_("no {scope} given: a {scope} scope needs its id", scope=scope))
+    if str(scope_id) not in set(reps[column].dropna().astype(str)):
+        raise InputError(
+            _(
+                "unknown {scope} {scope_id}: not in the workbook's reps",
+                scope=scope,
+                scope_id=repr(scope_id),
+            )
+        )
+
+
 def using_store(wb, action):
     """Run `action(store)` on the workbook's decisions store and close it afterwards."""
     with wb.store() as store:

@@ -12,7 +12,13 @@ from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError
 from salescoach.i18n import _
-from salescoach.services import access as guard, batch, period_or_default, using_store
+from salescoach.services import (
+    access as guard,
+    batch,
+    check_scope,
+    period_or_default,
+    using_store,
+)
 
 
 def _period(wb, period) -> Period:
@@ -87,8 +93,11 @@ def findings(wb, period=None, scope=None, scope_id=None, today=None) -> pd.DataF
     not assessed and what it needs included), "state" (closed, under_way, not_started), "as_of"
     and, for a period not over, "pace"."""
     guard.require(wb, None, "findings.read", guard.Subject(scope or "company", scope_id))
+    reps = wb.facts()["reps"]
+    if reps is not None:  # without reps, `run` says what diagnosis needs
+        check_scope(reps, scope, scope_id)
     result = run(wb, period, today)
-    frame = _in_scope(result.findings, wb.facts()["reps"], scope, scope_id)
+    frame = _in_scope(result.findings, reps, scope, scope_id)
     frame.attrs["checks"] = result.checks
     frame.attrs["state"] = result.state
     frame.attrs["as_of"] = result.as_of

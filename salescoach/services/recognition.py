@@ -24,6 +24,7 @@ from salescoach.services import (
     Saved,
     access as guard,
     batch,
+    check_scope,
     check_seller,
     period_of,
     staff_and_now,
@@ -40,19 +41,7 @@ def _members(wb: Workbook, scope: str, scope_id: str | None) -> pd.Index | None:
     if scope == "company":
         return None
     reps = wb.facts()["reps"]
-    column = {"department": "department", "team": "team", "rep": "rep_id"}.get(scope)
-    if column is None:
-        raise InputError(
-            _("unknown scope {scope}; use company, department, team or rep", scope=repr(scope))
-        )
-    if not scope_id or scope_id not in set(reps[column]):
-        raise InputError(
-            _(
-                "unknown {scope} {scope_id}: not in the workbook's reps",
-                scope=scope,
-                scope_id=repr(scope_id),
-            )
-        )
+    check_scope(reps, scope, scope_id)
     return actuals.members(reps, scope, scope_id)
 
 
