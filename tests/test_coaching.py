@@ -123,5 +123,11 @@ def test_cli_diagnose_json_and_coach(sample_workbook):
         assert out.exit_code == 0, out.output
     out = runner.invoke(main, base + ["coach", "list", rep])
     assert "dismissal review" in out.output  # the step as people say it
+    # A rep with no records says so; an id the workbook does not know is refused, not empty.
+    other = sample_workbook.facts()["reps"]["rep_id"].iloc[0]
+    out = runner.invoke(main, base + ["coach", "list", other])
+    assert out.exit_code == 0 and f"No coaching records for {other} yet." in out.output
+    out = runner.invoke(main, base + ["coach", "list", "NOBODY-1"])
+    assert out.exit_code != 0 and "unknown rep 'NOBODY-1'" in out.output, out.output
     out = runner.invoke(main, base + ["diagnose", "--period", "2026-Q3", "--by-owner"])
     assert out.exit_code == 0 and "logistics" in out.output

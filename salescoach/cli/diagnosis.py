@@ -184,15 +184,26 @@ def done(ctx, action_id) -> None:
 def list_(ctx, rep) -> None:
     """Ladder steps and sessions, for everyone or one REP."""
     wb = workbook_from(ctx)
+    if rep:
+        from salescoach.services import check_scope
+
+        check_scope(wb.facts()["reps"], "rep", rep)
     steps = coach_service.steps(wb)
     if rep:
         steps = steps[steps["rep_id"] == rep]
+    sessions = coach_service.sessions(wb, rep)
     for r in steps.itertuples():
         click.echo(f"{r.at}  {r.rep_id}  {label(r.step)}  {r.who}: {r.why}")
-    for r in coach_service.sessions(wb, rep).itertuples():
+    for r in sessions.itertuples():
         acts = ", ".join(f"{r.key}#{n + 1} {a}" for n, a in enumerate(r.actions or []))
         session = _("session")
         click.echo(f"{r.at}  {r.rep_id}  {session}: {r.note}  {acts}")
+    if steps.empty and sessions.empty:
+        click.echo(
+            _("No coaching records for {rep} yet.", rep=rep)
+            if rep
+            else _("No coaching records yet.")
+        )
 
 
 @coach.command("overdue")

@@ -50,7 +50,8 @@ def check_scope(reps, scope, scope_id) -> None:
         )
     if scope_id is None or str(scope_id) == "":
         raise InputError(_("no {scope} given: a {scope} scope needs its id", scope=scope))
-    if str(scope_id) not in set(reps[column].dropna().astype(str)):
+    known = set() if reps is None else set(reps[column].dropna().astype(str))
+    if str(scope_id) not in known:
         raise InputError(
             _(
                 "unknown {scope} {scope_id}: not in the workbook's reps",
