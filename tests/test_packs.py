@@ -264,3 +264,25 @@ def test_every_section_says_what_it_lacks(orders_only_workbook):
         coverage = packs.coverage(wb, scope, scope_id, PERIOD)
         assert coverage.iloc[0, 0].startswith("not assessed")
         assert "not assessed" in str(packs.what_works(wb, scope, scope_id, PERIOD))
+
+
+@pytest.mark.parametrize(
+    "close, opened, expected",
+    [
+        (None, "2026-09-01", "No close date yet"),
+        (None, "2026-03-01", "without a close date"),
+        ("2026-10-20", "2026-09-01", "Expected to close"),
+    ],
+)
+def test_next_action_without_contact_records_never_says_no_contact(close, opened, expected):
+    """An export without activities (or without their deal_id) cannot show a contact: "no
+    contact on record" would read missing data as neglect."""
+    text = packs.next_action(
+        pd.Timestamp(close) if close else pd.NaT,
+        pd.NaT,
+        pd.Timestamp(opened),
+        pd.Timestamp("2026-09-30"),
+        F,
+        contacts_known=False,
+    )
+    assert expected in text and "contact" not in text.lower()

@@ -200,7 +200,8 @@ def pipeline(wb: Workbook | str | Path, rep_id: str, period: str | None = None) 
         customer = [""] * len(mine)
     as_of = actuals.last_day(facts.all()) or pd.Timestamp.today().normalize()
     contact = pd.Series(dtype="datetime64[ns]")
-    if caps.has("activities", "activities.deal_id"):
+    known = caps.has("activities", "activities.deal_id")
+    if known:
         acts = facts["activities"]
         acts = acts[acts["date"] <= as_of]
         contact = acts.groupby("deal_id")["date"].max()
@@ -214,7 +215,14 @@ def pipeline(wb: Workbook | str | Path, rep_id: str, period: str | None = None) 
             _("Opened"): [f.date(d) for d in opened],
             _("Amount"): [f.money(a) for a in mine["amount"]],
             _("Next action"): [
-                next_action(c if has_close else pd.NaT, contact.get(d, pd.NaT), o, as_of, f)
+                next_action(
+                    c if has_close else pd.NaT,
+                    contact.get(d, pd.NaT),
+                    o,
+                    as_of,
+                    f,
+                    contacts_known=known,
+                )
                 for d, c, o in zip(mine["deal_id"], closes, opened)
             ],
         }
@@ -338,22 +346,33 @@ def next_goal(wb, rep_id: str, period: str | None = None) -> str:
 
 
 def next_action(
-    close_date, last_contact, opened, as_of: pd.Timestamp, fmt: Formatter, quiet_days: int = 30
+    close_date,
+    last_contact,
+    opened,
+    as_of: pd.Timestamp,
+    fmt: Formatter,
+    quiet_days: int = 30,
+    contacts_known: bool = True,
 ) -> str:
     """What to do next with an open deal, judged on `as_of`: a close date passed, no contact
-    for a while, open long without a close date, or the expected close."""
+    for a while, open long without a close date, or the expected close. `contacts_known`:
+    whether the data record contacts with deals at all (activities naming the deal); without
+    them no deal is said to lack contact, since none could show one."""
     if pd.notna(close_date) and close_date < as_of:
         return _(
             "Close date {date} has passed: update it or close the deal", date=fmt.date(close_date)
         )
-    if pd.isna(last_contact):
-        return _("No contact on record: call the customer")
-    days = int((as_of - last_contact).days)
-    if days > quiet_days:
-        return _("No contact for {days} days: call the customer", days=days)
+    if contacts_known:
+        if pd.isna(last_contact):
+            return _("No contact on record: call the customer")
+        days = int((as_of - last_contact).days)
+        if days > quiet_days:
+            return _("No contact for {days} days: call the customer", days=days)
     if pd.notna(close_date):
         return _("Expected to close {date}: agree the next step", date=fmt.date(close_date))
     age = int((as_of - opened).days) if pd.notna(opened) else 0
     if age > 3 * quiet_days:
         return _("Open {days} days without a close date: qualify it or close it", days=age)
+    if not contacts_known:
+        return _("No close date yet: agree one with the customer")
     return _("Last contact {date}: agree a close date", date=fmt.date(last_contact))
