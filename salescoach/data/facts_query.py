@@ -72,8 +72,7 @@ def table_capabilities(snapshot: Path, name: str) -> set[str]:
     from salescoach.domain import contract
     from salescoach.domain.capabilities import _VALUE_COLUMNS
 
-    single = snapshot / f"{name}.parquet"
-    files = [single] if single.is_file() else sorted((snapshot / name).glob("*.parquet"))
+    files = _table_files(snapshot, name)
     if not files:
         return set()
     columns = set().union(*(pq.read_schema(f).names for f in files))
@@ -117,11 +116,18 @@ def _line_revenue(columns: set[str]) -> str:
     return "amount" if "amount" in columns else "quantity * unit_price"
 
 
-def _orders_files(snapshot: Path) -> list[Path]:
-    single = snapshot / "orders.parquet"
+def _table_files(snapshot: Path, name: str) -> list[Path]:
+    """Every file of table `name` (its one file, or its month files); none without the table."""
+    single = snapshot / f"{name}.parquet"
     if single.is_file():
         return [single]
-    return sorted((snapshot / "orders").glob("*.parquet")) if (snapshot / "orders").is_dir() else []
+    folder = snapshot / name
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def _hold(files: list[Path], columns: set[str]) -> bool:
+    """Whether there are files and each has these columns (an odd snapshot is read as it is)."""
+    return bool(files) and all(columns <= set(pq.read_schema(f).names) for f in files)
 
 
 def daily_order_sums(snapshot: Path, metric: str, grain: str = "day") -> pd.DataFrame | None:
@@ -139,7 +145,7 @@ def daily_order_sums(snapshot: Path, metric: str, grain: str = "day") -> pd.Data
         raise ValueError(f"{metric!r} is not summed from order lines; use revenue or units")
     if grain not in ("day", "month"):
         raise ValueError(f"grain {grain!r}: use day or month")
-    files = _orders_files(snapshot)
+    files = _table_files(snapshot, "orders")
     if not files:
         return None
     columns = set().union(*(pq.read_schema(f).names for f in files))
@@ -170,9 +176,8 @@ def rep_period_counts(
     those columns (the frames' own path then)."""
     import duckdb
 
-    single = snapshot / f"{name}.parquet"
-    files = [single] if single.is_file() else sorted((snapshot / name).glob("*.parquet"))
-    if not files or not all({"rep_id", column} <= set(pq.read_schema(f).names) for f in files):
+    files = _table_files(snapshot, name)
+    if not _hold(files, {"rep_id", column}):
         return None
     if not periods:
         return {}
@@ -203,11 +208,9 @@ def order_rep_ids(snapshot: Path) -> pd.Index | None:
     one column by DuckDB instead of loading the lines; None without order lines."""
     import duckdb
 
-    files = _orders_files(snapshot)
-    if not files:
+    files = _table_files(snapshot, "orders")
+    if not _hold(files, {"rep_id"}):
         return None
-    if not all("rep_id" in pq.read_schema(f).names for f in files):
-        return None  # an odd snapshot: the lines are read as they are
     with duckdb.connect() as con:
         ids = con.execute(
             "SELECT DISTINCT rep_id FROM read_parquet($files, union_by_name = true)"
@@ -246,7 +249,7 @@ def order_dates(snapshot: Path) -> tuple[pd.Timestamp | None, pd.Timestamp | Non
     """The oldest and newest order date of the snapshot, read without loading the lines."""
     import duckdb
 
-    files = _orders_files(snapshot)
+    files = _table_files(snapshot, "orders")
     if not files:
         return None, None
     stated = _stated_range(files, "order_date")
@@ -269,7 +272,7 @@ def rep_product_sums(snapshot: Path, start: pd.Timestamp, end: pd.Timestamp) -> 
     order lines."""
     import duckdb
 
-    if not _orders_files(snapshot):
+    if not _table_files(snapshot, "orders"):
         return None
     files = _month_files(snapshot, "orders", start, end)
     out = pd.DataFrame({"rep_id": [], "product_id": [], "value": []})

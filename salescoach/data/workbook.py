@@ -219,8 +219,8 @@ class FactsView(Mapping):
 
     def _queried(self, key: tuple):
         """What is derived from a large table, asked of its files when the table is not in
-        memory: who sells is one DuckDB pass over one column of the order lines, the rows per
-        rep and period one count, where building either would load a million rows that `goals
+        memory: the rep ids on the order lines (`roles.column_ids`, for who sells) are one
+        DuckDB pass over one column, the rows per rep and period one count, where building either would load a million rows that `goals
         suggest` or `awards propose` read for nothing else (tests/test_facts_query.py holds
         both paths equal). None: build it from the frames."""
         facts = self._facts
@@ -230,20 +230,11 @@ class FactsView(Mapping):
             from salescoach.data.facts_query import rep_period_counts
 
             return rep_period_counts(facts.folder, key[1], key[2], list(key[3]))
-        if key != ("roles", "selling") or facts.loaded("orders"):
+        if key != ("roles", ("ids", "orders", "rep_id")) or facts.loaded("orders"):
             return None
         from salescoach.data.facts_query import order_rep_ids
 
-        ordered = order_rep_ids(facts.folder)
-        if ordered is None:
-            return None
-        deals = facts.get("deals")
-        named = (
-            pd.Index(deals["rep_id"].unique(), dtype=object).dropna()
-            if deals is not None and "rep_id" in deals
-            else pd.Index([], dtype=object)
-        )
-        return named.union(ordered)
+        return order_rep_ids(facts.folder)
 
 
 @dataclass

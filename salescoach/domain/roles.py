@@ -15,7 +15,7 @@ import pandas as pd
 ROLES = ("seller", "support")
 
 
-def _derived(tables: Mapping[str, pd.DataFrame], key: str, build):
+def _derived(tables: Mapping[str, pd.DataFrame], key, build):
     # A monitoring.FactTables keeps what is derived from it, so a page asks once.
     derive = getattr(tables, "derive", None)
     return derive(("roles", key), build) if derive is not None else build()
@@ -32,9 +32,16 @@ def selling(tables: Mapping[str, pd.DataFrame]) -> pd.Index:
     """The people named as `rep_id` on any deal or order."""
 
     def build():
-        return _ids(tables.get("deals"), "rep_id").union(_ids(tables.get("orders"), "rep_id"))
+        return column_ids(tables, "deals", "rep_id").union(column_ids(tables, "orders", "rep_id"))
 
     return _derived(tables, "selling", build)
+
+
+def column_ids(tables: Mapping[str, pd.DataFrame], name: str, column: str) -> pd.Index:
+    """The distinct values of `column` in table `name`, missing ones left out. Facts that keep
+    what is derived from them may answer where the rows lie (the workbook's view asks the order
+    files for their rep ids instead of loading a million lines)."""
+    return _derived(tables, ("ids", name, column), lambda: _ids(tables.get(name), column))
 
 
 def supporting(tables: Mapping[str, pd.DataFrame]) -> pd.Index:
