@@ -39,10 +39,13 @@ def _reps(wb) -> dict[str, str]:
     no_goal = sellers[~(sellers["goal"] > 0)]
     if len(no_goal):
         chosen["no goal"] = no_goal["rep_id"].iloc[0]
+    support = figures[figures["measured_as"] == "support"].sort_values("rep_id")
+    if len(support):
+        chosen["support"] = support["rep_id"].iloc[0]
     return chosen
 
 
-@pytest.mark.parametrize("case", ["above", "below", "no goal"])
+@pytest.mark.parametrize("case", ["above", "below", "no goal", "support"])
 def test_page_one_summary(small_workbook, snapshot, case):
     rep_id = _reps(small_workbook).get(case)
     if rep_id is None:
@@ -76,6 +79,141 @@ def test_held_back_gives_each_cause_its_share_of_the_gap(small_workbook):
 
 
 F = Formatter("en_US", "EUR")
+
+
+def test_support_staff_get_a_support_pack_not_a_sellers(small_workbook):
+    """Support staff who sell nothing are measured on the deals they assist: the revenue goals
+    the sample imports for them (an overlay quota, as some CRMs export) are set aside and named,
+    never read as 0% of a goal with the whole goal left unexplained."""
+    from salescoach.domain import monitoring, roles
+    from salescoach.domain.periods import Period
+    from salescoach.services import diagnosis
+
+    wb = small_workbook
+    tables = wb.facts().all()
+    staff = roles.support_only(tables["reps"], tables)["rep_id"]
+    assert len(staff), "the sample has support staff who sell nothing"
+    figures, trend = packs.batch_figures(wb, PERIOD)
+    mine = figures[figures["rep_id"].isin(staff)].set_index("rep_id")
+    assert (mine["measured_as"] == "support").all()
+    assert mine["goal"].isna().all() and mine["attainment"].isna().all()
+    targets = tables["targets"]
+    imported = targets[
+        (targets["scope"] == "rep")
+        & (targets["period"] == PERIOD)
+        & targets["scope_id"].isin(staff)
+    ].set_index("scope_id")["target"]
+    assert len(imported)
+    pd.testing.assert_series_equal(
+        mine["goal_set_aside"].reindex(imported.index), imported, check_names=False
+    )
+    # The same figures as the monitoring page's assisted-against-comparable table.
+    period = Period.parse(PERIOD)
+    expected = monitoring.support_contribution(
+        tables["deals"], tables["reps"], period, tables["products"], tables["customers"]
+    ).set_index("rep_id")
+    assert mine["assisted"].tolist() == expected.loc[mine.index, "assisted"].tolist()
+    assert mine["assisted_win_rate"].tolist() == expected.loc[mine.index, "win_rate"].tolist()
+    # Their chart shows the assisted deals they won; the batch trend, which a team's figures
+    # add up, keeps their own revenue (nothing), so no deal is counted twice.
+    from salescoach.services.pack_data import assisted_trend
+
+    assert assisted_trend(wb, period).loc[mine.index].sum(axis=1).gt(0).all()
+    assert trend.set_index("rep_id").loc[mine.index].sum(axis=1).eq(0).all()
+    assert not figures[~figures["rep_id"].isin(staff)]["measured_as"].eq("support").any()
+
+    rep_id = sorted(staff)[0]
+    page = packs.summary(wb, rep_id, PERIOD)
+    text = " ".join([page["headline"], page["next_goal"], *(p["text"] for p in page["points"])])
+    assert page["headline"].startswith("Support:")
+    assert "of the goal" not in text and "gap" not in text
+    f = Formatter.for_settings(wb.settings)
+    assert f"revenue goal of {f.money(imported[rep_id])}" in page["next_goal"]
+    assert page["bar"] is None
+    table = packs.goal_attainment(wb, rep_id, PERIOD)
+    assert list(table.index)[0] == "Deals assisted" and "Revenue" not in table.index
+    assert packs.results_title(wb, rep_id, PERIOD) == "Deals assisted"
+    assert "support staff" in packs.gap_causes(wb, rep_id, PERIOD)
+    assert "Support staff take no revenue goal" in packs.next_goal(wb, rep_id, PERIOD)
+    assert isinstance(packs.process(wb, rep_id, PERIOD), str)
+
+    # Diagnosis: no goal, so no gap of theirs in the waterfall or a rep explanation.
+    result = diagnosis.run(wb, PERIOD)
+    assert not result.gaps.index.isin(staff).any()
+    assert packs.explanation(wb, rep_id, PERIOD)["status"] == "not_assessed"
+
+
+def test_support_goals_are_those_of_support_staff_who_sell_nothing():
+    from salescoach.domain import roles
+
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["7", "8", "9"],
+            "role": ["support", "support", "seller"],
+            "team": ["A", "A", "A"],
+        }
+    )
+    # "8" is support by role but sells (rep_id on an order): a seller goal on their own sales.
+    tables = {"orders": pd.DataFrame({"rep_id": ["8", "9"]}), "deals": pd.DataFrame()}
+    goals = pd.DataFrame(
+        {
+            "scope": ["rep", "rep", "rep", "team", "company"],
+            "scope_id": ["7", "8", "9", "A", "company"],
+        }
+    )
+    assert roles.support_goals(goals, reps, tables).tolist() == [True, False, False, False, False]
+    assert not roles.support_goals(goals, reps.iloc[:0], tables).any()
+
+
+@pytest.mark.parametrize(
+    "own, expected",
+    [
+        (
+            {
+                "assisted": 100,
+                "assisted_won": 25,
+                "assisted_win_rate": 0.25,
+                "comparable_win_rate": 0.4,
+                "assisted_uplift": -0.15,
+                "assisted_revenue": 900.0,
+            },
+            ["25 of 100 assisted deals won (25%)", "won 15 pp less often", "look at which"],
+        ),
+        (
+            {
+                "assisted": 100,
+                "assisted_won": 55,
+                "assisted_win_rate": 0.55,
+                "comparable_win_rate": 0.4,
+                "assisted_uplift": 0.15,
+                "assisted_revenue": 900.0,
+            },
+            ["won 15 pp more often", "Nothing on the deals"],
+        ),
+        # On 10 deals, 10 points either way is what chance gives (about 31 points here).
+        (
+            {
+                "assisted": 10,
+                "assisted_won": 3,
+                "assisted_win_rate": 0.3,
+                "comparable_win_rate": 0.4,
+                "assisted_uplift": -0.1,
+                "assisted_revenue": 900.0,
+            },
+            ["won 10 pp less often", "within what chance gives on 10 deals"],
+        ),
+        ({"assisted": 0, "assisted_won": 0}, ["no assisted deal closed", "not assessed"]),
+        ({"assisted": None}, ["do not name who assisted"]),
+    ],
+)
+def test_support_page_one(own, expected):
+    page = packs.page_one({"measured_as": "support", **own}, {}, None, 5000.0, "2026-Q4", F)
+    text = " ".join([page["headline"], *(p["text"] for p in page["points"])])
+    for words in expected:
+        assert words in text
+    assert "-" not in text.replace("one-to-one", "")  # a fall said in words, not "-10 pp less"
+    # A next revenue goal a support person was given is not theirs to chase.
+    assert "no revenue goal" in page["next_goal"] and "€5,000" not in page["next_goal"]
 
 
 @pytest.mark.parametrize(

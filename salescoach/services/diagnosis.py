@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
-from salescoach.domain import attainment, diagnosis
+from salescoach.domain import attainment, diagnosis, roles
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError
@@ -26,9 +26,12 @@ def _period(wb, period) -> Period:
 
 
 def rep_attainment(tables, goal_events, period: Period) -> pd.DataFrame:
-    """Revenue attainment per rep for the period (index rep_id: actual, target, attainment)."""
+    """Revenue attainment per rep for the period (index rep_id: actual, target, attainment).
+    Support staff who sell nothing have none, whatever goal an export gave them."""
     goals = attainment.goals_in_force(tables.get("targets"), goal_events)
     goals = goals[goals["metric"] == "revenue"]
+    if tables.get("reps") is not None:
+        goals = goals[~roles.support_goals(goals, tables["reps"], tables)]
     table = attainment.attainment_table(tables, goals, period)
     reps = table[table["scope"] == "rep"]
     return reps.set_index("scope_id")[["actual", "target", "attainment"]]

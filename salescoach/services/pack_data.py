@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from salescoach.data.workbook import Workbook
-from salescoach.domain import actuals, attainment, capabilities, monitoring
+from salescoach.domain import actuals, attainment, capabilities, monitoring, roles
 from salescoach.domain.periods import Period
 from salescoach.i18n import set_language
 from salescoach.services import period_or_default, scope as pack_scope, using_store
@@ -36,6 +36,12 @@ FIGURE_COLUMNS = (
     "returns",
     "follow_up",
     "feedback",
+    "assisted",
+    "assisted_won",
+    "assisted_win_rate",
+    "comparable_win_rate",
+    "assisted_uplift",
+    "assisted_revenue",
 )
 
 
@@ -198,7 +204,14 @@ def compute_batch(wb: Workbook, period: Period) -> tuple[pd.DataFrame, pd.DataFr
         except actuals.MissingData:
             figures[metric] = np.nan
     goals = goals_for(wb)
-    table = attainment.attainment_table(tables, goals, period)
+    # Support staff who sell nothing are measured on the deals they assist: a seller goal an
+    # export gave them is set aside (kept to be named on page 1), not read as 0% attained.
+    aside = roles.support_goals(goals, tables["reps"], tables)
+    figures["measured_as"] = "seller"
+    figures.loc[figures.index.isin(support_only_ids(tables)), "measured_as"] = "support"
+    dropped = goals[aside & goals["metric"].eq("revenue") & goals["period"].eq(str(period))]
+    figures["goal_set_aside"] = dropped.set_index("scope_id")["target"]
+    table = attainment.attainment_table(tables, goals[~aside], period)
     rep_rev = table[(table["scope"] == "rep") & (table["metric"] == "revenue")].set_index(
         "scope_id"
     )
@@ -220,6 +233,7 @@ def compute_batch(wb: Workbook, period: Period) -> tuple[pd.DataFrame, pd.DataFr
         )
         figures[["open_deals"]] = figures[["open_deals"]].fillna(0)
     figures = figures.join(process_figures(tables, period, wb.settings))
+    figures = figures.join(assisted_figures(tables, period))
     for column in FIGURE_COLUMNS:
         if column not in figures:
             figures[column] = np.nan
@@ -237,6 +251,66 @@ def compute_batch(wb: Workbook, period: Period) -> tuple[pd.DataFrame, pd.DataFr
         trend = pd.DataFrame(index=reps.index)
     trend.columns = [str(c) for c in trend.columns]
     return figures.reset_index(), trend.reset_index()
+
+
+def support_only_ids(tables) -> pd.Index:
+    return pd.Index(roles.support_only(tables["reps"], tables)["rep_id"])
+
+
+# Support staff's figures, named apart from a seller's own (revenue, deals_won): the deals they
+# assisted, closed in the period, against comparable deals nobody assisted.
+ASSISTED_COLUMNS = {
+    "assisted": "assisted",
+    "won": "assisted_won",
+    "win_rate": "assisted_win_rate",
+    "comparable_win_rate": "comparable_win_rate",
+    "uplift": "assisted_uplift",
+    "revenue": "assisted_revenue",
+}
+
+
+def assisted_figures(tables: dict, period: Period) -> pd.DataFrame:
+    """Per support rep, monitoring's assisted-against-comparable figures for the period
+    (`monitoring.support_contribution`); no rows when the deals name no support staff."""
+    deals = tables.get("deals")
+    if deals is None or "support_rep_id" not in deals:
+        return pd.DataFrame(columns=list(ASSISTED_COLUMNS.values()))
+    found = monitoring.support_contribution(
+        deals, tables["reps"], period, tables.get("products"), tables.get("customers")
+    )
+    return found.set_index("rep_id")[list(ASSISTED_COLUMNS)].rename(columns=ASSISTED_COLUMNS)
+
+
+_ASSISTED: dict[str, pd.DataFrame] = {}
+
+
+def assisted_trend(wb: Workbook, period: Period) -> pd.DataFrame:
+    """Per support rep who sells nothing (index rep_id), the amount of the assisted deals won
+    per quarter by close date, in the batch trend's columns: what their trend chart shows in
+    place of their own revenue, which is nothing. Kept apart from the batch trend, whose rows a
+    team's or the company's figures add up. Once per process and batch."""
+    key = batch_key(wb, period)
+    if key not in _ASSISTED:
+        _figures, trend = batch_figures(wb, period)
+        columns = [c for c in trend.columns if c != "rep_id"]
+        tables = wb.facts().all()
+        staff = support_only_ids(tables)
+        deals = tables.get("deals")
+        out = pd.DataFrame(0.0, index=staff.rename("rep_id"), columns=columns)
+        if len(staff) and columns and deals is not None and "support_rep_id" in deals:
+            won = deals[deals["stage"].eq("won") & deals["support_rep_id"].isin(staff)]
+            events = pd.DataFrame(
+                {
+                    "rep_id": won["support_rep_id"],
+                    "date": won.get("close_date", pd.Series(pd.NaT, index=won.index)),
+                    "value": won.get("amount", pd.Series(np.nan, index=won.index)),
+                }
+            )
+            per = actuals.per_period_of(events, "quarter", wb.settings.fiscal_year_start_month)
+            out = per.reindex(index=out.index, columns=columns).fillna(0.0)
+        _ASSISTED.clear()
+        _ASSISTED[key] = out
+    return _ASSISTED[key]
 
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -68,7 +68,8 @@ def _members(figures: pd.DataFrame, scope: str, scope_id: str | None) -> pd.Data
 def rep_flags(wb: Workbook | str | Path, period: str | None = None) -> pd.DataFrame:
     """Per rep (index rep_id): attainment, below_goal, trend (revenue change on the quarter
     before), step (the coaching ladder's current step, "none" off it) and award (an award
-    proposed, approved or communicated for the period)."""
+    proposed, approved or communicated for the period); support: measured on the deals they
+    assist, with no seller goal."""
     from salescoach.domain import coaching as ladder
 
     wb = open_workbook(wb)
@@ -77,6 +78,7 @@ def rep_flags(wb: Workbook | str | Path, period: str | None = None) -> pd.DataFr
     out = figures.set_index("rep_id")[
         ["name", "team", "department", "role", "revenue", "goal", "attainment"]
     ].copy()
+    out["support"] = figures.set_index("rep_id")["measured_as"].eq("support")
     out["below_goal"] = (out["goal"] > 0) & (out["attainment"] < 1)
     quarters = [c for c in trend.columns if c != "rep_id"]
     if len(quarters) >= 2:
@@ -105,6 +107,9 @@ def rep_flags(wb: Workbook | str | Path, period: str | None = None) -> pd.DataFr
 
 def _flag_words(row) -> str:
     words = []
+    if row.get("support", False):
+        # Why a colleague has no goal and no revenue: measured on the deals they assist.
+        words.append(_("support staff"))
     if row["below_goal"]:
         words.append(_("below goal"))
     if row["step"] != "none":
@@ -151,7 +156,8 @@ def group_cover(
             revenue=f.money(revenue),
             goal=f.money(goal),
             below=f.number(below),
-            reps=f.number(len(flags)),
+            # Of those with a goal: support staff and reps without one cannot be below theirs.
+            reps=f.number(int((flags["goal"] > 0).sum())),
         )
     else:
         headline = _("{revenue} in the period; no goal was set", revenue=f.money(revenue))

@@ -25,6 +25,7 @@ from salescoach.services import (
 from salescoach.services.pack_data import (
     FIGURE_COLUMNS,
     _open_deals,
+    assisted_trend,
     batch_figures,
     next_revenue_goal,
     open_workbook,
@@ -99,6 +100,8 @@ def goal_attainment(
     f = Formatter.for_settings(wb.settings)
     peers = _peer_group(figures, row)
     minimum = wb.settings.packs.min_peers
+    if _is_support(row):
+        return _with_peers(_assisted_lines(f), row, peers, minimum)
     lines = [
         (_("Revenue"), "revenue", f.money),
         (_("Goal"), "goal", f.money),
@@ -115,6 +118,33 @@ def goal_attainment(
         for measure in (_("Goal"), _("Attainment"), _("Projected attainment")):
             table.loc[measure, _("You")] = _("no goal")
     return table
+
+
+@pack_scope.section("rep", prepare=[{}])
+def results_title(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -> str:
+    """The heading of :func:`goal_attainment`: a seller's goal, or the deals support staff
+    assisted."""
+    wb = open_workbook(wb)
+    figures, _trend = batch_figures(wb, period)
+    return _("Deals assisted") if _is_support(_row(figures, rep_id)) else _("Goal and attainment")
+
+
+def _is_support(row: pd.Series) -> bool:
+    """Support staff who sell nothing: measured on the deals they assist (`roles.support_only`)."""
+    return row.get("measured_as") == "support"
+
+
+def _assisted_lines(f: Formatter) -> list:
+    """Support staff's measures in place of a seller's revenue and goal: monitoring's deals
+    assisted against comparable deals nobody assisted."""
+    return [
+        (_("Deals assisted"), "assisted", f.number),
+        (_("Assisted deals won"), "assisted_won", f.number),
+        (_("Win rate of assisted deals"), "assisted_win_rate", f.pct),
+        (_("Win rate of comparable deals nobody assisted"), "comparable_win_rate", f.pct),
+        (_("Difference"), "assisted_uplift", f.points),
+        (_("Revenue of assisted deals won"), "assisted_revenue", f.money),
+    ]
 
 
 def _with_peers(lines, row, peers, minimum, gaps=None) -> pd.DataFrame:
@@ -162,6 +192,10 @@ def process(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -
     figures, _trend = batch_figures(wb, period)
     row = _row(figures, rep_id)
     f = Formatter.for_settings(wb.settings)
+    if _is_support(row):
+        return _(
+            "Support staff take no orders of their own: delivery, returns and follow-up are measured on the sellers' orders."
+        )
     lines = [
         (_("Orders"), "orders", f.number),
         (_("Delivered on time (against promised date)"), "on_time", f.pct),
@@ -189,7 +223,12 @@ def pipeline(wb: Workbook | str | Path, rep_id: str, period: str | None = None) 
         return capabilities.NotAssessed("deals").text(wb.settings.language)
     facts = wb.facts()
     caps = facts.capabilities()
-    mine = deals[deals["rep_id"] == rep_id]
+    figures, _trend = batch_figures(wb, period)
+    # Support staff's pipeline is the deals they assist; a seller's, the deals they own.
+    owner = "support_rep_id" if _is_support(_row(figures, rep_id)) else "rep_id"
+    if owner not in deals:
+        return capabilities.NotAssessed(f"deals.{owner}").text(wb.settings.language)
+    mine = deals[deals[owner] == rep_id]
     mine = mine.sort_values("amount", ascending=False).head(15)
     if caps.has("deals.customer_id", "customers.name"):
         names = facts["customers"].drop_duplicates("customer_id").set_index("customer_id")["name"]
@@ -235,6 +274,8 @@ def trend_figure(wb: Workbook | str | Path, rep_id: str, period: str | None = No
     wb = open_workbook(wb)
     figures, trend = batch_figures(wb, period)
     row = _row(figures, rep_id)
+    if _is_support(row):
+        trend = assisted_trend(wb, parse_period(wb, period)).reset_index()
     peers = trend[trend["rep_id"].isin(_peer_group(figures, row)["rep_id"])]
     mine = trend[trend["rep_id"] == rep_id].drop(columns="rep_id")
     labels = list(mine.columns)
@@ -244,7 +285,7 @@ def trend_figure(wb: Workbook | str | Path, rep_id: str, period: str | None = No
         values,
         peers[labels].median() if enough else None,
         Formatter.for_settings(wb.settings),
-        title=_("Revenue per quarter"),
+        title=_("Assisted deals won per quarter") if _is_support(row) else _("Revenue per quarter"),
         you=_("You"),
         peers=_("Peers: median"),
         colour=wb.settings.branding.primary_colour,
@@ -338,6 +379,9 @@ def next_goal(wb, rep_id: str, period: str | None = None) -> str:
     wb = open_workbook(wb)
     p = parse_period(wb, period)
     nxt = str(p.shift(1))
+    figures, _trend = batch_figures(wb, p)
+    if _is_support(_row(figures, rep_id)):
+        return _("Support staff take no revenue goal: they are measured on the deals they assist.")
     target = next_revenue_goal(wb, rep_id, nxt)
     f = Formatter.for_settings(wb.settings)
     if target is None:

@@ -100,6 +100,8 @@ def page_one(
     Example:
         >>> page_one({"revenue": 90, "goal": 100, "attainment": 0.9}, {}, None, None, "2026-Q4", fmt)  # doctest: +SKIP
     """
+    if own.get("measured_as") == "support":
+        return _support_page(own, peers, next_period, fmt)
     attainment = own.get("attainment")
     goal = own.get("goal")
     has_goal = goal is not None and pd.notna(goal) and goal > 0
@@ -146,6 +148,111 @@ def page_one(
         if next_target is not None and pd.notna(next_target)
         else _("No revenue goal set yet for {period}.", period=fmt.period(next_period)),
     }
+
+
+def _support_page(own: dict, peers: dict[str, dict], next_period: str, fmt: Formatter) -> dict:
+    """Page 1 of support staff who sell nothing: the deals they assisted against comparable
+    deals nobody assisted (monitoring's definition), the other support staff as peers; no seller
+    goal, so no gap, no share of one and no coaching-ladder step from it."""
+    assisted, won = own.get("assisted"), own.get("assisted_won")
+    rate, comparable = own.get("assisted_win_rate"), own.get("comparable_win_rate")
+    uplift = own.get("assisted_uplift")
+    if not _known(assisted):
+        headline = _("Support: not assessed: the deals do not name who assisted them")
+    elif not assisted:
+        headline = _("Support: no assisted deal closed in the period")
+    elif _known(comparable):
+        headline = _(
+            "Support: {won} of {assisted} assisted deals won ({rate}); comparable deals nobody assisted: {comparable}",
+            won=fmt.number(won),
+            assisted=fmt.number(assisted),
+            rate=fmt.pct(rate),
+            comparable=fmt.pct(comparable),
+        )
+    else:
+        headline = _(
+            "Support: {won} of {assisted} assisted deals won ({rate}); no comparable deal nobody assisted",
+            won=fmt.number(won),
+            assisted=fmt.number(assisted),
+            rate=fmt.pct(rate),
+        )
+    bench = peers.get("assisted_win_rate") or {}
+    if _known(bench.get("median")):
+        peer_line = _(
+            "Other support staff, win rate of assisted deals: median {median}, middle half {q1} to {q3}",
+            median=fmt.pct(bench["median"]),
+            q1=fmt.pct(bench["q1"]),
+            q3=fmt.pct(bench["q3"]),
+        )
+    else:
+        peer_line = _("Peers: too few in the same role to show a benchmark")
+    # About two standard errors of a win rate on this many deals: a difference inside it is
+    # what chance gives, not a support engineer's doing (10 deals: about 29 points).
+    noise = (
+        2 * np.sqrt(comparable * (1 - comparable) / assisted)
+        if _known(comparable) and _known(assisted) and assisted
+        else np.nan
+    )
+    chance = _known(uplift) and _known(noise) and abs(uplift) <= noise
+    if chance:
+        well = _("Assisted deals won: {amount}.", amount=fmt.money(own.get("assisted_revenue")))
+        back = _(
+            "Deals you assisted were won {points} {direction} than comparable deals nobody assisted, within what chance gives on {n} deals: nothing to act on yet.",
+            points=fmt.points(abs(uplift), signed=False),
+            direction=_("more often") if uplift > 0 else _("less often"),
+            n=fmt.number(assisted),
+        )
+    elif _known(uplift) and uplift > 0:
+        well = _(
+            "Deals you assisted were won {points} more often than comparable deals nobody assisted.",
+            points=fmt.points(abs(uplift), signed=False),
+        )
+        back = _("Nothing on the deals you assisted fell below comparable deals.")
+    elif _known(uplift) and uplift < 0:
+        well = (
+            _("Assisted deals won: {amount}.", amount=fmt.money(own.get("assisted_revenue")))
+            if own.get("assisted_won")
+            else _("No figure stood above the peers' median this period.")
+        )
+        back = _(
+            "Deals you assisted were won {points} less often than comparable deals nobody assisted: look at which products and customers they were.",
+            points=fmt.points(abs(uplift), signed=False),
+        )
+    else:
+        well = _("No figure stood above the peers' median this period.")
+        back = _("not assessed: no assisted deal with a comparable deal to set it against")
+    next_goal = _("Support staff take no revenue goal: they are measured on the deals they assist.")
+    aside = own.get("goal_set_aside")
+    if _known(aside):
+        next_goal = " ".join(
+            [
+                _(
+                    "The imported revenue goal of {goal} for this period is set aside.",
+                    goal=fmt.money(aside),
+                ),
+                next_goal,
+            ]
+        )
+    return {
+        "headline": headline,
+        "peers": peer_line,
+        "bar": None,
+        "points": [
+            {"title": _("What went well"), "text": well},
+            {"title": _("What held you back"), "text": back},
+            {
+                "title": _("The next step"),
+                "text": _(
+                    "Coaching ladder: not used for support staff, who have no seller goal; coach on the deals they assist."
+                ),
+            },
+        ],
+        "next_goal": next_goal,
+    }
+
+
+def _known(x) -> bool:
+    return x is not None and pd.notna(x)
 
 
 def _finite(x) -> float | None:
@@ -281,7 +388,9 @@ def summary(wb: Workbook | str | Path, rep_id: str, period: str | None = None) -
     row = _row(figures, rep_id)
     others = _peer_group(figures, row)
     minimum = wb.settings.packs.min_peers
-    peers = {c: peer_benchmark(others[c], minimum) for c in ("attainment", *_BETTER)}
+    peers = {
+        c: peer_benchmark(others[c], minimum) for c in ("attainment", *_BETTER, "assisted_win_rate")
+    }
     nxt = str(p.shift(1))
     return page_one(
         row.to_dict(),
@@ -299,7 +408,28 @@ def show_summary(page: dict) -> None:
     from IPython.display import HTML, display
 
     esc = html.escape
-    bar = page["bar"]
+    points = "".join(
+        f"<li><strong>{esc(p['title'])}.</strong> {esc(p['text'])}</li>" for p in page["points"]
+    )
+    heading = _("Talking points")
+    display(
+        HTML(
+            '<section class="sc-summary">'
+            f'<p class="sc-headline">{esc(page["headline"])}</p>'
+            f"{_attainment_bar(page['bar'], page['peers'])}"
+            f'<p class="sc-peers">{esc(page["peers"])}</p>'
+            f'<h2>{esc(heading)}</h2><ol class="sc-points">{points}</ol>'
+            f'<p class="sc-next"><strong>{esc(page["next_goal"])}</strong></p>'
+            "</section>"
+        )
+    )
+
+
+def _attainment_bar(bar: dict | None, label_text: str) -> str:
+    """Attainment against the goal mark and the peers' middle half, as plain HTML; nothing for
+    a page without a goal to attain (support staff)."""
+    if bar is None:
+        return ""
     top = max([1.5, *(v * 1.1 for v in bar.values() if v is not None)])
 
     def at(x: float) -> str:
@@ -314,21 +444,8 @@ def show_summary(page: dict) -> None:
         )
     if bar["attainment"] is not None:
         marks.append(f'<span class="sc-you" style="width:{at(bar["attainment"])}"></span>')
-    points = "".join(
-        f"<li><strong>{esc(p['title'])}.</strong> {esc(p['text'])}</li>" for p in page["points"]
-    )
-    heading = _("Talking points")
-    display(
-        HTML(
-            '<section class="sc-summary">'
-            f'<p class="sc-headline">{esc(page["headline"])}</p>'
-            f'<div class="sc-bar" role="img" aria-label="{esc(page["peers"])}">{"".join(marks)}</div>'
-            f'<p class="sc-peers">{esc(page["peers"])}</p>'
-            f'<h2>{esc(heading)}</h2><ol class="sc-points">{points}</ol>'
-            f'<p class="sc-next"><strong>{esc(page["next_goal"])}</strong></p>'
-            "</section>"
-        )
-    )
+    aria = html.escape(label_text)
+    return f'<div class="sc-bar" role="img" aria-label="{aria}">{"".join(marks)}</div>'
 
 
 @pack_scope.section("rep", prepare=[{}])
@@ -338,6 +455,10 @@ def gap_causes(wb: Workbook | str | Path, rep_id: str, period: str | None = None
     wb = open_workbook(wb)
     explained = explanation(wb, rep_id, period)
     f = Formatter.for_settings(wb.settings)
+    if _measured_as_support(wb, rep_id, period):
+        return _(
+            "not assessed: support staff have no seller goal, so no gap to explain; page 1 sets the deals they assisted against comparable ones."
+        )
     if explained.get("status") == "not_assessed":
         return _("not assessed: no revenue goal for this rep in the period")
     gap = float(explained["gap"])
@@ -368,3 +489,8 @@ def gap_causes(wb: Workbook | str | Path, rep_id: str, period: str | None = None
             }
         )
     return pd.DataFrame(rows)
+
+
+def _measured_as_support(wb: Workbook, rep_id: str, period) -> bool:
+    figures, _trend = batch_figures(wb, parse_period(wb, period))
+    return _row(figures, rep_id).get("measured_as") == "support"

@@ -88,6 +88,7 @@ from salescoach.services.pack_rep import (  # noqa: F401 - re-exported
     peer_benchmarks,
     pipeline,
     process,
+    results_title,
     training,
     trend_figure,
 )
