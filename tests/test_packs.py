@@ -424,3 +424,35 @@ def test_next_action_without_contact_records_never_says_no_contact(close, opened
         contacts_known=False,
     )
     assert expected in text and "contact" not in text.lower()
+
+
+def test_assisted_figures_without_support_ids_say_nothing_rather_than_zero():
+    """An export whose deals never name who assisted them: support staff's figures are unknown
+    (NaN, said as not assessed), never 0 deals assisted."""
+    from salescoach.domain.periods import Period
+    from salescoach.services.pack_data import assisted_figures
+
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["1", "2"],
+            "name": ["A", "B"],
+            "team": ["T", "T"],
+            "department": ["D", "D"],
+            "role": ["seller", "support"],
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["d1", "d2"],
+            "rep_id": ["1", "1"],
+            "stage": ["won", "lost"],
+            "close_date": pd.to_datetime(["2026-08-01", "2026-08-02"]),
+            "amount": [10.0, 20.0],
+            "support_rep_id": [None, None],
+        }
+    )
+    period = Period.parse("2026-Q3")
+    assert assisted_figures({"reps": reps, "deals": deals}, period).empty
+    deals.loc[0, "support_rep_id"] = "2"
+    found = assisted_figures({"reps": reps, "deals": deals}, period)
+    assert found.loc["2", ["assisted", "assisted_won"]].tolist() == [1, 1]

@@ -273,7 +273,9 @@ def assisted_figures(tables: dict, period: Period) -> pd.DataFrame:
     """Per support rep, monitoring's assisted-against-comparable figures for the period
     (`monitoring.support_contribution`); no rows when the deals name no support staff."""
     deals = tables.get("deals")
-    if deals is None or "support_rep_id" not in deals:
+    # The column is always there (the contract's conformed facts); whether it holds a value
+    # is the capability: without one, nobody is known to have assisted anything (NaN, not 0).
+    if not capabilities.of(tables).has("deals.support_rep_id"):
         return pd.DataFrame(columns=list(ASSISTED_COLUMNS.values()))
     found = monitoring.support_contribution(
         deals, tables["reps"], period, tables.get("products"), tables.get("customers")
@@ -297,7 +299,7 @@ def assisted_trend(wb: Workbook, period: Period) -> pd.DataFrame:
         staff = support_only_ids(tables)
         deals = tables.get("deals")
         out = pd.DataFrame(0.0, index=staff.rename("rep_id"), columns=columns)
-        if len(staff) and columns and deals is not None and "support_rep_id" in deals:
+        if len(staff) and columns and capabilities.of(tables).has("deals.support_rep_id"):
             won = deals[deals["stage"].eq("won") & deals["support_rep_id"].isin(staff)]
             events = pd.DataFrame(
                 {

@@ -101,7 +101,10 @@ def goal_attainment(
     peers = _peer_group(figures, row)
     minimum = wb.settings.packs.min_peers
     if _is_support(row):
-        return _with_peers(_assisted_lines(f), row, peers, minimum)
+        lines = _assisted_lines(f)
+        gone = wb.facts().capabilities().check("deals.support_rep_id")
+        gaps = {column: gone for _m, column, _s in lines} if gone is not None else None
+        return _with_peers(lines, row, peers, minimum, gaps)
     lines = [
         (_("Revenue"), "revenue", f.money),
         (_("Goal"), "goal", f.money),
@@ -226,7 +229,7 @@ def pipeline(wb: Workbook | str | Path, rep_id: str, period: str | None = None) 
     figures, _trend = batch_figures(wb, period)
     # Support staff's pipeline is the deals they assist; a seller's, the deals they own.
     owner = "support_rep_id" if _is_support(_row(figures, rep_id)) else "rep_id"
-    if owner not in deals:
+    if not caps.has(f"deals.{owner}"):
         return capabilities.NotAssessed(f"deals.{owner}").text(wb.settings.language)
     mine = deals[deals[owner] == rep_id]
     mine = mine.sort_values("amount", ascending=False).head(15)
@@ -275,6 +278,9 @@ def trend_figure(wb: Workbook | str | Path, rep_id: str, period: str | None = No
     figures, trend = batch_figures(wb, period)
     row = _row(figures, rep_id)
     if _is_support(row):
+        gone = wb.facts().capabilities().check("deals.support_rep_id")
+        if gone is not None:
+            return gone.text(wb.settings.language)
         trend = assisted_trend(wb, parse_period(wb, period)).reset_index()
     peers = trend[trend["rep_id"].isin(_peer_group(figures, row)["rep_id"])]
     mine = trend[trend["rep_id"] == rep_id].drop(columns="rep_id")
