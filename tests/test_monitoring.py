@@ -757,3 +757,12 @@ def test_pipeline_table_shows_unassigned_leads_for_the_company_only(tmp_path):
     assert "unassigned" not in service.pipeline_coverage(
         service.context(wb, "2026-Q3", "rep", "R1")
     )
+
+
+def test_lookup_of_keys_that_are_all_missing_is_all_missing():
+    """An export whose deals carry no product id: every family unknown, not an IndexError."""
+    from salescoach.domain.monitoring_orders import lookup
+
+    families = pd.Series(["Servers"], index=pd.Index(["P01"], name="product_id"))
+    assert np.isnan(lookup(pd.Series([None, np.nan], dtype=object), families)).all()
+    assert list(lookup(pd.Series(["P01", None]), families))[0] == "Servers"

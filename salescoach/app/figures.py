@@ -12,6 +12,8 @@ from matplotlib.dates import num2date
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from salescoach.domain.charts import TITLE_Y
+
 SIZE = (7.5, 3.0)
 # Fixed margins (fractions of SIZE) instead of `tight_layout`: measuring every label to fit
 # them drew the chart twice more, two thirds of a goals redraw (profiled at 455 reps).
@@ -54,7 +56,7 @@ def goal_progress_figure(
             [days[0], days[-1]], [0, target], color=accent, lw=1.2, ls="--", label=labels["path"]
         )
         ax.axhline(target, color=accent, lw=0.8, alpha=0.6)
-    ax.set_title(title, fontsize=11, loc="left")
+    ax.set_title(title, fontsize=11, loc="left", y=TITLE_Y)
     ax.yaxis.set_major_formatter(_cached(fmt.money_compact))
     ax.set_xlim(days[0], days[-1])
     ax.set_ylim(bottom=0)
@@ -76,7 +78,7 @@ def monthly_bars_figure(monthly: pd.Series, title: str, fmt, colour: str = "#1f4
     ax.bar(range(len(monthly)), monthly.to_numpy(), color=colour)
     ax.set_xticks(range(len(monthly)), [str(i) for i in monthly.index], rotation=45, fontsize=8)
     ax.yaxis.set_major_formatter(_cached(fmt.money_compact))
-    ax.set_title(title, fontsize=11, loc="left")
+    ax.set_title(title, fontsize=11, loc="left", y=TITLE_Y)
     ax.grid(axis="y", alpha=0.3)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

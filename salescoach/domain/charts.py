@@ -20,6 +20,11 @@ from matplotlib.ticker import FuncFormatter
 
 from salescoach.i18n import translator
 
+# A title placed at the top of the axes, not placed by measuring every tick label for overlap
+# (matplotlib's automatic title position): the same pixels here, where nothing sits above the
+# axes, for about a quarter of a chart's drawing time.
+TITLE_Y = 1.0
+
 PRIMARY = "#1f4e79"
 ACCENT = "#c55a11"
 GREY = "#8c8c8c"
@@ -58,7 +63,7 @@ def figure(
     ax.xaxis.label.set_size(LABEL_SIZE)
     ax.yaxis.label.set_size(LABEL_SIZE)
     if title:
-        ax.set_title(title, fontsize=TITLE_SIZE, loc="left")
+        ax.set_title(title, fontsize=TITLE_SIZE, loc="left", y=TITLE_Y)
     return fig, ax
 
 
@@ -291,7 +296,7 @@ def revenue_per_quarter(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.money_compact(v)))
     # Periods as people say them, on two lines (`Γ' τρίμηνο` over `2026`) so eight fit.
     ax.set_xticks(range(len(labels)), ["\n".join(fmt.period(p).rsplit(" ", 1)) for p in labels])
-    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_title(title, fontsize=10, loc="left", y=TITLE_Y)
     ax.tick_params(labelsize=8)
     # Above the bars, right of the title: a long Greek label must not cover the data.
     ax.legend(fontsize=8, frameon=False, ncol=2, loc="lower right", bbox_to_anchor=(1, 1))

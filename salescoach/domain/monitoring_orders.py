@@ -56,6 +56,9 @@ def lookup(keys: pd.Series | pd.Index, values: pd.Series) -> np.ndarray:
     Python-level map (several times faster on Arrow strings).
     """
     codes, uniques = pd.factorize(pd.Series(keys))
+    if not len(uniques):
+        # Every key missing (an export without the column): nothing to look up.
+        return np.full(len(codes), np.nan)
     values = values[~values.index.duplicated(keep="last")]
     position = values.index.get_indexer(uniques)
     taken = values.to_numpy()[np.where(position >= 0, position, 0)]

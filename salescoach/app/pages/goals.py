@@ -193,6 +193,7 @@ class GoalsPage(Page):
         self.discussion_hint = widgets.HTML()
         self._inputs: dict = {}
         self._charts: dict = {}
+        self._goals_read: tuple | None = None
         return [
             self.grid.widget,
             self.pending,
@@ -221,8 +222,25 @@ class GoalsPage(Page):
         ]
 
     def _in_force(self, ctx: Context) -> pd.DataFrame:
-        events = ctx.store().frame(attainment.GOAL_KIND)
-        return attainment.goals_in_force(ctx.tables.get("targets"), events)
+        return self._goal_state(ctx)[1]
+
+    def _goal_state(self, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(goal events, goals in force, every version of every goal), read again only when a
+        goal was written, here, by the CLI or by another server on the same database: the
+        store's revision of the goal events says so in one small query, where reading and
+        arranging them was about a quarter of a redraw."""
+        store = ctx.store()
+        revision = store.revision([attainment.GOAL_KIND])
+        if self._goals_read is None or self._goals_read[0] != revision:
+            events = store.frame(attainment.GOAL_KIND)
+            targets = ctx.tables.get("targets")
+            self._goals_read = (
+                revision,
+                events,
+                attainment.goals_in_force(targets, events),
+                goal_rules.goal_history(events, targets),
+            )
+        return self._goals_read[1:]
 
     def target_of(self, ctx: Context, metric: str) -> float | None:
         rows = self.goals(ctx)
@@ -375,9 +393,7 @@ class GoalsPage(Page):
     def _show_versions(self, ctx: Context, key: str, metric: str) -> None:
         """Every version, the imported first one included; the reason as written."""
         _, f = self._, ctx.fmt
-        history = goal_rules.goal_history(
-            ctx.store().frame(attainment.GOAL_KIND), ctx.tables.get("targets"), key
-        )
+        history = self._goal_state(ctx)[2]
         history = history[history["key"] == key]
         show = f.money if metric == "revenue" else f.number
         rows = [
