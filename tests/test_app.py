@@ -643,3 +643,14 @@ def test_a_goal_written_by_another_server_shows_in_the_diagnosis_on_the_next_red
     gap = svc.rep_explanation(workbook, "R007", period="2026-Q2")["gap"]
     assert f"Gap to goal {ctx.fmt.money(gap)} " in page.own.value
     assert page.own.value != before
+
+
+def test_a_closed_period_offers_no_suggested_goal(ctx):
+    """A suggestion plans a period ahead: a closed quarter is changed only by an override."""
+    app = App(ctx)
+    ctx.update(scope="team", scope_id=ctx.scope_choices("team")[0][1], period="2026-Q2")
+    goals = app.page("goals")
+    assert "period is closed" in goals.suggestion.value
+    assert goals.accept.layout.display == "none"
+    ctx.update(period="2026-Q4")
+    assert "Suggested:" in goals.suggestion.value and goals.accept.layout.display is None

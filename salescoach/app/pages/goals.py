@@ -416,6 +416,14 @@ class GoalsPage(Page):
         if ctx.refusal("goal.write"):
             self.suggestion.value, self.accept.layout.display = "", "none"
             return
+        if decisions.period_state(ctx) == "closed":
+            # A suggestion plans a period ahead; a closed one is changed only by an override
+            # with its reason, never by accepting a forecast of what already happened.
+            self.suggestion.value = html.escape(
+                _("No suggestion: the period is closed; a goal suggested is for a period to come.")
+            )
+            self.accept.layout.display = "none"
+            return
         config = goal_rules.SuggestionSettings.from_settings(ctx.settings)
         try:
             # What every suggestion of a period reads, worked out once per period and metric.
