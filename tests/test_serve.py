@@ -248,6 +248,32 @@ def test_a_page_load_asks_no_other_host(server):
     assert outside == []
 
 
+def test_the_widget_scripts_a_page_loads_may_be_kept_by_the_browser(server):
+    """The extensions' scripts asked for with their content hash (`?v=`) are cacheable, so a
+    reload does not ask the server again for each; Voila sends them all with no-cache."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    seen: list[str] = []
+    with sync_api.sync_playwright() as p:
+        chromium = _launched(p)
+        try:
+            _open_app(chromium, server["port"], seen).close()
+        finally:
+            chromium.close()
+    hashed = sorted({u for u in seen if "/voila/labextensions/" in u and "?v=" in u})
+    assert len(hashed) >= 5, hashed
+    for url in hashed:
+        parts = urlsplit(url)
+        response = _get(server["port"], f"{parts.path}?{parts.query}")
+        assert response.status == 200, url
+        cache = response.getheader("Cache-Control") or ""
+        assert "max-age" in cache and "no-cache" not in cache, (url, cache)
+    # Without the hash a script may change under the same name: asked again every time.
+    entry = next(u for u in seen if "/voila/labextensions/" in u and "?v=" not in u)
+    assert "no-cache" in (
+        _get(server["port"], urlsplit(entry).path).getheader("Cache-Control") or ""
+    )
+
+
 def test_closed_tabs_free_their_kernels_within_seconds(server):
     sync_api = pytest.importorskip("playwright.sync_api")
     port, pid = server["port"], server["proc"].pid

@@ -156,4 +156,15 @@ class AppVoila(Voila):
         from salescoach.packs.render import REPORTS_ROUTE
 
         reports = (url_path_join(self.server_url, REPORTS_ROUTE, "(.+)"), ReportsHandler)
-        return [*redirects, reports, *super().init_handlers()]
+        return [*redirects, reports, *(_cached(h) for h in super().init_handlers())]
+
+
+def _cached(handler):
+    """Voila serves the widget extensions' scripts with `Cache-Control: no-cache`, so every page
+    load asks again for about thirty of them, one after another as each loads the next. Those
+    asked for with `?v=` carry their content's hash there (webpack's contenthash): a changed
+    file is another URL, so the browser may keep them (Tornado's long cache for `?v=`)."""
+    if len(handler) == 3 and isinstance(handler[2], dict) and "no_cache_paths" in handler[2]:
+        if str(handler[0]).endswith("/voila/labextensions/(.*)"):
+            return (handler[0], handler[1], {**handler[2], "no_cache_paths": []})
+    return handler
