@@ -47,15 +47,28 @@ _NUMBERS = {
 }
 
 
-def prepare(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
+def prepare(
+    tables: Mapping[str, pd.DataFrame | None],
+    rows: Mapping[str, tuple[str, pd.Timestamp, pd.Timestamp]] | None = None,
+) -> dict[str, pd.DataFrame]:
     """The tables diagnosis reads, every contract column present, ids as text (an id read as a
-    number in one file and as text in another still joins), dates as dates, amounts as numbers."""
+    number in one file and as text in another still joins), dates as dates, amounts as numbers.
+
+    `rows` keeps, of a table it names, only the rows whose date column (as a date) falls
+    between two days (both inclusive): the rest are not converted at all."""
     from salescoach.domain import contract
 
     out: dict[str, pd.DataFrame] = {}
     for name, frame in tables.items():
         if frame is None:
             continue
+        if rows and name in rows and rows[name][0] in frame:
+            # Every check reads these facts through a date window, so the lines outside every
+            # window are dropped before their ids are converted (scale 7: two thirds of the
+            # million activities, a third of the order lines).
+            column, first, last = rows[name]
+            dates = pd.to_datetime(frame[column], errors="coerce")
+            frame = frame[((dates >= first) & (dates <= last)).to_numpy()]
         # Shallow: the columns converted below are replaced, not changed in place, and pandas
         # copies on write, so the caller's frames stay as they were without a second copy of
         # a million order lines (scale 7: 160 MB of orders alone).
@@ -90,7 +103,8 @@ def _text_keys(values: pd.Series) -> pd.Series:
         return values.astype("string").astype(object).where(values.notna(), None)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     texts = np.array([*(str(u) for u in uniques), None], dtype=object)
-    return pd.Series(texts[codes], index=values.index, name=values.name, dtype=object)
+    # copy=False: pandas 3 copies an array handed to a Series, a million pointers more.
+    return pd.Series(texts[codes], index=values.index, name=values.name, dtype=object, copy=False)
 
 
 def line_amount(lines: pd.DataFrame) -> pd.Series:
