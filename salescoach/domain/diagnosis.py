@@ -136,24 +136,14 @@ def diagnose(
 
     cfg = {**settings_defaults(), **dict(settings or {})}
     caps = capabilities.of(tables)
+    t = prepare(tables)
     today = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
-    data_end = actuals.last_day(_end_dates(tables))
+    data_end = actuals.last_day(t)
     as_of = min(today, data_end) if data_end is not None and pd.notna(data_end) else today
     period_start, period_end = pd.Timestamp(period_start), pd.Timestamp(period_end)
     state = period_state(period_start, period_end, as_of)
     evidence_end = period_end if state == "closed" else as_of
     start, end = window(min(period_start, evidence_end), evidence_end, int(cfg["window_months"]))
-    # The dated facts every check reads through a window: the evidence window (orders also the
-    # same window a year before, for the price check's discounts), and the period itself.
-    last = max(end, period_end)
-    t = prepare(
-        tables,
-        rows={
-            "orders": ("order_date", start - pd.DateOffset(years=1), last),
-            "activities": ("date", start, last),
-            "service": ("opened_date", start, last),
-        },
-    )
     reps = t["reps"]
     role = reps["role"].fillna("seller")
     sellers = pd.Index(reps.loc[role == "seller", "rep_id"].dropna().unique())
@@ -243,16 +233,6 @@ def diagnose(
         pace(t, attainment, period_start, period_end, as_of) if state != "closed" else None,
         period_end,
     )
-
-
-def _end_dates(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The two columns `actuals.last_day` reads, as dates (as `prepare` makes them)."""
-    out = {}
-    for name, column in (("orders", "order_date"), ("deals", "close_date")):
-        frame = tables.get(name)
-        if frame is not None and column in frame:
-            out[name] = pd.DataFrame({column: pd.to_datetime(frame[column], errors="coerce")})
-    return out
 
 
 def _effects(found: list[dict], every: bool = False) -> pd.DataFrame:
