@@ -127,8 +127,11 @@ def write(
     rows = frame[chosen]
     table = pa.Table.from_pandas(rows, preserve_index=False)
     labels = month[chosen].to_numpy()
-    order = np.argsort(labels, kind="stable")
-    table, labels = table.take(order), labels[order]
+    # Rows already in month order (an export sorted by date) are sliced as they are: the
+    # stable sort would give the same order, and its take is a copy of the whole table.
+    if len(labels) > 1 and not (labels[1:] >= labels[:-1]).all():
+        order = np.argsort(labels, kind="stable")
+        table, labels = table.take(order), labels[order]
     starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
     ends = np.r_[starts[1:], len(labels)]
     for start, end in zip(starts, ends):

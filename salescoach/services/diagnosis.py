@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
-from salescoach.domain import attainment, diagnosis, roles
+from salescoach.domain import actuals, attainment, diagnosis, roles
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.periods import Period
 from salescoach.errors import InputError
@@ -57,7 +57,10 @@ def run(wb, period=None, today=None) -> diagnosis.Diagnosis:
     except Exception:  # noqa: BLE001 - an empty or new store has no goal events
         events = None
     try:
-        att = rep_attainment(tables, events, p)
+        # attainment_table asks for the revenue events twice (the last day, then the sums):
+        # built once, not twice over the million order lines (scale 7: 0.2 s).
+        with actuals.reusing_events():
+            att = rep_attainment(tables, events, p)
     except Exception:  # noqa: BLE001 - no goals for the period: the rep check says not assessed
         att = None
     # The typed, validated section; lateness is monitoring's definition, grace days included.
