@@ -73,6 +73,7 @@ class Context:
         self._today = today
         self._who = who
         self._daily: dict[str, pd.DataFrame] = {}
+        self._on_staff: dict[str, frozenset[str]] = {}
         self._store = None
         self.revision = 0
         # Writes per decision kind, so a page can tell whether what it computed still holds.
@@ -304,8 +305,12 @@ class Context:
         that act on one rep; only sellers with `sellers` (an award on sales, a seller goal).
         Leavers and joiners outside the period are left out: the services refuse them."""
         reps = self.reps
-        on_staff = goals.active_share(reps, self.period_obj) > 0
-        wanted = set(self.members()) & set(on_staff[on_staff].index.astype(str))
+        if self.period not in self._on_staff:
+            # Per period, once per kernel (the reps do not change while it runs): working out
+            # everyone's days on staff was a tenth of a goals redraw.
+            share = goals.active_share(reps, self.period_obj)
+            self._on_staff[self.period] = frozenset(share[share > 0].index.astype(str))
+        wanted = set(self.members()) & self._on_staff[self.period]
         if sellers:
             wanted -= set(goals.support_staff(reps)["rep_id"].astype(str))
         return [(label, rid) for label, rid in self.scope_choices("rep") if rid in wanted]
