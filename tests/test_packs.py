@@ -137,6 +137,15 @@ def test_support_staff_get_a_support_pack_not_a_sellers(small_workbook):
     assert "Support staff take no revenue goal" in packs.next_goal(wb, rep_id, PERIOD)
     assert isinstance(packs.process(wb, rep_id, PERIOD), str)
 
+    # Their team's roster and the index say why they have no goal and no bar.
+    team = str(tables["reps"].set_index("rep_id").loc[rep_id, "team"])
+    roster = packs.roster(wb, "team", team, PERIOD)
+    assert "support staff" in set(roster["Flags"])
+    plan = render.plan(wb, reps=[rep_id], period=PERIOD, kinds=("rep",))
+    result = render.run(wb, plan, formats=("html",), jobs=1)
+    assert [o.status for o in result.outcomes] != ["failed"]
+    assert 'class="flag support"' in result.index.read_text(encoding="utf-8")
+
     # Diagnosis: no goal, so no gap of theirs in the waterfall or a rep explanation.
     result = diagnosis.run(wb, PERIOD)
     assert not result.gaps.index.isin(staff).any()

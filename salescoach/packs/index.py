@@ -106,6 +106,9 @@ def write_index(wb: Workbook, period: Period | str, notebook: str = "") -> Path:
             coached = int((mine["step"].fillna("none") != "none").sum())
             awarded = int(mine["award"].fillna(False).astype(bool).sum())
             single = kind == "rep"
+            if single and "support" in mine and bool(mine["support"].fillna(False).iloc[0]):
+                # Why a person has no goal and no bar: measured on the deals they assist.
+                marks.append(("support", _("support staff")))
             if below:
                 marks.append(
                     (
