@@ -81,12 +81,15 @@ def wait_until_ready(
     raise SystemExit(f"the server was not ready in {pool_filled_timeout} s:\n{log.read_text()}")
 
 
-def wait_until_quiet(pid: int, timeout: float = 300) -> None:
-    """Wait until the server and its kernels use almost no CPU: the pool is preheated."""
+def wait_until_quiet(pid: int, timeout: float = 300, seconds: int = 3) -> None:
+    """Wait until the server and its kernels use almost no CPU for `seconds` in a row: the pool
+    is preheated. One quiet second was not enough: a kernel being preheated idles while it
+    starts and connects, and the next load then waited for it (5-6 s "first views")."""
     import psutil
 
     server = psutil.Process(pid)
     deadline = time.perf_counter() + timeout
+    quiet = 0
     while time.perf_counter() < deadline:
         procs = [server, *server.children(recursive=True)]
         for p in procs:
@@ -98,7 +101,8 @@ def wait_until_quiet(pid: int, timeout: float = 300) -> None:
                 busy += p.cpu_percent(None)
             except psutil.NoSuchProcess:
                 pass
-        if busy < 10:
+        quiet = quiet + 1 if busy < 10 else 0
+        if quiet >= seconds:
             return
 
 
@@ -161,7 +165,9 @@ def browser_figures(
             for _round in range(rounds):
                 if page is not None:
                     page.close()
-                # Each load takes the preheated kernel; wait until a new one is preheated.
+                # Each load takes the preheated kernel; wait until the closed page's kernel is
+                # gone and a new one is preheated: the state a manager opening the app meets.
+                wait_until_released(pid)
                 wait_until_quiet(pid)
                 t0 = time.perf_counter()
                 page = open_app(chromium, url)
