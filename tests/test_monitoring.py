@@ -764,5 +764,9 @@ def test_lookup_of_keys_that_are_all_missing_is_all_missing():
     from salescoach.domain.monitoring_orders import lookup
 
     families = pd.Series(["Servers"], index=pd.Index(["P01"], name="product_id"))
-    assert np.isnan(lookup(pd.Series([None, np.nan], dtype=object), families)).all()
+    assert pd.isna(lookup(pd.Series([None, np.nan], dtype=object), families)).all()
     assert list(lookup(pd.Series(["P01", None]), families))[0] == "Servers"
+    # No key at all, or none known, keeps the values' kind: dates stay dates (NaT).
+    touched = pd.Series(pd.to_datetime(["2026-01-05"]), index=pd.Index(["D1"]))
+    for keys in (pd.Series([], dtype=object), pd.Series([None], dtype=object)):
+        assert lookup(keys, touched).dtype.kind == "M"

@@ -58,7 +58,8 @@ def lookup(keys: pd.Series | pd.Index, values: pd.Series) -> np.ndarray:
     codes, uniques = pd.factorize(pd.Series(keys))
     if not len(uniques):
         # Every key missing (an export without the column): nothing to look up.
-        return np.full(len(codes), np.nan)
+        # Missing in the values' own kind (NaT for dates), as the general path gives.
+        return values.iloc[:0].reset_index(drop=True).reindex(range(len(codes))).to_numpy()
     values = values[~values.index.duplicated(keep="last")]
     position = values.index.get_indexer(uniques)
     taken = values.to_numpy()[np.where(position >= 0, position, 0)]
