@@ -75,7 +75,9 @@ def _read_months(parts: list[Path]) -> pd.DataFrame:
     conversion free for its next allocations, so the memory a table was read with stays taken
     (scale 7's facts: 490 MB held, 360 MB so; `diagnose` 985 MB peak, 823 MB so, in the same
     time; at scale 70 it peaked above the 8 GB the issue allows). Only for reading: parsing an
-    import's CSV does better with Arrow's own (scale 7: 896 MB against 959 MB)."""
+    import's CSV does better with Arrow's own (scale 7: 896 MB against 959 MB). Two threads
+    reading at once may leave the system's in place: every buffer frees to the allocator it came
+    from, so that changes only which one later buffers use."""
     previous = pa.default_memory_pool()
     pa.set_memory_pool(pa.system_memory_pool())
     try:
