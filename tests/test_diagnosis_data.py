@@ -34,6 +34,18 @@ def test_a_repeated_id_is_one_shared_text():
     assert got.iloc[0] is got.iloc[2]
 
 
+def test_mostly_distinct_ids_read_as_text_are_shared_too():
+    # Order ids of the order lines: one string per order, not per line.
+    got = _text_keys(pd.Series([f"O{i // 2}" for i in range(6000)], dtype="str"))
+    assert got.iloc[0] is got.iloc[1] and got.iloc[0] == "O0"
+
+
+def test_prepared_dates_and_amounts_read_typed_are_the_same_values(sample_tables):
+    prepared = prepare(sample_tables)
+    for c in ("order_date", "promised_date", "delivered_date", "amount", "quantity"):
+        pd.testing.assert_series_equal(prepared["orders"][c], sample_tables["orders"][c])
+
+
 def test_prepared_sample_ids_equal_the_value_by_value_conversion(sample_tables):
     from salescoach.domain import diagnosis_data
 

@@ -770,3 +770,16 @@ def test_lookup_of_keys_that_are_all_missing_is_all_missing():
     touched = pd.Series(pd.to_datetime(["2026-01-05"]), index=pd.Index(["D1"]))
     for keys in (pd.Series([], dtype=object), pd.Series([None], dtype=object)):
         assert lookup(keys, touched).dtype.kind == "M"
+
+
+def test_rep_results_equal_each_metrics_actuals_over_booked_lines(sample_tables):
+    """rep_results picks the booked order lines once for every order figure; each goal metric
+    still equals actuals' own sum (cancelled and returned lines left out)."""
+    orders = sample_tables["orders"]
+    assert orders["status"].isin(actuals.NOT_REVENUE).any()
+    start, end = orders["order_date"].min(), orders["order_date"].max()
+    sums = m.rep_results(sample_tables, start, end)
+    for metric in ("revenue", "units", "deals_won", "new_customers"):
+        expected = actuals.per_rep(sample_tables, metric, start, end)
+        expected = expected.reindex(sums.index).fillna(0.0).to_numpy()
+        np.testing.assert_allclose(sums[metric].to_numpy(), expected, rtol=1e-12)

@@ -227,8 +227,13 @@ def revenue_per_rep(tables: Mapping[str, pd.DataFrame], start, end) -> pd.Series
     deals' amounts, as `salescoach.domain.actuals` defines it (on prepared tables, whatever the shape)."""
     orders, deals = tables.get("orders"), tables.get("deals")
     if orders is not None and len(orders):
-        o = orders[_between(orders["order_date"], start, end)]
-        o = o[~o["status"].isin(("cancelled", "returned"))]
+        # Only the columns a line's revenue reads, filtered once: the prepared lines carry a
+        # dozen more, five of them Python text (scale 7: 0.3 s of copying).
+        read = ("rep_id", "order_date", "status", "quantity", "unit_price", "amount")
+        keep = _between(orders["order_date"], start, end) & ~orders["status"].isin(
+            ("cancelled", "returned")
+        )
+        o = orders.loc[keep.to_numpy(), [c for c in read if c in orders]]
         return line_amount(o).groupby(o["rep_id"]).sum()
     if deals is not None and len(deals):
         won = deals[(deals["stage"] == "won") & _between(deals["close_date"], start, end)]
