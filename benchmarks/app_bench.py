@@ -30,6 +30,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from salescoach.cli.serve import FILL_DELAY_S
+
 APP_PATH = "/voila/render/manager.ipynb"
 # Answers as soon as the server does; "/" leads to the app, and each load of it takes a kernel.
 STATIC_PATH = "/voila/static/voila.js"
@@ -165,8 +167,13 @@ def browser_figures(
             for _round in range(rounds):
                 if page is not None:
                     page.close()
-                # Each load takes the preheated kernel; wait until the closed page's kernel is
-                # gone and a new one is preheated: the state a manager opening the app meets.
+                # Each load takes the preheated kernel; wait until the pool's refill has begun
+                # (`serve` waits FILL_DELAY_S after a page takes its kernel), the closed page's
+                # kernel is gone and the new one is preheated: the state a manager opening the
+                # app meets. Without the first wait, a quiet spell before the refill began
+                # passed for a full pool, and the next load waited for the refill (4.3-4.9 s).
+                if page is not None:
+                    time.sleep(FILL_DELAY_S + 1)
                 wait_until_released(pid)
                 wait_until_quiet(pid)
                 t0 = time.perf_counter()
