@@ -233,15 +233,21 @@ def _launched(playwright):
     return browser.launch(playwright, timeout=60_000)
 
 
-def test_a_page_load_asks_no_other_host(server):
+def _page_load_requests(port: int) -> list[str]:
+    """Every URL one load of the app asks for, in Chromium."""
     sync_api = pytest.importorskip("playwright.sync_api")
     seen: list[str] = []
     with sync_api.sync_playwright() as p:
         chromium = _launched(p)
         try:
-            _open_app(chromium, server["port"], seen).close()
+            _open_app(chromium, port, seen).close()
         finally:
             chromium.close()
+    return seen
+
+
+def test_a_page_load_asks_no_other_host(server):
+    seen = _page_load_requests(server["port"])
     network = [u for u in seen if urlsplit(u).scheme in ("http", "https", "ws", "wss")]
     assert network, "no request recorded"
     outside = sorted({u for u in network if urlsplit(u).hostname not in LOCAL})
@@ -251,14 +257,7 @@ def test_a_page_load_asks_no_other_host(server):
 def test_the_widget_scripts_a_page_loads_may_be_kept_by_the_browser(server):
     """The extensions' scripts asked for with their content hash (`?v=`) are cacheable, so a
     reload does not ask the server again for each; Voila sends them all with no-cache."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    seen: list[str] = []
-    with sync_api.sync_playwright() as p:
-        chromium = _launched(p)
-        try:
-            _open_app(chromium, server["port"], seen).close()
-        finally:
-            chromium.close()
+    seen = _page_load_requests(server["port"])
     hashed = sorted({u for u in seen if "/voila/labextensions/" in u and "?v=" in u})
     assert len(hashed) >= 5, hashed
     for url in hashed:

@@ -117,15 +117,11 @@ def page_one(
             "{revenue} in the period; no goal was set", revenue=fmt.money(own.get("revenue"))
         )
     bench = peers.get("attainment") or {}
-    if bench.get("median") is not None and pd.notna(bench.get("median")):
-        peer_line = _(
-            "Peers in the same role: median {median}, middle half {q1} to {q3}",
-            median=fmt.pct(bench["median"]),
-            q1=fmt.pct(bench["q1"]),
-            q3=fmt.pct(bench["q3"]),
-        )
-    else:
-        peer_line = _("Peers: too few in the same role to show a benchmark")
+    peer_line = _peer_line(
+        bench,
+        fmt,
+        lambda **q: _("Peers in the same role: median {median}, middle half {q1} to {q3}", **q),
+    )
     return {
         "headline": headline,
         "peers": peer_line,
@@ -176,16 +172,14 @@ def _support_page(own: dict, peers: dict[str, dict], next_period: str, fmt: Form
             assisted=fmt.number(assisted),
             rate=fmt.pct(rate),
         )
-    bench = peers.get("assisted_win_rate") or {}
-    if _known(bench.get("median")):
-        peer_line = _(
+    peer_line = _peer_line(
+        peers.get("assisted_win_rate") or {},
+        fmt,
+        lambda **q: _(
             "Other support staff, win rate of assisted deals: median {median}, middle half {q1} to {q3}",
-            median=fmt.pct(bench["median"]),
-            q1=fmt.pct(bench["q1"]),
-            q3=fmt.pct(bench["q3"]),
-        )
-    else:
-        peer_line = _("Peers: too few in the same role to show a benchmark")
+            **q,
+        ),
+    )
     # About two standard errors of a win rate on this many deals: a difference inside it is
     # what chance gives, not a support engineer's doing (10 deals: about 29 points).
     noise = (
@@ -253,6 +247,14 @@ def _support_page(own: dict, peers: dict[str, dict], next_period: str, fmt: Form
         ],
         "next_goal": next_goal,
     }
+
+
+def _peer_line(bench: dict, fmt: Formatter, say) -> str:
+    """The peers' median and middle half (quartiles only) in `say`'s words, or that they are
+    too few to show."""
+    if not _known(bench.get("median")):
+        return _("Peers: too few in the same role to show a benchmark")
+    return say(median=fmt.pct(bench["median"]), q1=fmt.pct(bench["q1"]), q3=fmt.pct(bench["q3"]))
 
 
 def _known(x) -> bool:
