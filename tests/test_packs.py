@@ -211,6 +211,17 @@ def test_support_goals_are_those_of_support_staff_who_sell_nothing():
             },
             ["won 10 pp less often", "within what chance gives on 10 deals"],
         ),
+        (
+            {
+                "assisted": 10,
+                "assisted_won": 5,
+                "assisted_win_rate": 0.5,
+                "comparable_win_rate": 0.4,
+                "assisted_uplift": 0.1,
+                "assisted_revenue": 900.0,
+            },
+            ["won 10 pp more often", "within what chance", "Nothing on the deals"],
+        ),
         ({"assisted": 0, "assisted_won": 0}, ["no assisted deal closed", "not assessed"]),
         ({"assisted": None}, ["do not name who assisted"]),
     ],

@@ -189,13 +189,18 @@ def _support_page(own: dict, peers: dict[str, dict], next_period: str, fmt: Form
     )
     chance = _known(uplift) and _known(noise) and abs(uplift) <= noise
     if chance:
-        well = _("Assisted deals won: {amount}.", amount=fmt.money(own.get("assisted_revenue")))
-        back = _(
+        said = _(
             "Deals you assisted were won {points} {direction} than comparable deals nobody assisted, within what chance gives on {n} deals: nothing to act on yet.",
             points=fmt.points(abs(uplift), signed=False),
             direction=_("more often") if uplift > 0 else _("less often"),
             n=fmt.number(assisted),
         )
+        # Said where it belongs: a rise among what went well, a fall among what held back.
+        if uplift > 0:
+            well, back = said, _("Nothing on the deals you assisted fell below comparable deals.")
+        else:
+            amount = fmt.money(own.get("assisted_revenue"))
+            well, back = _("Assisted deals won: {amount}.", amount=amount), said
     elif _known(uplift) and uplift > 0:
         well = _(
             "Deals you assisted were won {points} more often than comparable deals nobody assisted.",
