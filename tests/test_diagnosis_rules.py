@@ -351,3 +351,14 @@ def test_a_reps_peers_are_the_same_role_and_still_on_staff():
     shares = own["parts"]["share"].sum() + own["unexplained"] / own["gap"] if own["gap"] > 0 else 1
     assert np.isclose(shares, 1.0)
     assert rep_explanation(result, "R00", reps=reps, min_peers=20)["peers"]["median"] is None
+
+
+def test_a_finding_with_no_other_figure_standing_out_says_so():
+    """A top performer whose win rate and activity cannot be compared (too few deals, no
+    activities) read "attainment 135%; ." on a real export."""
+    from salescoach.domain.diagnosis_judge import _phrases
+    from salescoach.domain.diagnosis_rules import RULE
+
+    assert _phrases(RULE["top_performer"], {}, None, {}, positive=True) == (
+        "no other figure stands out"
+    )

@@ -91,7 +91,8 @@ def _phrases(rule: Rule, rows: dict[str, pd.Series], ctx, extra: dict, positive=
             "n": ctx.fmt.number(row["n"]),
         } | extra
         out.append(_(s.phrase, **values))
-    return separated(out)
+    # A sentence "attainment 135%; ." when no other figure stood out: said in words instead.
+    return separated(out) if out else _("no other figure stands out")
 
 
 def _finding(
