@@ -219,11 +219,12 @@ def _support_page(own: dict, peers: dict[str, dict], next_period: str, fmt: Form
         )
     else:
         well = _("No figure stood above the peers' median this period.")
-        back = (
-            _("not assessed: no assisted deal with a comparable deal to set it against")
-            if _known(assisted)
-            else _("not assessed: the deals do not name who assisted them")
-        )
+        if _known(uplift):  # no difference at all
+            back = _("Nothing on the deals you assisted fell below comparable deals.")
+        elif _known(assisted):
+            back = _("not assessed: no assisted deal with a comparable deal to set it against")
+        else:
+            back = _("not assessed: the deals do not name who assisted them")
     next_goal = _("Support staff take no revenue goal: they are measured on the deals they assist.")
     aside = own.get("goal_set_aside")
     if _known(aside):
