@@ -185,11 +185,15 @@ def period_labels(dates: pd.Series, kind: str, fiscal_start: int = 1) -> pd.Seri
     return (fiscal_year.astype(str) + "-Q" + quarter.astype(str)).rename("period")
 
 
+# The reps column that names each scope below the company.
+SCOPE_COLUMN = {"department": "department", "team": "team", "rep": "rep_id"}
+
+
 def members(reps: pd.DataFrame, scope: str, scope_id: str | None) -> pd.Index:
     """The rep_ids a scope counts: everyone for company, a team's or department's members, one rep."""
     if scope == "company":
         return pd.Index(reps["rep_id"])
-    column = {"department": "department", "team": "team", "rep": "rep_id"}.get(scope)
+    column = SCOPE_COLUMN.get(scope)
     if column is None:
         raise ValueError(f"unknown scope {scope!r}")
     return pd.Index(reps.loc[reps[column] == scope_id, "rep_id"])
@@ -206,7 +210,7 @@ def scope_totals(
     out = np.zeros(len(scopes), dtype=float)
     per_row = values.reindex(reps["rep_id"]).fillna(0.0).to_numpy(dtype=float)
     for scope in pd.unique(scopes):
-        column = {"department": "department", "team": "team", "rep": "rep_id"}.get(scope)
+        column = SCOPE_COLUMN.get(scope)
         chosen = scopes == scope
         if scope == "company":
             out[chosen] = per_row.sum()

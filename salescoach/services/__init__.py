@@ -43,7 +43,9 @@ def check_scope(reps, scope, scope_id) -> None:
     read as a number still matches)."""
     if scope in (None, "company"):
         return
-    column = {"department": "department", "team": "team", "rep": "rep_id"}.get(scope)
+    from salescoach.domain.actuals import SCOPE_COLUMN
+
+    column = SCOPE_COLUMN.get(scope)
     if column is None:
         raise InputError(
             _("unknown scope {scope}; use company, department, team or rep", scope=repr(scope))

@@ -26,7 +26,7 @@ from salescoach.services.pack_data import (
     open_workbook,
     parse_period,
 )
-from salescoach.services.pack_rep import _peer_group, _row
+from salescoach.services.pack_rep import _is_support, _peer_group, _row
 
 # --------------------------------------------------------------------------------------------
 # Page 1 of a rep's pack: what the one-to-one talks about
@@ -505,4 +505,4 @@ def gap_causes(wb: Workbook | str | Path, rep_id: str, period: str | None = None
 
 def _measured_as_support(wb: Workbook, rep_id: str, period) -> bool:
     figures, _trend = batch_figures(wb, parse_period(wb, period))
-    return _row(figures, rep_id).get("measured_as") == "support"
+    return _is_support(_row(figures, rep_id))
