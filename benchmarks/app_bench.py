@@ -5,7 +5,8 @@ Playwright and prints:
 
 - first interactive view: from `page.goto` to the goals chart shown and the picker enabled;
 - redraw: from picking a new scope or period to the goals chart's image being replaced,
-  median and worst of several changes (team, rep, department, period);
+  median and worst of several changes (team, rep, department, period), by the page's own clock
+  (the picker's change event to the image's new source) and, beside it, as Playwright sees it;
 - kernels: how many and their memory (RSS) with several tabs open, and how long after the tabs
   close until only the preheated pool is left;
 - what a stand-alone page notebook answers (it leads to the app);
@@ -233,17 +234,35 @@ def stand_alone(port: int) -> str:
     return f"{response.status}, rendered in {seconds:.1f} s (a kernel of its own)"
 
 
-def _redraws(page) -> list[tuple[str, float]]:
+# In the page itself: the moment a picker changes (the browser's `change` event) and the moment
+# the goals chart's image is replaced, by the page's own clock. What a manager waits for,
+# without Playwright's round trips and its checks before it picks (visible, enabled, stable).
+PAGE_CLOCK = """() => {
+  window.__sc = {changed: null, drawn: null};
+  document.addEventListener('change', () => { window.__sc.changed = performance.now(); }, true);
+  new MutationObserver(records => {
+    if (records.some(r => r.target.matches && r.target.matches('img.sc-goal-chart')))
+      window.__sc.drawn = performance.now();
+  }).observe(document.body, {attributes: true, attributeFilter: ['src'], subtree: true});
+}"""
+
+
+def _redraws(page) -> list[tuple[str, float, float]]:
+    """(label, seconds through Playwright, seconds by the page's clock) per change."""
     out = []
+    page.evaluate(PAGE_CLOCK)
 
     def timed(label: str, action) -> None:
         before = page.locator("img.sc-goal-chart").get_attribute("src")
+        page.evaluate("() => { window.__sc.changed = window.__sc.drawn = null; }")
         t0 = time.perf_counter()
         action()
         page.wait_for_function(
             "old => document.querySelector('img.sc-goal-chart').src !== old", arg=before
         )
-        out.append((label, time.perf_counter() - t0))
+        seconds = time.perf_counter() - t0
+        clock = page.evaluate("() => window.__sc.drawn - window.__sc.changed") / 1000
+        out.append((label, seconds, clock))
 
     def options(css: str) -> list[str]:
         return page.locator(f"{css} option").all_inner_texts()
@@ -440,10 +459,15 @@ def main() -> None:
         print(f"  first interactive view after page load: {summary(firsts)}  (goal: < 2 s)")
         print("    each load: " + ", ".join(f"{s * 1000:.0f} ms" for s in firsts))
         print(
-            f"  redraw on a change of scope or period:  {summary([s for _l, s in redraws])}  (goal: < 300 ms)"
+            f"  redraw on a change of scope or period, by the page's clock (change event to new"
+            f" image):  {summary([c for _l, _s, c in redraws])}  (goal: < 300 ms)"
         )
-        for label, seconds in redraws:
-            print(f"    {label:<20} {seconds * 1000:6.0f} ms")
+        print(
+            "  the same through Playwright (select_option's checks and round trips included):"
+            f"  {summary([s for _l, s, _c in redraws])}"
+        )
+        for label, seconds, clock in redraws:
+            print(f"    {label:<20} {clock * 1000:6.0f} ms  ({seconds * 1000:.0f} ms)")
         print(f"  a page notebook opened alone (goals.ipynb): {alone}")
 
         print(

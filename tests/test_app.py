@@ -340,6 +340,29 @@ def test_build_app_opens_one_page_alone(workbook):
         build_app(workbook.root, page="nope")
 
 
+def test_a_kernel_keeps_the_app_out_of_full_garbage_collections(workbook, monkeypatch):
+    """In a kernel the app's long-lived objects are frozen out of the collector's full passes;
+    a plain process (these tests, a script) builds apps and lets them go, so nothing is frozen."""
+    import gc
+
+    import IPython
+
+    gc.unfreeze()
+    build_app(workbook.root, page="training")
+    assert gc.get_freeze_count() == 0
+
+    class Kernel:
+        kernel = object()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Kernel())
+    try:
+        app = build_app(workbook.root, page="training")
+        frozen = gc.get_freeze_count()
+        assert frozen > 0 and app.page not in gc.get_objects()  # out of the collector's passes
+    finally:
+        gc.unfreeze()
+
+
 # -- inputs that cannot lie: parsed in the locale, finite, echoed with the currency
 
 

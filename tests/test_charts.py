@@ -99,3 +99,31 @@ def test_revenue_per_quarter_is_drawn_without_pyplot(with_peers):
     ax = fig.axes[0]
     assert len(ax.patches) == 3 and len(ax.lines) == (1 if with_peers else 0)
     assert charts.to_png(fig).startswith(PNG_MAGIC)
+
+
+def test_the_app_goal_chart_kept_between_redraws_draws_what_a_fresh_one_draws():
+    """The goals page sets the lines, limits and title of one kept figure; its PNG must be the
+    fresh figure's, whatever the period's length, the target (none, nought, any size), the day
+    reached or the language, and whether the last view kept the figure or built it afresh."""
+    from salescoach.app.figures import GoalProgressChart, goal_progress_figure
+    from salescoach.app.widgets import png_bytes
+
+    rng = np.random.default_rng(20261203)
+    labels = {"actual": "Actual to date", "path": "Path to target"}
+    chart, kept = GoalProgressChart(), 0
+    for i in range(12):
+        days = pd.date_range(
+            pd.Timestamp("2026-01-01") + pd.DateOffset(months=int(rng.integers(0, 12))),
+            periods=int(rng.choice([31, 92, 365])),
+        )
+        daily = pd.Series(rng.uniform(0, 10 ** rng.uniform(2, 7), len(days)), index=days)
+        target = (None, 0.0, float(rng.uniform(0.2, 3) * daily.sum()))[min(2, i % 4)]
+        last = days[int(rng.integers(0, len(days)))]
+        fmt = Formatter("el_GR") if i % 5 == 4 else FMT
+        before = {id(k.figure) for k in chart._kept.values()}
+        figure = chart.figure(daily, target, last, f"Team {i}", fmt, labels)
+        kept += id(figure) in before
+        kept_png = png_bytes(figure)
+        fresh_png = png_bytes(goal_progress_figure(daily, target, last, f"Team {i}", fmt, labels))
+        assert kept_png == fresh_png, (i, len(days), target, fmt.locale)
+    assert kept >= 4  # the kept figure was drawn again, not only built afresh

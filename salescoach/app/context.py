@@ -35,6 +35,8 @@ SCOPES = ("company", "department", "team", "rep")
 PERIOD_KINDS = ("year", "quarter", "month")
 # Periods offered after the last day with data, so that next quarter's goals can be set.
 FUTURE_QUARTERS = 4
+# Periods whose slice of the daily sums a kernel keeps: the one shown and a few gone back to.
+PERIODS_KEPT = 4
 
 Observer = Callable[["Context", frozenset[str]], None]
 
@@ -74,6 +76,12 @@ class Context:
         self._who = who
         self._daily: dict[str, pd.DataFrame] = {}
         self._on_staff: dict[str, frozenset[str]] = {}
+        # The reps and the facts do not change while a kernel runs: what a redraw would work
+        # out again (the sorted pickers, a period's slice of the daily sums) is kept.
+        self._choices: dict[tuple, tuple[pd.DataFrame, list[tuple[str, str]]]] = {}
+        self._period_daily: dict[tuple[str, str], pd.DataFrame] = {}
+        self._per_period: dict[tuple[str, str], pd.DataFrame] = {}
+        self._shares: dict[str, pd.Series] = {}
         self._store = None
         self.revision = 0
         # Writes per decision kind, so a page can tell whether what it computed still holds.
@@ -264,6 +272,18 @@ class Context:
         """(label, id) pairs for a scope kind: departments, teams, or reps by name, in
         dictionary order for their script; with `query`, only those whose label contains it,
         case and accents aside (`σοφια` finds `Σοφία Παππά (R007)`)."""
+        kept = self._choices.get((scope, self.person))
+        if kept is not None and kept[0] is self.reps:
+            choices = kept[1]
+        else:
+            choices = self._sorted_choices(scope)
+            # Sorting 455 names by their folded form was a tenth of a redraw at scale 7.
+            self._choices[scope, self.person] = (self.reps, choices)
+        if query.strip():
+            return [c for c in choices if matches(query, c[0])]
+        return list(choices)
+
+    def _sorted_choices(self, scope: str) -> list[tuple[str, str]]:
         reps = access.visible_reps(self.person, self.reps)
         if scope not in access.scope_kinds(self.person) and scope in SCOPES:
             choices = []
@@ -280,8 +300,6 @@ class Context:
             choices = [(f"{n} ({r})", r) for n, r in people]
         else:
             raise ValueError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
-        if query.strip():
-            choices = [c for c in choices if matches(query, c[0])]
         return choices
 
     def scope_label(self) -> str:
@@ -306,14 +324,21 @@ class Context:
         Leavers and joiners outside the period are left out: the services refuse them."""
         reps = self.reps
         if self.period not in self._on_staff:
-            # Per period, once per kernel (the reps do not change while it runs): working out
-            # everyone's days on staff was a tenth of a goals redraw.
-            share = goals.active_share(reps, self.period_obj)
+            share = self.active_share(self.period_obj)
             self._on_staff[self.period] = frozenset(share[share > 0].index.astype(str))
         wanted = set(self.members()) & self._on_staff[self.period]
         if sellers:
             wanted -= set(goals.support_staff(reps)["rep_id"].astype(str))
         return [(label, rid) for label, rid in self.scope_choices("rep") if rid in wanted]
+
+    def active_share(self, period: Period) -> pd.Series:
+        """`goals.active_share` of every rep in a period, once per period and kernel (the reps
+        do not change while it runs): everyone's days on staff was a tenth of a goals redraw,
+        and a suggestion reads them for each period before its own."""
+        key = str(period)
+        if key not in self._shares:
+            self._shares[key] = goals.active_share(self.reps, period)
+        return self._shares[key]
 
     def daily(self, metric: str) -> pd.DataFrame:
         """rep_id, date, value: the metric per rep and day, computed once per kernel."""
@@ -335,8 +360,13 @@ class Context:
         return self._daily[metric]
 
     def per_rep_period(self, metric: str, kind: str) -> pd.DataFrame:
-        """`actuals.per_rep_period` from the daily sums (no order line read again)."""
-        return actuals.per_period_of(self.daily(metric), kind, self.fiscal_start)
+        """`actuals.per_rep_period` from the daily sums (no order line read again); once per
+        metric and kind of period, since every period's suggestion reads the same history."""
+        if (metric, kind) not in self._per_period:
+            self._per_period[metric, kind] = actuals.per_period_of(
+                self.daily(metric), kind, self.fiscal_start
+            )
+        return self._per_period[metric, kind]
 
     def family_sales(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """`goals_history.family_sales`, summed where the order lines lie when they are files."""
@@ -356,19 +386,27 @@ class Context:
             return False
         return True
 
+    def _daily_within(self, metric: str, period: Period) -> pd.DataFrame:
+        """The daily sums of a period: sliced once per period (a scale-7 redraw sliced the
+        year's 150,000 rows up to three times)."""
+        key = (metric, str(period))
+        if key not in self._period_daily:
+            d = self.daily(metric)
+            self._period_daily[key] = d[(d["date"] >= period.start) & (d["date"] <= period.end)]
+            while len(self._period_daily) > PERIODS_KEPT:
+                self._period_daily.pop(next(iter(self._period_daily)))
+        return self._period_daily[key]
+
     def per_rep(self, metric: str, period: Period | None = None) -> pd.Series:
         """The metric per rep of the scope over a period (the current one by default)."""
-        period = period or self.period_obj
-        d = self.daily(metric)
-        d = d[(d["date"] >= period.start) & (d["date"] <= period.end)]
-        values = d.groupby("rep_id", sort=True)["value"].sum()
+        d = self._daily_within(metric, period or self.period_obj)
+        values = d.groupby("rep_id", sort=True, observed=True)["value"].sum()
         return values.reindex(self.members()).fillna(0.0)
 
     def scope_series(self, metric: str, period: Period | None = None) -> pd.Series:
         """The scope's daily total of a metric over a period, every day present (zeros)."""
         period = period or self.period_obj
-        d = self.daily(metric)
-        d = d[(d["date"] >= period.start) & (d["date"] <= period.end)]
+        d = self._daily_within(metric, period)
         d = d[d["rep_id"].isin(self.members())]
         days = pd.date_range(period.start, period.end, freq="D")
         return d.groupby("date")["value"].sum().reindex(days, fill_value=0.0)

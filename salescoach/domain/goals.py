@@ -279,11 +279,13 @@ def suggestion_inputs(
     config: SuggestionSettings = SuggestionSettings(),
     per_period: pd.DataFrame | None = None,
     family_sales_between=None,
+    share_of=None,
 ) -> SuggestionInputs:
     """What every suggestion of a period reads, worked out once. `per_period` (a rep x period
-    table of the metric) and `family_sales_between(start, end)` (revenue per rep and family,
-    `family_sales` by default) may come from elsewhere, as the app's kernel sums them without
-    holding the order lines."""
+    table of the metric), `family_sales_between(start, end)` (revenue per rep and family,
+    `family_sales` by default) and `share_of(period)` (`active_share` of the reps) may come
+    from elsewhere, as the app's kernel sums them without holding the order lines and keeps
+    what it worked out for the periods before."""
     if metric not in METRICS:
         raise InputError(
             _(
@@ -305,7 +307,7 @@ def suggestion_inputs(
     start = period.start - pd.DateOffset(months=12)
     reps = tables["reps"]
     shares = pd.DataFrame(
-        {c: active_share(reps, Period.parse(c, fs)) for c in before},
+        {c: (share_of or partial(active_share, reps))(Period.parse(c, fs)) for c in before},
         index=pd.Index(reps["rep_id"]),
     )
     return SuggestionInputs(

@@ -193,6 +193,7 @@ class GoalsPage(Page):
         self.discussion_hint = widgets.HTML()
         self._inputs: dict = {}
         self._charts: dict = {}
+        self._chart_figure = None  # the goals chart's figure, kept between redraws
         self._goals_read: tuple | None = None
         return [
             self.grid.widget,
@@ -373,10 +374,12 @@ class GoalsPage(Page):
         key = (title, ctx.period, target, ctx.scope, ctx.scope_id)
         png = self._charts.pop(key, None)
         if png is None:
-            from salescoach.app.figures import goal_progress_figure
+            from salescoach.app.figures import GoalProgressChart
             from salescoach.app.widgets import png_bytes
 
-            figure = goal_progress_figure(
+            if self._chart_figure is None:
+                self._chart_figure = GoalProgressChart()
+            figure = self._chart_figure.figure(
                 daily,
                 target,
                 ctx.last_day,
@@ -436,6 +439,7 @@ class GoalsPage(Page):
                     config,
                     per_period=ctx.per_rep_period(metric, p.kind),
                     family_sales_between=ctx.family_sales,
+                    share_of=ctx.active_share,
                 )
             s = goal_rules.suggest(
                 ctx.tables,
