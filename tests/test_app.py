@@ -484,8 +484,11 @@ def test_the_goals_page_opens_without_the_order_lines_and_shows_the_same_figures
     ctx.update(scope="team", scope_id=team)
     ctx.update(period="2026-Q2")
     assert "orders" not in ctx._facts._cache  # no order line held
+    assert "deals" not in ctx._facts._cache  # nor the deals, for their close dates
     tables = workbook.facts().all()
     assert ctx.last_day == actuals.last_day(tables)
+    deals_first = tables["deals"]["close_date"].min()
+    assert ctx.first_day == min(tables["orders"]["order_date"].min(), deals_first)
     p = ctx.period_obj
     expected = actuals.per_rep(tables, "revenue", p.start, p.end)
     expected = expected.reindex(ctx.members()).fillna(0.0)

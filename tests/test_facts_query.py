@@ -153,6 +153,25 @@ def test_the_order_date_range_is_the_rows_whether_or_not_files_state_it(
     assert order_dates(tmp_path) == (pd.Timestamp("2025-11-03"), pd.Timestamp("2026-02-14"))
 
 
+def test_a_date_range_without_its_table_column_or_values_is_none(tmp_path):
+    """The app's first and last day read the deals' close dates from the files: a snapshot
+    without deals, deals without the column, or with no close date at all give (None, None),
+    never an error nor a made-up date."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from salescoach.data.facts_query import date_range
+
+    assert date_range(tmp_path, "deals", "close_date") == (None, None)
+    pq.write_table(pa.table({"deal_id": ["D1"]}), tmp_path / "deals.parquet")
+    assert date_range(tmp_path, "deals", "close_date") == (None, None)
+    dates = pa.array([None, None], pa.timestamp("ns"))
+    pq.write_table(
+        pa.table({"deal_id": ["D1", "D2"], "close_date": dates}), tmp_path / "deals.parquet"
+    )
+    assert date_range(tmp_path, "deals", "close_date") == (None, None)
+
+
 @pytest.mark.parametrize("kind", ["month", "quarter", "year"])
 def test_monthly_sums_give_the_pandas_per_period_table(sample_workbook, sample_tables, kind):
     """`goals suggest` sums the order files by month; every period kind built from those

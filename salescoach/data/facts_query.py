@@ -247,17 +247,27 @@ def _stated_range(files: list[Path], column: str) -> tuple[pd.Timestamp, pd.Time
 
 def order_dates(snapshot: Path) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """The oldest and newest order date of the snapshot, read without loading the lines."""
+    return date_range(snapshot, "orders", "order_date")
+
+
+def date_range(
+    snapshot: Path, table: str, column: str
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The oldest and newest value of a date column of a table, read without loading its
+    rows: from the files' statistics, else by one DuckDB pass over that column. (None, None)
+    without the table, the column or any value."""
     import duckdb
 
-    files = _table_files(snapshot, "orders")
-    if not files:
+    files = _table_files(snapshot, table)
+    if not files or not any(column in pq.read_schema(f).names for f in files):
         return None, None
-    stated = _stated_range(files, "order_date")
+    stated = _stated_range(files, column)
     if stated is not None:
         return stated
     with duckdb.connect() as con:
         first, last = con.execute(
-            "SELECT min(order_date), max(order_date) FROM read_parquet($files, union_by_name = true)",
+            f'SELECT min("{column}"), max("{column}") '
+            "FROM read_parquet($files, union_by_name = true)",
             {"files": [str(f) for f in files]},
         ).fetchone()
     return (
