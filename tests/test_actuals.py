@@ -70,6 +70,12 @@ def test_per_rep_period_and_labels():
         pd.Series(pd.to_datetime(["2027-02-10", "2026-04-01"])), "quarter", 4
     )
     assert labels.tolist() == ["2026-Q4", "2026-Q1"]
+    # Each distinct date is labelled once; an undated row has no period (it read "nan-Qnan").
+    dates = pd.Series(pd.to_datetime(["2026-07-02", None, "2026-07-02", "2025-12-31"]))
+    assert actuals.period_labels(dates, "quarter").tolist()[::2] == ["2026-Q3", "2026-Q3"]
+    assert pd.isna(actuals.period_labels(dates, "month")[1])
+    assert actuals.period_labels(dates, "year").tolist()[3] == "2025"
+    assert actuals.period_labels(dates[1:2], "quarter").isna().all()
 
 
 def test_missing_tables_say_which():

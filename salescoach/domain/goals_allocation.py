@@ -30,12 +30,22 @@ def active_share(reps: pd.DataFrame, period: Period) -> pd.Series:
 
 def active_days(reps: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     """Days each rep is on staff between two dates (inclusive), by rep_id."""
-    first = reps["hire_date"] if "hire_date" in reps else pd.Series(pd.NaT, index=reps.index)
-    last = reps["end_date"] if "end_date" in reps else pd.Series(pd.NaT, index=reps.index)
-    first = pd.to_datetime(first).clip(lower=start).fillna(start)
-    last = pd.to_datetime(last).clip(upper=end).fillna(end)
-    days = ((last - first).dt.days + 1).clip(lower=0).astype(float)
-    return pd.Series(days.to_numpy(), index=pd.Index(reps["rep_id"].to_numpy(), name="rep_id"))
+    # In numpy: a suggestion asks this for each of the dozen periods before its own, and
+    # pandas' clip and fillna on dates took 6 ms a time for 455 reps.
+    low, high = np.datetime64(pd.Timestamp(start), "ns"), np.datetime64(pd.Timestamp(end), "ns")
+    first, last = _dates(reps, "hire_date"), _dates(reps, "end_date")
+    first = np.where(np.isnat(first) | (first < low), low, first)
+    last = np.where(np.isnat(last) | (last > high), high, last)
+    days = np.floor((last - first) / np.timedelta64(1, "D")) + 1
+    return pd.Series(
+        np.clip(days, 0, None), index=pd.Index(reps["rep_id"].to_numpy(), name="rep_id")
+    )
+
+
+def _dates(reps: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in reps:
+        return np.full(len(reps), np.datetime64("NaT"), dtype="datetime64[ns]")
+    return pd.to_datetime(reps[column]).to_numpy(dtype="datetime64[ns]")
 
 
 def sellers(reps: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
