@@ -16,6 +16,10 @@ sellers not planted as the rep cause; on decoys), and findings above materiality
 organisations with no cause. `--missed` prints each missed cause (what its check said, any
 finding below materiality) and each finding no planted cause explains.
 
+Recall is also given on causes material *and detectable in principle* (`detect`, `recall
+det`): the planted loss at least DETECT standard errors of the revenue it moves at its unit, given
+the unit's own deals and order lines (see DETECT); `--missed` says of each miss whether it was.
+
 Scoring, honestly: recall is also given on causes *clearly* material (at least twice the
 materiality; `clear`, `recall≥2x`): a cause at 1.1% of revenue against a 1% line is found or
 not by the noise in any estimate of its impact. Where `products.family` is left out the data
@@ -49,6 +53,35 @@ SHARE = ((PERIOD[1] - PERIOD[0]).days + 1) / DAYS
 # when it costs at least 10% of the seller's goal, as a manager would expect it to show.
 MATERIAL = 0.01
 REP_MATERIAL = 0.10
+# The benchmark's own notion of "detectable in principle" (nothing of the rules'): the planted
+# loss against the standard error of the revenue it moves at that unit, given the unit's own
+# sample (its deals, its order lines), worked out from the generator's true rates. A cause that
+# lowers win rates moves won revenue given the deals: binomial SE sqrt(sum p(1-p) a^2) over the
+# unit's deals. The rep cause also removes deals: compound-Poisson SE sqrt(sum p a^2), since the
+# count is then part of what moves. Returns and cancellations move line revenue: binomial SE at
+# the base rate over the unit's lines (only where orders.status shows them). Independent
+# channels add in quadrature (z = sqrt(z_deals^2 + z_lines^2)). The window is the one the data
+# shows the cause in: the year for systemic and training causes, the period for the rep cause.
+# Some causes also leave a trace apart from revenue, planted far off the base rate over tens to
+# hundreds of records (`TRACES`: lost reasons, late deliveries, discounts, the price index,
+# complaints, slow or unhappy service cases); where the export keeps one, the cause is detectable
+# whatever its revenue z. Training and marketing leave none: their only trace is the win rate.
+# The rep cause's fall in activity is scored, not assumed: the seller's expected count in the
+# period lam_p falls to f*lam_p, read against their own pace before (lam_b over three quarters):
+# z = lam_p(1 - f) / sqrt(f lam_p + lam_p^2 / lam_b), added in quadrature to the revenue z.
+# DETECT = 3: a rule must find the unit among its peers (up to hundreds of sellers, a dozen
+# products), so its bar sits at 2-3 SE; a loss of 3 SE is found by an ideal test at the 2-SE bar
+# 84% of the time and at the 3-SE bar half the time. Below it the unit's own sample cannot tell
+# the cause from the luck of its deals, whatever the rules; above it a miss is the rules' fault.
+DETECT = 3.0
+# Per cause, the records (table, column or None for the table, optional kind) the generator marks
+# the cause in apart from revenue.
+TRACES = {
+    "product": (("deals", "lost_reason"), ("service", "product_id", "complaint")),
+    "price": (("deals", "lost_reason"), ("orders", "discount"), ("market", None)),
+    "delivery": (("deals", "lost_reason"), ("orders", "delivered_date")),
+    "service": (("service", "closed_date"), ("service", "csat")),
+}
 
 
 @dataclass
@@ -61,6 +94,11 @@ class Scenario:
     decoys: set = field(default_factory=set)
     rep_cause: set = field(default_factory=set)
     families: dict = field(default_factory=dict)
+    detect: dict = field(default_factory=dict)  # (cause, unit) -> z of the loss (see DETECT)
+    traces: dict = field(default_factory=dict)  # cause -> the records kept that show it apart
+
+    def detectable(self, cause: str, unit: str) -> bool:
+        return bool(self.traces.get(cause)) or self.detect.get((cause, unit), 0.0) >= DETECT
 
 
 def generate(seed: int, size: int | None = None, n_causes: int | None = None) -> Scenario:
@@ -180,11 +218,13 @@ def generate(seed: int, size: int | None = None, n_causes: int | None = None) ->
     p = base.copy()
     won_base = u < base
     loss = defaultdict(lambda: pd.Series(dtype=float))
+    lost_deal = {}  # per deal, the amount each cause lost (for `detectability`)
     for cause, f in factors.items():
         before = u < p
         p = p * f
         lost_now = before & ~(u < p)
-        loss[cause] = pd.Series(np.where(lost_now, amount, 0.0)).groupby(rid).sum()
+        lost_deal[cause] = np.where(lost_now, amount, 0.0)
+        loss[cause] = pd.Series(lost_deal[cause]).groupby(rid).sum()
     won = u < p
     del won_base
     reason = rng.choice(
@@ -293,8 +333,12 @@ def generate(seed: int, size: int | None = None, n_causes: int | None = None) ->
     # Activities per seller per quarter; the weak sellers slow down in the period.
     quarters = pd.date_range(START, END, freq="QS")
     rows = []
+    pace = {"now": 0.0, "before": 0.0}  # each seller's expected activities without the cause
     for q in quarters:
         lam = rng.uniform(60, 150) * capacity
+        pace["now" if q >= PERIOD[0] else "before"] = (
+            pace["now" if q >= PERIOD[0] else "before"] + lam
+        )
         lam = np.where(
             np.isin(rid_all := reps["rep_id"].to_numpy(), list(weak)) & (q >= PERIOD[0]),
             lam * f_act,
@@ -397,6 +441,50 @@ def generate(seed: int, size: int | None = None, n_causes: int | None = None) ->
     traceless = {}
     if "status" not in tables["orders"]:
         traceless = {c: v.reindex(rid_all).fillna(0) * SHARE for c, v in by_status.items()}
+    # How far each planted loss stands above the noise of its unit's own sample (see DETECT).
+    status_seen = "status" in tables["orders"]
+    deal_units = {
+        ("product", bad_product): prod == bad_product,
+        ("price", bad_family): fam == bad_family,
+        ("delivery", bad_dept): dept == bad_dept,
+        ("service", bad_seg): seg == bad_seg,
+        ("marketing", bad_camp): lead == bad_camp,
+    }
+    line_units = {
+        ("product", bad_product): (lprod == bad_product, lost_ret, r_base),
+        ("delivery", bad_dept): (ldept == bad_dept, lost_can, c_base),
+    }
+    detect = {}
+    for (cause, unit), mask in deal_units.items():
+        if unit is None:
+            continue
+        lines = line_units.get((cause, unit)) if status_seen else None
+        detect[(cause, unit)] = detectability(
+            lost_deal[cause][mask], base[mask], amount[mask], lines=lines, line_amount=lamount
+        )
+    for r in trained_gap:
+        mask = (rid == r) & (fam == gap_family)
+        detect[("training", r)] = detectability(
+            lost_deal["training"][mask], base[mask], amount[mask]
+        )
+    for r in weak:
+        # The weak seller's deals in the period, and those they did not make (valued as in the
+        # goal: the mean deal at a 0.35 win rate, the mean square for their noise).
+        mask = (rid == r) & in_period
+        gone = float(dropped_weak.get(r, 0))
+        z = detectability(
+            lost_deal["rep"][mask],
+            base[mask],
+            amount[mask],
+            poisson=True,
+            dropped=(gone * np.mean(amount) * 0.35, gone * 0.35 * np.mean(amount**2)),
+        )
+        if "activities" in tables:
+            i = int(np.flatnonzero(rid_all == r)[0])
+            now, before = pace["now"][i], pace["before"][i]
+            z = float(np.hypot(z, now * (1 - f_act) / np.sqrt(f_act * now + now**2 / before)))
+        detect[("rep", r)] = z
+
     planted = []
     units = {
         "product": bad_product,
@@ -429,7 +517,52 @@ def generate(seed: int, size: int | None = None, n_causes: int | None = None) ->
     decoys = set(attainment.index[(systemic >= 0.05 * attainment["target"])]) - weak - trained_gap
 
     families = dict(zip(products["product_id"], products["family"]))
-    return Scenario(seed, tables, attainment, planted, clear, decoys, set(weak), families)
+    return Scenario(
+        seed,
+        tables,
+        attainment,
+        planted,
+        clear,
+        decoys,
+        set(weak),
+        families,
+        detect,
+        traces(tables),
+    )
+
+
+def traces(tables: dict) -> dict:
+    """Per cause, the records in which the export keeps the cause's trace apart from revenue."""
+    out = {}
+    for cause, records in TRACES.items():
+        kept = []
+        for name, column, *kind in records:
+            t = tables.get(name)
+            if t is None or (column is not None and column not in t):
+                continue
+            if kind and not (t["kind"] == kind[0]).any():
+                continue
+            kept.append(f"{name}.{column}" if column else name)
+        out[cause] = kept
+    return out
+
+
+def detectability(
+    lost, p, amount, poisson=False, dropped=(0.0, 0.0), lines=None, line_amount=None
+) -> float:
+    """The z of a planted loss against the SE of the revenue it moves at its unit (see DETECT):
+    `lost`, `p` and `amount` are the unit's deals (the amount each lost to the cause, its win
+    probability without any cause, its amount); `dropped` the (value, variance) of deals the
+    cause removed; `lines` (mask, lost, base rate) the unit's order lines a return or
+    cancellation took, with `line_amount` every line's amount."""
+    var = np.sum((p if poisson else p * (1 - p)) * amount**2) + dropped[1]
+    z = (float(np.sum(lost)) + dropped[0]) / np.sqrt(var) if var > 0 else 0.0
+    if lines is not None:
+        mask, gone, r0 = lines
+        var_l = np.sum(r0 * (1 - r0) * line_amount[mask] ** 2)
+        z_l = float(np.sum(line_amount[mask & gone])) / np.sqrt(var_l) if var_l > 0 else 0.0
+        z = float(np.hypot(z, z_l))
+    return float(z)
 
 
 def strip(tables: dict, rng) -> dict:
@@ -515,6 +648,9 @@ def score(s: Scenario, result) -> dict:
             if (cause, unit) in s.clear:
                 out[cause]["clear"] += 1
                 out[cause]["clear_found"] += (cause, unit) in hits
+            if s.detectable(cause, unit):
+                out[cause]["detect"] += 1
+                out[cause]["detect_found"] += (cause, unit) in hits
     # Without products.family a family's price problem can only show on its products: a
     # finding on a product of the planted family names the right cause at a narrower unit.
     family = s.families
@@ -559,9 +695,17 @@ def missed(s: Scenario, result) -> list[str]:
             f"below materiality impact {r.impact:,.0f} ({r.strength}): {r.evidence}"
             for r in here.itertuples()
         )
+        z = s.detect.get((cause, unit), 0.0)
+        seen = (
+            f"detectable ({', '.join(s.traces[cause])})"
+            if s.traces.get(cause)
+            else "detectable"
+            if z >= DETECT
+            else "undetectable"
+        )
         out.append(
             f"seed {s.seed} n={len(s.attainment)} MISSED {cause} {unit}: lost {lost:,.0f} "
-            f"({lost / base:.1%} of base) check {status}: {checks.loc[cause, 'detail'] if cause in checks.index else ''}"
+            f"({lost / base:.1%} of base; {seen}, {z:.1f} SE) check {status}: {checks.loc[cause, 'detail'] if cause in checks.index else ''}"
             + (f" | {note}" if note else "")
         )
     planted = {(c, u) for c, u, _l, _m in s.planted}
@@ -587,7 +731,7 @@ def table(scores: list[dict]) -> str:
     def pct(a, b):
         return f"{a / b:6.1%}" if b else "     –"
 
-    head = f"{'cause':<10} {'planted':>7} {'found':>5} {'recall':>7} {'clear':>5} {'recall≥2x':>9} {'findings':>8} {'precision':>9} {'scope acc':>9} {'unfair rep':>10} {'on decoys':>9}"
+    head = f"{'cause':<10} {'planted':>7} {'found':>5} {'recall':>7} {'clear':>5} {'recall≥2x':>9} {'detect':>6} {'recall det':>10} {'findings':>8} {'precision':>9} {'scope acc':>9} {'unfair rep':>10} {'on decoys':>9}"
     rows.append(head)
     agg = defaultdict(int)
     for c in CAUSES + ("overall",):
@@ -597,7 +741,8 @@ def table(scores: list[dict]) -> str:
                 agg[k] += v
         rows.append(
             f"{c:<10} {t['planted']:>7} {t['found']:>5} {pct(t['found'], t['planted']):>7}"
-            f" {t['clear']:>5} {pct(t['clear_found'], t['clear']):>9} {t['findings']:>8}"
+            f" {t['clear']:>5} {pct(t['clear_found'], t['clear']):>9}"
+            f" {t['detect']:>6} {pct(t['detect_found'], t['detect']):>10} {t['findings']:>8}"
             f" {pct(t['correct'], t['findings']):>9} {pct(t['scope_hit'], t['scoped']):>9} {t['unfair']:>10} {t['on_decoys']:>9}"
         )
     crashes = sum(sc.get("_crash", 0) for sc in scores)

@@ -362,3 +362,24 @@ def test_a_finding_with_no_other_figure_standing_out_says_so():
     assert _phrases(RULE["top_performer"], {}, None, {}, positive=True) == (
         "no other figure stands out"
     )
+
+
+@pytest.mark.parametrize("deeper", [True, False])
+def test_a_years_export_reads_a_familys_discounts_against_the_other_families(deeper):
+    """One year of orders has no year before to compare discounts with: a family winning less
+    whose discounts are deeper than the other families' is priced out (two signals agree);
+    with the same discounts as the others, its lower win rate alone is not enough."""
+    t = organisation()
+    t["deals"] = t["deals"].drop(columns="lost_reason")
+    family = t["deals"]["product_id"].map(t["products"].set_index("product_id")["family"])
+    rank = t["deals"].groupby(family).cumcount() % 100
+    t["deals"]["stage"] = np.where(rank < np.where(family == "F2", 24, 35), "won", "lost")
+    lines = t["orders"]["product_id"].map(t["products"].set_index("product_id")["family"])
+    if deeper:
+        t["orders"].loc[lines == "F2", "discount"] = 0.05 + 0.04
+    result = run(t)
+    f = D.problems(result.findings)
+    price = f[f["cause"] == "price"]
+    assert set(price["scope_id"]) == ({"F2"} if deeper else set())
+    if deeper:
+        assert "deeper than the other families" in price["evidence"].iloc[0]

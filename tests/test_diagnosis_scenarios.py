@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
@@ -43,3 +44,23 @@ def test_findings_match_planted_causes(scored):
     correct = sum(sc[c]["correct"] for _s, sc in scored for c in bench.CAUSES)
     assert findings == 0 or correct / findings >= 0.9
     print(bench.table([sc for _s, sc in scored]))
+
+
+def test_detectability_is_the_loss_against_the_noise_of_the_units_own_sample():
+    rng = np.random.default_rng(0)
+    amount = rng.uniform(3000, 20000, 40)
+    p = np.full(40, 0.3)
+    lost = np.where(rng.random(40) < 0.1, amount, 0.0)
+    z = bench.detectability(lost, p, amount)
+    # The same share lost on four times the deals stands twice as far above their noise.
+    z4 = bench.detectability(np.tile(lost, 4), np.tile(p, 4), np.tile(amount, 4))
+    assert z4 == pytest.approx(2 * z)
+    assert bench.detectability(np.zeros(40), p, amount) == 0
+    # Deals removed (the rep cause) add their value and their count's noise.
+    assert bench.detectability(lost, p, amount, poisson=True) < z
+
+
+def test_every_planted_cause_is_scored_for_detectability(scored):
+    for s, _sc in scored:
+        for cause, unit, _lost, _material in s.planted:
+            assert (cause, unit) in s.detect, (s.seed, cause, unit)

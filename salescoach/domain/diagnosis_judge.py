@@ -90,7 +90,10 @@ def _phrases(rule: Rule, rows: dict[str, pd.Series], ctx, extra: dict, positive=
             "peer": _fmt_value(ctx, s.kind, row["peer"]),
             "n": ctx.fmt.number(row["n"]),
         } | extra
-        out.append(_(s.phrase, **values))
+        # A row may say how it was compared (a family's discounts against the other families'
+        # where there is no year before): its own phrase, else the signal's.
+        phrase = row.get("phrase")
+        out.append(_(phrase if isinstance(phrase, str) else s.phrase, **values))
     # A sentence "attainment 135%; ." when no other figure stood out: said in words instead.
     return separated(out) if out else _("no other figure stands out")
 

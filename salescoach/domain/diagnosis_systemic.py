@@ -21,6 +21,7 @@ from salescoach.domain.diagnosis_data import (
 from salescoach.domain.diagnosis_evidence import compare_amounts, compare_rates, flag
 from salescoach.domain.diagnosis_judge import _judge, _Outcome
 from salescoach.domain.diagnosis_rules import RULE
+from salescoach.i18n import N_
 
 
 def reason_rates(closed: pd.DataFrame, reason: str, by: pd.Series, cfg) -> pd.DataFrame:
@@ -144,6 +145,10 @@ def _period_start(text) -> pd.Timestamp:
         return pd.NaT
 
 
+# How a family's discounts read when compared with the other families', not its own past.
+DISCOUNT_PEERS = N_("discounts {value} deeper than the other families'")
+
+
 def check_price(t, ctx, known, found=()) -> _Outcome:
     c = with_family(ctx.closed.dropna(subset=["product_id"]), t.get("products"))
     # A product already found poor is its own cause: its deals do not make its family look
@@ -172,10 +177,18 @@ def check_price(t, ctx, known, found=()) -> _Outcome:
         now = o[_between(o["order_date"], ctx.start, ctx.end)].groupby("family")["discount"].mean()
         before = o[_between(o["order_date"], ctx.start - year, ctx.end - year)]
         deeper = now - before.groupby("family")["discount"].mean()
+        # A family with no lines a year before (an export of one year, a new family) is read
+        # against the other families' discounts in the window instead: the same depth deeper
+        # than its peers' median supports a price finding as deeper than its own past would.
+        now = now.dropna()
+        fresh = deeper.index[deeper.isna()].intersection(now.index) if len(now) > 1 else []
+        for f in fresh:
+            deeper[f] = now[f] - now.drop(f).median()
         rows = {f: flag(deeper.get(f, np.nan) >= ctx.cfg["discount_points"]) for f in families}
         frame = pd.DataFrame(rows).T if rows else None
         if frame is not None:
             frame["text"] = [ctx.fmt.pct(deeper.get(f, np.nan), 1) for f in frame.index]
+            frame["phrase"] = [DISCOUNT_PEERS if f in fresh else None for f in frame.index]
             frames["discount"] = frame
     if "price_index" in known and t.get("market") is not None:
         m = t["market"].dropna(subset=["competitor_price_index", "product_family"])
