@@ -166,7 +166,7 @@ class Context:
     @cached_property
     def _close_dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """The oldest and newest deal close date, asked of the files when the deals are not
-        in memory: reading 160,000 deals for two dates held 46 MB of a scale-7 kernel."""
+        in memory: reading 160,000 deals for two dates held 34 MB of a scale-7 kernel."""
         from salescoach.data import facts_query
 
         folder = self._facts.folder
