@@ -117,6 +117,8 @@ def test_the_app_goal_chart_kept_between_redraws_draws_what_a_fresh_one_draws():
             periods=int(rng.choice([31, 92, 365])),
         )
         daily = pd.Series(rng.uniform(0, 10 ** rng.uniform(2, 7), len(days)), index=days)
+        if i % 6 == 5:
+            daily[:] = 0.0  # nothing sold yet
         target = (None, 0.0, float(rng.uniform(0.2, 3) * daily.sum()))[min(2, i % 4)]
         last = days[int(rng.integers(0, len(days)))]
         fmt = Formatter("el_GR") if i % 5 == 4 else FMT
@@ -127,3 +129,28 @@ def test_the_app_goal_chart_kept_between_redraws_draws_what_a_fresh_one_draws():
         fresh_png = png_bytes(goal_progress_figure(daily, target, last, f"Team {i}", fmt, labels))
         assert kept_png == fresh_png, (i, len(days), target, fmt.locale)
     assert kept >= 4  # the kept figure was drawn again, not only built afresh
+
+
+def test_the_app_goal_chart_with_no_target_and_nothing_sold_shows_only_the_zero_line():
+    """A quarter not started has no sale and often no goal yet: an axis scaled to nothing read
+    in cents ("0.05 €"). Only the zero line is drawn; one sale or a target scales it again."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from salescoach.app.figures import GoalProgressChart, goal_progress_figure
+
+    days = pd.date_range("2027-04-01", "2027-06-30")
+    nothing = pd.Series(0.0, index=days)
+    labels = {"actual": "Actual to date", "path": "Path to target"}
+
+    def y_ticks(fig):
+        FigureCanvasAgg(fig).draw()
+        return [t for t in fig.axes[0].get_yticks() if 0 <= t <= fig.axes[0].get_ylim()[1]]
+
+    assert y_ticks(goal_progress_figure(nothing, None, days[-1], "T", FMT, labels)) == [0.0]
+    assert len(y_ticks(goal_progress_figure(nothing, 5e5, days[-1], "T", FMT, labels))) > 2
+    sold = nothing.copy()
+    sold.iloc[3] = 1200.0
+    assert len(y_ticks(goal_progress_figure(sold, None, days[-1], "T", FMT, labels))) > 2
+    chart = GoalProgressChart()  # kept figures: the empty one never lends its axis to a sale
+    chart.figure(nothing, None, days[-1], "T", FMT, labels)
+    assert len(y_ticks(chart.figure(sold, None, days[-1], "T", FMT, labels))) > 2

@@ -61,6 +61,11 @@ def goal_progress_figure(
     ax.yaxis.set_major_formatter(_cached(fmt.money_compact))
     ax.set_xlim(days[0], days[-1])
     ax.set_ylim(bottom=0)
+    if _nothing_to_scale(cumulative, target):
+        # No target and nothing sold (a quarter not started, a rep without sales): an axis
+        # scaled to nothing would read in cents ("0.05 €"); only the zero line is true (and a
+        # figure kept between redraws reckons such limits differently from a fresh one).
+        ax.yaxis.set_major_locator(FixedLocator([0.0]))
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     for side in ("top", "right"):
@@ -76,14 +81,20 @@ def goal_progress_figure(
     return fig
 
 
+def _nothing_to_scale(cumulative: pd.Series, target: float | None) -> bool:
+    """No target above nought and nothing sold: every line lies on zero."""
+    has_target = target is not None and bool(np.isfinite(target)) and target != 0
+    return not has_target and not (cumulative.abs() > 0).any()
+
+
 class GoalProgressChart:
     """`goal_progress_figure` kept between redraws: a new view sets the lines, limits and title
     of a figure already built instead of building axes, ticks and legend again (a fifth of a
     goals redraw at scale 7). The PNG is the fresh figure's, pixel for pixel (tests/test_charts).
-    One figure per shape: with a target and without (a period without goals yet), in the
-    words and formats of the language shown."""
+    One figure per shape: with a target, without (a period without goals yet) and with nothing
+    to scale, in the words and formats of the language shown."""
 
-    SHAPES_KEPT = 4  # with and without a target, in the language shown and the one before
+    SHAPES_KEPT = 6  # with a target, without, with nothing to scale; in two languages
 
     def __init__(self):
         self._kept: dict[tuple, _KeptFigure] = {}
@@ -98,7 +109,8 @@ class GoalProgressChart:
         labels: dict[str, str],
     ) -> Figure:
         has_target = target is not None and bool(np.isfinite(target))
-        shape = (fmt, tuple(sorted(labels.items())), has_target)
+        empty = _nothing_to_scale(daily[daily.index <= last_day], target)
+        shape = (fmt, tuple(sorted(labels.items())), has_target, empty)
         kept = self._kept.pop(shape, None)
         if kept is None:
             kept = _KeptFigure(goal_progress_figure(daily, target, last_day, title, fmt, labels))
