@@ -218,7 +218,12 @@ FEATURES: dict[str, Feature] = {
         _f("pipeline", ["deals.stage=open"], "open deals, their age and coverage of the goal"),
         _f("activity", ["activities"], "activities per week against the team median"),
         _f("price_check", ["deals.lost_reason=price"], "deals lost on price by product family"),
-        _f("discounts", ["orders.discount"], "discount off list by family against a year before"),
+        _f(
+            "discounts",
+            ["orders.discount"],
+            "discount off list by family against a year before, or against the other families"
+            " without one",
+        ),
         _f("competitor_prices", ["market.competitor_price_index"], "competitor price index"),
         _f("campaigns", ["deals.lead_source"], "win rate of leads by campaign"),
         _f("segments", ["customers.segment"], "customers grouped by segment"),
