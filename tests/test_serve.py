@@ -252,6 +252,9 @@ def test_a_page_load_asks_no_other_host(server):
     assert network, "no request recorded"
     outside = sorted({u for u in network if urlsplit(u).hostname not in LOCAL})
     assert outside == []
+    # The widget manager loads; code highlighting for the stripped sources does not.
+    assert any("/jupyterlab-manager/" in u for u in network)
+    assert not [u for u in network if "jupyterlab_pygments" in u]
 
 
 def test_the_widget_scripts_a_page_loads_may_be_kept_by_the_browser(server):

@@ -136,6 +136,10 @@ def voila_config(
     # IPC sockets instead of TCP: nothing listens on the network for kernels, and ipykernel
     # stops warning about unencrypted TCP at every start.
     c.KernelManager.transport = "ipc"
+    # Code highlighting for cells the app never shows (its sources are stripped): three scripts
+    # fewer for each page load to fetch and run (first view, 6 cold loads each at load 0.7-1.1:
+    # median 1.60 s against 1.78 s, noisy).
+    c.VoilaConfiguration.extension_denylist = ["jupyterlab_pygments"]
     return c
 
 
