@@ -81,17 +81,21 @@ def support_only(reps: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None =
 
 
 def support_goals(
-    goals: pd.DataFrame, reps: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None
+    goals: pd.DataFrame,
+    reps: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    staff: pd.Index | None = None,
 ) -> pd.Series:
     """Which rows of a goals table are seller goals of support staff who sell nothing (`scope`
-    rep, `scope_id` one of :func:`support_only`): set aside wherever attainment is judged.
-    Such a person is measured on the deals they assist; against a seller's goal they would
-    read 0% and put their whole goal into the gap that diagnosis explains (an export that
-    gives sales engineers an overlay quota does this)."""
+    rep, `scope_id` one of :func:`support_only`, or of `staff` when the caller has them):
+    set aside wherever attainment is judged. Such a person is measured on the deals they
+    assist; against a seller's goal they would read 0% and put their whole goal into the gap
+    that diagnosis explains (an export that gives sales engineers an overlay quota does this)."""
     if goals.empty or reps is None or reps.empty:
         return pd.Series(False, index=goals.index)
-    staff = support_only(reps, tables)["rep_id"].astype(str)
-    return goals["scope"].eq("rep") & goals["scope_id"].astype(str).isin(staff)
+    if staff is None:
+        staff = pd.Index(support_only(reps, tables)["rep_id"])
+    return goals["scope"].eq("rep") & goals["scope_id"].astype(str).isin(staff.astype(str))
 
 
 def main_role(reps: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.Series:

@@ -206,9 +206,10 @@ def compute_batch(wb: Workbook, period: Period) -> tuple[pd.DataFrame, pd.DataFr
     goals = goals_for(wb)
     # Support staff who sell nothing are measured on the deals they assist: a seller goal an
     # export gave them is set aside (kept to be named on page 1), not read as 0% attained.
-    aside = roles.support_goals(goals, tables["reps"], tables)
+    staff = support_only_ids(tables)
+    aside = roles.support_goals(goals, tables["reps"], tables, staff=staff)
     figures["measured_as"] = "seller"
-    figures.loc[figures.index.isin(support_only_ids(tables)), "measured_as"] = "support"
+    figures.loc[figures.index.isin(staff), "measured_as"] = "support"
     dropped = goals[aside & goals["metric"].eq("revenue") & goals["period"].eq(str(period))]
     figures["goal_set_aside"] = dropped.set_index("scope_id")["target"]
     table = attainment.attainment_table(tables, goals[~aside], period)
