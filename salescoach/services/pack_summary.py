@@ -100,7 +100,7 @@ def page_one(
     Example:
         >>> page_one({"revenue": 90, "goal": 100, "attainment": 0.9}, {}, None, None, "2026-Q4", fmt)  # doctest: +SKIP
     """
-    if own.get("measured_as") == "support":
+    if _is_support(own):
         return _support_page(own, peers, next_period, fmt)
     attainment = own.get("attainment")
     goal = own.get("goal")
