@@ -311,3 +311,26 @@ def test_letters_print_to_pdf_through_the_packs_browser(wb, chromium_path):
     pdf = wb / "reports" / "2026-Q3" / "letters" / f"{rep}.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
     assert not list(pdf.parent.glob(".*tmp*"))
+
+
+def test_suggestions_for_a_closed_period_say_so_and_store_only_when_forced(wb):
+    """A closed quarter's suggestions are a comparison with what was set: the listing says so
+    first, and --apply without --force stops before listing or storing anything."""
+    listed = run(wb, "goals", "suggest", "--period", "2026-Q2", "--scope", "team")
+    assert listed.exit_code == 0, listed.output
+    first, *rest = listed.output.splitlines()
+    assert "2026-Q2 has closed" in first and "--force" in first and rest
+    before = _store_size(wb)
+    refused = run(
+        wb, "goals", "suggest", "--period", "2026-Q2", "--scope", "team", "--apply", "--reason", "x"
+    )
+    assert refused.exit_code == 2 and "has already closed" in refused.output
+    assert "seasonality" not in refused.output and _store_size(wb) == before
+    forced = run(
+        wb, "goals", "suggest", "--period", "2026-Q2", "--scope", "team", "--apply", "--reason",
+        "x", "--force",
+    )  # fmt: skip
+    assert forced.exit_code == 0 and "Stored" in forced.output
+    assert _store_size(wb) > before
+    planned = run(wb, "goals", "suggest", "--period", "2027-Q1", "--scope", "team")
+    assert "has closed" not in planned.output

@@ -55,6 +55,8 @@ def suggest(ctx, period, scope, metric, from_level, allocation, apply_, reason, 
     wb = workbook_from(ctx)
     if apply_ and not (reason or "").strip():
         raise InputError(_("--apply needs --reason: why these goals are set"))
+    if note := service.closed_note(wb, period, apply_, force):
+        click.echo(note)
     fmt = Formatter.for_settings(wb.settings)
     lang = wb.settings.language
     names = wb.facts()["reps"].drop_duplicates("rep_id").set_index("rep_id")["name"]

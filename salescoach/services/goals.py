@@ -66,6 +66,23 @@ def suggestions(
     )
 
 
+def closed_note(wb: Workbook, period: str, apply_: bool, force: bool) -> str | None:
+    """What a suggestion for a closed period is (a comparison with what was set), or None
+    when the period is open. Storing them without `force` fails here, before anything is
+    worked out, with the message every write of a closed period gives."""
+    p = _period(wb, period)
+    _reps, now = staff_and_now(wb)
+    if decisions.period_state(p, now) != decisions.CLOSED:
+        return None
+    if apply_:
+        decisions.check_open_period(p, now, force)
+    return _(
+        "{period} has closed: these are the goals the kit would have suggested, to compare"
+        " with what was set; storing them needs --force.",
+        period=str(p),
+    )
+
+
 def _queried_history(facts, period, metric: str, fiscal_start: int):
     """The rep x period history and the family mix summed by DuckDB where the order lines lie,
     as the app's kernel sums them (tests/test_facts_query.py holds both paths equal): at
