@@ -8,10 +8,13 @@ import pytest
 
 from salescoach.domain import diagnosis as D
 from salescoach.domain.diagnosis_evidence import (
+    compare_amounts,
+    compare_means,
     compare_rates,
     compare_values,
     family_bar,
     loo_median,
+    t_as_z,
 )
 
 CFG = D.settings_defaults()
@@ -122,3 +125,46 @@ def test_rep_verdict_with_bars_corrected_for_the_sellers_compared(zs, bars, expe
         for k, z in zs.items()
     }
     assert D.rep_verdict(levels, ALONE, zs, CFG["extreme_z"], bars) == expected
+
+
+def _t_tail_as_z(t: float, df: float) -> float:
+    """The exact z of Student's t upper tail, by integrating its density (no scipy here)."""
+    from math import lgamma, pi
+    from statistics import NormalDist
+
+    x = np.linspace(t, t + 400, 2_000_001)
+    c = np.exp(lgamma((df + 1) / 2) - lgamma(df / 2)) / np.sqrt(df * pi)
+    tail = np.trapezoid(c * (1 + x**2 / df) ** (-(df + 1) / 2), x)
+    return NormalDist().inv_cdf(1 - tail)
+
+
+@pytest.mark.parametrize("df", [5, 9, 14, 30, 100])
+@pytest.mark.parametrize("t", [1.0, 2.0, 3.0, 4.0, 6.0])
+def test_t_as_z_is_close_to_the_exact_tail_and_never_above_it(t, df):
+    exact = _t_tail_as_z(t, df)
+    z = float(t_as_z(t, df))
+    assert exact - 0.04 <= z <= exact + 1e-6
+    assert float(t_as_z(-t, df)) == -z
+    assert float(t_as_z(t, np.inf)) == t
+
+
+def test_a_small_mean_is_read_as_students_t():
+    """A segment of 15 cases taking 8 days against about 3 elsewhere: compared from
+    `min_count_mean` cases (too few to tell at `min_count`), and its z is that of a t on its
+    degrees of freedom, below the normal z of the same ratio."""
+    rng = np.random.default_rng(2)
+    sizes = {"S0": 33, "S1": 24, "S2": 15, "S3": 20}
+    days = np.concatenate(
+        [rng.integers(1, 6, m) * (3 if u == "S2" else 1) for u, m in sizes.items()]
+    )
+    units = np.repeat(list(sizes), list(sizes.values()))
+    assert compare_amounts(days, units, "high", CFG).loc["S2", "level"] == "too_few"
+    out = compare_amounts(days, units, "high", CFG, min_count=CFG["min_count_mean"])
+    assert out.loc["S2", "level"] == "extreme"
+    assert (out.loc[["S0", "S1", "S3"], "level"] == "none").all()
+    stats = pd.DataFrame({"d": days, "u": units}).groupby("u")["d"].agg(["mean", "size", "std"])
+    args = (stats["mean"], stats["size"], stats["std"], "high", CFG)
+    normal = compare_means(*args, min_count=CFG["min_count_mean"])
+    student = compare_means(*args, df=stats["size"] - 1, min_count=CFG["min_count_mean"])
+    assert student.loc["S2", "z"] < normal.loc["S2", "z"]
+    assert np.isclose(student.loc["S2", "z"], out.loc["S2", "z"])

@@ -332,7 +332,12 @@ def check_service(t, ctx, known, found=()) -> _Outcome:
     frames = {}
     if "days" in known:
         days = (s["closed_date"] - s["opened_date"]).dt.days
-        frames["days"] = compare_amounts(days, s["segment"], "high", ctx.cfg)
+        # A mean of days is read as Student's t from the segment's own cases, honest from
+        # fewer cases than a rate's interval (`min_count_mean`): a small segment served slowly
+        # is not "too few to tell" at 15 cases.
+        frames["days"] = compare_amounts(
+            days, s["segment"], "high", ctx.cfg, min_count=ctx.cfg["min_count_mean"]
+        )
     if "unhappy" in known:
         rated = s.dropna(subset=["csat"])
         g = (rated["csat"] <= 2).groupby(rated["segment"])
