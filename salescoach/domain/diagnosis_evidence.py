@@ -105,6 +105,34 @@ def _between(values: np.ndarray, sampling_sd: np.ndarray) -> float:
     return float(np.sqrt(max(0.0, _robust(x) ** 2 - (noise if np.isfinite(noise) else 0))))
 
 
+# Above this many units one unit moves the robust spread of the others by too little to matter
+# (a median's shift from one value among k is about 1/k of the spread), so the spread of all of
+# them stands for each unit's leave-one-out spread (the loop is k medians of k values).
+LOO_UNITS = 200
+
+
+def between_loo(values, sampling_sd, eligible, whole: float) -> np.ndarray:
+    """`between_spread` per unit, read from the *other* eligible units: a unit far from its
+    peers does not widen the spread it is judged by. Among a handful of units one outlier doubles
+    a robust spread (with four campaigns, the bad one's own gap made a 30-point fall read as
+    within the campaigns' spread); so each eligible unit's spread leaves it out. `whole` (the
+    spread of all eligible units) stands for a unit that is not eligible, and for every unit
+    above `LOO_UNITS`. Fewer than 4 others give 0 (the floor then applies), as in
+    `between_spread`."""
+    x = np.asarray(values, dtype=float)
+    sd = np.asarray(sampling_sd, dtype=float)
+    mask = np.asarray(eligible, dtype=bool)
+    out = np.full(len(x), float(whole))
+    members = np.flatnonzero(mask)
+    if len(members) > LOO_UNITS:
+        return out
+    for i in members:
+        others = mask.copy()
+        others[i] = False
+        out[i] = _between(x[others], sd[others])
+    return out
+
+
 def family_bar(k: int, alarm: float) -> float:
     """The z at which the most extreme of k units compared, none of them different, stays below
     with probability 1 - `alarm` (Sidak's correction, one-sided): the bar for a signal read among
@@ -156,7 +184,13 @@ def compare_rates(
             peer = pd.Series(expected, dtype=float).reindex(index).to_numpy()
         pooled = tot_h / tot_n if tot_n else np.nan
         sampling = np.sqrt(pooled * (1 - pooled) / pos)
-        tau = _between((value - peer)[enough], sampling[enough])
+        # The units' true spread, each unit's read from the others (`between_loo`): against
+        # the pooled peers, the spread of the rates themselves (a gap from peers that hold the
+        # outlying unit would carry its gap into every other unit's); against expected rates,
+        # of the gaps from them.
+        spread_of = value if expected is None else value - peer
+        whole = _between((value - peer)[enough], sampling[enough])
+        tau = between_loo(spread_of, sampling, enough, whole)
         tau = np.maximum(tau, cfg["spread_floor"] * peer)
         # The two-sample test's pooled rate (the unit with its peers), so a peer rate of 0 or 1
         # does not make the error vanish; against an expected rate, that rate.
@@ -233,13 +267,16 @@ def compare_means(mean, n, sd, direction: str, cfg, df=None, min_count=None) -> 
     eligible = mean[enough]
     if len(eligible) and (eligible > 0).all() and (mean.dropna() > 0).all():
         with np.errstate(divide="ignore", invalid="ignore"):
-            gap = np.log(mean) - np.log(peer)
+            scale = np.log(mean)
+            gap = scale - np.log(peer)
             se_scale = se / mean
         floor = cfg["spread_floor"]
     else:
-        gap, se_scale = mean - peer, se
+        scale, gap, se_scale = mean, mean - peer, se
         floor = cfg["spread_floor"] * peer.abs()
-    tau = np.maximum(between_spread(gap[enough], se_scale[enough]), floor)
+    # The means' own spread, each unit's read from the others (`between_loo`).
+    whole = between_spread(gap[enough], se_scale[enough])
+    tau = np.maximum(between_loo(scale, se_scale, enough.to_numpy(), whole), floor)
     diff = gap if direction == "high" else -gap
     own = se_scale.fillna(0) ** 2
     z = diff / np.sqrt(own + tau**2).where(lambda x: x > 0)
