@@ -11,9 +11,10 @@ sets its own benchmark. Its strength is one of:
 
 The z divides the unit's gap from its peers by everything that makes units differ when nothing
 is wrong: the unit's own sampling error (binomial for rates, the mean's standard error for
-amounts), the peers' and the units' true spread read from the data (the robust spread of the
-units less what their sample sizes explain; never less than `spread_floor` of the peer value,
-the spread assumed when too few units exist to read it). So a large unit with a small but
+amounts, read as Student's t where it comes from the unit's own few cases), the peers' and the
+units' true spread read from the data (the robust spread of the *other* units less what their
+sample sizes explain, `between_loo`; never less than `spread_floor` of the peer value, the
+spread assumed when too few units exist to read it). So a large unit with a small but
 certain gap is judged by how unusual it is among units, and a small unit needs a large gap.
 Rates also need an absolute gap of `min_points` (one return in thirty against none is not a
 finding). Rates are shown with Wilson intervals (honest at small n and near 0 or 1). Thresholds
@@ -163,8 +164,8 @@ def compare_rates(
     `direction` is "high" when a high rate is bad (returns, late deliveries), "low" when a low
     rate is (win rate). `expected`, when given, replaces the pooled peers' rate per unit (a
     rep's own earlier pace, adjusted by the peers' seasonality). The unit's z divides its gap by
-    its own sampling error, the peers' and the units' true spread (`between_spread`, never less
-    than `spread_floor` of the peer rate). Returns value, n, low, high (Wilson at `agree_z`),
+    its own sampling error, the peers' and the units' true spread (`between_loo`: the other
+    units', never less than `spread_floor` of the peer rate). Returns value, n, low, high (Wilson at `agree_z`),
     peer, z and level.
     """
     n = pd.Series(n, dtype=float).fillna(0)
