@@ -409,6 +409,7 @@ class Diagnosis:
     materiality: float
     window_months: int
     min_count: int
+    min_count_mean: int
     extreme_z: float
     agree_z: float
     spread_floor: float

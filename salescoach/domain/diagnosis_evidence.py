@@ -11,9 +11,10 @@ sets its own benchmark. Its strength is one of:
 
 The z divides the unit's gap from its peers by everything that makes units differ when nothing
 is wrong: the unit's own sampling error (binomial for rates, the mean's standard error for
-amounts), the peers' and the units' true spread read from the data (the robust spread of the
-units less what their sample sizes explain; never less than `spread_floor` of the peer value,
-the spread assumed when too few units exist to read it). So a large unit with a small but
+amounts, read as Student's t where it comes from the unit's own few cases), the peers' and the
+units' true spread read from the data (the robust spread of the *other* units less what their
+sample sizes explain, `between_loo`; never less than `spread_floor` of the peer value, the
+spread assumed when too few units exist to read it). So a large unit with a small but
 certain gap is judged by how unusual it is among units, and a small unit needs a large gap.
 Rates also need an absolute gap of `min_points` (one return in thirty against none is not a
 finding). Rates are shown with Wilson intervals (honest at small n and near 0 or 1). Thresholds
@@ -105,6 +106,34 @@ def _between(values: np.ndarray, sampling_sd: np.ndarray) -> float:
     return float(np.sqrt(max(0.0, _robust(x) ** 2 - (noise if np.isfinite(noise) else 0))))
 
 
+# Above this many units one unit moves the robust spread of the others by too little to matter
+# (a median's shift from one value among k is about 1/k of the spread), so the spread of all of
+# them stands for each unit's leave-one-out spread (the loop is k medians of k values).
+LOO_UNITS = 200
+
+
+def between_loo(values, sampling_sd, eligible, whole: float) -> np.ndarray:
+    """`between_spread` per unit, read from the *other* eligible units: a unit far from its
+    peers does not widen the spread it is judged by. Among a handful of units one outlier doubles
+    a robust spread (with four campaigns, the bad one's own gap made a 30-point fall read as
+    within the campaigns' spread); so each eligible unit's spread leaves it out. `whole` (the
+    spread of all eligible units) stands for a unit that is not eligible, and for every unit
+    above `LOO_UNITS`. Fewer than 4 others give 0 (the floor then applies), as in
+    `between_spread`."""
+    x = np.asarray(values, dtype=float)
+    sd = np.asarray(sampling_sd, dtype=float)
+    mask = np.asarray(eligible, dtype=bool)
+    out = np.full(len(x), float(whole))
+    members = np.flatnonzero(mask)
+    if len(members) > LOO_UNITS:
+        return out
+    for i in members:
+        others = mask.copy()
+        others[i] = False
+        out[i] = _between(x[others], sd[others])
+    return out
+
+
 def family_bar(k: int, alarm: float) -> float:
     """The z at which the most extreme of k units compared, none of them different, stays below
     with probability 1 - `alarm` (Sidak's correction, one-sided): the bar for a signal read among
@@ -135,8 +164,8 @@ def compare_rates(
     `direction` is "high" when a high rate is bad (returns, late deliveries), "low" when a low
     rate is (win rate). `expected`, when given, replaces the pooled peers' rate per unit (a
     rep's own earlier pace, adjusted by the peers' seasonality). The unit's z divides its gap by
-    its own sampling error, the peers' and the units' true spread (`between_spread`, never less
-    than `spread_floor` of the peer rate). Returns value, n, low, high (Wilson at `agree_z`),
+    its own sampling error, the peers' and the units' true spread (`between_loo`: the other
+    units', never less than `spread_floor` of the peer rate). Returns value, n, low, high (Wilson at `agree_z`),
     peer, z and level.
     """
     n = pd.Series(n, dtype=float).fillna(0)
@@ -156,7 +185,13 @@ def compare_rates(
             peer = pd.Series(expected, dtype=float).reindex(index).to_numpy()
         pooled = tot_h / tot_n if tot_n else np.nan
         sampling = np.sqrt(pooled * (1 - pooled) / pos)
-        tau = _between((value - peer)[enough], sampling[enough])
+        # The units' true spread, each unit's read from the others (`between_loo`): against
+        # the pooled peers, the spread of the rates themselves (a gap from peers that hold the
+        # outlying unit would carry its gap into every other unit's); against expected rates,
+        # of the gaps from them.
+        spread_of = value if expected is None else value - peer
+        whole = _between((value - peer)[enough], sampling[enough])
+        tau = between_loo(spread_of, sampling, enough, whole)
         tau = np.maximum(tau, cfg["spread_floor"] * peer)
         # The two-sample test's pooled rate (the unit with its peers), so a peer rate of 0 or 1
         # does not make the error vanish; against an expected rate, that rate.
@@ -185,39 +220,72 @@ def compare_rates(
     )
 
 
-def compare_amounts(values: pd.Series, units: pd.Series, direction: str, cfg) -> pd.DataFrame:
+def t_as_z(t, df):
+    """The normal z with the same one-sided tail as Student's t on `df` degrees of freedom
+    (Wallace's approximation, sign(t) sqrt((df - 1/2) ln(1 + t^2/df)): at most 0.04 below the
+    exact z for df >= 5 and t <= 6, never above it, and exact as df grows). NaN df: t itself."""
+    t = np.asarray(t, dtype=float)
+    df = np.broadcast_to(np.asarray(df, dtype=float), t.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.sign(t) * np.sqrt(np.maximum(df - 0.5, 0.0) * np.log1p(t * t / df))
+    return np.where(np.isfinite(df), z, t)
+
+
+def compare_amounts(
+    values: pd.Series, units: pd.Series, direction: str, cfg, min_count=None
+) -> pd.DataFrame:
     """Each unit's mean amount (days to close, deal size) against the median of the other units'
-    means, with the mean's interval and the spread of the units' means."""
+    means, with the mean's interval and the spread of the units' means. The mean's standard
+    error comes from the unit's own standard deviation, so its z is read as Student's t on the
+    unit's n - 1 degrees of freedom (`compare_means`' `df`); `min_count`, when given, replaces
+    the setting's for a signal that may be read from fewer cases than a rate."""
     frame = pd.DataFrame({"v": pd.to_numeric(values, errors="coerce"), "u": units}).dropna()
     g = frame.groupby("u")["v"]
     stats = pd.DataFrame({"mean": g.mean(), "n": g.size(), "sd": g.std(ddof=1).fillna(0.0)})
-    return compare_means(stats["mean"], stats["n"], stats["sd"], direction, cfg)
+    return compare_means(
+        stats["mean"], stats["n"], stats["sd"], direction, cfg, stats["n"] - 1, min_count
+    )
 
 
-def compare_means(mean, n, sd, direction: str, cfg) -> pd.DataFrame:
+def compare_means(mean, n, sd, direction: str, cfg, df=None, min_count=None) -> pd.DataFrame:
     """`compare_amounts` from per-unit means, counts and standard deviations.
 
     Amounts (days, deal sizes) vary by multiples, so they are compared on the log scale when
     every mean is positive (a third of the peers is as far below as three times is above); the
-    z divides the gap by the mean's standard error and the units' true spread (robust z)."""
+    z divides the gap by the mean's standard error and the units' true spread (robust z).
+    `df`, per unit, are the degrees of freedom of a standard deviation read from the unit's own
+    sample: the z is then Student's t on the Welch-Satterthwaite degrees of freedom of the whole
+    error (the spread between units taken as known), turned into the normal z of the same tail
+    (`t_as_z`), so a mean of a dozen cases is judged as honestly as one of hundreds. Without
+    `df` the standard error is taken as known (a Poisson count's). `min_count` replaces the
+    setting's when given."""
     mean = pd.Series(mean, dtype=float)
     n = pd.Series(n, dtype=float).reindex(mean.index).fillna(0)
     sd = pd.Series(sd, dtype=float).reindex(mean.index).fillna(0)
-    enough = n >= cfg["min_count"]
+    enough = n >= (cfg["min_count"] if min_count is None else min_count)
     peer = loo_median(mean, enough)
     se = sd / np.sqrt(n.where(n > 0))
     eligible = mean[enough]
     if len(eligible) and (eligible > 0).all() and (mean.dropna() > 0).all():
         with np.errstate(divide="ignore", invalid="ignore"):
-            gap = np.log(mean) - np.log(peer)
+            scale = np.log(mean)
+            gap = scale - np.log(peer)
             se_scale = se / mean
         floor = cfg["spread_floor"]
     else:
-        gap, se_scale = mean - peer, se
+        scale, gap, se_scale = mean, mean - peer, se
         floor = cfg["spread_floor"] * peer.abs()
-    tau = np.maximum(between_spread(gap[enough], se_scale[enough]), floor)
+    # The means' own spread, each unit's read from the others (`between_loo`).
+    whole = between_spread(gap[enough], se_scale[enough])
+    tau = np.maximum(between_loo(scale, se_scale, enough.to_numpy(), whole), floor)
     diff = gap if direction == "high" else -gap
-    z = diff / np.sqrt(se_scale.fillna(0) ** 2 + tau**2).where(lambda x: x > 0)
+    own = se_scale.fillna(0) ** 2
+    z = diff / np.sqrt(own + tau**2).where(lambda x: x > 0)
+    if df is not None:
+        dof = pd.Series(df, dtype=float).reindex(mean.index)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dof = ((own + tau**2) ** 2 / (own**2 / dof.where(dof > 0))).where(own > 0)
+        z = pd.Series(t_as_z(z, dof.fillna(np.inf)), index=mean.index)
     enough &= peer.notna()
     zz = cfg["agree_z"]
     return pd.DataFrame(

@@ -225,6 +225,7 @@ RULES: tuple[Rule, ...] = (
         "customer service",
         N_("{unit} customers are served worse: {signals}."),
         N_("Set a response-time target for {unit} customers with customer service."),
+        EVIDENCE + ("min_count_mean", "materiality", "window_months"),
     ),
     Rule(
         "wrong_campaign",

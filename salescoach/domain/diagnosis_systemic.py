@@ -41,12 +41,14 @@ def reason_losses(deals: pd.DataFrame, row: pd.Series | None, size: float) -> pd
     return lost * excess * size
 
 
-def within_family_win_rates(c: pd.DataFrame, products, cfg) -> pd.DataFrame:
+def within_family_win_rates(c: pd.DataFrame, products, cfg, own=None) -> pd.DataFrame:
     """Each product's win rate against all other products and, where the rest of its family
     wins less than the other families (a family priced out), against the other products of its
     own family; the weaker of the two levels holds then. A product alone in its family cannot be
     told apart from its family on win rate: its level is the family-blind one only when products
-    have no family at all."""
+    have no family at all, or when its own records (`own`: products whose returns, complaints
+    or losses on the product stand out) already say the product is poor; then the family is
+    the product, and its fall in wins is the product's, not its price's."""
     wr = win_rates(c, "product_id")
     overall = compare_rates(wr["won"], wr["closed"], "low", cfg)
     fam = with_family(c, products).groupby("product_id")["family"].first()
@@ -72,6 +74,8 @@ def within_family_win_rates(c: pd.DataFrame, products, cfg) -> pd.DataFrame:
                 if compare_rates(groups, sizes, "low", cfg).loc["rest", "level"] == "none":
                     continue
             if pd.isna(inner.loc[pid, "peer"]):
+                if own is not None and pid in own:
+                    continue
                 out.loc[pid, "level"] = "too_few" if out.loc[pid, "level"] != "none" else "none"
                 continue
             lv = min(order.index(out.loc[pid, "level"]), order.index(inner.loc[pid, "level"]))
@@ -95,7 +99,10 @@ def check_product(t, ctx, known, found=()) -> _Outcome:
     if "product_lost" in known and len(c):
         frames["product_lost"] = reason_rates(c, "product", c["product_id"], ctx.cfg)
     if "win_rate" in known and len(c):
-        wr = within_family_win_rates(c, t.get("products"), ctx.cfg)
+        flagged_own = set()
+        for f in frames.values():
+            flagged_own |= set(f.index[f["level"].isin(("moderate", "extreme"))])
+        wr = within_family_win_rates(c, t.get("products"), ctx.cfg, flagged_own)
         # A product that loses more deals on price than the others, with nothing of its own
         # (returns, complaints, losses on the product) against it, is priced out, not poor: the
         # price check reads it (as its family, or as itself where products have no family).
@@ -332,7 +339,12 @@ def check_service(t, ctx, known, found=()) -> _Outcome:
     frames = {}
     if "days" in known:
         days = (s["closed_date"] - s["opened_date"]).dt.days
-        frames["days"] = compare_amounts(days, s["segment"], "high", ctx.cfg)
+        # A mean of days is read as Student's t from the segment's own cases, honest from
+        # fewer cases than a rate's interval (`min_count_mean`): a small segment served slowly
+        # is not "too few to tell" at 15 cases.
+        frames["days"] = compare_amounts(
+            days, s["segment"], "high", ctx.cfg, min_count=ctx.cfg["min_count_mean"]
+        )
     if "unhappy" in known:
         rated = s.dropna(subset=["csat"])
         g = (rated["csat"] <= 2).groupby(rated["segment"])
