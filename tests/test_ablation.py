@@ -690,6 +690,38 @@ def test_one_definition_of_on_time_returns_and_follow_up(built):
     assert checked >= 6
 
 
+@pytest.mark.parametrize("shape", list(SHAPE_TESTS))
+def test_process_measures_from_the_period_orders_equal_those_from_every_order(built, shape):
+    """The app's Monitoring page reads only the period's month files of the orders
+    (`scope_summary`); its table equals the one read from every order line, for a closed, an
+    earlier and a not-started quarter, at every level, whatever the shape."""
+    from salescoach.data.workbook import Workbook
+    from salescoach.domain.actuals import MissingData
+    from salescoach.services import monitoring as mon_service
+
+    b = built(shape)
+    _imported(b)
+    every_line, period_lines = Workbook.open(b.wb), Workbook.open(b.wb)
+    compared = 0
+    for period in (PERIOD, "2025-Q1", "2027-Q1"):
+        for scope, scope_id in (("company", None), ("team", b.team), ("rep", b.rep)):
+            if scope != "company" and scope_id is None:
+                continue
+            try:
+                every = mon_service.stages_table(
+                    mon_service.context(every_line, period, scope, scope_id)
+                )
+            except MissingData:
+                with pytest.raises(MissingData):
+                    mon_service.scope_summary(period_lines, period, scope, scope_id)
+                continue
+            windowed = mon_service.scope_summary(period_lines, period, scope, scope_id)
+            pd.testing.assert_frame_equal(windowed, every)
+            compared += 1
+    assert not period_lines.facts().loaded("orders"), "the period's orders only"
+    assert compared or not b.caps.has("orders")
+
+
 # --------------------------------------------------------------------------- render (slow)
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))

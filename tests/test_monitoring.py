@@ -783,3 +783,19 @@ def test_rep_results_equal_each_metrics_actuals_over_booked_lines(sample_tables)
         expected = actuals.per_rep(sample_tables, metric, start, end)
         expected = expected.reindex(sums.index).fillna(0.0).to_numpy()
         np.testing.assert_allclose(sums[metric].to_numpy(), expected, rtol=1e-12)
+
+
+def test_a_quarter_without_delivered_orders_shows_its_process_without_an_error(sample_workbook):
+    """The snapshot has delivered dates, the quarter's orders none (a quarter not started; a
+    quarter whose orders are all still on their way): nothing is due a follow-up, so the rate
+    is unknown, not a KeyError on the date no order of the quarter holds."""
+    from salescoach.services import monitoring as service
+
+    table = service.scope_summary(sample_workbook, "2027-Q1")
+    row = table.set_index("Measure").loc["orders taken"]
+    assert row["This scope"] == "0" and row["Company"] == "0"
+    follow = table.set_index("Measure").loc["deliveries followed up in time"]
+    assert follow["This scope"] == "–" and follow["Breach"] == ""
+    outcomes = m.order_outcomes(sample_workbook.facts()["orders"].head(0))
+    due, done = m.follow_up_state(outcomes, None, 7, pd.Timestamp("2027-03-31"))
+    assert len(due) == 0 and done is None

@@ -245,6 +245,24 @@ def _stated_range(files: list[Path], column: str) -> tuple[pd.Timestamp, pd.Time
     return pd.Timestamp(low), pd.Timestamp(high)
 
 
+def last_booked_date(snapshot: Path) -> pd.Timestamp | None:
+    """The newest order date of a booked line (`actuals.events`' revenue: not cancelled or
+    returned), by one DuckDB pass over two columns; None without order lines."""
+    import duckdb
+
+    files = _table_files(snapshot, "orders")
+    if not _hold(files, {"order_date"}):
+        return None
+    columns = set().union(*(pq.read_schema(f).names for f in files))
+    with duckdb.connect() as con:
+        (last,) = con.execute(
+            f"SELECT max(order_date) FROM read_parquet($files, union_by_name = true)"
+            f" WHERE {_booked(columns)}",
+            {"files": [str(f) for f in files]},
+        ).fetchone()
+    return None if last is None else pd.Timestamp(last)
+
+
 def order_dates(snapshot: Path) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """The oldest and newest order date of the snapshot, read without loading the lines."""
     return date_range(snapshot, "orders", "order_date")

@@ -51,15 +51,28 @@ def exists(folder: Path, name: str) -> bool:
     return (folder / f"{name}.parquet").is_file() or (folder / name).is_dir()
 
 
-def read(folder: Path, name: str, keep_row: bool = False) -> pd.DataFrame | None:
-    """One table of a snapshot in its import order; None when the snapshot has none."""
+def read(
+    folder: Path, name: str, keep_row: bool = False, months: tuple[str, str] | None = None
+) -> pd.DataFrame | None:
+    """One table of a snapshot in its import order; None when the snapshot has none.
+
+    `months` ('2026-07', '2026-09'): only the rows filed under those months and the months
+    between (a fact table's; a table in one file is read whole); no row, with the table's
+    columns, when none is filed there."""
     single = folder / f"{name}.parquet"
     if single.is_file():
         return pd.read_parquet(single)
-    parts = sorted((folder / name).glob("*.parquet")) if (folder / name).is_dir() else []
-    if not parts:
+    every = sorted((folder / name).glob("*.parquet")) if (folder / name).is_dir() else []
+    if not every:
         return None
-    frame = _read_months(parts)
+    parts = every
+    if months is not None:
+        first, last = months
+        parts = [p for p in every if p.stem != NO_DATE and first <= p.stem <= last]
+    if parts:
+        frame = _read_months(parts)
+    else:
+        frame = pq.read_schema(every[0]).empty_table().to_pandas()
     order = frame[ROW].to_numpy()
     if len(order) and not (np.diff(order) > 0).all():
         frame = frame.iloc[np.argsort(order, kind="stable")]

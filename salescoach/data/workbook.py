@@ -154,6 +154,17 @@ class Facts:
             raise MissingTable(f"no {name} data in this workbook")
         return frame
 
+    def window(self, name: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame | None:
+        """Table `name`'s rows filed under the months from `start` to `end` (a fact table is
+        filed by its date: `partitions.PARTITION_BY`), conformed and not kept; the whole table
+        when it is in memory already or kept in one file. The caller still filters on its own
+        dates: a month's file holds all of the month's rows, and none without a date."""
+        contract.table(name)
+        if name in self._cache or self.folder is None or not self.has(name):
+            return self.get(name)
+        months = (f"{pd.Timestamp(start):%Y-%m}", f"{pd.Timestamp(end):%Y-%m}")
+        return contract.conform(name, partitions.read(self.folder, name, months=months))
+
     def all(self) -> dict[str, pd.DataFrame]:
         return {t: self[t] for t in self.tables}
 

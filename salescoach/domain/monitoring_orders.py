@@ -26,8 +26,14 @@ class FactTables(Mapping):
     """
 
     def __init__(self, tables: Mapping[str, pd.DataFrame]):
-        self._tables = dict(tables)
+        # A dict is copied (its owner may change it); any other mapping (the workbook's
+        # `FactsView`, a window of it) is read-only and reads a table when first asked, so it is
+        # kept as it is, with the capabilities it states (the snapshot's, stored at import).
+        self._tables = dict(tables) if isinstance(tables, dict) else tables
         self._derived: dict = {}
+        stated = getattr(tables, "_capabilities", None)
+        if stated is not None:
+            self._capabilities = stated
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self._tables[name]
@@ -261,9 +267,15 @@ def follow_up_state(
     scope's share is a mask away."""
     # Masks as arrays: a boolean Series indexed by 400k order ids makes pandas probe that index
     # for attribute names (a 0.1 s hash pass per filter).
-    due = outcomes["delivered_date"].notna().to_numpy() & (
-        (outcomes["delivered_date"] + pd.Timedelta(days=days) <= as_of).to_numpy()
-    )
+    if "delivered_date" not in outcomes:
+        # No order of these was delivered (`order_outcomes` leaves out a date no line holds):
+        # a quarter not started, or its orders all still on their way. None is due; the
+        # snapshot's other orders having delivered dates does not make these delivered.
+        due = np.zeros(len(outcomes), dtype=bool)
+    else:
+        due = outcomes["delivered_date"].notna().to_numpy() & (
+            (outcomes["delivered_date"] + pd.Timedelta(days=days) <= as_of).to_numpy()
+        )
     if "cancelled" in outcomes:
         due &= ~outcomes["cancelled"].to_numpy(dtype=bool)
     if service is None:
