@@ -645,6 +645,12 @@ def test_the_language_switch_redraws_the_app_in_greek(ctx):
         assert app.context.settings.language == "el"
         assert app.current.last_error == ""
         assert "Στόχοι" in app.current.heading.value
+        # A manager on another page stays on it, drawn in the new language.
+        app.show("monitoring")
+        app.language.value = "en"
+        assert app.current.key == "monitoring" and app.current.last_error == ""
+        assert app.current.heading.value.startswith("Monitoring:")
+        assert app.page("goals").stale
     finally:
         set_language("en")
 

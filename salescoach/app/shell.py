@@ -27,8 +27,9 @@ class App:
         self.widget.add_class("sc-app")
         self._build(context)
 
-    def _build(self, context: Context) -> None:
-        """Every widget for one context; a change of language builds them again."""
+    def _build(self, context: Context, open_key: str | None = None) -> None:
+        """Every widget for one context; a change of language builds them again, opened on the
+        page `open_key` when it is one of them (else the first)."""
         from salescoach.app.pages import PAGES
 
         pages = self._page_classes
@@ -42,6 +43,9 @@ class App:
         for i, page in enumerate(self.pages):
             self.tabs.set_title(i, page.label())
         self.tabs.add_class("sc-tabs")
+        keys = [p.key for p in self.pages]
+        if open_key in keys:
+            self.tabs.selected_index = keys.index(open_key)
         self.tabs.observe(self._on_tab, names="selected_index")
         context.observe(self._on_change)
         title = widgets.HTML(
@@ -59,11 +63,12 @@ class App:
         """Redraw the whole app in the language picked; the facts read are kept."""
         from salescoach.i18n import set_language
 
-        old = self.context
+        old, open_key = self.context, self.current.key
         old.unobserve(self._on_change)
         set_language(change["new"])
-        # The rebuilt app opens on its first page: only that one is drawn again at once.
-        self._build(old.in_language(change["new"]))
+        # The rebuilt app stays on the page in view (a manager reading Monitoring reads it on
+        # in Greek): only that one is drawn again at once, the others when their tab opens.
+        self._build(old.in_language(change["new"]), open_key)
 
     @property
     def current(self) -> Page:
