@@ -694,7 +694,8 @@ def test_one_definition_of_on_time_returns_and_follow_up(built):
 def test_process_measures_from_the_period_orders_equal_those_from_every_order(built, shape):
     """The app's Monitoring page reads only the period's month files of the orders
     (`scope_summary`); its table equals the one read from every order line, for a closed, an
-    earlier and a not-started quarter, at every level, whatever the shape."""
+    earlier and a not-started quarter, at every level, whatever the shape. And the workbook's
+    'now' read from the files' statistics is the one read from every row."""
     from salescoach.data.workbook import Workbook
     from salescoach.domain.actuals import MissingData
     from salescoach.services import monitoring as mon_service
@@ -720,6 +721,11 @@ def test_process_measures_from_the_period_orders_equal_those_from_every_order(bu
             compared += 1
     assert not period_lines.facts().loaded("orders"), "the period's orders only"
     assert compared or not b.caps.has("orders")
+    # The workbook's 'now' from the files' statistics is the one read from every row.
+    from salescoach.domain import actuals
+    from salescoach.services import last_data_day
+
+    assert last_data_day(period_lines) == actuals.last_day(every_line.facts().all())
 
 
 # --------------------------------------------------------------------------- render (slow)

@@ -140,7 +140,7 @@ def split(
     """
     mode = mode or wb.settings.goals.allocation
     p = _period(wb, period)
-    tables = wb.facts().all()
+    tables = wb.facts().view()
     config = _config(wb)
     fmt = Formatter.for_settings(wb.settings)
     lang = wb.settings.language
@@ -381,7 +381,7 @@ def acknowledgements(wb: Workbook, period: str) -> pd.DataFrame:
 
 
 def attainment(wb: Workbook, period: str, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
-    return attainment_table(wb.facts().all(), in_force(wb), _period(wb, period), as_of)
+    return attainment_table(wb.facts().view(), in_force(wb), _period(wb, period), as_of)
 
 
 def render_goal_letter(

@@ -153,7 +153,7 @@ def effects(wb: Workbook, period: str | None = None) -> pd.DataFrame | str:
     if gone is not None:
         return gone.text()
     courses, done = facts["courses"], facts["training"]
-    tables = facts.all()
+    tables = facts.view()  # read as asked: no order line or activity it does not use
     reps = tables["reps"]
     dates = done["completed_date"]
     first, last = dates.min(), dates.max()
@@ -223,7 +223,7 @@ def what_works(
     gone = facts.capabilities().check(*FEATURES["techniques"].needs, *FEATURES["win_rate"].needs)
     if gone is not None:
         return pd.DataFrame({"note": [gone.text()]})
-    tables = facts.all()
+    tables = facts.view()  # read as asked: no order line or activity it does not use
     deals = tables["deals"]
     p = _period(wb, period)
     members = actuals.members(tables["reps"], scope, scope_id)
@@ -279,7 +279,7 @@ def what_works_shown(table: pd.DataFrame, fmt: Formatter) -> pd.DataFrame:
 @batch.shared("training.insight_tables", lambda wb, period: {"period": str(_period(wb, period))})
 def insight_tables(wb: Workbook, period: str) -> dict:
     """Every what-works table for a period: sells, wins, lead sources, customer voice."""
-    tables = wb.facts().all()
+    tables = wb.facts().view()
     p = _period(wb, period)
     rules = wb.settings.insights
     products, customers = tables.get("products"), tables.get("customers")
@@ -320,7 +320,7 @@ def insight_tables(wb: Workbook, period: str) -> dict:
 def render_digest(wb: Workbook, period: str, lang: str | None = None) -> str:
     """The best-practice digest of a period as self-contained HTML."""
     lang = lang or wb.settings.language
-    tables = wb.facts().all()
+    tables = wb.facts().view()
     p = _period(wb, period)
     rules = wb.settings.insights
     effects_now = effects(wb, str(p))
