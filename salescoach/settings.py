@@ -419,6 +419,7 @@ class Diagnosis:
     positive_attainment: float
     rep_gap: float
     family_alarm: float
+    fall_alarm: float
 
 
 @section("packs")

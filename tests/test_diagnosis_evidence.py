@@ -19,6 +19,7 @@ from salescoach.domain.diagnosis_evidence import (
     loo_median,
     t_as_z,
 )
+from salescoach.domain.diagnosis_judge import evidence_z, family_filter
 from salescoach.domain.diagnosis_systemic import within_family_win_rates
 
 CFG = D.settings_defaults()
@@ -227,3 +228,91 @@ def test_a_product_alone_in_its_family_is_judged_on_wins_when_its_own_records_fl
     assert flagged.loc["P3", "level"] == "extreme"
     # A product with siblings is still read against them, flagged or not.
     assert flagged.loc["P0", "level"] == alone.loc["P0", "level"] == "none"
+
+
+def _row(level, z):
+    return pd.Series(
+        {"value": 0.1, "n": 200, "low": 0.0, "high": 0.2, "peer": 0.05, "z": z, "level": level}
+    )
+
+
+def test_a_findings_evidence_is_its_extreme_signal_or_the_agreement_taken_together():
+    product, price = D.RULE["poor_product"], D.RULE["overpriced_family"]
+    # An extreme signal that may stand alone: its own z.
+    alone, agree = evidence_z(
+        product, {"returns": _row("extreme", 3.4), "win_rate": _row("none", 0.3)}
+    )
+    assert np.isclose(alone, 3.4) and agree == -np.inf
+    # Two moderate signals: Stouffer's z of the two, (2.4 + 2.2) / sqrt(2).
+    alone, agree = evidence_z(
+        price, {"price_lost": _row("moderate", 2.4), "win_rate": _row("moderate", 2.2)}
+    )
+    assert alone == -np.inf and np.isclose(agree, 4.6 / np.sqrt(2))
+    # A yes/no flag agreeing with one measured signal has no z to combine: not read as chance.
+    rows = {"win_rate": _row("moderate", 2.1), "discount": _row("moderate", np.nan)}
+    assert evidence_z(price, rows)[1] == np.inf
+    # A signal that may not stand alone is never the finding's lone evidence.
+    late = D.RULE["late_department"]
+    assert evidence_z(late, {"lost_lines": _row("extreme", 5.0)}) == (-np.inf, -np.inf)
+
+
+def _found(alone, agree, positive=False):
+    return {"positive": positive, "_evidence": (alone, agree), "scope_id": "u"}
+
+
+@pytest.mark.parametrize(
+    "evidence, compared, holds",
+    [
+        # One comparison: the bar is extreme_z (3.0), so an extreme signal of 3.2 holds ...
+        ((3.2, -np.inf), 1, True),
+        # ... but among 36 units compared (14 products, 4 families, 10 departments and regions,
+        # and so on) the most extreme of them, nothing wrong with any, reaches 3.45 one time in a
+        # hundred: 3.2 is chance.
+        ((3.2, -np.inf), 36, False),
+        ((3.6, -np.inf), 36, True),
+        # Two moderate signals agreeing (2.4 and 2.2: 3.25 together) hold among a few units,
+        ((-np.inf, 3.25), 4, True),
+        # not among fifty units (bar 3.54),
+        ((-np.inf, 3.25), 50, False),
+        # and a flag's agreement is kept as before.
+        ((-np.inf, np.inf), 500, True),
+    ],
+)
+def test_systemic_findings_are_held_to_the_bar_of_every_comparison_made(evidence, compared, holds):
+    kept = family_filter([_found(*evidence)], compared, CFG)
+    assert bool(kept) is holds
+    assert np.isclose(max(CFG["extreme_z"], family_bar(36, CFG["family_alarm"])), 3.45, atol=0.01)
+
+
+def test_what_works_is_not_held_to_the_bar():
+    assert family_filter([_found(-np.inf, -np.inf, positive=True)], 1000, CFG)
+
+
+@pytest.mark.parametrize(
+    "sellers, expected",
+    [
+        # Few sellers: extreme_z, as before.
+        (30, "extreme"),
+        # Among 428 sellers the most extreme fall of nobody's reaches 3.67 one time in twenty: a
+        # seller closing 10 of 95 deals in the period against 23 by their own pace (z 3.04) is
+        # not named on that alone.
+        (428, None),
+    ],
+)
+def test_a_fall_alone_is_held_to_the_bar_of_the_sellers_compared(sellers, expected):
+    from types import SimpleNamespace
+
+    from salescoach.domain.diagnosis_people import _alone_bars
+
+    frame = pd.DataFrame({"level": ["none"] * sellers}, index=[f"E{i}" for i in range(sellers)])
+    frame.iloc[0, 0] = "extreme"
+    few = pd.DataFrame({"level": ["too_few"] * 1000})  # too few records: no comparison
+    bars = _alone_bars({"deal_pace": frame, "activity_trend": few}, ALONE, SimpleNamespace(cfg=CFG))
+    assert bars["activity_trend"] == CFG["extreme_z"]
+    levels = {"deal_pace": "extreme", "win_rate": "too_few", "shortfall": "extreme"}
+    zs = {"deal_pace": 3.04, "win_rate": 1.14, "shortfall": 3.35}
+    assert D.rep_verdict(levels, ALONE, zs, CFG["extreme_z"], (3.9, 2.0), bars) == expected
+    # A fall far beyond the bar still names the seller among hundreds.
+    zs["deal_pace"] = 4.5
+    assert D.rep_verdict(levels, ALONE, zs, CFG["extreme_z"], (3.9, 2.0), bars) == "extreme"
+    assert np.isclose(family_bar(428, CFG["fall_alarm"]), 3.67, atol=0.01)

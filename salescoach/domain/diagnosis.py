@@ -59,6 +59,7 @@ from salescoach.domain.diagnosis_judge import (  # noqa: F401
     Diagnosis,
     _Context,
     _Outcome,
+    family_filter,
 )
 from salescoach.domain.diagnosis_people import (  # noqa: F401
     check_rep,
@@ -182,16 +183,25 @@ def diagnose(
         names,
         department,
     )
-    found, checks = [], []
+    found, checks, outcomes = [], [], {}
     for cause, check in CHECKS.items():
         rule = CAUSE_RULE[cause]
         missing = rule.not_assessed(caps)
         if missing is not None:
             checks.append(_not_assessed_row(cause, missing))
             continue
+        if cause == "training":
+            # The systemic findings (every check before training) hold only once the number of
+            # units compared across all of them is taken into account (`family_filter`): the
+            # training and rep checks read the systemic effects that remain.
+            found = _family_filtered(outcomes, cfg)
         outcome = check(t, ctx, {s.name for s in rule.known(caps)}, found)
         found += outcome.findings
-        checks.append(_check_row(cause, outcome, rule, caps))
+        outcomes[cause] = outcome
+        checks.append((cause, outcome, rule))
+    if "training" not in outcomes:
+        found = _family_filtered({k: v for k, v in outcomes.items() if k != "training"}, cfg)
+    checks = [c if isinstance(c, dict) else _check_row(c[0], c[1], c[2], caps) for c in checks]
     # A rep is judged with every systemic effect found taken off, material or not: a cause
     # too small for the company can still be most of one seller's miss.
     systemic = [f for f in found if not f["positive"]]
@@ -233,6 +243,19 @@ def diagnose(
         pace(t, attainment, period_start, period_end, as_of) if state != "closed" else None,
         period_end,
     )
+
+
+def _family_filtered(outcomes: dict[str, _Outcome], cfg) -> list[dict]:
+    """The systemic outcomes' findings that clear the organisation-wide bar (`family_filter`,
+    over every unit the systemic checks judged); each outcome keeps only those, so its check's
+    status says what holds."""
+    systemic = [o for c, o in outcomes.items() if c != "training"]
+    compared = sum(o.judged for o in systemic)
+    found = []
+    for o in systemic:
+        o.findings = family_filter(o.findings, compared, cfg)
+        found += o.findings
+    return found
 
 
 def _effects(found: list[dict], every: bool = False) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from salescoach.domain.diagnosis_evidence import verdict
+from salescoach.domain.diagnosis_evidence import family_bar, verdict
 from salescoach.domain.diagnosis_rules import Rule
 from salescoach.i18n import _, separated
 
@@ -138,7 +138,56 @@ def _finding(
         "high": None if pd.isna(primary.get("high")) else float(primary.get("high")),
         "strength": strength,
         "_effects": effects.groupby(level=0).sum() if len(effects) else effects,
+        "_evidence": evidence_z(rule, rows),
     }
+
+
+def evidence_z(rule, rows: dict[str, pd.Series]) -> tuple[float, float]:
+    """How strong a finding's evidence is, as the z the organisation-wide bar reads
+    (`family_filter`): the largest z of a signal that may stand alone and is extreme; and the
+    agreement's, Stouffer's z of the signals at least moderate (inf when a yes/no flag agrees
+    with a single measured signal: a flag has no z to combine, and it is not a chance draw among
+    units; -inf when fewer than two signals agree)."""
+    alone = {s.name for s in rule.signals if s.alone}
+    kinds = {s.name: s.kind for s in rule.signals}
+    best = -np.inf
+    measured, flags = [], 0
+    for name, row in rows.items():
+        if row is None or row["level"] not in ("moderate", "extreme"):
+            continue
+        z = row.get("z")
+        z = float(z) if z is not None and pd.notna(z) else np.nan
+        if kinds.get(name) == "flag" or not np.isfinite(z):
+            flags += 1
+            continue
+        measured.append(z)
+        if name in alone and row["level"] == "extreme":
+            best = max(best, z)
+    if len(measured) + flags < 2:
+        agree = -np.inf
+    elif len(measured) >= 2:
+        agree = float(np.sum(measured) / np.sqrt(len(measured)))
+    else:
+        agree = np.inf
+    return float(best), agree
+
+
+def family_filter(findings: list[dict], compared: int, cfg) -> list[dict]:
+    """The systemic findings that hold once the number of units compared in the organisation is
+    taken into account: a unit with nothing wrong clears `extreme_z` by chance once in about
+    seven hundred comparisons, and the systemic checks compare tens of units (every product,
+    family, department, region, segment and campaign judged). A finding holds when its evidence
+    (`evidence_z`: an extreme signal alone, or the signals that agree taken together) reaches
+    the bar the most extreme of `compared` units with nothing wrong stays below with
+    probability 1 - `family_alarm` (Sidak), never below `extreme_z`. So an organisation with
+    no cause at all gets a finding by chance with about that probability, whatever its size."""
+    bar = max(float(cfg["extreme_z"]), family_bar(compared, float(cfg["family_alarm"])))
+    out = []
+    for f in findings:
+        alone, agree = f.get("_evidence", (np.inf, np.inf))
+        if f["positive"] or alone >= bar or agree >= bar:
+            out.append(f)
+    return out
 
 
 @dataclass

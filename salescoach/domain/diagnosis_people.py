@@ -302,6 +302,7 @@ def rep_verdict(
     zs: dict[str, float] | None = None,
     extreme_z=3.0,
     bars: tuple[float, float] | None = None,
+    alone_bars: dict[str, float] | None = None,
 ) -> str | None:
     """A rep finding: one extreme fall in effort; activity far below peers while slowing down;
     effort (activity against peers, or a fall against their own pace) and results (win rate,
@@ -312,12 +313,18 @@ def rep_verdict(
 
     `bars` (shortfall, fall) are the last test's bars corrected for how many units each is read
     among (`check_rep`); without them, the seller's own signals together (Stouffer's z) must
-    reach `extreme_z`."""
+    reach `extreme_z`. `alone_bars`, per signal that may stand alone, is the z its extreme fall
+    must reach to name the seller on its own, corrected for how many sellers it is read among
+    (`_alone_bars`); without them, the level's `extreme_z`."""
     # Deals closed against their own pace stand for effort only where activities are not
     # recorded: a seller whose activity held is not slowing down.
     if "activity_trend" in levels and levels["activity_trend"] != "too_few":
         levels = {k: v for k, v in levels.items() if k != "deal_pace"}
-    if any(levels.get(s) == "extreme" for s in alone):
+    zs = zs or {}
+    if any(
+        levels.get(s) == "extreme" and zs.get(s, np.inf) >= (alone_bars or {}).get(s, -np.inf)
+        for s in alone
+    ):
         return "extreme"
     hit = {k for k, v in levels.items() if v in ("moderate", "extreme")}
     # Far below peers and slowing down: a change, not a seller's ordinary capacity.
@@ -327,7 +334,6 @@ def rep_verdict(
         return "agree"
     if levels.get("shortfall") != "extreme" or not hit & set(CHANGE):
         return None
-    zs = zs or {}
 
     def z(k):
         return zs[k] if k in levels and k in zs and np.isfinite(zs[k]) else None
@@ -381,6 +387,21 @@ def _rep_bars(short: pd.DataFrame, att: pd.DataFrame, ctx) -> tuple[float, float
     return short_bar, max(cfg["agree_z"], family_bar(screened, _alarm(ctx)))
 
 
+def _alone_bars(frames: dict[str, pd.DataFrame], alone: set[str], ctx) -> dict[str, float]:
+    """Per signal that may name a seller alone (a fall against their own pace), the bar its
+    extreme z must clear: `extreme_z`, or more where so many sellers are compared that the most
+    extreme of them, nothing wrong with any, would clear 3.0 by chance (Sidak at `fall_alarm`:
+    3.0 up to about 37 sellers, 3.3 for a hundred, 3.7 for four hundred)."""
+    cfg = ctx.cfg
+    return {
+        k: max(
+            cfg["extreme_z"], family_bar(int((f["level"] != "too_few").sum()), cfg["fall_alarm"])
+        )
+        for k, f in frames.items()
+        if k in alone
+    }
+
+
 def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, list, _Outcome]:
     """Problems left to the rep once systemic causes are taken off, and what works (positive)."""
     att = ctx.attainment
@@ -400,6 +421,7 @@ def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, lis
     lookup = {k: f.to_dict("index") for k, f in frames.items()}
     sellers = set(ctx.sellers)
     bars = _rep_bars(frames["shortfall"], att, ctx)
+    alone_bars = _alone_bars(frames, alone, ctx)
     for rep, row in zip(att.index, att[["attainment", "actual", "target"]].to_dict("records")):
         if rep not in sellers or not np.isfinite(row["attainment"]):
             continue
@@ -430,7 +452,7 @@ def check_rep(t, ctx, systemic, effects: pd.DataFrame, known) -> tuple[list, lis
         if row["attainment"] >= 1:
             continue
         zs = {k: float(r["z"]) for k, r in rows.items() if pd.notna(r.get("z"))}
-        strength = rep_verdict(levels, alone, zs, ctx.cfg["extreme_z"], bars)
+        strength = rep_verdict(levels, alone, zs, ctx.cfg["extreme_z"], bars, alone_bars)
         if strength is None:
             continue
         gap = max(0.0, row["target"] - row["actual"])

@@ -66,7 +66,9 @@ class Rule:
     owner: str
     sentence: str
     action: str
-    thresholds: tuple[str, ...] = EVIDENCE + ("materiality", "window_months")
+    # The systemic rules' findings are also held to the bar of every comparison made in the
+    # organisation (`family_alarm`, `diagnosis_judge.family_filter`).
+    thresholds: tuple[str, ...] = EVIDENCE + ("materiality", "window_months", "family_alarm")
     # Signals in order of precedence: the first the unit has enough records for must be at least
     # moderate. A department with fewer wins and timing losses but deliveries on time is not a
     # delivery problem, nor is one whose lines are returned (a poor product) while it delivers
@@ -225,7 +227,7 @@ RULES: tuple[Rule, ...] = (
         "customer service",
         N_("{unit} customers are served worse: {signals}."),
         N_("Set a response-time target for {unit} customers with customer service."),
-        EVIDENCE + ("min_count_mean", "materiality", "window_months"),
+        EVIDENCE + ("min_count_mean", "materiality", "window_months", "family_alarm"),
     ),
     Rule(
         "wrong_campaign",
@@ -332,7 +334,7 @@ RULES: tuple[Rule, ...] = (
             "{unit}: attainment {attainment}, unexplained gap {gap}; on deals no systemic problem touched: {signals}."
         ),
         N_("Coach {unit}: agree an activity plan and follow up; see the coaching ladder."),
-        EVIDENCE + ("rep_gap", "materiality", "family_alarm"),
+        EVIDENCE + ("rep_gap", "materiality", "family_alarm", "fall_alarm"),
     ),
     Rule(
         "top_performer",
