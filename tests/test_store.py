@@ -545,3 +545,34 @@ def test_appends_on_postgresql_are_stored_in_the_order_of_their_times(pg_url):
         assert [e.at for e in by_id] == sorted(e.at for e in by_id), by_id
         in_force = bob.current("goal").set_index("key").loc[GOAL_KEY]
         assert in_force["who"] == max(saved.values(), key=lambda e: e.at).who == "bob"
+
+
+def test_switching_a_new_file_to_wal_waits_for_another_process_opening_it():
+    """SQLite refuses the switch to WAL at once ("database is locked", no busy_timeout) while
+    another process opens the same new file: the switch is tried again until it holds, and an
+    error that is not a lock is not swallowed."""
+    import sqlite3
+
+    from salescoach.data.store import _switch_to_wal
+
+    class Cursor:
+        def __init__(self, locked: int, error: str = "database is locked"):
+            self.locked, self.error, self.mode, self.calls = locked, error, "delete", 0
+
+        def execute(self, sql):
+            self.calls += 1
+            if sql.endswith("= WAL"):
+                if self.locked:
+                    self.locked -= 1
+                    raise sqlite3.OperationalError(self.error)
+                self.mode = "wal"
+            return self
+
+        def fetchone(self):
+            return (self.mode,)
+
+    cursor = Cursor(locked=3)
+    _switch_to_wal(cursor)
+    assert cursor.mode == "wal" and cursor.locked == 0
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _switch_to_wal(Cursor(locked=1, error="disk I/O error"))

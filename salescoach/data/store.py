@@ -180,6 +180,27 @@ def _normalise_url(url: str | os.PathLike[str]) -> sa.URL:
     return parsed
 
 
+def _switch_to_wal(cursor) -> None:
+    """WAL lets Voila kernels read while another one writes; it is a property of the file, so
+    only the first connection ever has to switch it on. Switching needs the file to itself, and
+    SQLite answers "database is locked" at once, without waiting busy_timeout, when another
+    process opens a new decisions file at the same moment (two kernels starting; seen once in
+    CI's four-writer test): wait for it, as busy_timeout would, until the file is in WAL."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_engine(url: sa.URL) -> Engine:
     database = url.database or ""
     memory = database in ("", ":memory:") or database.startswith("file::memory:")
@@ -200,10 +221,8 @@ def _sqlite_engine(url: sa.URL) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if not memory and cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            # WAL lets Voila kernels read while another one writes; it is a property of the
-            # file, so only the first connection ever has to switch it on.
-            cursor.execute("PRAGMA journal_mode = WAL")
+        if not memory:
+            _switch_to_wal(cursor)
         # FULL, not NORMAL: in WAL mode NORMAL survives a crashed process but may lose the
         # last commits on power loss or an OS crash. Decisions are written by hand, a few a
         # minute, so one fsync per commit costs nothing anyone notices and loses nothing.

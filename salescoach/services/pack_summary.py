@@ -16,7 +16,7 @@ from salescoach.data.workbook import Workbook
 from salescoach.domain.fmt import Formatter
 from salescoach.domain.peers import peer_benchmark
 from salescoach.domain.periods import Period
-from salescoach.i18n import _, label, separated
+from salescoach.i18n import _, _n, label, separated
 from salescoach.services import scope as pack_scope
 from salescoach.services.pack_data import (
     _fingerprint,
@@ -320,8 +320,11 @@ def _held_back(explained: dict | None, fmt: Formatter) -> str:
     gap = float(explained["gap"])
     if gap <= 0:
         return _("Nothing held you back on revenue: there is no gap to the goal.")
-    parts = explained["parts"]
-    parts = parts[parts["amount"] > 0].sort_values("amount", ascending=False).head(3)
+    ranked = explained["parts"]
+    ranked = ranked[ranked["amount"] > 0].sort_values("amount", ascending=False)
+    # The three largest by name; the others summed, so the parts said still add up to the gap
+    # and "the rest" is only what no finding explains.
+    parts, others = ranked.head(3), ranked.iloc[3:]
     said = [
         _(
             "your own selling explains {share} of the gap ({amount})",
@@ -338,6 +341,18 @@ def _held_back(explained: dict | None, fmt: Formatter) -> str:
         )
         for r in parts.itertuples()
     ]
+    if len(others):
+        amount = float(others["amount"].sum())
+        said.append(
+            _n(
+                "{n} other cause explains {share} ({amount})",
+                "{n} other causes explain {share} ({amount})",
+                len(others),
+                n=len(others),
+                share=fmt.pct(amount / gap),
+                amount=fmt.money(amount),
+            )
+        )
     rest = float(explained.get("unexplained", 0.0))
     if rest >= 0.005 * gap:
         said.append(
