@@ -17,7 +17,14 @@ from salescoach.domain.attainment import GOAL_KIND, attainment_table, goal_key, 
 from salescoach.domain.fmt import Formatter
 from salescoach.errors import InputError
 from salescoach.i18n import _, label, plural_translator, translator
-from salescoach.services import access as guard, check_seller, period_of, staff_and_now, writing
+from salescoach.services import (
+    access as guard,
+    check_seller,
+    last_data_day,
+    period_of,
+    staff_and_now,
+    writing,
+)
 from salescoach.templating import render
 
 SPLIT_COLUMNS = [
@@ -33,10 +40,6 @@ SPLIT_COLUMNS = [
     "target",
     "basis",
 ]
-
-
-# The workbook's 'now': closed periods are judged against the newest date in the facts.
-last_data_day = actuals.last_day
 
 
 def in_force(wb: Workbook) -> pd.DataFrame:
@@ -71,7 +74,7 @@ def closed_note(wb: Workbook, period: str, apply_: bool, force: bool) -> str | N
     when the period is open. Storing them without `force` fails here, before anything is
     worked out, with the message every write of a closed period gives."""
     p = _period(wb, period)
-    _reps, now = staff_and_now(wb)
+    now = last_data_day(wb)
     if decisions.period_state(p, now) != decisions.CLOSED:
         return None
     if apply_:
